@@ -1,0 +1,28 @@
+# ftscore: two commands on a fresh machine.
+#   make run    create .venv if needed, install, score the bundled sample into out/
+#   make test   the same set-up, then the whole test suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+# The sample carries deliberate problems, so ftscore exits 1 (workbook written,
+# some rows with errors); any other non-zero code fails the target.
+run: $(STAMP)
+	@mkdir -p out
+	$(BIN)/ftscore score samples/portfolio.xlsx -o out/portfolio-scored.xlsx; \
+	  code=$$?; test $$code -eq 0 -o $$code -eq 1
+
+test: run
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) out build *.egg-info

@@ -1,0 +1,241 @@
+"""Headers -> canonical columns, and cell texts -> typed values.
+
+Headers and answers are compared normalised: lower-case, "%" read as "pct",
+every other character that is not a letter or digit dropped. Each cell is
+parsed on its own, so one bad cell is one error on its own row, never a
+failure of the whole column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from pipeline import issues
+from pipeline.fields import CATEGORY_VOCAB, FIELDS
+from pipeline.read import ROW, Column, HeaderScorer, Table
+
+
+def normalise(text: object) -> str:
+    """'Monthly API Cost ($)' -> 'monthlyapicost'; '85%' -> '85pct'."""
+    if text is None:
+        return ""
+    s = str(text).lower().replace("%", "pct")
+    return "".join(ch for ch in s if ch.isalnum())
+
+
+def header_index(cfg: dict) -> dict[str, tuple[str, int]]:
+    """normalised header -> (canonical field, rank); rank 0 = the canonical name itself."""
+    index: dict[str, tuple[str, int]] = {}
+    for name in FIELDS:
+        index[normalise(name)] = (name, 0)
+    for name, aliases in cfg["columns"]["aliases"].items():
+        for alias in aliases:
+            index.setdefault(normalise(alias), (name, 1))
+    return index
+
+
+def _lookup(index: dict[str, tuple[str, int]], header: object) -> tuple[str, int] | None:
+    if header is None:
+        return None
+    text = str(header)
+    hit = index.get(normalise(text))
+    if hit is None and "\n" in text.strip():
+        first = text.strip().splitlines()[0]
+        hit = index.get(normalise(first))
+        if hit is not None:
+            hit = (hit[0], hit[1] + 2)
+    return hit
+
+
+def header_scorer(cfg: dict) -> HeaderScorer:
+    index = header_index(cfg)
+
+    def score(cells: list[str | None]) -> tuple[int, bool]:
+        fields = {hit[0] for c in cells if (hit := _lookup(index, c)) is not None}
+        return len(fields), "use_case" in fields
+
+    return score
+
+
+@dataclass
+class Mapping:
+    fields: dict[str, Column]  # canonical field -> the user's column
+    carried: list[Column]  # the user's columns that map to nothing
+    notes: list[str] = field(default_factory=list)
+    how: dict[str, str] = field(default_factory=dict)  # user header -> how it was matched
+
+
+def map_columns(table: Table, cfg: dict) -> Mapping:
+    index = header_index(cfg)
+    best: dict[str, tuple[int, int, Column]] = {}
+    hits: dict[str, tuple[str, int]] = {}
+    for pos, col in enumerate(table.columns):
+        hit = _lookup(index, col.header)
+        if hit is None:
+            continue
+        hits[col.name] = hit
+        name, rank = hit
+        if name not in best or (rank, pos) < best[name][:2]:
+            best[name] = (rank, pos, col)
+    fields = {name: col for name, (_, _, col) in best.items()}
+    used = {c.name for c in fields.values()}
+    mapping = Mapping(fields, [c for c in table.columns if c.name not in used])
+    kinds = {0: "canonical name", 1: "alias", 2: "first line, canonical name", 3: "first line, alias"}
+    for col in table.columns:
+        if col.name in used:
+            name, rank = hits[col.name]
+            mapping.how[col.header] = f"{name} ({kinds[rank]})"
+        elif col.name in hits:
+            name = hits[col.name][0]
+            mapping.how[col.header] = f"not used: {name} is already column {fields[name].letter}"
+            mapping.notes.append(
+                f"column {col.letter} '{col.header}' also matches {name}; "
+                f"column {fields[name].letter} '{fields[name].header}' is used"
+            )
+        else:
+            mapping.how[col.header] = "carried through (no matching column)"
+    return mapping
+
+
+# ---------------------------------------------------------------- value parsing
+NUM = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?"
+SUFFIX = {"k": 1e3, "m": 1e6, "mn": 1e6, "bn": 1e9, "b": 1e9}
+
+
+def _squeezed(text: pl.Expr) -> pl.Expr:
+    return text.str.to_lowercase().str.replace_all(r"[\s,_]", "")
+
+
+def parse_amount(text: pl.Expr, currency: bool) -> pl.Expr:
+    """'$12,500', '12500', '12.5k', '1.2M' -> float; anything else -> null."""
+    s = _squeezed(text)
+    if currency:
+        s = s.str.replace(r"^usd|usd$", "").str.replace(r"^([+-]?)\$", "$1")
+    parts = s.str.extract_groups(rf"^({NUM})(k|mn|m|bn|b)?$")
+    number = parts.struct[0].cast(pl.Float64, strict=False)
+    mult = parts.struct[1].replace_strict(SUFFIX, default=1.0, return_dtype=pl.Float64)
+    return number * mult
+
+
+def parse_rate(text: pl.Expr) -> pl.Expr:
+    """'85%', '0.85', '85' -> 0.85 (a bare number above 1 is read as percent)."""
+    s = _squeezed(text)
+    parts = s.str.extract_groups(rf"^({NUM})(%)?$")
+    number = parts.struct[0].cast(pl.Float64, strict=False)
+    pct = parts.struct[1].is_not_null()
+    return pl.when(pct | (number.abs() > 1)).then(number / 100).otherwise(number)
+
+
+def parse_seconds(text: pl.Expr) -> pl.Expr:
+    """'5', '5s', '5 sec', '500ms', '2 min' -> seconds."""
+    s = _squeezed(text)
+    parts = s.str.extract_groups(rf"^({NUM})(ms|s|sec|secs|seconds?|min|mins|minutes?)?$")
+    number = parts.struct[0].cast(pl.Float64, strict=False)
+    unit = parts.struct[1]
+    scale = (
+        pl.when(unit == "ms").then(0.001)
+        .when(unit.str.starts_with("min")).then(60.0)
+        .otherwise(1.0)
+    )
+    return number * scale
+
+
+def parse_flag(text: pl.Expr, cfg: dict) -> pl.Expr:
+    s = text.str.to_lowercase().str.strip_chars()
+    return (
+        pl.when(s.is_in(cfg["input"]["true_words"])).then(True)
+        .when(s.is_in(cfg["input"]["false_words"])).then(False)
+        .otherwise(None)
+    )
+
+
+def category_lookup(cfg: dict, name: str) -> dict[str, str]:
+    """normalised answer -> canonical level, for one category column."""
+    section, key = CATEGORY_VOCAB[name]
+    levels = cfg[section][key]
+    lookup = {normalise(level): level for level in levels}
+    for level, answers in cfg["values"][name].items():
+        for answer in answers:
+            lookup.setdefault(normalise(answer), level)
+    return lookup
+
+
+def _normalised(text: pl.Expr) -> pl.Expr:
+    return text.str.to_lowercase().str.replace("%", "pct", literal=True).str.replace_all(r"[^\p{L}\p{N}]", "")
+
+
+PROBLEM = {
+    "money": "not an amount in USD (e.g. 12500, $12,500 or 12.5k)",
+    "count": "not a number (e.g. 100000, 100,000 or 100k)",
+    "rate": "not a rate (e.g. 0.85, 85% or 85)",
+    "change": "not a yearly change (e.g. 10%, 0.1 or -20%)",
+    "flag": "not a yes/no answer",
+    "score": "not a score (a number from 0 to 10)",
+    "seconds": "not a duration in seconds (e.g. 5, 5s or 500ms)",
+}
+
+
+def _parse(kind: str, text: pl.Expr, cfg: dict, name: str) -> pl.Expr:
+    if kind == "money":
+        return parse_amount(text, currency=True)
+    if kind in ("count", "score"):
+        return parse_amount(text, currency=False)
+    if kind in ("rate", "change"):
+        return parse_rate(text)
+    if kind == "seconds":
+        return parse_seconds(text)
+    if kind == "flag":
+        return parse_flag(text, cfg)
+    if kind == "category":
+        lookup = category_lookup(cfg, name)
+        norm = _normalised(text)
+        # An unknown answer is kept as written; the schema check reports it.
+        return norm.replace_strict(lookup, default=text.str.strip_chars().str.to_lowercase(), return_dtype=pl.String)
+    return text.str.strip_chars()
+
+
+DTYPE = {
+    "text": pl.String, "category": pl.String, "money": pl.Float64, "count": pl.Float64,
+    "rate": pl.Float64, "change": pl.Float64, "flag": pl.Boolean, "score": pl.Float64,
+    "seconds": pl.Float64,
+}
+
+
+def parse(table: Table, mapping: Mapping, cfg: dict) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The canonical frame (every field of FIELDS, typed; ROW kept) and the cells that failed to parse."""
+    missing = [m.lower() for m in cfg["input"]["missing"]]
+    frame = table.frame
+    texts = {}
+    for name, col in mapping.fields.items():
+        t = pl.col(col.name).cast(pl.String).str.strip_chars()
+        texts[name] = pl.when(t.is_null() | t.str.to_lowercase().is_in(missing)).then(None).otherwise(t)
+    text_frame = frame.select(pl.col(ROW), *[expr.alias(name) for name, expr in texts.items()])
+
+    exprs = []
+    for name, spec in FIELDS.items():
+        if name in mapping.fields:
+            exprs.append(_parse(spec.kind, pl.col(name), cfg, name).cast(DTYPE[spec.kind]).alias(name))
+        else:
+            exprs.append(pl.lit(None, DTYPE[spec.kind]).alias(name))
+    parsed = text_frame.select(pl.col(ROW), *exprs)
+
+    failures = []
+    for name, col in mapping.fields.items():
+        kind = FIELDS[name].kind
+        if kind in ("text", "category"):
+            continue
+        bad = parsed.select(ROW, pl.col(name).alias("__parsed")).with_columns(
+            text_frame.get_column(name).alias("__text")
+        ).filter(pl.col("__text").is_not_null() & pl.col("__parsed").is_null())
+        if bad.height:
+            failures.append(issues.for_cells(table, bad, col, PROBLEM[kind], value=pl.col("__text")))
+
+    # Prices per 1M tokens become prices per 1K where no per-1K price is given.
+    parsed = parsed.with_columns(
+        pl.coalesce("input_price_per_1k", pl.col("input_price_per_1m") / 1000).alias("input_price_per_1k"),
+        pl.coalesce("output_price_per_1k", pl.col("output_price_per_1m") / 1000).alias("output_price_per_1k"),
+        pl.col("industry").str.to_lowercase(),
+    )
+    return parsed, issues.combine(failures)

@@ -1,0 +1,225 @@
+"""Configuration: the shipped defaults, a user's overrides, and their checks.
+
+Every weight, anchor point, threshold and default lives in ``defaults.toml``.
+A user's TOML file overrides any key of it; lists under ``columns.aliases`` and
+``values.*`` are added to the shipped ones instead of replacing them, so a user
+adds a header without losing the defaults.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pipeline.fields import FIELDS
+
+# Tables whose keys a user may add to (new categories, industries, aliases).
+OPEN_TABLES = {
+    "privacy.sensitivity",
+    "speed.latency_class",
+    "accuracy.targets",
+    "columns.aliases",
+    "values.data_sensitivity",
+    "values.latency_class",
+}
+# Lists that a user's file extends rather than replaces.
+EXTEND_PREFIXES = ("columns.aliases.", "values.")
+
+
+class ConfigError(Exception):
+    """A configuration file that cannot be used; the message names the key."""
+
+
+def _read_toml(path: Path | Any) -> dict:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"config file {path} cannot be read: {exc.strerror}") from None
+
+
+def defaults() -> dict:
+    """The configuration shipped in the package."""
+    return _read_toml(resources.files("pipeline") / "defaults.toml")
+
+
+def meanings() -> dict[str, str]:
+    """One-line meaning of each configuration key (for the Assumptions sheet)."""
+    return _read_toml(resources.files("pipeline") / "meanings.toml")
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, dict):
+        return "table"
+    return type(value).__name__
+
+
+def _merge(base: dict, override: dict, prefix: str = "") -> None:
+    for key, value in override.items():
+        dotted = f"{prefix}{key}"
+        if key not in base:
+            if prefix.rstrip(".") in OPEN_TABLES:
+                sample = next(iter(base.values()), None)
+                if sample is not None and _kind(sample) != _kind(value):
+                    raise ConfigError(
+                        f"config key '{dotted}' must be a {_kind(sample)}, got {_kind(value)}"
+                    )
+                base[key] = copy.deepcopy(value)
+                continue
+            known = ", ".join(sorted(base)) or "none"
+            raise ConfigError(f"unknown config key '{dotted}' (known here: {known})")
+        current = base[key]
+        if _kind(current) != _kind(value):
+            raise ConfigError(
+                f"config key '{dotted}' must be a {_kind(current)}, got {_kind(value)} {value!r}"
+            )
+        if isinstance(current, dict):
+            _merge(current, value, f"{dotted}.")
+        elif isinstance(current, list) and dotted.startswith(EXTEND_PREFIXES):
+            base[key] = current + [v for v in value if v not in current]
+        else:
+            base[key] = copy.deepcopy(value)
+
+
+def load(path: str | Path | None = None) -> dict:
+    """The defaults, overridden by the file at ``path`` when given, checked."""
+    cfg = defaults()
+    if path is not None:
+        _merge(cfg, _read_toml(Path(path)))
+    check(cfg)
+    return cfg
+
+
+def _need(ok: bool, key: str, message: str) -> None:
+    if not ok:
+        raise ConfigError(f"config key '{key}' {message}")
+
+
+def _is_num(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _score(key: str, value: Any) -> None:
+    _need(_is_num(value) and 0 <= value <= 10, key, f"must be a score from 0 to 10, got {value!r}")
+
+
+def _anchors(key: str, points: Any, *, positive: bool = False) -> None:
+    ok = isinstance(points, list) and len(points) >= 2 and all(
+        isinstance(p, list) and len(p) == 2 and all(_is_num(v) for v in p) for p in points
+    )
+    _need(ok, key, "must be a list of at least two [value, score] pairs")
+    xs = [p[0] for p in points]
+    _need(len(set(xs)) == len(xs), key, "must not repeat a value")
+    for p in points:
+        _score(key, p[1])
+        if positive:
+            _need(p[0] > 0, key, f"values must be above 0 (log scale), got {p[0]!r}")
+
+
+def check(cfg: dict) -> None:
+    """Raise ConfigError naming the first key whose value cannot be used."""
+    weights = cfg["weights"]
+    for name, w in weights.items():
+        _need(_is_num(w) and 0 <= w <= 1, f"weights.{name}", f"must be between 0 and 1, got {w!r}")
+    total = sum(weights.values())
+    _need(abs(total - 1) < 1e-9, "weights", f"must sum to 1, got {total:g}")
+
+    p = cfg["privacy"]
+    for key in ("default", "contains_pii", "trade_secrets", "data_residency", "named_regulation"):
+        _score(f"privacy.{key}", p[key])
+    for level, v in p["sensitivity"].items():
+        _score(f"privacy.sensitivity.{level}", v)
+
+    _score("cost.default", cfg["cost"]["default"])
+    _anchors("cost.anchors", cfg["cost"]["anchors"])
+
+    a = cfg["accuracy"]
+    for key in ("default", "breach_score", "max_score"):
+        _score(f"accuracy.{key}", a[key])
+    _need(a["max_score"] >= a["breach_score"], "accuracy.max_score", "must be at least accuracy.breach_score")
+    _need(_is_num(a["accuracy_gap_full"]) and a["accuracy_gap_full"] > 0,
+          "accuracy.accuracy_gap_full", "must be above 0")
+    for kind in ("critical_error", "edge_case_error"):
+        lo, hi = a[f"{kind}_threshold"], a[f"{kind}_full"]
+        _need(_is_num(lo) and 0 <= lo <= 1, f"accuracy.{kind}_threshold", "must be a rate from 0 to 1")
+        _need(_is_num(hi) and lo < hi <= 1, f"accuracy.{kind}_full",
+              f"must be a rate above accuracy.{kind}_threshold and at most 1")
+    for industry, t in [("default_target", a["default_target"]), *a["targets"].items()]:
+        key = "accuracy.default_target" if industry == "default_target" else f"accuracy.targets.{industry}"
+        _need(_is_num(t) and 0 < t <= 1, key, f"must be a rate above 0 and at most 1, got {t!r}")
+
+    s = cfg["speed"]
+    _score("speed.default", s["default"])
+    _anchors("speed.latency_anchors", s["latency_anchors"], positive=True)
+    for level, v in s["latency_class"].items():
+        _score(f"speed.latency_class.{level}", v)
+
+    d = cfg["decision"]
+    for key in ("finetune_fit_score", "finetune_privacy_score", "evaluate_fit_score"):
+        _score(f"decision.{key}", d[key])
+    _need(_is_num(d["evaluate_monthly_api_cost"]) and d["evaluate_monthly_api_cost"] >= 0,
+          "decision.evaluate_monthly_api_cost", "must be an amount of at least 0")
+
+    m = cfg["money"]
+    search = m["break_even_search_months"]
+    _need(isinstance(search, int) and 1 <= search <= 600, "money.break_even_search_months",
+          "must be a whole number of months from 1 to 600")
+    _need(isinstance(m["horizon_months"], int) and 12 <= m["horizon_months"] <= search,
+          "money.horizon_months", "must be a whole number of months from 12 to break_even_search_months")
+    for key in ("finetune_setup_cost", "finetune_monthly_cost"):
+        _need(_is_num(m[key]) and m[key] >= 0, f"money.{key}", "must be an amount of at least 0")
+    for key in ("usage_growth_pct", "api_price_change_pct"):
+        _need(_is_num(m[key]) and m[key] > -1, f"money.{key}", "must be a yearly change above -1 (-100 %)")
+
+    o = cfg["output"]
+    _need(isinstance(o["score_decimals"], int) and 0 <= o["score_decimals"] <= 6,
+          "output.score_decimals", "must be a whole number from 0 to 6")
+    _score("output.driver_min_score", o["driver_min_score"])
+
+    i = cfg["input"]
+    _need(isinstance(i["header_search_rows"], int) and i["header_search_rows"] >= 1,
+          "input.header_search_rows", "must be a whole number of at least 1")
+    for key in ("missing", "true_words", "false_words", "no_regulation"):
+        section = cfg["privacy"] if key == "no_regulation" else i
+        where = "privacy" if key == "no_regulation" else "input"
+        _need(all(isinstance(v, str) for v in section[key]), f"{where}.{key}", "must be a list of texts")
+
+    for field, aliases in cfg["columns"]["aliases"].items():
+        _need(field in FIELDS, f"columns.aliases.{field}",
+              f"names no known column (known: {', '.join(FIELDS)})")
+        _need(isinstance(aliases, list) and all(isinstance(v, str) for v in aliases),
+              f"columns.aliases.{field}", "must be a list of header texts")
+    for field, table in (("data_sensitivity", p["sensitivity"]), ("latency_class", s["latency_class"])):
+        for value, answers in cfg["values"][field].items():
+            _need(value in table, f"values.{field}.{value}",
+                  f"names no known level (known: {', '.join(table)})")
+            _need(isinstance(answers, list) and all(isinstance(v, str) for v in answers),
+                  f"values.{field}.{value}", "must be a list of answers")
+
+
+def flatten(cfg: dict, prefix: str = "") -> list[tuple[str, Any]]:
+    """(dotted key, value) for every leaf, in file order; for the Assumptions sheet."""
+    rows: list[tuple[str, Any]] = []
+    for key, value in cfg.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict):
+            rows.extend(flatten(value, f"{dotted}."))
+        else:
+            rows.append((dotted, value))
+    return rows

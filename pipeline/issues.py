@@ -1,0 +1,76 @@
+"""Problems found in the input, as typed records in one polars frame.
+
+Every problem knows the file, sheet, the row as Excel shows it, the column as
+the user named it, the cell, the value, what is wrong and how bad it is:
+``error`` (the row is not scored), ``warning`` (scored, with a default used) or
+``note`` (about the file, not a row).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from pipeline.read import ROW, Column, Table
+
+SCHEMA = {
+    "file": pl.String,
+    "sheet": pl.String,
+    "row": pl.Int64,
+    "column": pl.String,
+    "cell": pl.String,
+    "value": pl.String,
+    "problem": pl.String,
+    "severity": pl.String,
+}
+SEVERITY_ORDER = {"error": 0, "warning": 1, "note": 2}
+
+
+def empty() -> pl.DataFrame:
+    return pl.DataFrame(schema=SCHEMA)
+
+
+def for_cells(
+    table: Table,
+    rows: pl.DataFrame,
+    column: Column | None,
+    problem: pl.Expr | str,
+    severity: str = "error",
+    value: pl.Expr | None = None,
+) -> pl.DataFrame:
+    """One issue per row of ``rows`` (which holds ROW and, when a column is named, its value)."""
+    problem_expr = pl.lit(problem) if isinstance(problem, str) else problem
+    if value is None:
+        value = pl.col(column.name).cast(pl.String) if column is not None and column.name in rows.columns else pl.lit(None, pl.String)
+    return rows.select(
+        pl.lit(table.file).alias("file"),
+        pl.lit(table.sheet, pl.String).alias("sheet"),
+        pl.col(ROW).cast(pl.Int64).alias("row"),
+        pl.lit(column.header if column else None, pl.String).alias("column"),
+        (pl.lit(column.letter) + pl.col(ROW).cast(pl.String)).alias("cell")
+        if column
+        else pl.lit(None, pl.String).alias("cell"),
+        value.cast(pl.String).alias("value"),
+        problem_expr.cast(pl.String).alias("problem"),
+        pl.lit(severity).alias("severity"),
+    )
+
+
+def for_file(table: Table, problem: str, severity: str = "note") -> pl.DataFrame:
+    return pl.DataFrame(
+        [{"file": table.file, "sheet": table.sheet, "row": None, "column": None, "cell": None,
+          "value": None, "problem": problem, "severity": severity}],
+        schema=SCHEMA,
+    )
+
+
+def combine(parts: list[pl.DataFrame]) -> pl.DataFrame:
+    """All issues, sorted by file, row (file notes first), severity."""
+    frame = pl.concat([empty(), *parts], how="vertical") if parts else empty()
+    return frame.sort(
+        [pl.col("file"), pl.col("row").fill_null(0), pl.col("severity").replace_strict(SEVERITY_ORDER, default=9), pl.col("cell")],
+        maintain_order=True,
+    )
+
+
+def error_rows(issues: pl.DataFrame) -> pl.Series:
+    return issues.filter((pl.col("severity") == "error") & pl.col("row").is_not_null())["row"].unique()

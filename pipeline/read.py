@@ -1,0 +1,284 @@
+"""Files -> one polars frame per input, each record keeping its row as Excel shows it.
+
+The only module that opens input files. Spreadsheets go through fastexcel (the
+Rust calamine reader behind ``polars.read_excel``); text files through
+``polars.read_csv``. Nothing here knows about scores or money.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import polars as pl
+
+ROW = "__row"  # the record's row number as Excel shows it (1-based)
+
+SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
+TEXT_SUFFIXES = {".csv", ".tsv", ".txt"}
+DELIMITERS = ",;\t|"
+
+# Hints written once, shown with the messages that need them.
+HINT_SHEET = "choose one with --sheet NAME"
+HINT_FORMATS = "ftscore reads .xlsx, .xlsm, .xls, .xlsb, .ods, .csv, .tsv and .txt"
+
+
+class ReadError(Exception):
+    """The input cannot be used at all; nothing is written."""
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # unique name used in the frame (the header, de-duplicated)
+    header: str  # the header text as the user wrote it
+    letter: str  # Excel column letter(s)
+
+
+@dataclass
+class Table:
+    file: str
+    sheet: str | None
+    header_row: int  # 1-based, as Excel shows it
+    columns: list[Column]
+    frame: pl.DataFrame  # one column per Column.name, plus ROW
+    notes: list[str] = field(default_factory=list)
+    encoding: str | None = None
+    skipped_blank_rows: int = 0
+
+
+def column_letter(index: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+# A header scorer tells how well a row of cells looks like our header:
+# (number of known columns, whether the use case name is among them).
+HeaderScorer = Callable[[list[str | None]], tuple[int, bool]]
+
+
+def _find_header(rows: list[list[str | None]], scorer: HeaderScorer) -> int | None:
+    best, best_count = None, 0
+    for i, cells in enumerate(rows):
+        count, has_name = scorer(cells)
+        if has_name and count > best_count:
+            best, best_count = i, count
+    return best
+
+
+def _unique_names(headers: list[str | None], letters: list[str], notes: list[str]) -> list[str]:
+    names: list[str] = []
+    seen: dict[str, int] = {}
+    for text, letter in zip(headers, letters):
+        base = " ".join(text.split()) if text and text.strip() else f"Column {letter}"
+        name = base
+        if base.lower() in seen:
+            seen[base.lower()] += 1
+            name = f"{base} ({seen[base.lower()]})"
+            notes.append(f"header '{base}' appears again in column {letter}; named it '{name}'")
+        else:
+            seen[base.lower()] = 1
+        names.append(name)
+    return names
+
+
+def _drop_blank(frame: pl.DataFrame) -> tuple[pl.DataFrame, int]:
+    """Rows with no value in any cell are not use cases."""
+    cols = [c for c in frame.columns if c != ROW]
+    if not cols:
+        return frame.clear(), frame.height
+    filled = pl.any_horizontal(
+        [
+            pl.col(c).cast(pl.String).str.strip_chars().str.len_chars().fill_null(0) > 0
+            for c in cols
+        ]
+    )
+    kept = frame.filter(filled)
+    return kept, frame.height - kept.height
+
+
+def _finish(
+    path: Path,
+    sheet: str | None,
+    header_idx: int,
+    header_cells: list[str | None],
+    letters: list[str],
+    data: pl.DataFrame,
+    first_data_row: int,
+    notes: list[str],
+    encoding: str | None = None,
+) -> Table:
+    # Columns with neither a header nor any value are not part of the table.
+    keep = [
+        i
+        for i, cell in enumerate(header_cells)
+        if (cell is not None and str(cell).strip()) or data.get_column(data.columns[i]).null_count() < data.height
+    ]
+    header_cells = [header_cells[i] for i in keep]
+    letters = [letters[i] for i in keep]
+    data = data.select([data.columns[i] for i in keep])
+    headers = [None if c is None else str(c) for c in header_cells]
+    names = _unique_names(headers, letters, notes)
+    data = data.rename(dict(zip(data.columns, names))).with_columns(
+        pl.int_range(first_data_row, first_data_row + data.height, dtype=pl.Int64).alias(ROW)
+    )
+    data, blank = _drop_blank(data)
+    columns = [Column(n, (h or "").strip() or n, letter) for n, h, letter in zip(names, headers, letters)]
+    if header_idx > 0:
+        notes.append(f"rows 1-{header_idx} above the header row {header_idx + 1} were ignored")
+    return Table(str(path), sheet, header_idx + 1, columns, data, notes, encoding, blank)
+
+
+def _read_spreadsheet(path: Path, sheet: str | None, scorer: HeaderScorer, search_rows: int) -> Table:
+    import fastexcel
+
+    try:
+        reader = fastexcel.read_excel(str(path))
+    except Exception as exc:  # fastexcel raises its own error types per cause
+        raise ReadError(f"{path}: not a readable spreadsheet ({_reason(exc)})") from None
+    names = reader.sheet_names
+    if sheet is not None:
+        if sheet not in names:
+            raise ReadError(f"{path}: no sheet named '{sheet}' (sheets: {', '.join(names)})")
+        candidates = [sheet]
+    else:
+        candidates = names
+    tried = []
+    for name in candidates:
+        try:
+            probe = reader.load_sheet(name, header_row=None, skip_rows=0, n_rows=search_rows, dtypes="string")
+        except Exception as exc:
+            tried.append(f"{name}: {_reason(exc)}")
+            continue
+        if sheet is None and getattr(probe, "visible", "visible") != "visible":
+            continue
+        head = probe.to_polars()
+        rows = [list(r) for r in head.iter_rows()]
+        idx = _find_header(rows, scorer)
+        if idx is None:
+            tried.append(name)
+            continue
+        sheet_obj = reader.load_sheet(
+            name, header_row=None, skip_rows=idx + 1, schema_sample_rows=None, dtype_coercion="coerce"
+        )
+        data = sheet_obj.to_polars()
+        probe_cols = probe.available_columns()
+        data_cols = sheet_obj.available_columns()
+        # Header cells and data cells can start at different columns: align on
+        # the absolute column index.
+        by_abs = {c.absolute_index: rows[idx][i] for i, c in enumerate(probe_cols)}
+        abs_idx = [c.absolute_index for c in data_cols]
+        for a in sorted(set(by_abs) - set(abs_idx)):
+            if by_abs[a] is not None:  # a header over an empty column
+                data = data.with_columns(pl.lit(None, pl.String).alias(f"__empty_{a}"))
+                abs_idx.append(a)
+        order = sorted(range(len(abs_idx)), key=lambda k: abs_idx[k])
+        data = data.select([data.columns[k] for k in order])
+        abs_idx = [abs_idx[k] for k in order]
+        header_cells = [by_abs.get(a) for a in abs_idx]
+        letters = [column_letter(a) for a in abs_idx]
+        return _finish(path, name, idx, header_cells, letters, data, idx + 2, [])
+    where = f"sheet '{sheet}'" if sheet else "any sheet"
+    raise ReadError(
+        f"{path}: no header row with a use case name column in the first {search_rows} rows of {where}"
+        + (f" ({HINT_SHEET})" if sheet is None and len(names) > 1 else "")
+    )
+
+
+def _decode(path: Path, raw: bytes) -> tuple[str, str]:
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8", errors="strict"), "utf-8 (with BOM)"
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace"), "windows-1252"
+
+
+def _sniff(text: str) -> str:
+    sample = text[:65536]
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        first = sample.splitlines()[0] if sample else ""
+        return max(DELIMITERS, key=first.count)
+
+
+def _read_text(path: Path, scorer: HeaderScorer, search_rows: int) -> Table:
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise ReadError(f"{path}: the file is empty")
+    if b"\x00" in raw[:4096]:
+        raise ReadError(f"{path}: not a text file (binary content); {HINT_FORMATS}")
+    text, encoding = _decode(path, raw)
+    sep = "\t" if path.suffix.lower() == ".tsv" else _sniff(text)
+    try:
+        frame = pl.read_csv(
+            text.encode("utf-8"),
+            has_header=False,
+            infer_schema=False,
+            separator=sep,
+            truncate_ragged_lines=True,
+            quote_char='"',
+        )
+    except pl.exceptions.PolarsError as exc:
+        raise ReadError(f"{path}: not a readable delimited text file ({exc.__class__.__name__})") from None
+    rows = [list(r) for r in frame.head(search_rows).iter_rows()]
+    idx = _find_header(rows, scorer)
+    if idx is None:
+        raise ReadError(f"{path}: no header row with a use case name column in the first {search_rows} rows")
+    data = frame.slice(idx + 1)
+    letters = [column_letter(i) for i in range(frame.width)]
+    table = _finish(path, None, idx, rows[idx], letters, data, idx + 2, [], encoding)
+    table.frame = _numbers_from_text(table.frame)
+    return table
+
+
+def _numbers_from_text(frame: pl.DataFrame) -> pl.DataFrame:
+    """Text columns whose every value is a plain number become numbers (for display)."""
+    casts = []
+    for name in frame.columns:
+        if name == ROW or frame.schema[name] != pl.String:
+            continue
+        col = frame.get_column(name).str.strip_chars()
+        as_num = col.cast(pl.Float64, strict=False)
+        if col.null_count() < frame.height and as_num.null_count() == col.null_count():
+            whole = (as_num.drop_nulls() % 1 == 0).all() and as_num.drop_nulls().abs().max() < 2**53
+            casts.append(as_num.cast(pl.Int64) if whole else as_num)
+    return frame.with_columns(casts) if casts else frame
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+    return text[:200]
+
+
+def read_table(path: str | Path, scorer: HeaderScorer, *, sheet: str | None = None, search_rows: int = 30) -> Table:
+    """Read one input file into a Table; raise ReadError when it cannot be used."""
+    path = Path(path)
+    if not path.exists():
+        raise ReadError(f"{path}: no such file")
+    if path.is_dir():
+        raise ReadError(f"{path}: is a folder, not a file")
+    if path.stat().st_size == 0:
+        raise ReadError(f"{path}: the file is empty (0 bytes)")
+    suffix = path.suffix.lower()
+    if suffix not in SPREADSHEET_SUFFIXES | TEXT_SUFFIXES:
+        raise ReadError(f"{path}: unknown file type '{path.suffix}'; {HINT_FORMATS}")
+    if suffix in TEXT_SUFFIXES and sheet is not None:
+        raise ReadError(f"{path}: --sheet applies to spreadsheets, not to text files")
+    try:
+        if suffix in SPREADSHEET_SUFFIXES:
+            return _read_spreadsheet(path, sheet, scorer, search_rows)
+        return _read_text(path, scorer, search_rows)
+    except ReadError:
+        raise
+    except OSError as exc:
+        raise ReadError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    except Exception as exc:  # a reader's own error on a damaged file
+        raise ReadError(f"{path}: cannot be read ({_reason(exc)})") from None

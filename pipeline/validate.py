@@ -1,0 +1,92 @@
+"""The parsed input against its pandera contract -> Issues rows.
+
+Values are checked on an eager frame with ``lazy=True`` so every failing cell
+is reported, not only the first. Each failure is carried back to the user's
+Excel row and column letter.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandera.polars as pa
+import polars as pl
+
+from pipeline import issues
+from pipeline.columns import Mapping
+from pipeline.fields import CATEGORY_VOCAB, FIELDS
+from pipeline.read import ROW, Table
+from schemas import PortfolioInput
+
+
+class ContractBroken(Exception):
+    """The tool itself produced a frame that breaks its contract (a bug)."""
+
+
+def input_schema(cfg: dict) -> pa.DataFrameSchema:
+    """PortfolioInput with the category vocabularies of this config."""
+    updates = {}
+    for name, (section, key) in CATEGORY_VOCAB.items():
+        updates[name] = {"checks": [pa.Check.isin(sorted(cfg[section][key]))]}
+    return PortfolioInput.to_schema().update_columns(updates)
+
+
+def _problem(column: str, check: str, cfg: dict) -> str:
+    kind = FIELDS[column].kind if column in FIELDS else ""
+    if check == "not_nullable":
+        return "use case name is missing" if column == "use_case" else "value is missing"
+    if check.startswith("isin") and column in CATEGORY_VOCAB:
+        section, key = CATEGORY_VOCAB[column]
+        return f"unknown value; expected one of: {', '.join(cfg[section][key])}"
+    if check.startswith("str_length"):
+        return "use case name is empty"
+    if kind == "score":
+        return "out of range: a score must be from 0 to 10"
+    if kind == "rate":
+        return "out of range: a rate must be from 0 to 1 (0% to 100%)"
+    if kind == "change":
+        return "out of range: a yearly change must be above -100% and at most 1000%"
+    if kind in ("money", "count"):
+        return "must not be negative"
+    if kind == "seconds":
+        return "must be above 0 seconds"
+    return f"fails the check {re.sub(r'_', ' ', check)}"
+
+
+def check(table: Table, mapping: Mapping, parsed: pl.DataFrame, cfg: dict) -> pl.DataFrame:
+    """Issues for values outside their contract and repeated use case ids."""
+    found: list[pl.DataFrame] = []
+    try:
+        input_schema(cfg).validate(parsed, lazy=True)
+    except pa.errors.SchemaErrors as err:
+        cases = err.failure_cases
+        frame_level = cases.filter(pl.col("index").is_null())
+        if frame_level.height:
+            raise ContractBroken(f"parsed input breaks its schema: {frame_level.to_dicts()}") from None
+        cases = cases.with_columns(pl.col("index").cast(pl.Int64))
+        rows = parsed.get_column(ROW)
+        for (column, check_name), group in cases.group_by(["column", "check"], maintain_order=True):
+            user_col = mapping.fields.get(column)
+            if user_col is None:  # a required field with no column at all
+                raise ContractBroken(f"no column for {column}")
+            picked = pl.DataFrame({ROW: rows.gather(group.get_column("index"))}).join(
+                table.frame.select(ROW, user_col.name), on=ROW, how="left"
+            )
+            found.append(issues.for_cells(table, picked, user_col, _problem(column, check_name, cfg)))
+    found.append(_repeated_ids(table, mapping, parsed))
+    return issues.combine(found)
+
+
+def _repeated_ids(table: Table, mapping: Mapping, parsed: pl.DataFrame) -> pl.DataFrame:
+    col = mapping.fields.get("use_case_id")
+    if col is None:
+        return issues.empty()
+    ids = parsed.select(ROW, "use_case_id").filter(pl.col("use_case_id").is_not_null())
+    repeats = ids.with_columns(pl.col(ROW).first().over("use_case_id").alias("__first")).filter(
+        pl.col(ROW) != pl.col("__first")
+    )
+    if not repeats.height:
+        return issues.empty()
+    repeats = repeats.join(table.frame.select(ROW, col.name), on=ROW, how="left")
+    problem = pl.format("use case id repeats row {}; only the first is scored", pl.col("__first"))
+    return issues.for_cells(table, repeats, col, problem)

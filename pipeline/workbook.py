@@ -1,0 +1,405 @@
+"""The only module that writes .xlsx: Summary, Ranking, Portfolio, Issues, Assumptions.
+
+Written with xlsxwriter to a temporary file beside the target and renamed into
+place, so a reader never sees half a workbook. Text from the input is always
+written as text, never as a formula, number or link.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import xlsxwriter
+
+from pipeline import __version__
+from pipeline.config import flatten, meanings
+from pipeline.fields import ANNOTATIONS
+from pipeline.money import horizon_column
+from pipeline.rank import RECOMMENDATIONS
+from pipeline.read import ROW, column_letter
+from pipeline.run import ANNOTATION_PREFIX, Result
+
+# Friendly headers: each still normalises to its canonical name, so ftscore and
+# scripts can read the workbook back.
+LABELS = {
+    "use_case_id": "Use case ID",
+    "use_case": "Use case",
+    "business_unit": "Business unit",
+    "privacy_score": "Privacy score",
+    "cost_score": "Cost score",
+    "accuracy_score": "Accuracy score",
+    "speed_score": "Speed score",
+    "fit_score": "Fit score",
+    "total_4p": "Total 4P",
+    "recommendation": "Recommendation",
+    "rationale": "Rationale",
+    "data_completeness": "Data completeness",
+    "api_cost_per_call": "API cost per call",
+    "monthly_api_cost": "Monthly API cost",
+    "annual_api_cost": "Annual API cost",
+    "break_even_months": "Break-even months",
+    "net_savings_12m": "Net savings 12m",
+    "roi_pct": "ROI %",
+    "cost_basis": "Cost basis",
+    "rank": "Rank",
+    "rank_in_unit": "Rank in unit",
+    "source_row": "Source row",
+}
+
+NUMBER_FORMATS = {
+    "privacy_score": "0.0#", "cost_score": "0.0#", "accuracy_score": "0.0#", "speed_score": "0.0#",
+    "fit_score": "0.0#", "total_4p": "0.0#",
+    "api_cost_per_call": "$#,##0.0000", "monthly_api_cost": "$#,##0", "annual_api_cost": "$#,##0",
+    "break_even_months": "0.0", "net_savings_12m": "$#,##0", "roi_pct": '0.0"%"',
+    "rank": "0", "rank_in_unit": "0", "source_row": "0",
+}
+WIDTHS = {"rationale": 60, "use_case": 34, "recommendation": 15}
+SCORES = ("privacy_score", "cost_score", "accuracy_score", "speed_score", "fit_score")
+RANKING_COLUMNS = (
+    "rank", "use_case_id", "use_case", "business_unit", "recommendation", "fit_score",
+    "privacy_score", "cost_score", "accuracy_score", "speed_score", "total_4p",
+    "monthly_api_cost", "annual_api_cost", "break_even_months", "net_savings_12m", "{horizon}",
+    "roi_pct", "cost_basis", "data_completeness", "rank_in_unit", "rationale",
+)
+REC_COLOURS = {"Fine-tune": "#C6EFCE", "Evaluate": "#FFEB9C", "Keep prompting": "#DDEBF7"}
+SEVERITY_COLOURS = {"error": "#FFC7CE", "warning": "#FFEB9C", "note": "#DDEBF7"}
+WORKBOOK_OPTIONS = {
+    "strings_to_formulas": False,
+    "strings_to_numbers": False,
+    "strings_to_urls": False,
+    "nan_inf_to_errors": True,
+    "default_date_format": "yyyy-mm-dd",
+}
+
+
+def label(name: str, cfg: dict) -> str:
+    if name == horizon_column(cfg) and name != "net_savings_12m":
+        return f"Net savings {cfg['money']['horizon_months']}m"
+    return LABELS.get(name, name)
+
+
+class _Formats:
+    """Every cell format of the workbook, created once."""
+
+    def __init__(self, wb: xlsxwriter.Workbook):
+        self.wb = wb
+        self._cache: dict[tuple, Any] = {}
+        self.title = wb.add_format({"bold": True, "font_size": 16})
+        self.h2 = wb.add_format({"bold": True, "font_size": 12})
+        self.header = wb.add_format({"bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF",
+                                     "text_wrap": True, "valign": "top", "border": 1})
+        self.note_header = wb.add_format({"bold": True, "bg_color": "#375623", "font_color": "#FFFFFF",
+                                          "text_wrap": True, "valign": "top", "border": 1})
+        self.wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+        self.bold = wb.add_format({"bold": True})
+        self.money = wb.add_format({"num_format": "$#,##0"})
+        self.link = wb.add_format({"font_color": "#0563C1", "underline": 1})
+
+    def get(self, num_format: str | None = None, fill: str | None = None, wrap: bool = False) -> Any:
+        key = (num_format, fill, wrap)
+        if key not in self._cache:
+            props: dict[str, Any] = {"valign": "top"}
+            if num_format:
+                props["num_format"] = num_format
+            if fill:
+                props["bg_color"] = fill
+            if wrap:
+                props["text_wrap"] = True
+            self._cache[key] = self.wb.add_format(props)
+        return self._cache[key]
+
+
+def _write(ws, row: int, col: int, value: Any, fmt: Any = None) -> None:
+    """One cell, by its Python type; text is always text."""
+    if value is None:
+        if fmt is not None:
+            ws.write_blank(row, col, None, fmt)
+    elif isinstance(value, bool):
+        ws.write_boolean(row, col, value, fmt)
+    elif isinstance(value, (int, float)):
+        if isinstance(value, float) and not math.isfinite(value):
+            ws.write_string(row, col, str(value), fmt)
+        else:
+            ws.write_number(row, col, value, fmt)
+    elif isinstance(value, (datetime, date, time)):
+        ws.write_datetime(row, col, value, fmt)
+    else:
+        ws.write_string(row, col, str(value), fmt)
+
+
+def _display(value: Any) -> Any:
+    if isinstance(value, (list, dict)):
+        return json.dumps(value)
+    return value
+
+
+def write(result: Result, output: str | Path) -> Path:
+    """Write the workbook for ``result`` to ``output`` atomically; return the path."""
+    output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
+    os.close(fd)
+    try:
+        wb = xlsxwriter.Workbook(tmp, WORKBOOK_OPTIONS)
+        fmt = _Formats(wb)
+        summary = wb.add_worksheet("Summary")
+        ranking = wb.add_worksheet("Ranking")
+        portfolio = wb.add_worksheet("Portfolio")
+        issues_ws = wb.add_worksheet("Issues")
+        assumptions = wb.add_worksheet("Assumptions")
+        _ranking(ranking, result, fmt)
+        portfolio_cells = _portfolio(portfolio, result, fmt)
+        _issues(issues_ws, result, fmt, portfolio_cells)
+        _assumptions(assumptions, result, fmt)
+        _summary(summary, wb, result, fmt)
+        wb.close()
+        os.replace(tmp, output)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return output
+
+
+def _ranking_columns(cfg: dict) -> list[str]:
+    return [c.format(horizon=horizon_column(cfg)) for c in RANKING_COLUMNS if c != "{horizon}" or horizon_column(cfg) != "net_savings_12m"]
+
+
+def _num_format(name: str, cfg: dict) -> str | None:
+    if name == horizon_column(cfg):
+        return "$#,##0"
+    return NUMBER_FORMATS.get(name)
+
+
+def _ranking(ws, result: Result, fmt: _Formats) -> None:
+    cfg = result.config
+    cols = _ranking_columns(cfg)
+    frame = result.ranking.select(cols)
+    n = frame.height
+    columns = []
+    for name in cols:
+        spec = {"header": label(name, cfg), "header_format": fmt.header}
+        nf = _num_format(name, cfg)
+        if nf or name == "rationale":
+            spec["format"] = fmt.get(nf, wrap=name == "rationale")
+        columns.append(spec)
+    last_col = len(cols) - 1
+    ws.add_table(0, 0, max(n, 1), last_col, {
+        "name": "Ranking", "columns": columns, "style": "Table Style Medium 2",
+        "data": [[_display(v) for v in row] for row in frame.iter_rows()] if n else None,
+    })
+    ws.freeze_panes(1, 3)
+    for i, name in enumerate(cols):
+        ws.set_column(i, i, WIDTHS.get(name, max(11, min(30, len(label(name, cfg)) + 3))))
+    if n:
+        for name in SCORES:
+            i = cols.index(name)
+            ws.conditional_format(1, i, n, i, {"type": "3_color_scale", "min_type": "num", "min_value": 0,
+                                                "mid_type": "num", "mid_value": 5, "max_type": "num", "max_value": 10,
+                                                "min_color": "#F8696B", "mid_color": "#FFEB84", "max_color": "#63BE7B"})
+        i = cols.index("recommendation")
+        for rec, colour in REC_COLOURS.items():
+            ws.conditional_format(1, i, n, i, {"type": "cell", "criteria": "==", "value": f'"{rec}"',
+                                                "format": fmt.wb.add_format({"bg_color": colour})})
+        i = cols.index(horizon_column(cfg))
+        ws.conditional_format(1, i, n, i, {"type": "data_bar", "bar_color": "#63BE7B"})
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0)
+
+
+def _portfolio(ws, result: Result, fmt: _Formats) -> dict[tuple[int, str], str]:
+    """Write Portfolio; return (input row, input column letter) -> Portfolio cell, for links."""
+    cfg = result.config
+    table = result.table
+    user_cols = [c for c in table.columns]
+    notes = [ANNOTATION_PREFIX + n for n in result.annotation_names()]
+    for j, col in enumerate(user_cols):
+        ws.write_string(0, j, col.header, fmt.header)
+        ws.set_column(j, j, max(10, min(40, len(col.header) + 2)))
+    for k, name in enumerate(notes):
+        canonical = name[len(ANNOTATION_PREFIX):]
+        j = len(user_cols) + k
+        ws.write_string(0, j, label(canonical, cfg), fmt.note_header)
+        ws.write_comment(0, j, ANNOTATIONS.get(canonical, "Net savings over the horizon less the setup cost, USD"))
+        ws.set_column(j, j, WIDTHS.get(canonical, max(11, len(label(canonical, cfg)) + 3)))
+    ws.freeze_panes(1, 1)
+
+    error_rows = set(
+        result.issues.filter((pl.col("severity") == "error") & pl.col("row").is_not_null())["row"].to_list()
+    )
+    frame = result.portfolio.select([c.name for c in user_cols] + notes + [ROW])
+    formats = [None] * len(user_cols) + [_num_format(n[len(ANNOTATION_PREFIX):], cfg) for n in notes]
+    wraps = [False] * len(user_cols) + [n.endswith("rationale") for n in notes]
+    position: dict[int, int] = {}
+    for i, values in enumerate(frame.iter_rows()):
+        src_row = values[-1]
+        position[src_row] = i + 1
+        fill = SEVERITY_COLOURS["error"] if src_row in error_rows else None
+        for j, value in enumerate(values[:-1]):
+            cell_fmt = fmt.get(formats[j], fill, wraps[j]) if (formats[j] or fill or wraps[j]) else None
+            _write(ws, i + 1, j, _display(value), cell_fmt)
+
+    letter_to_col = {c.letter: j for j, c in enumerate(user_cols)}
+    cells: dict[tuple[int, str], str] = {}
+    comments: dict[tuple[int, int], list[str]] = {}
+    for row, cell, problem, severity in result.issues.filter(pl.col("row").is_not_null()).select(
+        "row", "cell", "problem", "severity"
+    ).iter_rows():
+        if row not in position:
+            continue
+        letter = cell.rstrip("0123456789") if cell else None
+        col = letter_to_col.get(letter, 0) if letter else 0
+        target = f"{column_letter(col)}{position[row] + 1}"
+        if letter:
+            cells[(row, letter)] = target
+        cells.setdefault((row, ""), f"A{position[row] + 1}")
+        if letter:
+            comments.setdefault((position[row], col), []).append(f"{severity}: {problem}")
+    for (r, c), texts in comments.items():
+        ws.write_comment(r, c, "\n".join(texts), {"x_scale": 2, "y_scale": 1.5})
+    if frame.height:
+        ws.autofilter(0, 0, frame.height, len(user_cols) + len(notes) - 1)
+    return cells
+
+
+def _issues(ws, result: Result, fmt: _Formats, portfolio_cells: dict[tuple[int, str], str]) -> None:
+    headers = ["Severity", "File", "Sheet", "Row", "Column", "Cell", "Value", "Problem", "Portfolio cell"]
+    widths = [10, 30, 14, 7, 28, 8, 24, 70, 14]
+    for j, (h, w) in enumerate(zip(headers, widths)):
+        ws.write_string(0, j, h, fmt.header)
+        ws.set_column(j, j, w, fmt.wrap if h in ("Problem", "Value") else None)
+    sev_formats = {s: fmt.get(fill=c) for s, c in SEVERITY_COLOURS.items()}
+    frame = result.issues.select("severity", "file", "sheet", "row", "column", "cell", "value", "problem")
+    for i, values in enumerate(frame.iter_rows(), start=1):
+        for j, value in enumerate(values):
+            _write(ws, i, j, value, sev_formats.get(values[0]) if j == 0 else None)
+        row, cell = values[3], values[5]
+        if row is not None:
+            letter = cell.rstrip("0123456789") if cell else ""
+            target = portfolio_cells.get((row, letter)) or portfolio_cells.get((row, ""))
+            if target:
+                ws.write_url(i, 8, f"internal:'Portfolio'!{target}", fmt.link, string=target)
+    ws.freeze_panes(1, 0)
+    if frame.height:
+        ws.autofilter(0, 0, frame.height, len(headers) - 1)
+
+
+def _assumptions(ws, result: Result, fmt: _Formats) -> None:
+    for j, (h, w) in enumerate(zip(["Group", "Setting", "Value", "Meaning"], [14, 36, 40, 70])):
+        ws.write_string(0, j, h, fmt.header)
+        ws.set_column(j, j, w, fmt.wrap)
+    table = result.table
+    run_facts = [
+        ("run", "input file", table.file, "The file scored"),
+        ("run", "input sha256", result.checksum, "Checksum of the input file"),
+        ("run", "sheet", table.sheet or "(text file)", "The sheet read"),
+        ("run", "header row", table.header_row, "Row of the input that holds the headers"),
+        ("run", "encoding", table.encoding or "(spreadsheet)", "Text encoding of the input"),
+        ("run", "ftscore version", __version__, "Version of the tool"),
+        ("run", "run at (UTC)", result.started.strftime("%Y-%m-%d %H:%M:%S"), "When the run started"),
+    ]
+    mapped = [
+        ("columns", f"column {col.letter}: {col.header}", name, "Header matched to this input column")
+        for name, col in result.mapping.fields.items()
+    ]
+    means = meanings()
+    settings = []
+    for key, value in flatten(result.config):
+        group = key.split(".")[0]
+        meaning = means.get(key) or means.get(key.rsplit(".", 1)[0], "")
+        settings.append((group, key, json.dumps(value) if isinstance(value, list) else value, meaning))
+    for i, values in enumerate(run_facts + mapped + settings, start=1):
+        for j, value in enumerate(values):
+            _write(ws, i, j, value)
+    ws.freeze_panes(1, 0)
+
+
+def _summary(ws, wb, result: Result, fmt: _Formats) -> None:
+    cfg = result.config
+    ranking = result.ranking
+    horizon = horizon_column(cfg)
+    ws.set_column(0, 0, 34)
+    ws.set_column(1, 1, 40)
+    ws.set_column(2, 6, 16)
+    ws.write_string(0, 0, "ftscore: fine-tune or keep prompting?", fmt.title)
+    facts = [
+        ("Input", f"{result.table.file}" + (f" (sheet {result.table.sheet})" if result.table.sheet else "")),
+        ("Use cases", result.rows),
+        ("Scored", result.scored),
+        ("Not scored (errors)", result.error_rows),
+        ("Warnings", result.issues.filter(pl.col("severity") == "warning").height),
+        ("Run at (UTC)", result.started.strftime("%Y-%m-%d %H:%M")),
+        ("ftscore version", __version__),
+    ]
+    r = 2
+    for name, value in facts:
+        ws.write_string(r, 0, name, fmt.bold)
+        _write(ws, r, 1, value)
+        r += 1
+
+    r += 1
+    ws.write_string(r, 0, "Recommendation", fmt.header)
+    ws.write_string(r, 1, "Use cases", fmt.header)
+    ws.write_string(r, 2, "Annual API cost", fmt.header)
+    ws.write_string(r, 3, f"Net savings {cfg['money']['horizon_months']}m", fmt.header)
+    counts_top = r + 1
+    for rec in RECOMMENDATIONS:
+        r += 1
+        part = ranking.filter(pl.col("recommendation") == rec)
+        ws.write_string(r, 0, rec, fmt.get(fill=REC_COLOURS[rec]))
+        ws.write_number(r, 1, part.height)
+        ws.write_number(r, 2, float(part["annual_api_cost"].sum() or 0), fmt.money)
+        ws.write_number(r, 3, float(part[horizon].sum() or 0), fmt.money)
+    counts_bottom = r
+    r += 2
+    ws.write_string(r, 0, "Total annual API spend", fmt.bold)
+    ws.write_number(r, 1, float(ranking["annual_api_cost"].sum() or 0), fmt.money)
+    r += 1
+    ws.write_string(r, 0, f"Projected net savings of the Fine-tune set ({cfg['money']['horizon_months']} months)", fmt.bold)
+    ws.write_number(r, 1, float(ranking.filter(pl.col("recommendation") == "Fine-tune")[horizon].sum() or 0), fmt.money)
+
+    r += 2
+    ws.write_string(r, 0, "Top use cases", fmt.h2)
+    r += 1
+    top_cols = ["rank", "use_case", "recommendation", "fit_score", "break_even_months", horizon]
+    for j, name in enumerate(top_cols):
+        ws.write_string(r, j, label(name, cfg), fmt.header)
+    for values in ranking.select(top_cols).head(10).iter_rows():
+        r += 1
+        for j, value in enumerate(values):
+            nf = _num_format(top_cols[j], cfg)
+            _write(ws, r, j, value, fmt.get(nf) if nf else None)
+
+    chart = wb.add_chart({"type": "column"})
+    chart.add_series({
+        "name": "Use cases",
+        "categories": ["Summary", counts_top, 0, counts_bottom, 0],
+        "values": ["Summary", counts_top, 1, counts_bottom, 1],
+        "points": [{"fill": {"color": REC_COLOURS[rec]}, "border": {"color": "#7F7F7F"}} for rec in RECOMMENDATIONS],
+    })
+    chart.set_title({"name": "Recommendations"})
+    chart.set_legend({"none": True})
+    ws.insert_chart(2, 7, chart, {"x_scale": 1.0, "y_scale": 1.0})
+
+    n = ranking.height
+    if n:
+        cols = _ranking_columns(cfg)
+        scatter = wb.add_chart({"type": "scatter"})
+        scatter.add_series({
+            "name": "Use cases",
+            "categories": ["Ranking", 1, cols.index("break_even_months"), n, cols.index("break_even_months")],
+            "values": ["Ranking", 1, cols.index("fit_score"), n, cols.index("fit_score")],
+            "marker": {"type": "circle", "size": 7},
+        })
+        scatter.set_title({"name": "Fit score against break-even"})
+        scatter.set_x_axis({"name": "Break-even (months)"})
+        scatter.set_y_axis({"name": "Fit score", "min": 0, "max": 10})
+        scatter.set_legend({"none": True})
+        ws.insert_chart(18, 7, scatter)
