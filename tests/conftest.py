@@ -1,0 +1,81 @@
+"""Shared helpers: write real .xlsx/.csv inputs, run the CLI, read the workbook back."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+import xlsxwriter
+from click.testing import CliRunner
+
+from pipeline.cli import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "samples"
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def write_xlsx(path: Path, headers: list[str], rows: list[list[Any]], *, sheet: str = "Portfolio",
+               top: int = 0, left: int = 0, above: list[list[Any]] | None = None) -> Path:
+    """A real workbook: optional rows above the header, header at (top, left), then rows.
+
+    A row given as None is left blank.
+    """
+    wb = xlsxwriter.Workbook(path, {"strings_to_formulas": False, "strings_to_numbers": False})
+    ws = wb.add_worksheet(sheet)
+    for r, values in enumerate(above or []):
+        for c, v in enumerate(values):
+            if v is not None:
+                ws.write(r, left + c, v)
+    ws.write_row(top, left, headers)
+    for i, row in enumerate(rows, start=top + 1):
+        for j, v in enumerate(row or []):
+            if v is not None:
+                ws.write(i, left + j, v)
+    wb.close()
+    return path
+
+
+def write_csv(path: Path, headers: list[str], rows: list[list[Any]], *, encoding: str = "utf-8",
+              delimiter: str = ",") -> Path:
+    with open(path, "w", newline="", encoding=encoding) as fh:
+        w = csv.writer(fh, delimiter=delimiter)
+        w.writerow(headers)
+        for row in rows:
+            w.writerow(["" if v is None else v for v in (row or [])])
+    return path
+
+
+class Run:
+    def __init__(self, result):
+        self.code = result.exit_code
+        self.stderr = result.stderr
+        self.stdout = result.stdout
+        self.exception = result.exception
+
+
+def run_cli(*args: Any) -> Run:
+    result = CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+    return Run(result)
+
+
+def sheet_rows(path: Path, sheet: str) -> list[dict[str, Any]]:
+    """A sheet whose first row is its header, as dicts (blank rows at the end dropped)."""
+    wb = openpyxl.load_workbook(path, read_only=True)
+    rows = list(wb[sheet].iter_rows(values_only=True))
+    wb.close()
+    header = rows[0]
+    out = [dict(zip(header, r)) for r in rows[1:] if any(v is not None for v in r)]
+    return out
+
+
+def by_id(path: Path, sheet: str = "Ranking", key: str = "Use case ID") -> dict[str, dict[str, Any]]:
+    return {r[key]: r for r in sheet_rows(path, sheet)}
+
+
+@pytest.fixture
+def tmp(tmp_path: Path) -> Path:
+    return tmp_path
