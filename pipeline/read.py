@@ -8,11 +8,17 @@ Rust calamine reader behind ``polars.read_excel``); text files through
 from __future__ import annotations
 
 import csv
+import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 import polars as pl
+
+# fastexcel logs a warning for every mixed-type column it reads as text; that is
+# expected here (cells are parsed one by one later), not news for a cron log.
+logging.getLogger("fastexcel").setLevel(logging.ERROR)
 
 ROW = "__row"  # the record's row number as Excel shows it (1-based)
 
@@ -46,6 +52,9 @@ class Table:
     notes: list[str] = field(default_factory=list)
     encoding: str | None = None
     skipped_blank_rows: int = 0
+    # Cells whose cached value is a formula error (#DIV/0!, #N/A, ...): ROW, "column" (the
+    # Column.name), "value" (the error as Excel shows it). Such a cell reads as empty.
+    cell_errors: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema={ROW: pl.Int64, "column": pl.String, "value": pl.String}))
 
 
 def column_letter(index: int) -> str:
@@ -130,7 +139,9 @@ def _finish(
     )
     data, blank = _drop_blank(data)
     columns = [Column(n, (h or "").strip() or n, letter) for n, h, letter in zip(names, headers, letters)]
-    if header_idx > 0:
+    if header_idx == 1:
+        notes.append("row 1 above the header row 2 was ignored")
+    elif header_idx > 1:
         notes.append(f"rows 1-{header_idx} above the header row {header_idx + 1} were ignored")
     return Table(str(path), sheet, header_idx + 1, columns, data, notes, encoding, blank)
 
@@ -167,9 +178,14 @@ def _read_spreadsheet(path: Path, sheet: str | None, scorer: HeaderScorer, searc
         sheet_obj = reader.load_sheet(
             name, header_row=None, skip_rows=idx + 1, schema_sample_rows=None, dtype_coercion="coerce"
         )
-        data = sheet_obj.to_polars()
+        batch, cell_errors = sheet_obj.to_arrow_with_errors()
+        data = pl.from_arrow(batch)
         probe_cols = probe.available_columns()
         data_cols = sheet_obj.available_columns()
+        errors = [
+            (e.offset_position[0], data_cols[e.offset_position[1]].absolute_index, _excel_error(e.detail))
+            for e in (cell_errors.errors if cell_errors is not None else [])
+        ]
         # Header cells and data cells can start at different columns: align on
         # the absolute column index.
         by_abs = {c.absolute_index: rows[idx][i] for i, c in enumerate(probe_cols)}
@@ -183,12 +199,33 @@ def _read_spreadsheet(path: Path, sheet: str | None, scorer: HeaderScorer, searc
         abs_idx = [abs_idx[k] for k in order]
         header_cells = [by_abs.get(a) for a in abs_idx]
         letters = [column_letter(a) for a in abs_idx]
-        return _finish(path, name, idx, header_cells, letters, data, idx + 2, [])
+        table = _finish(path, name, idx, header_cells, letters, data, idx + 2, [])
+        if errors:
+            by_letter = {c.letter: c.name for c in table.columns}
+            table.cell_errors = pl.DataFrame(
+                [(idx + 2 + r, by_letter.get(column_letter(a)), v) for r, a, v in errors],
+                schema={ROW: pl.Int64, "column": pl.String, "value": pl.String}, orient="row",
+            ).filter(pl.col("column").is_not_null())
+        return table
     where = f"sheet '{sheet}'" if sheet else "any sheet"
     raise ReadError(
         f"{path}: no header row with a use case name column in the first {search_rows} rows of {where}"
         + (f" ({HINT_SHEET})" if sheet is None and len(names) > 1 else "")
     )
+
+
+EXCEL_ERRORS = {
+    "div0": "#DIV/0!", "na": "#N/A", "name": "#NAME?", "null": "#NULL!", "num": "#NUM!",
+    "ref": "#REF!", "value": "#VALUE!", "gettingdata": "#GETTING_DATA",
+}
+
+
+def _excel_error(detail: str) -> str:
+    """"Expected float but got 'Error(Div0)'" -> '#DIV/0!'."""
+    found = re.search(r"Error\((\w+)\)", detail)
+    if not found:
+        return detail
+    return EXCEL_ERRORS.get(found.group(1).lower(), f"#{found.group(1).upper()}")
 
 
 def _decode(path: Path, raw: bytes) -> tuple[str, str]:

@@ -21,7 +21,7 @@ from pipeline.fields import ANNOTATIONS
 from pipeline.money import horizon_column, money
 from pipeline.rank import decide, rank
 from pipeline.read import ROW, Table, read_table
-from pipeline.score import FACTOR_INPUTS, FACTORS, factor_scores
+from pipeline.score import FACTOR_FIELDS, FACTOR_INPUTS, FACTORS, factor_scores
 from pipeline.validate import ContractBroken, check
 from schemas import ScoredPortfolio
 
@@ -72,13 +72,23 @@ def checksum(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def _missing_data_warnings(table: Table, scored: pl.DataFrame, cfg: dict) -> list[pl.DataFrame]:
+def _missing_data_warnings(table: Table, mapping: Mapping, scored: pl.DataFrame, cfg: dict) -> list[pl.DataFrame]:
+    """Per row where the file has the columns but the row lacks values; once where it has none."""
     out = []
     for f in FACTORS:
         rows = scored.filter(pl.col(f"__{f}_known").not_()).select(ROW)
-        if rows.height:
-            problem = f"no {f} data: {f} scored {cfg[f]['default']} (give {FACTOR_INPUTS[f]})"
-            out.append(issues.for_cells(table, rows, None, problem, severity="warning"))
+        if not rows.height:
+            continue
+        if not any(name in mapping.fields for name in FACTOR_FIELDS[f]):
+            out.append(issues.for_file(
+                table,
+                f"no column gives {f} data, so all {rows.height} scored rows score {f} {cfg[f]['default']} "
+                f"(add {FACTOR_INPUTS[f]})",
+                severity="warning",
+            ))
+            continue
+        problem = f"no {f} data: {f} scored {cfg[f]['default']} (give {FACTOR_INPUTS[f]})"
+        out.append(issues.for_cells(table, rows, None, problem, severity="warning"))
     assumed = scored.filter(pl.col("cost_basis") == "assumed").height
     if assumed:
         m = cfg["money"]
@@ -90,6 +100,19 @@ def _missing_data_warnings(table: Table, scored: pl.DataFrame, cfg: dict) -> lis
     return out
 
 
+def _formula_errors(table: Table, mapping: Mapping) -> list[pl.DataFrame]:
+    """A cell whose cached value is a formula error: an error where ftscore uses the column."""
+    out = []
+    used = {c.name for c in mapping.fields.values()}
+    for col in table.columns:
+        cells = table.cell_errors.filter(pl.col("column") == col.name)
+        if cells.height:
+            severity = "error" if col.name in used else "warning"
+            problem = pl.format("the formula in this cell gives {}; fix it or type the value", pl.col("value"))
+            out.append(issues.for_cells(table, cells, col, problem, severity=severity, value=pl.col("value")))
+    return out
+
+
 def score_table(table: Table, cfg: dict) -> tuple[Mapping, pl.DataFrame, pl.DataFrame, dict[str, float]]:
     """(mapping, scored rows sorted by rank, issues, timings) for one read table."""
     t0 = time.perf_counter()
@@ -97,6 +120,7 @@ def score_table(table: Table, cfg: dict) -> tuple[Mapping, pl.DataFrame, pl.Data
     parsed, parse_issues = parse(table, mapping, cfg)
     found = [parse_issues, check(table, mapping, parsed, cfg)]
     found += [issues.for_file(table, note) for note in table.notes + mapping.notes]
+    found += _formula_errors(table, mapping)
     bad = issues.error_rows(issues.combine(found))
     t1 = time.perf_counter()
 
@@ -109,7 +133,7 @@ def score_table(table: Table, cfg: dict) -> tuple[Mapping, pl.DataFrame, pl.Data
     scored = money(scored, cfg)
     scored = decide(scored, cfg)
     scored = rank(scored, cfg, "__key")
-    found += _missing_data_warnings(table, scored, cfg)
+    found += _missing_data_warnings(table, mapping, scored, cfg)
     try:
         ScoredPortfolio.validate(scored, lazy=True)
     except Exception as exc:  # pandera's SchemaErrors; anything here is our bug

@@ -48,11 +48,15 @@ def cfg_default() -> dict:
 
 
 def cfg_with(**changes) -> dict:
-    """The default config with ``section__key=value`` changes, e.g. money__horizon_months=36."""
+    """The default config with changes: ``section__key=value`` (e.g. money__horizon_months=36)
+    or ``section={key: value, ...}`` (the keys given are changed, the rest kept)."""
     cfg = copy.deepcopy(config.load())
     for dotted, value in changes.items():
-        section, key = dotted.split("__", 1)
-        cfg[section][key] = value
+        if "__" in dotted:
+            section, key = dotted.split("__", 1)
+            cfg[section][key] = value
+        else:
+            cfg[dotted].update(value)
     config.check(cfg)
     return cfg
 
