@@ -42,14 +42,48 @@ def cli() -> None:
     """
 
 
+def input_options(func):
+    """The options that say how to read an input, shared by the commands that read one."""
+    options = (
+        click.option("--config", "config_file", type=click.Path(path_type=Path), default=None,
+                     help="TOML file overriding any default: weights, anchors, thresholds, header aliases "
+                          "([columns.aliases]) and answer mappings ([values.COLUMN])."),
+        click.option("--sheet", default=None,
+                     help="Sheet to read. Default: the first visible sheet with a recognisable header row."),
+        click.option("--header-row", type=click.IntRange(min=1), default=None,
+                     help="Row (as Excel numbers it) that holds the headers. Default: found by itself."),
+        click.option("--encoding", default=None,
+                     help="Text encoding of a CSV/TSV/TXT input, e.g. utf-8 or cp1252. "
+                          "Default: UTF-8 (with or without BOM), else Windows-1252."),
+        click.option("--delimiter", type=click.Choice([",", ";", "tab", "|"]), default=None,
+                     help="Delimiter of a CSV/TSV/TXT input. Default: sniffed."),
+    )
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _read_options(sheet, header_row, encoding, delimiter) -> dict:
+    return {"sheet": sheet, "header_row": header_row, "encoding": encoding,
+            "delimiter": "\t" if delimiter == "tab" else delimiter}
+
+
+def _load_config(config_file: Path | None) -> dict:
+    from pipeline import config as config_mod
+
+    try:
+        return config_mod.load(config_file)
+    except config_mod.ConfigError as exc:
+        _fail(str(exc), EXIT_USAGE)
+
+
 @cli.command(epilog=EXIT_CODES_HELP)
 @click.argument("input_file", metavar="INPUT", type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="Workbook to write (.xlsx). Default: INPUT's name with -scored.xlsx, in the current folder.")
-@click.option("--config", "config_file", type=click.Path(path_type=Path), default=None,
-              help="TOML file overriding any default (weights, anchors, thresholds, aliases).")
-@click.option("--sheet", default=None, help="Sheet to read. Default: the first sheet with a recognisable header row.")
-def score(input_file: Path, output: Path | None, config_file: Path | None, sheet: str | None) -> None:
+@input_options
+def score(input_file: Path, output: Path | None, config_file: Path | None, sheet: str | None,
+          header_row: int | None, encoding: str | None, delimiter: str | None) -> None:
     """Score INPUT (.xlsx, .xlsm, .xls, .xlsb, .ods, .csv, .tsv) and write an annotated workbook.
 
     Headers are matched ignoring case, spaces and punctuation ("Monthly API
@@ -62,7 +96,6 @@ def score(input_file: Path, output: Path | None, config_file: Path | None, sheet
       ftscore score samples/portfolio.xlsx -o out/portfolio-scored.xlsx
       ftscore score use-cases.csv --config our-weights.toml -o scored.xlsx
     """
-    from pipeline import config as config_mod
     from pipeline.read import ReadError
 
     output = output or Path(f"{input_file.stem}-scored.xlsx")
@@ -70,17 +103,14 @@ def score(input_file: Path, output: Path | None, config_file: Path | None, sheet
         _fail(f"the output must be an .xlsx file, got '{output}'", EXIT_USAGE)
     if output.resolve() == input_file.resolve() or (output.exists() and input_file.exists() and output.samefile(input_file)):
         _fail(f"the output {output} is the input file; choose another -o", EXIT_USAGE)
-    try:
-        cfg = config_mod.load(config_file)
-    except config_mod.ConfigError as exc:
-        _fail(str(exc), EXIT_USAGE)
+    cfg = _load_config(config_file)
 
     from pipeline.run import score_file
     from pipeline.validate import ContractBroken
     from pipeline.workbook import write
 
     try:
-        result = score_file(input_file, cfg, sheet=sheet)
+        result = score_file(input_file, cfg, **_read_options(sheet, header_row, encoding, delimiter))
         write(result, output)
     except ReadError as exc:
         _fail(str(exc), EXIT_UNUSABLE)
@@ -98,6 +128,50 @@ def score(input_file: Path, output: Path | None, config_file: Path | None, sheet
         err=True,
     )
     sys.exit(EXIT_ROW_ERRORS if result.error_rows else EXIT_OK)
+
+
+@cli.command()
+@click.argument("input_file", metavar="INPUT", type=click.Path(path_type=Path))
+@input_options
+def columns(input_file: Path, config_file: Path | None, sheet: str | None, header_row: int | None,
+            encoding: str | None, delimiter: str | None) -> None:
+    """Show how each header of INPUT was matched (or not), and why.
+
+    Use it to fix a mapping without reading code: a header that should feed a
+    column but is "carried through" needs an alias in a --config file, e.g.
+
+    \b
+      [columns.aliases]
+      monthly_api_cost = ["Spend per month (USD)"]
+
+    \b
+    Example:
+      ftscore columns samples/portfolio.xlsx
+      ftscore columns inventory.csv --config samples/us-federal-2024.toml
+    """
+    from pipeline.columns import map_columns
+    from pipeline.fields import FIELDS
+    from pipeline.read import ReadError
+    from pipeline.run import read_input
+
+    cfg = _load_config(config_file)
+    try:
+        table = read_input(input_file, cfg, **_read_options(sheet, header_row, encoding, delimiter))
+    except ReadError as exc:
+        _fail(str(exc), EXIT_UNUSABLE)
+    mapping = map_columns(table, cfg)
+    where = f"sheet '{table.sheet}', " if table.sheet else (f"encoding {table.encoding}, " if table.encoding else "")
+    click.echo(f"{table.file}: {where}header row {table.header_row}, {table.frame.height} data rows")
+    width = max((len(c.header.splitlines()[0]) for c in table.columns), default=10)
+    width = min(width, 60)
+    for col in table.columns:
+        head = col.header.replace("\n", " ")
+        head = head if len(head) <= width else head[: width - 1] + "…"
+        click.echo(f"  {col.letter:>3}  {head:<{width}}  -> {mapping.how.get(col.header, '')}")
+    missing = [name for name in FIELDS if name not in mapping.fields]
+    click.echo(f"not in this file: {', '.join(missing) if missing else 'none'}")
+    for note in table.notes + mapping.notes:
+        click.echo(f"note: {note}")
 
 
 def main() -> None:

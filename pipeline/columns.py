@@ -142,28 +142,49 @@ def parse_seconds(text: pl.Expr) -> pl.Expr:
     return number * scale
 
 
-def parse_flag(text: pl.Expr, cfg: dict) -> pl.Expr:
-    s = text.str.to_lowercase().str.strip_chars()
+# Option prefixes of survey-style answers: "a) No", "2. Yes", "(b) Both".
+OPTION_PREFIX = r"^\s*\(?(?:[a-z]|\d{1,2})[).]\s+"
+
+
+def answer_key(text: object) -> str:
+    """How answers are compared: option prefix dropped, then normalised like headers."""
+    import re
+
+    return normalise(re.sub(OPTION_PREFIX, "", str(text).lower()))
+
+
+def _answer_key(text: pl.Expr) -> pl.Expr:
     return (
-        pl.when(s.is_in(cfg["input"]["true_words"])).then(True)
-        .when(s.is_in(cfg["input"]["false_words"])).then(False)
-        .otherwise(None)
+        text.str.to_lowercase()
+        .str.replace(OPTION_PREFIX, "")
+        .str.replace_all("%", "pct", literal=True)
+        .str.replace_all(r"[^\p{L}\p{N}]", "")
     )
+
+
+def flag_lookup(cfg: dict, name: str) -> dict[str, bool]:
+    """normalised answer -> True/False for one yes/no column (config values.<column>.yes/no)."""
+    lookup = {answer_key(w): True for w in cfg["input"]["true_words"]}
+    lookup.update({answer_key(w): False for w in cfg["input"]["false_words"]})
+    for level, answers in cfg["values"].get(name, {}).items():
+        for answer in answers:
+            lookup[answer_key(answer)] = level == "yes"
+    return lookup
+
+
+def parse_flag(text: pl.Expr, cfg: dict, name: str) -> pl.Expr:
+    return _answer_key(text).replace_strict(flag_lookup(cfg, name), default=None, return_dtype=pl.Boolean)
 
 
 def category_lookup(cfg: dict, name: str) -> dict[str, str]:
     """normalised answer -> canonical level, for one category column."""
     section, key = CATEGORY_VOCAB[name]
     levels = cfg[section][key]
-    lookup = {normalise(level): level for level in levels}
-    for level, answers in cfg["values"][name].items():
+    lookup = {answer_key(level): level for level in levels}
+    for level, answers in cfg["values"].get(name, {}).items():
         for answer in answers:
-            lookup.setdefault(normalise(answer), level)
+            lookup[answer_key(answer)] = level
     return lookup
-
-
-def _normalised(text: pl.Expr) -> pl.Expr:
-    return text.str.to_lowercase().str.replace("%", "pct", literal=True).str.replace_all(r"[^\p{L}\p{N}]", "")
 
 
 PROBLEM = {
@@ -187,10 +208,10 @@ def _parse(kind: str, text: pl.Expr, cfg: dict, name: str) -> pl.Expr:
     if kind == "seconds":
         return parse_seconds(text)
     if kind == "flag":
-        return parse_flag(text, cfg)
+        return parse_flag(text, cfg, name)
     if kind == "category":
         lookup = category_lookup(cfg, name)
-        norm = _normalised(text)
+        norm = _answer_key(text)
         # An unknown answer is kept as written; the schema check reports it.
         return norm.replace_strict(lookup, default=text.str.strip_chars().str.to_lowercase(), return_dtype=pl.String)
     return text.str.strip_chars()

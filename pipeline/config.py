@@ -23,6 +23,7 @@ OPEN_TABLES = {
     "speed.latency_class",
     "accuracy.targets",
     "columns.aliases",
+    "values",
     "values.data_sensitivity",
     "values.latency_class",
 }
@@ -205,10 +206,16 @@ def check(cfg: dict) -> None:
               f"names no known column (known: {', '.join(FIELDS)})")
         _need(isinstance(aliases, list) and all(isinstance(v, str) for v in aliases),
               f"columns.aliases.{field}", "must be a list of header texts")
-    for field, table in (("data_sensitivity", p["sensitivity"]), ("latency_class", s["latency_class"])):
-        for value, answers in cfg["values"][field].items():
-            _need(value in table, f"values.{field}.{value}",
-                  f"names no known level (known: {', '.join(table)})")
+    levels = {"data_sensitivity": p["sensitivity"], "latency_class": s["latency_class"]}
+    for field, table in cfg["values"].items():
+        kind = FIELDS[field].kind if field in FIELDS else None
+        _need(kind in ("category", "flag"), f"values.{field}",
+              "must name a category or yes/no column "
+              f"({', '.join(n for n, f in FIELDS.items() if f.kind in ('category', 'flag'))})")
+        known = levels[field] if kind == "category" else ("yes", "no")
+        _need(isinstance(table, dict), f"values.{field}", "must be a table of level = [answers]")
+        for value, answers in table.items():
+            _need(value in known, f"values.{field}.{value}", f"names no known level (known: {', '.join(known)})")
             _need(isinstance(answers, list) and all(isinstance(v, str) for v in answers),
                   f"values.{field}.{value}", "must be a list of answers")
 

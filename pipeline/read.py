@@ -29,6 +29,8 @@ DELIMITERS = ",;\t|"
 # Hints written once, shown with the messages that need them.
 HINT_SHEET = "choose one with --sheet NAME"
 HINT_FORMATS = "ftscore reads .xlsx, .xlsm, .xls, .xlsb, .ods, .csv, .tsv and .txt"
+HINT_HEADER = "see which headers match with 'ftscore columns FILE', map yours in a --config file, or give --header-row N"
+HINT_ENCODING = "try --encoding utf-8 or --encoding cp1252"
 
 
 class ReadError(Exception):
@@ -72,7 +74,10 @@ def column_letter(index: int) -> str:
 HeaderScorer = Callable[[list[str | None]], tuple[int, bool]]
 
 
-def _find_header(rows: list[list[str | None]], scorer: HeaderScorer) -> int | None:
+def _find_header(rows: list[list[str | None]], scorer: HeaderScorer, forced: int | None = None) -> int | None:
+    """0-based index of the header row: the forced one, or the row naming the most known columns."""
+    if forced is not None:
+        return forced - 1 if forced - 1 < len(rows) else None
     best, best_count = None, 0
     for i, cells in enumerate(rows):
         count, has_name = scorer(cells)
@@ -146,7 +151,8 @@ def _finish(
     return Table(str(path), sheet, header_idx + 1, columns, data, notes, encoding, blank)
 
 
-def _read_spreadsheet(path: Path, sheet: str | None, scorer: HeaderScorer, search_rows: int) -> Table:
+def _read_spreadsheet(path: Path, sheet: str | None, scorer: HeaderScorer, search_rows: int,
+                      header_row: int | None) -> Table:
     import fastexcel
 
     try:
@@ -163,7 +169,8 @@ def _read_spreadsheet(path: Path, sheet: str | None, scorer: HeaderScorer, searc
     tried = []
     for name in candidates:
         try:
-            probe = reader.load_sheet(name, header_row=None, skip_rows=0, n_rows=search_rows, dtypes="string")
+            probe = reader.load_sheet(name, header_row=None, skip_rows=0, n_rows=max(search_rows, header_row or 0),
+                                      dtypes="string")
         except Exception as exc:
             tried.append(f"{name}: {_reason(exc)}")
             continue
@@ -171,7 +178,7 @@ def _read_spreadsheet(path: Path, sheet: str | None, scorer: HeaderScorer, searc
             continue
         head = probe.to_polars()
         rows = [list(r) for r in head.iter_rows()]
-        idx = _find_header(rows, scorer)
+        idx = _find_header(rows, scorer, header_row)
         if idx is None:
             tried.append(name)
             continue
@@ -207,10 +214,13 @@ def _read_spreadsheet(path: Path, sheet: str | None, scorer: HeaderScorer, searc
                 schema={ROW: pl.Int64, "column": pl.String, "value": pl.String}, orient="row",
             ).filter(pl.col("column").is_not_null())
         return table
-    where = f"sheet '{sheet}'" if sheet else "any sheet"
+    where = f"sheet '{sheet}'" if sheet else ("any visible sheet" if len(names) > 1 else f"sheet '{names[0]}'")
+    if header_row:
+        raise ReadError(f"{path}: row {header_row} of {where} is not a header row (--header-row)")
     raise ReadError(
-        f"{path}: no header row with a use case name column in the first {search_rows} rows of {where}"
-        + (f" ({HINT_SHEET})" if sheet is None and len(names) > 1 else "")
+        f"{path}: no header row with a use case name column in the first {search_rows} rows of {where}; "
+        + (f"{HINT_SHEET}, or " if sheet is None and len(names) > 1 else "")
+        + HINT_HEADER
     )
 
 
@@ -246,14 +256,21 @@ def _sniff(text: str) -> str:
         return max(DELIMITERS, key=first.count)
 
 
-def _read_text(path: Path, scorer: HeaderScorer, search_rows: int) -> Table:
+def _read_text(path: Path, scorer: HeaderScorer, search_rows: int, header_row: int | None,
+               encoding: str | None, delimiter: str | None) -> Table:
     raw = path.read_bytes()
     if not raw.strip():
         raise ReadError(f"{path}: the file is empty")
     if b"\x00" in raw[:4096]:
         raise ReadError(f"{path}: not a text file (binary content); {HINT_FORMATS}")
-    text, encoding = _decode(path, raw)
-    sep = "\t" if path.suffix.lower() == ".tsv" else _sniff(text)
+    if encoding:
+        try:
+            text = raw.decode(encoding)
+        except (LookupError, UnicodeDecodeError) as exc:
+            raise ReadError(f"{path}: cannot be decoded as {encoding} ({exc.__class__.__name__}); {HINT_ENCODING}") from None
+    else:
+        text, encoding = _decode(path, raw)
+    sep = delimiter or ("\t" if path.suffix.lower() == ".tsv" else _sniff(text))
     try:
         frame = pl.read_csv(
             text.encode("utf-8"),
@@ -265,10 +282,12 @@ def _read_text(path: Path, scorer: HeaderScorer, search_rows: int) -> Table:
         )
     except pl.exceptions.PolarsError as exc:
         raise ReadError(f"{path}: not a readable delimited text file ({exc.__class__.__name__})") from None
-    rows = [list(r) for r in frame.head(search_rows).iter_rows()]
-    idx = _find_header(rows, scorer)
+    rows = [list(r) for r in frame.head(max(search_rows, header_row or 0)).iter_rows()]
+    idx = _find_header(rows, scorer, header_row)
     if idx is None:
-        raise ReadError(f"{path}: no header row with a use case name column in the first {search_rows} rows")
+        if header_row:
+            raise ReadError(f"{path}: has no row {header_row} (--header-row)")
+        raise ReadError(f"{path}: no header row with a use case name column in the first {search_rows} rows; {HINT_HEADER}")
     data = frame.slice(idx + 1)
     letters = [column_letter(i) for i in range(frame.width)]
     table = _finish(path, None, idx, rows[idx], letters, data, idx + 2, [], encoding)
@@ -295,8 +314,13 @@ def _reason(exc: Exception) -> str:
     return text[:200]
 
 
-def read_table(path: str | Path, scorer: HeaderScorer, *, sheet: str | None = None, search_rows: int = 30) -> Table:
-    """Read one input file into a Table; raise ReadError when it cannot be used."""
+def read_table(path: str | Path, scorer: HeaderScorer, *, sheet: str | None = None, search_rows: int = 30,
+               header_row: int | None = None, encoding: str | None = None, delimiter: str | None = None) -> Table:
+    """Read one input file into a Table; raise ReadError when it cannot be used.
+
+    header_row (1-based) skips the search for the header; encoding and delimiter
+    apply to text files and replace the detected ones.
+    """
     path = Path(path)
     if not path.exists():
         raise ReadError(f"{path}: no such file")
@@ -311,8 +335,8 @@ def read_table(path: str | Path, scorer: HeaderScorer, *, sheet: str | None = No
         raise ReadError(f"{path}: --sheet applies to spreadsheets, not to text files")
     try:
         if suffix in SPREADSHEET_SUFFIXES:
-            return _read_spreadsheet(path, sheet, scorer, search_rows)
-        return _read_text(path, scorer, search_rows)
+            return _read_spreadsheet(path, sheet, scorer, search_rows, header_row)
+        return _read_text(path, scorer, search_rows, header_row, encoding, delimiter)
     except ReadError:
         raise
     except OSError as exc:

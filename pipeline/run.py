@@ -20,7 +20,7 @@ from pipeline.columns import Mapping, header_scorer, map_columns, parse
 from pipeline.fields import ANNOTATIONS
 from pipeline.money import horizon_column, money
 from pipeline.rank import decide, rank
-from pipeline.read import ROW, Table, read_table
+from pipeline.read import HINT_HEADER, ROW, ReadError, Table, read_table
 from pipeline.score import FACTOR_FIELDS, FACTOR_INPUTS, FACTORS, factor_scores
 from pipeline.validate import ContractBroken, check
 from schemas import ScoredPortfolio
@@ -117,6 +117,9 @@ def score_table(table: Table, cfg: dict) -> tuple[Mapping, pl.DataFrame, pl.Data
     """(mapping, scored rows sorted by rank, issues, timings) for one read table."""
     t0 = time.perf_counter()
     mapping = map_columns(table, cfg)
+    if "use_case" not in mapping.fields:
+        where = f" of sheet '{table.sheet}'" if table.sheet else ""
+        raise ReadError(f"{table.file}: row {table.header_row}{where} has no use case name column; {HINT_HEADER}")
     parsed, parse_issues = parse(table, mapping, cfg)
     found = [parse_issues, check(table, mapping, parsed, cfg)]
     found += [issues.for_file(table, note) for note in table.notes + mapping.notes]
@@ -181,11 +184,19 @@ def account(table: Table, portfolio: pl.DataFrame, scored: pl.DataFrame, found: 
         raise ContractBroken(f"{table.file}: rows {both[:10]} are scored although they have errors")
 
 
-def score_file(path: str | Path, cfg: dict, *, sheet: str | None = None) -> Result:
-    """Read, check, score and rank one file. Raises read.ReadError when it is unusable."""
+def read_input(path: str | Path, cfg: dict, **options) -> Table:
+    """Read one file with the header matching of this config (options: see read.read_table)."""
+    return read_table(path, header_scorer(cfg), search_rows=cfg["input"]["header_search_rows"], **options)
+
+
+def score_file(path: str | Path, cfg: dict, **options) -> Result:
+    """Read, check, score and rank one file. Raises read.ReadError when it is unusable.
+
+    options go to read.read_table: sheet, header_row, encoding, delimiter.
+    """
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
-    table = read_table(path, header_scorer(cfg), sheet=sheet, search_rows=cfg["input"]["header_search_rows"])
+    table = read_input(path, cfg, **options)
     t_read = time.perf_counter() - t0
     mapping, scored, found, timings = score_table(table, cfg)
     portfolio = _portfolio(table, scored, found, cfg)
