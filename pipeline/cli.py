@@ -167,7 +167,7 @@ def columns(input_file: Path, config_file: Path | None, sheet: str | None, heade
     for col in table.columns:
         head = col.header.replace("\n", " ")
         head = head if len(head) <= width else head[: width - 1] + "…"
-        click.echo(f"  {col.letter:>3}  {head:<{width}}  -> {mapping.how.get(col.header, '')}")
+        click.echo(f"  {col.letter:>3}  {head:<{width}}  -> {mapping.how.get(col.name, '')}")
     missing = [name for name in FIELDS if name not in mapping.fields]
     click.echo(f"not in this file: {', '.join(missing) if missing else 'none'}")
     for note in table.notes + mapping.notes:

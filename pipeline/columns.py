@@ -64,7 +64,7 @@ class Mapping:
     fields: dict[str, Column]  # canonical field -> the user's column
     carried: list[Column]  # the user's columns that map to nothing
     notes: list[str] = field(default_factory=list)
-    how: dict[str, str] = field(default_factory=dict)  # user header -> how it was matched
+    how: dict[str, str] = field(default_factory=dict)  # Column.name -> how it was matched
 
 
 def map_columns(table: Table, cfg: dict) -> Mapping:
@@ -86,16 +86,16 @@ def map_columns(table: Table, cfg: dict) -> Mapping:
     for col in table.columns:
         if col.name in used:
             name, rank = hits[col.name]
-            mapping.how[col.header] = f"{name} ({kinds[rank]})"
+            mapping.how[col.name] = f"{name} ({kinds[rank]})"
         elif col.name in hits:
             name = hits[col.name][0]
-            mapping.how[col.header] = f"not used: {name} is already column {fields[name].letter}"
+            mapping.how[col.name] = f"not used: {name} is already column {fields[name].letter}"
             mapping.notes.append(
                 f"column {col.letter} '{col.header}' also matches {name}; "
                 f"column {fields[name].letter} '{fields[name].header}' is used"
             )
         else:
-            mapping.how[col.header] = "carried through (no matching column)"
+            mapping.how[col.name] = "carried through (no matching column)"
     return mapping
 
 

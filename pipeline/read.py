@@ -271,26 +271,30 @@ def _read_text(path: Path, scorer: HeaderScorer, search_rows: int, header_row: i
     else:
         text, encoding = _decode(path, raw)
     sep = delimiter or ("\t" if path.suffix.lower() == ".tsv" else _sniff(text))
+    # polars takes the number of fields from the first line; a title line above
+    # the header has fewer, so count the widest of the first rows instead.
+    head_lines = list(csv.reader(text.splitlines()[: max(search_rows, header_row or 0)], delimiter=sep))
+    width = max((len(r) for r in head_lines), default=1)
+    data = text.encode("utf-8")
+    notes: list[str] = []
+    options = dict(has_header=False, separator=sep, quote_char='"', missing_columns="insert",
+                   schema={f"column_{i}": pl.String for i in range(width)})
     try:
-        frame = pl.read_csv(
-            text.encode("utf-8"),
-            has_header=False,
-            infer_schema=False,
-            separator=sep,
-            truncate_ragged_lines=True,
-            quote_char='"',
-        )
+        try:
+            frame = pl.read_csv(data, truncate_ragged_lines=False, **options)
+        except pl.exceptions.ComputeError:
+            frame = pl.read_csv(data, truncate_ragged_lines=True, **options)
+            notes.append(f"some rows have more than the {width} fields of the header; the extra fields were dropped")
     except pl.exceptions.PolarsError as exc:
-        raise ReadError(f"{path}: not a readable delimited text file ({exc.__class__.__name__})") from None
+        raise ReadError(f"{path}: not a readable delimited text file ({_reason(exc)})") from None
     rows = [list(r) for r in frame.head(max(search_rows, header_row or 0)).iter_rows()]
     idx = _find_header(rows, scorer, header_row)
     if idx is None:
         if header_row:
             raise ReadError(f"{path}: has no row {header_row} (--header-row)")
         raise ReadError(f"{path}: no header row with a use case name column in the first {search_rows} rows; {HINT_HEADER}")
-    data = frame.slice(idx + 1)
     letters = [column_letter(i) for i in range(frame.width)]
-    table = _finish(path, None, idx, rows[idx], letters, data, idx + 2, [], encoding)
+    table = _finish(path, None, idx, rows[idx], letters, frame.slice(idx + 1), idx + 2, notes, encoding)
     table.frame = _numbers_from_text(table.frame)
     return table
 

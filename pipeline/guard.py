@@ -1,0 +1,588 @@
+"""Checks on an input file before any parser touches it.
+
+``inspect`` looks at a file's bytes (magic numbers, the ZIP central directory,
+the OLE2 directory, a few KB of a sheet part) and raises ``ReadError`` with a
+one-line message starting with the path when the file cannot be what its
+extension says, is password-protected, or would make a reader decompress or
+allocate far more than a spreadsheet of use cases needs. It never parses a
+whole file, never extracts a ZIP member and parses no XML (a regex on the
+first 4 KB of a sheet part is enough).
+
+Files whose suffix ftscore does not read are left alone: ``read_table`` names
+the known formats for them.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+import zipfile
+import zlib
+from pathlib import Path
+from typing import BinaryIO
+
+from pipeline.read import SPREADSHEET_SUFFIXES, TEXT_SUFFIXES, ReadError
+
+ZIP_MAGIC = b"PK\x03\x04"
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+PDF_MAGIC = b"%PDF-"
+ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+
+# A member whose declared size is over RATIO_MIN_BYTES and over RATIO_LIMIT
+# times its compressed size is refused whatever the total: a real sheet of
+# text and numbers compresses 5:1 to 20:1, a run of zeros 1000:1.
+RATIO_LIMIT = 200
+RATIO_MIN_BYTES = 10_000_000
+
+SHEET_PREFIX_BYTES = 4096  # how much of a sheet part is read for <dimension>
+MANIFEST_PREFIX_BYTES = 256 * 1024  # how much of an .ods manifest is read
+OLE2_SCAN_BYTES = 512 * 1024  # byte scan when the OLE2 directory cannot be read
+XLS_RECORD_SCAN_BYTES = 8192  # how much of the Workbook stream is scanned for FILEPASS
+
+EXCEL_MAX_ROWS = 1_048_576
+EXCEL_MAX_COLUMNS = 16_384
+
+# Signatures of other formats people save or rename by mistake, to name them.
+_OTHER_SIGNATURES = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (b"Rar!\x1a\x07", "a RAR archive"),
+)
+
+
+# --------------------------------------------------------------------------- sniffing
+
+
+def _head(path: Path, n: int = 4096) -> bytes:
+    with path.open("rb") as fh:
+        return fh.read(n)
+
+
+def _kind_of(head: bytes) -> str:
+    if not head:
+        return "empty"
+    if head.startswith(ZIP_MAGIC):
+        return "zip"
+    if head.startswith(OLE2_MAGIC):
+        return "ole2"
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(PDF_MAGIC):
+        return "pdf"
+    text = _looks_like_text(head)
+    # PDF readers accept the header anywhere in the first 1024 bytes; a text
+    # file that merely mentions "%PDF-" stays text.
+    if not text and PDF_MAGIC in head[:1024]:
+        return "pdf"
+    return "text" if text else "unknown"
+
+
+def _looks_like_text(head: bytes) -> bool:
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with a BOM
+        return True
+    if b"\x00" in head:
+        return False
+    controls = sum(1 for b in head if b < 0x20 and b not in b"\t\n\r\f\v\x1a")
+    return controls <= len(head) // 100
+
+
+def sniff_kind(path: Path) -> str:
+    """What the file's first bytes say it is.
+
+    One of "zip", "ole2", "pdf", "text", "empty" (0 bytes) or "unknown".
+    Raises OSError when the file cannot be read.
+    """
+    return _kind_of(_head(Path(path)))
+
+
+def _describe_head(head: bytes) -> str:
+    """The content of a file that is neither a ZIP, an OLE2 file nor a PDF, in words."""
+    for magic, name in _OTHER_SIGNATURES:
+        if head.startswith(magic):
+            return f"is {name}, not a spreadsheet"
+    if _looks_like_text(head):
+        start = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:512].lower()
+        if start.startswith((b"<!doctype html", b"<html", b"<table")) or b"<html" in start:
+            return ("is a web page (HTML), not a real spreadsheet; open it in Excel or LibreOffice "
+                    "and save it as .xlsx")
+        if start.startswith(b"<?xml") and b"urn:schemas-microsoft-com:office:spreadsheet" in head.lower():
+            return ("is an Excel 2003 XML spreadsheet; open it in Excel or LibreOffice "
+                    "and save it as .xlsx")
+        return "is a text file, not a spreadsheet; if it holds comma- or tab-separated values, rename it to .csv"
+    return "is not a spreadsheet (its content is not a format ftscore reads)"
+
+
+# --------------------------------------------------------------------------- OLE2 (CFB)
+
+_FREESECT, _ENDOFCHAIN = 0xFFFFFFFF, 0xFFFFFFFE
+_MAXREGSECT = 0xFFFFFFFA
+_NOSTREAM = 0xFFFFFFFF
+_MAX_CHAIN = 1 << 20  # sectors followed in one chain at most (cycle/garbage guard)
+_MAX_DIR_SECTORS = 4096
+
+
+class _CfbError(Exception):
+    """The compound file's structures cannot be followed."""
+
+
+class _DirEntry:
+    __slots__ = ("name", "kind", "left", "right", "child", "start", "size")
+
+    def __init__(self, raw: bytes, major: int) -> None:
+        name_len = min(struct.unpack_from("<H", raw, 0x40)[0], 64)
+        self.name = raw[: max(name_len - 2, 0)].decode("utf-16-le", errors="replace")
+        self.kind = raw[0x42]  # 0 unused, 1 storage, 2 stream, 5 root
+        self.left, self.right, self.child = struct.unpack_from("<III", raw, 0x44)
+        self.start = struct.unpack_from("<I", raw, 0x74)[0]
+        size = struct.unpack_from("<Q", raw, 0x78)[0]
+        # Version 3 files may leave garbage in the high 32 bits.
+        self.size = size & 0xFFFFFFFF if major == 3 else size
+
+
+class _Cfb:
+    """Just enough of [MS-CFB] to list the root's streams and read a stream's first bytes.
+
+    Sectors are read on demand (the FAT is not loaded whole), every chain is
+    followed with a cycle check and a length cap, and any inconsistency raises
+    _CfbError, so a damaged file never loops or reads the whole disk.
+    """
+
+    def __init__(self, fh: BinaryIO, file_size: int) -> None:
+        self.fh, self.file_size = fh, file_size
+        fh.seek(0)
+        header = fh.read(512)
+        if len(header) < 512 or not header.startswith(OLE2_MAGIC):
+            raise _CfbError("short header")
+        self.major, byte_order, sector_shift, mini_shift = struct.unpack_from("<HHHH", header, 0x1A)
+        if byte_order != 0xFFFE or sector_shift not in (9, 12) or mini_shift != 6:
+            raise _CfbError("bad header fields")
+        self.sector_size = 1 << sector_shift
+        self.mini_size = 1 << mini_shift
+        (self.num_fat, self.first_dir, _, self.mini_cutoff, self.first_minifat, _,
+         self.first_difat, self.num_difat) = struct.unpack_from("<8I", header, 0x2C)
+        self.difat = list(struct.unpack_from("<109I", header, 0x4C))
+        self._difat_next = self.first_difat  # next DIFAT sector not yet read
+        self._difat_read = 0
+        self._fat_cache: dict[int, tuple[int, ...]] = {}
+        self._entries: list[_DirEntry] | None = None
+        self._mini_stream: list[int] | None = None
+        self._minifat: list[int] | None = None
+
+    # sectors and chains
+    def _sector(self, sid: int) -> bytes:
+        if sid > _MAXREGSECT:
+            raise _CfbError(f"bad sector id {sid:#x}")
+        offset = (sid + 1) * self.sector_size
+        if offset >= self.file_size:
+            raise _CfbError("sector past the end of the file")
+        self.fh.seek(offset)
+        data = self.fh.read(self.sector_size)
+        return data.ljust(self.sector_size, b"\0")  # a short last sector reads as zeros
+
+    def _fat_sector_id(self, index: int) -> int:
+        per = self.sector_size // 4 - 1  # DIFAT entries per DIFAT sector (last is the link)
+        while index >= len(self.difat):
+            if self._difat_next > _MAXREGSECT or self._difat_read >= self.num_difat:
+                raise _CfbError("FAT sector not listed")
+            raw = self._sector(self._difat_next)
+            ids = struct.unpack(f"<{per + 1}I", raw)
+            self.difat.extend(ids[:per])
+            self._difat_next = ids[per]
+            self._difat_read += 1
+        return self.difat[index]
+
+    def _next(self, sid: int) -> int:
+        per = self.sector_size // 4
+        index, pos = divmod(sid, per)
+        if index not in self._fat_cache:
+            if index >= self.num_fat:
+                raise _CfbError("sector beyond the FAT")
+            self._fat_cache[index] = struct.unpack(f"<{per}I", self._sector(self._fat_sector_id(index)))
+        return self._fat_cache[index][pos]
+
+    def _chain(self, start: int, limit: int = _MAX_CHAIN) -> list[int]:
+        """Sector ids of the chain from `start`, at most `limit` of them."""
+        chain: list[int] = []
+        seen: set[int] = set()
+        sid = start
+        while sid != _ENDOFCHAIN and len(chain) < limit:
+            if sid > _MAXREGSECT or sid in seen:
+                raise _CfbError("broken sector chain")
+            seen.add(sid)
+            chain.append(sid)
+            sid = self._next(sid)
+        return chain
+
+    # directory
+    def entries(self) -> list[_DirEntry]:
+        if self._entries is None:
+            entries = []
+            for sid in self._chain(self.first_dir, _MAX_DIR_SECTORS):
+                raw = self._sector(sid)
+                entries.extend(_DirEntry(raw[i : i + 128], self.major) for i in range(0, len(raw), 128))
+            if not entries or entries[0].kind != 5:
+                raise _CfbError("no root entry")
+            self._entries = entries
+        return self._entries
+
+    def root_children(self) -> dict[str, _DirEntry]:
+        """The storages and streams directly under the root, by lower-cased name."""
+        entries = self.entries()
+        found: dict[str, _DirEntry] = {}
+        stack, seen = [entries[0].child], set()
+        while stack:
+            sid = stack.pop()
+            if sid == _NOSTREAM:
+                continue
+            if sid >= len(entries) or sid in seen:
+                raise _CfbError("broken directory tree")
+            seen.add(sid)
+            entry = entries[sid]
+            if entry.kind in (1, 2):
+                found[entry.name.lower()] = entry
+            stack.extend((entry.left, entry.right))
+        return found
+
+    # stream content
+    def read_prefix(self, entry: _DirEntry, n: int) -> bytes:
+        """The first n bytes of a stream (fewer when the stream is shorter)."""
+        n = min(n, entry.size)
+        out = bytearray()
+        if n <= 0:
+            return b""
+        if entry.size >= self.mini_cutoff:
+            for sid in self._chain(entry.start, n // self.sector_size + 1):
+                out += self._sector(sid)
+                if len(out) >= n:
+                    break
+            return bytes(out[:n])
+        # A small stream lives in the mini stream (itself a chain of normal
+        # sectors starting at the root entry), its chain in the mini FAT.
+        if self._mini_stream is None:
+            self._mini_stream = self._chain(self.entries()[0].start)
+            self._minifat = self._chain(self.first_minifat) if self.first_minifat <= _MAXREGSECT else []
+        per_sector = self.sector_size // self.mini_size
+        per_fat = self.sector_size // 4
+        msid, seen = entry.start, set()
+        while len(out) < n:
+            if msid > _MAXREGSECT or msid in seen:
+                raise _CfbError("broken mini chain")
+            seen.add(msid)
+            index, pos = divmod(msid, per_sector)
+            if index >= len(self._mini_stream):
+                raise _CfbError("mini sector past the mini stream")
+            raw = self._sector(self._mini_stream[index])
+            out += raw[pos * self.mini_size : (pos + 1) * self.mini_size]
+            fat_index, fat_pos = divmod(msid, per_fat)
+            if fat_index >= len(self._minifat):
+                raise _CfbError("mini sector beyond the mini FAT")
+            msid = struct.unpack_from("<I", self._sector(self._minifat[fat_index]), fat_pos * 4)[0]
+            if msid == _ENDOFCHAIN:
+                break
+        return bytes(out[:n])
+
+
+def _ole2_streams(path: Path) -> tuple[dict[str, _DirEntry] | None, _Cfb | None, bytes]:
+    """(root children by lower-cased name, the reader, b"") or (None, None, first bytes) when unreadable."""
+    with path.open("rb") as fh:
+        size = path.stat().st_size
+        try:
+            cfb = _Cfb(fh, size)
+            children = cfb.root_children()
+            return children, cfb, b""
+        except (_CfbError, struct.error):
+            fh.seek(0)
+            return None, None, fh.read(OLE2_SCAN_BYTES)
+
+
+def _xls_has_filepass(cfb: _Cfb, entry: _DirEntry) -> bool:
+    """Whether the BIFF Workbook stream carries a FILEPASS record (0x002F): it is encrypted.
+
+    FILEPASS follows the globals substream's BOF; record headers stay in clear
+    text in an encrypted file, so walking the first records is enough. Stops at
+    the first BoundSheet (0x0085) or EOF (0x000A) record.
+    """
+    data = cfb.read_prefix(entry, XLS_RECORD_SCAN_BYTES)
+    pos = 0
+    while pos + 4 <= len(data):
+        rtype, length = struct.unpack_from("<HH", data, pos)
+        if rtype == 0x002F:
+            return True
+        if rtype in (0x0085, 0x000A):
+            return False
+        pos += 4 + length
+    return False
+
+
+_ENCRYPTED_NAMES = {"encryptedpackage", "encryptioninfo"}
+
+
+def _ole2_problem(path: Path, suffix: str) -> str | None:
+    """Why an OLE2 file cannot be read as a file named `suffix`, or None when it can."""
+    children, cfb, scanned = _ole2_streams(path)
+    password = ("is password-protected (encrypted); open it in Excel, save it without a password "
+                "(File > Info > Protect Workbook > Encrypt with Password, clear the box) and try again")
+    if children is None:
+        # The directory could not be followed: fall back to a byte scan, and
+        # leave the rest to the reader.
+        if "EncryptedPackage".encode("utf-16-le") in scanned:
+            return password
+        if suffix == ".xls":
+            return None
+        return f"is an old Office (OLE2) file, not a {suffix} workbook"
+    if _ENCRYPTED_NAMES & children.keys():
+        return password
+    book = children.get("workbook") or children.get("book")
+    if book is not None and book.kind == 2:
+        if suffix == ".xls":
+            try:
+                if _xls_has_filepass(cfb, book):
+                    return password
+            except (_CfbError, struct.error):
+                pass  # best effort: the reader reports what it finds
+            return None
+        return f"is an .xls (old Excel) file named {suffix}; rename it to .xls"
+    if "worddocument" in children:
+        return "is a Word document (.doc), not a spreadsheet"
+    if "powerpoint document" in children:
+        return "is a PowerPoint presentation (.ppt), not a spreadsheet"
+    if suffix == ".xls":
+        return "is an old Office (OLE2) file but not an Excel workbook (it has no Workbook stream)"
+    return f"is an old Office (OLE2) file, not a {suffix} workbook"
+
+
+# --------------------------------------------------------------------------- ZIP
+
+
+def _zip_format(zf: zipfile.ZipFile) -> str | None:
+    """"xlsx", "xlsb", "ods", "docx", "pptx", "opendocument" or None, from member names (and the mimetype)."""
+    names = {i.filename.replace("\\", "/").lower(): i for i in zf.infolist()}
+    if "[content_types].xml" in names:
+        if "xl/workbook.xml" in names:
+            return "xlsx"
+        if "xl/workbook.bin" in names:
+            return "xlsb"
+        if "word/document.xml" in names:
+            return "docx"
+        if "ppt/presentation.xml" in names:
+            return "pptx"
+    if "mimetype" in names:
+        try:
+            with zf.open(names["mimetype"]) as fh:
+                mimetype = fh.read(200).strip()
+        except RuntimeError:  # an encrypted member; damage is left to the caller
+            return "opendocument"
+        return "ods" if mimetype == ODS_MIMETYPE else "opendocument"
+    return None
+
+
+_RENAME = {"xlsx": ".xlsx", "xlsb": ".xlsb", "ods": ".ods"}
+_FORMAT_NAME = {
+    "xlsx": "an Excel workbook (.xlsx)",
+    "xlsb": "a binary Excel workbook (.xlsb)",
+    "ods": "an OpenDocument spreadsheet (.ods)",
+}
+_EXPECTED = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xlsb": "xlsb", ".ods": "ods"}
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1_000_000:,.1f} MB"
+
+
+def _zip_wrong_format(fmt: str | None, suffix: str) -> str:
+    if fmt in _RENAME:
+        return f"is {_FORMAT_NAME[fmt]} named {suffix}; rename it to {_RENAME[fmt]}"
+    if fmt == "docx":
+        return "is a Word document (.docx), not a spreadsheet"
+    if fmt == "pptx":
+        return "is a PowerPoint presentation (.pptx), not a spreadsheet"
+    if fmt == "opendocument":
+        return "is an OpenDocument file but not a spreadsheet"
+    what = "an OpenDocument spreadsheet" if suffix == ".ods" else "an Excel workbook"
+    return f"is a ZIP archive but not {what}"
+
+
+def _zip_size_problem(zf: zipfile.ZipFile, max_uncompressed_bytes: int) -> str | None:
+    infos = zf.infolist()
+    if any(i.flag_bits & 0x1 for i in infos):
+        return "has encrypted (password-protected) parts; save it without a password and try again"
+    total = sum(i.file_size for i in infos)
+    if total > max_uncompressed_bytes:
+        return (f"would unpack to {_mb(total)} (limit {_mb(max_uncompressed_bytes)}); "
+                "refusing a possible zip bomb")
+    for i in infos:
+        if i.file_size > RATIO_MIN_BYTES and i.file_size > RATIO_LIMIT * i.compress_size:
+            ratio = i.file_size / max(i.compress_size, 1)
+            return (f"part {i.filename} would unpack from {_mb(i.compress_size)} to {_mb(i.file_size)} "
+                    f"({ratio:,.0f}:1); refusing a possible zip bomb")
+    return None
+
+
+_SHEET_PART = re.compile(r"^xl/worksheets/[^/]+\.xml$", re.IGNORECASE)
+_DIMENSION = re.compile(rb"<(?:[\w.-]+:)?dimension\b[^>]*?\bref\s*=\s*[\"']([^\"']*)[\"']")
+_CELL = re.compile(r"^\$?([A-Za-z]{1,3})?\$?(\d{1,7})?$")
+
+
+def _column_number(letters: str) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def _range_cells(ref: str) -> int | None:
+    """Rows x columns of an A1-style range such as "A1:XFD1048576"; None when unparsable."""
+    parts = ref.strip().split(":")
+    if not 1 <= len(parts) <= 2:
+        return None
+    cells = []
+    for part in parts:
+        m = _CELL.match(part.strip())
+        if not m or not (m.group(1) or m.group(2)):
+            return None
+        col = _column_number(m.group(1)) if m.group(1) else None
+        row = int(m.group(2)) if m.group(2) else None
+        cells.append((col, row))
+    (c1, r1), (c2, r2) = cells[0], cells[-1]
+    # A whole-column ("A:C") or whole-row ("1:5") range spans the sheet's other axis.
+    rows = EXCEL_MAX_ROWS if r1 is None or r2 is None else abs(r2 - r1) + 1
+    cols = EXCEL_MAX_COLUMNS if c1 is None or c2 is None else abs(c2 - c1) + 1
+    return rows * cols
+
+
+def _cells_problem(zf: zipfile.ZipFile, max_uncompressed_bytes: int, max_cells: int) -> str | None:
+    # The declared <dimension> alone proves nothing: Gnumeric and some export
+    # tools write ref="A1:XFD1048576" (17 billion cells) on a sheet holding two
+    # rows, and such files read fine. A sheet really holding that many cells is
+    # also a large XML part (each cell is ~20+ bytes of XML), so a sheet is
+    # refused only when BOTH its declared range is over max_cells AND its
+    # declared uncompressed size is over a quarter of max_uncompressed_bytes.
+    # Small sheets are therefore not even opened.
+    big = max_uncompressed_bytes // 4
+    for info in zf.infolist():
+        name = info.filename.replace("\\", "/")
+        if not _SHEET_PART.match(name) or info.file_size <= big:
+            continue
+        with zf.open(info) as fh:
+            head = fh.read(SHEET_PREFIX_BYTES)
+        m = _DIMENSION.search(head)
+        if not m:
+            continue
+        ref = m.group(1).decode("ascii", errors="replace")
+        cells = _range_cells(ref)
+        if cells is not None and cells > max_cells:
+            return (f"sheet part {name} declares the range {ref} ({cells:,} cells, limit {max_cells:,}) "
+                    f"and holds {_mb(info.file_size)} of XML; too large to read")
+    return None
+
+
+def _ods_encrypted(zf: zipfile.ZipFile) -> bool:
+    try:
+        info = zf.getinfo("META-INF/manifest.xml")
+    except KeyError:
+        return False
+    with zf.open(info) as fh:
+        return b"encryption-data" in fh.read(MANIFEST_PREFIX_BYTES)
+
+
+def _zip_problem(path: Path, suffix: str, max_uncompressed_bytes: int, max_cells: int) -> str | None:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            fmt = _zip_format(zf)
+            if fmt != _EXPECTED[suffix]:
+                return _zip_wrong_format(fmt, suffix)
+            problem = _zip_size_problem(zf, max_uncompressed_bytes)
+            if problem:
+                return problem
+            if fmt == "ods" and _ods_encrypted(zf):
+                return ("is password-protected (encrypted); open it in LibreOffice, save it without "
+                        "a password and try again")
+            if fmt == "xlsx":
+                return _cells_problem(zf, max_uncompressed_bytes, max_cells)
+            return None
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, ValueError, NotImplementedError) as exc:
+        detail = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else exc.__class__.__name__
+        return f"is damaged or truncated (the ZIP container cannot be read: {detail}); save or copy it again"
+
+
+def _zip_in_text_file(path: Path, suffix: str) -> str:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            fmt = _zip_format(zf)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, ValueError, NotImplementedError):
+        fmt = None
+    if fmt == "xlsx":
+        return f"looks like an Excel workbook saved as {suffix}; rename it to .xlsx"
+    if fmt in _RENAME:
+        return f"looks like {_FORMAT_NAME[fmt]} saved as {suffix}; rename it to {_RENAME[fmt]}"
+    return f"is a ZIP archive, not a text file"
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def _problem(path: Path, suffix: str, kind: str, head: bytes, max_uncompressed_bytes: int,
+             max_cells: int) -> str | None:
+    if kind == "empty":
+        return "the file is empty (0 bytes)"
+    if kind == "pdf":
+        return "is a PDF, not a spreadsheet; export the table from its source as .xlsx or .csv"
+    if suffix in TEXT_SUFFIXES:
+        if kind == "zip":
+            return _zip_in_text_file(path, suffix)
+        if kind == "ole2":
+            problem = _ole2_problem(path, ".xls")
+            if problem is None:
+                return f"looks like an old Excel (.xls) workbook saved as {suffix}; rename it to .xls"
+            return problem
+        return None  # encodings and binary junk are read.py's to report
+    if suffix == ".xls":
+        if kind == "ole2":
+            return _ole2_problem(path, suffix)
+        if kind == "zip":
+            try:
+                with zipfile.ZipFile(path) as zf:
+                    fmt = _zip_format(zf)
+            except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, ValueError,
+                    NotImplementedError):
+                fmt = None
+            return _zip_wrong_format(fmt, suffix)
+        return _describe_head(head)
+    # .xlsx, .xlsm, .xlsb, .ods: ZIP containers
+    if kind == "zip":
+        return _zip_problem(path, suffix, max_uncompressed_bytes, max_cells)
+    if kind == "ole2":
+        return _ole2_problem(path, suffix)
+    return _describe_head(head)
+
+
+def inspect(path: Path, *, max_uncompressed_bytes: int, max_cells: int) -> None:
+    """Raise ReadError when the file at `path` must not be handed to a parser.
+
+    Checks, by suffix:
+    - .xlsx/.xlsm/.xlsb/.ods: a ZIP holding the right parts (else names what it
+      is: PDF, .xls, CSV, another Office file, a plain ZIP); a password-protected
+      file (an OLE2 file with an EncryptedPackage stream, encrypted ZIP parts,
+      an encrypted .ods); a damaged or truncated ZIP; declared uncompressed
+      sizes over max_uncompressed_bytes or an absurd compression ratio; a
+      large .xlsx/.xlsm sheet part declaring more than max_cells cells.
+    - .xls: an OLE2 file with a Workbook stream and no FILEPASS (encryption) record.
+    - .csv/.tsv/.txt: not a ZIP (a workbook saved under a text name), OLE2 or PDF.
+    Any other suffix is left alone. Nothing is extracted or parsed whole.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in SPREADSHEET_SUFFIXES | TEXT_SUFFIXES:
+        return
+    try:
+        if not path.exists():
+            raise ReadError(f"{path}: no such file")
+        if path.is_dir():
+            raise ReadError(f"{path}: is a folder, not a file")
+        head = _head(path)
+        problem = _problem(path, suffix, _kind_of(head), head, max_uncompressed_bytes, max_cells)
+    except OSError as exc:
+        raise ReadError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if problem:
+        raise ReadError(f"{path}: {' '.join(problem.split())}")
