@@ -77,40 +77,90 @@ def _load_config(config_file: Path | None) -> dict:
         _fail(str(exc), EXIT_USAGE)
 
 
-@cli.command(epilog=EXIT_CODES_HELP)
-@click.argument("input_file", metavar="INPUT", type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
-              help="Workbook to write (.xlsx). Default: INPUT's name with -scored.xlsx, in the current folder.")
-@input_options
-def score(input_file: Path, output: Path | None, config_file: Path | None, sheet: str | None,
-          header_row: int | None, encoding: str | None, delimiter: str | None) -> None:
-    """Score INPUT (.xlsx, .xlsm, .xls, .xlsb, .ods, .csv, .tsv) and write an annotated workbook.
+def _expand(inputs: tuple[Path, ...]) -> list[Path]:
+    """Files as given; a folder stands for the spreadsheets and text files directly in it."""
+    from pipeline.read import SPREADSHEET_SUFFIXES, TEXT_SUFFIXES
 
-    Headers are matched ignoring case, spaces and punctuation ("Monthly API
-    Cost ($)" is monthly_api_cost); unknown columns are carried through. A bad
-    cell is an error on its own row (the Issues sheet names the cell); the
-    other rows are still scored.
+    files: list[Path] = []
+    for item in inputs:
+        if item.is_dir():
+            found = sorted(
+                p for p in item.iterdir()
+                if p.is_file() and p.suffix.lower() in SPREADSHEET_SUFFIXES | TEXT_SUFFIXES
+                and not p.name.startswith((".", "~$"))
+            )
+            if not found:
+                _fail(f"{item}: the folder holds no spreadsheet or CSV file", EXIT_UNUSABLE)
+            files += found
+        else:
+            files.append(item)
+    seen: set[Path] = set()
+    unique = []
+    for f in files:
+        key = f.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append(f)
+    return unique
+
+
+def _summary_line(result, output: Path) -> str:
+    where = []
+    for source in result.sources:
+        t = source.table
+        if len(result.sources) > 1:
+            where.append(Path(t.file).name + (f" sheet '{t.sheet}'" if t.sheet else ""))
+        elif t.sheet:
+            where.append(f"sheet '{t.sheet}'")
+        else:
+            where.append(f"encoding {t.encoding}")
+    facts = f" ({'; '.join(where)})" if where else ""
+    return (f"scored {result.scored} of {result.rows} use cases, {result.error_rows} with errors -> {output}"
+            f"{facts}")
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
+@click.argument("inputs", metavar="INPUT...", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="Workbook to write (.xlsx). Default: INPUT's name with -scored.xlsx (portfolio-scored.xlsx "
+                   "for several inputs), in the current folder.")
+@click.option("--max-rows", type=click.IntRange(min=1), default=None,
+              help="Refuse inputs with more use cases than this in all (default: input.max_rows of the config).")
+@input_options
+def score(inputs: tuple[Path, ...], output: Path | None, max_rows: int | None, config_file: Path | None,
+          sheet: str | None, header_row: int | None, encoding: str | None, delimiter: str | None) -> None:
+    """Score INPUT (.xlsx, .xlsm, .xls, .xlsb, .ods, .csv, .tsv, .txt) and write an annotated workbook.
+
+    Several files, or a folder, are scored as one portfolio; every row keeps
+    its source file, sheet and row. Headers are matched ignoring case, spaces
+    and punctuation ("Monthly API Cost ($)" is monthly_api_cost); unknown
+    columns are carried through. A bad cell is an error on its own row (the
+    Issues sheet names the cell); the other rows are still scored.
 
     \b
     Example:
       ftscore score samples/portfolio.xlsx -o out/portfolio-scored.xlsx
       ftscore score use-cases.csv --config our-weights.toml -o scored.xlsx
+      ftscore score emea.xlsx americas.csv -o group-portfolio.xlsx
     """
     from pipeline.read import ReadError
 
-    output = output or Path(f"{input_file.stem}-scored.xlsx")
+    files = _expand(inputs)
+    output = output or Path(f"{files[0].stem}-scored.xlsx" if len(files) == 1 else "portfolio-scored.xlsx")
     if output.suffix.lower() != ".xlsx":
         _fail(f"the output must be an .xlsx file, got '{output}'", EXIT_USAGE)
-    if output.resolve() == input_file.resolve() or (output.exists() and input_file.exists() and output.samefile(input_file)):
-        _fail(f"the output {output} is the input file; choose another -o", EXIT_USAGE)
+    for f in files:
+        if output.resolve() == f.resolve() or (output.exists() and f.exists() and output.samefile(f)):
+            _fail(f"the output {output} is the input file {f}; choose another -o", EXIT_USAGE)
     cfg = _load_config(config_file)
 
-    from pipeline.run import score_file
+    from pipeline.run import score_files
     from pipeline.validate import ContractBroken
     from pipeline.workbook import write
 
     try:
-        result = score_file(input_file, cfg, **_read_options(sheet, header_row, encoding, delimiter))
+        result = score_files(files, cfg, max_rows=max_rows or cfg["input"]["max_rows"],
+                             **_read_options(sheet, header_row, encoding, delimiter))
         write(result, output)
     except ReadError as exc:
         _fail(str(exc), EXIT_UNUSABLE)
@@ -123,10 +173,7 @@ def score(input_file: Path, output: Path | None, config_file: Path | None, sheet
             raise
         _fail(f"internal error, nothing written ({exc.__class__.__name__}: {exc}); "
               "set FTSCORE_DEBUG=1 for the traceback", EXIT_BUG)
-    click.echo(
-        f"scored {result.scored} of {result.rows} use cases, {result.error_rows} with errors -> {output}",
-        err=True,
-    )
+    click.echo(_summary_line(result, output), err=True)
     sys.exit(EXIT_ROW_ERRORS if result.error_rows else EXIT_OK)
 
 

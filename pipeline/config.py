@@ -196,6 +196,8 @@ def check(cfg: dict) -> None:
     i = cfg["input"]
     _need(isinstance(i["header_search_rows"], int) and i["header_search_rows"] >= 1,
           "input.header_search_rows", "must be a whole number of at least 1")
+    _need(isinstance(i["max_rows"], int) and i["max_rows"] >= 1, "input.max_rows",
+          "must be a whole number of at least 1")
     for key in ("missing", "true_words", "false_words", "no_regulation"):
         section = cfg["privacy"] if key == "no_regulation" else i
         where = "privacy" if key == "no_regulation" else "input"

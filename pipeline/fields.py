@@ -69,6 +69,8 @@ CATEGORY_VOCAB = {
 # Columns the tool adds, with what they mean and their unit (header comments,
 # Assumptions, README). Order is the order on Portfolio and Ranking.
 ANNOTATIONS: dict[str, str] = {
+    "source_file": "Input file of this use case (when several are scored together)",
+    "source_sheet": "Sheet of the input file (when several are scored together)",
     "source_row": "Row of this use case in the input file, as Excel shows it",
     "privacy_score": "Privacy factor, 0-10",
     "cost_score": "Cost factor from monthly API spend, 0-10",

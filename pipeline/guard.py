@@ -5,8 +5,10 @@ the OLE2 directory, a few KB of a sheet part) and raises ``ReadError`` with a
 one-line message starting with the path when the file cannot be what its
 extension says, is password-protected, or would make a reader decompress or
 allocate far more than a spreadsheet of use cases needs. It never parses a
-whole file, never extracts a ZIP member and parses no XML (a regex on the
-first 4 KB of a sheet part is enough).
+whole file, never unpacks a ZIP member whole (at most a bounded prefix: 200
+bytes of ``mimetype``, 4 KB of a large sheet part, 256 KB of an .ods
+manifest) and parses no XML (a regex on that prefix is enough), so defusedxml
+is not needed.
 
 Files whose suffix ftscore does not read are left alone: ``read_table`` names
 the known formats for them.
@@ -34,6 +36,7 @@ ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 RATIO_LIMIT = 200
 RATIO_MIN_BYTES = 10_000_000
 
+MAX_ZIP_MEMBERS = 100_000  # a workbook has tens of parts, hundreds with many images
 SHEET_PREFIX_BYTES = 4096  # how much of a sheet part is read for <dimension>
 MANIFEST_PREFIX_BYTES = 256 * 1024  # how much of an .ods manifest is read
 OLE2_SCAN_BYTES = 512 * 1024  # byte scan when the OLE2 directory cannot be read
@@ -115,7 +118,7 @@ def _describe_head(head: bytes) -> str:
 
 # --------------------------------------------------------------------------- OLE2 (CFB)
 
-_FREESECT, _ENDOFCHAIN = 0xFFFFFFFF, 0xFFFFFFFE
+_ENDOFCHAIN = 0xFFFFFFFE
 _MAXREGSECT = 0xFFFFFFFA
 _NOSTREAM = 0xFFFFFFFF
 _MAX_CHAIN = 1 << 20  # sectors followed in one chain at most (cycle/garbage guard)
@@ -283,19 +286,6 @@ class _Cfb:
         return bytes(out[:n])
 
 
-def _ole2_streams(path: Path) -> tuple[dict[str, _DirEntry] | None, _Cfb | None, bytes]:
-    """(root children by lower-cased name, the reader, b"") or (None, None, first bytes) when unreadable."""
-    with path.open("rb") as fh:
-        size = path.stat().st_size
-        try:
-            cfb = _Cfb(fh, size)
-            children = cfb.root_children()
-            return children, cfb, b""
-        except (_CfbError, struct.error):
-            fh.seek(0)
-            return None, None, fh.read(OLE2_SCAN_BYTES)
-
-
 def _xls_has_filepass(cfb: _Cfb, entry: _DirEntry) -> bool:
     """Whether the BIFF Workbook stream carries a FILEPASS record (0x002F): it is encrypted.
 
@@ -318,38 +308,51 @@ def _xls_has_filepass(cfb: _Cfb, entry: _DirEntry) -> bool:
 _ENCRYPTED_NAMES = {"encryptedpackage", "encryptioninfo"}
 
 
+_PASSWORD = ("is password-protected (encrypted); open it in Excel, save it without a password "
+             "(File > Info > Protect Workbook > Encrypt with Password, clear the box) and try again")
+
+
 def _ole2_problem(path: Path, suffix: str) -> str | None:
     """Why an OLE2 file cannot be read as a file named `suffix`, or None when it can."""
-    children, cfb, scanned = _ole2_streams(path)
-    password = ("is password-protected (encrypted); open it in Excel, save it without a password "
-                "(File > Info > Protect Workbook > Encrypt with Password, clear the box) and try again")
-    if children is None:
-        # The directory could not be followed: fall back to a byte scan, and
-        # leave the rest to the reader.
-        if "EncryptedPackage".encode("utf-16-le") in scanned:
-            return password
-        if suffix == ".xls":
-            return None
-        return f"is an old Office (OLE2) file, not a {suffix} workbook"
-    if _ENCRYPTED_NAMES & children.keys():
-        return password
-    book = children.get("workbook") or children.get("book")
-    if book is not None and book.kind == 2:
-        if suffix == ".xls":
+    with path.open("rb") as fh:
+        try:
+            cfb = _Cfb(fh, path.stat().st_size)
+            children = cfb.root_children()
+        except (_CfbError, struct.error):
+            fh.seek(0)
+            return _ole2_scan_problem(fh.read(OLE2_SCAN_BYTES), suffix)
+        if _ENCRYPTED_NAMES & children.keys():
+            return _PASSWORD
+        book = children.get("workbook") or children.get("book")
+        if book is not None and book.kind == 2:
+            if suffix != ".xls":
+                return f"is an .xls (old Excel) file named {suffix}; rename it to .xls"
             try:
-                if _xls_has_filepass(cfb, book):
-                    return password
+                return _PASSWORD if _xls_has_filepass(cfb, book) else None
             except (_CfbError, struct.error):
-                pass  # best effort: the reader reports what it finds
-            return None
-        return f"is an .xls (old Excel) file named {suffix}; rename it to .xls"
+                return None  # best effort: the reader reports what it finds
     if "worddocument" in children:
         return "is a Word document (.doc), not a spreadsheet"
     if "powerpoint document" in children:
         return "is a PowerPoint presentation (.ppt), not a spreadsheet"
     if suffix == ".xls":
         return "is an old Office (OLE2) file but not an Excel workbook (it has no Workbook stream)"
-    return f"is an old Office (OLE2) file, not a {suffix} workbook"
+    return f"is an old Office (OLE2) file, not an {suffix} workbook"
+
+
+def _ole2_scan_problem(scanned: bytes, suffix: str) -> str | None:
+    """The fallback when the OLE2 directory cannot be followed: a byte search.
+
+    Only a positive find refuses an .xls; anything else is left to the reader.
+    """
+    if "EncryptedPackage".encode("utf-16-le") in scanned:
+        return _PASSWORD
+    if suffix == ".xls":
+        return None
+    if "Workbook\0".encode("utf-16-le") in scanned:
+        return f"is an .xls (old Excel) file named {suffix}; rename it to .xls"
+    return (f"is an old Office (OLE2) file, not an {suffix} workbook; "
+            "if it is an old Excel workbook, rename it to .xls")
 
 
 # --------------------------------------------------------------------------- ZIP
@@ -486,7 +489,47 @@ def _ods_encrypted(zf: zipfile.ZipFile) -> bool:
         return b"encryption-data" in fh.read(MANIFEST_PREFIX_BYTES)
 
 
+_ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, ValueError, NotImplementedError)
+
+
+def _zip_declared_members(path: Path) -> int | None:
+    """The member count the end-of-central-directory record declares; None when not found.
+
+    Read before zipfile builds one ZipInfo per member, so a central directory
+    declaring millions of members is refused without being loaded.
+    """
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        n = min(size, 22 + 65535)  # the record plus the longest comment
+        fh.seek(size - n)
+        tail = fh.read(n)
+        at = tail.rfind(b"PK\x05\x06")
+        if at < 0 or at + 22 > len(tail):
+            return None
+        total = struct.unpack_from("<H", tail, at + 10)[0]
+        if total != 0xFFFF or at < 20 or tail[at - 20 : at - 16] != b"PK\x06\x07":
+            return total
+        # ZIP64: the locator before the record points at the ZIP64 record.
+        fh.seek(struct.unpack_from("<Q", tail, at - 12)[0])
+        record = fh.read(56)
+        if len(record) < 40 or not record.startswith(b"PK\x06\x06"):
+            return None
+        return struct.unpack_from("<Q", record, 32)[0]
+
+
+def _zip_format_of(path: Path) -> str | None:
+    """_zip_format of the ZIP at path; None when it cannot be opened."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return _zip_format(zf)
+    except _ZIP_ERRORS:
+        return None
+
+
 def _zip_problem(path: Path, suffix: str, max_uncompressed_bytes: int, max_cells: int) -> str | None:
+    members = _zip_declared_members(path)
+    if members is not None and members > MAX_ZIP_MEMBERS:
+        return f"declares {members:,} parts (limit {MAX_ZIP_MEMBERS:,}); refusing a possible zip bomb"
     try:
         with zipfile.ZipFile(path) as zf:
             fmt = _zip_format(zf)
@@ -501,22 +544,19 @@ def _zip_problem(path: Path, suffix: str, max_uncompressed_bytes: int, max_cells
             if fmt == "xlsx":
                 return _cells_problem(zf, max_uncompressed_bytes, max_cells)
             return None
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, ValueError, NotImplementedError) as exc:
+    except _ZIP_ERRORS as exc:
         detail = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else exc.__class__.__name__
-        return f"is damaged or truncated (the ZIP container cannot be read: {detail}); save or copy it again"
+        why = "its ZIP directory is missing" if detail == "File is not a zip file" else detail
+        return f"is damaged or truncated ({why}); copy or save it again"
 
 
 def _zip_in_text_file(path: Path, suffix: str) -> str:
-    try:
-        with zipfile.ZipFile(path) as zf:
-            fmt = _zip_format(zf)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, ValueError, NotImplementedError):
-        fmt = None
+    fmt = _zip_format_of(path)
     if fmt == "xlsx":
         return f"looks like an Excel workbook saved as {suffix}; rename it to .xlsx"
     if fmt in _RENAME:
         return f"looks like {_FORMAT_NAME[fmt]} saved as {suffix}; rename it to {_RENAME[fmt]}"
-    return f"is a ZIP archive, not a text file"
+    return "is a ZIP archive, not a text file"
 
 
 # --------------------------------------------------------------------------- entry point
@@ -541,13 +581,7 @@ def _problem(path: Path, suffix: str, kind: str, head: bytes, max_uncompressed_b
         if kind == "ole2":
             return _ole2_problem(path, suffix)
         if kind == "zip":
-            try:
-                with zipfile.ZipFile(path) as zf:
-                    fmt = _zip_format(zf)
-            except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, ValueError,
-                    NotImplementedError):
-                fmt = None
-            return _zip_wrong_format(fmt, suffix)
+            return _zip_wrong_format(_zip_format_of(path), suffix)
         return _describe_head(head)
     # .xlsx, .xlsm, .xlsb, .ods: ZIP containers
     if kind == "zip":

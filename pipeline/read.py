@@ -21,6 +21,7 @@ import polars as pl
 logging.getLogger("fastexcel").setLevel(logging.ERROR)
 
 ROW = "__row"  # the record's row number as Excel shows it (1-based)
+SRC = "__src"  # which input of the run a record came from (0-based position)
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 TEXT_SUFFIXES = {".csv", ".tsv", ".txt"}
@@ -74,15 +75,47 @@ def column_letter(index: int) -> str:
 HeaderScorer = Callable[[list[str | None]], tuple[int, bool]]
 
 
-def _find_header(rows: list[list[str | None]], scorer: HeaderScorer, forced: int | None = None) -> int | None:
-    """0-based index of the header row: the forced one, or the row naming the most known columns."""
+@dataclass(frozen=True)
+class Header:
+    index: int  # 0-based row of the (first) header row
+    span: int  # 1, or 2 for a header split over two rows (merged bands)
+    cells: list[str | None]
+
+    @property
+    def data_start(self) -> int:
+        """0-based row of the first data row."""
+        return self.index + self.span
+
+
+def _two_row_variants(top: list[str | None], low: list[str | None]) -> list[list[str | None]]:
+    """Ways to read a header split over two rows: the lower cell under its band, or both joined."""
+    width = max(len(top), len(low))
+    top = list(top) + [None] * (width - len(top))
+    low = list(low) + [None] * (width - len(low))
+    lower_first = [b if b not in (None, "") else a for a, b in zip(top, low)]
+    joined = [" ".join(str(v) for v in (a, b) if v not in (None, "")) or None for a, b in zip(top, low)]
+    return [lower_first, joined]
+
+
+def _find_header(rows: list[list[str | None]], scorer: HeaderScorer, forced: int | None = None) -> Header | None:
+    """The header row: the forced one, or the row naming the most known columns.
+
+    A pair of rows that together name more known columns than any single row
+    is a two-row header (a band of merged cells above the column names).
+    """
     if forced is not None:
-        return forced - 1 if forced - 1 < len(rows) else None
-    best, best_count = None, 0
+        return Header(forced - 1, 1, rows[forced - 1]) if forced - 1 < len(rows) else None
+    best: Header | None = None
+    best_count = 0
     for i, cells in enumerate(rows):
         count, has_name = scorer(cells)
         if has_name and count > best_count:
-            best, best_count = i, count
+            best, best_count = Header(i, 1, cells), count
+    for i in range(len(rows) - 1):
+        for cells in _two_row_variants(rows[i], rows[i + 1]):
+            count, has_name = scorer(cells)
+            if has_name and count > best_count:
+                best, best_count = Header(i, 2, cells), count
     return best
 
 
@@ -120,14 +153,14 @@ def _drop_blank(frame: pl.DataFrame) -> tuple[pl.DataFrame, int]:
 def _finish(
     path: Path,
     sheet: str | None,
-    header_idx: int,
+    header: Header,
     header_cells: list[str | None],
     letters: list[str],
     data: pl.DataFrame,
-    first_data_row: int,
     notes: list[str],
     encoding: str | None = None,
 ) -> Table:
+    header_idx, first_data_row = header.index, header.data_start + 1
     # Columns with neither a header nor any value are not part of the table.
     keep = [
         i
@@ -148,6 +181,8 @@ def _finish(
         notes.append("row 1 above the header row 2 was ignored")
     elif header_idx > 1:
         notes.append(f"rows 1-{header_idx} above the header row {header_idx + 1} were ignored")
+    if header.span == 2:
+        notes.append(f"the header spans rows {header_idx + 1}-{header_idx + 2}; data starts on row {first_data_row}")
     return Table(str(path), sheet, header_idx + 1, columns, data, notes, encoding, blank)
 
 
@@ -178,12 +213,12 @@ def _read_spreadsheet(path: Path, sheet: str | None, scorer: HeaderScorer, searc
             continue
         head = probe.to_polars()
         rows = [list(r) for r in head.iter_rows()]
-        idx = _find_header(rows, scorer, header_row)
-        if idx is None:
+        header = _find_header(rows, scorer, header_row)
+        if header is None:
             tried.append(name)
             continue
         sheet_obj = reader.load_sheet(
-            name, header_row=None, skip_rows=idx + 1, schema_sample_rows=None, dtype_coercion="coerce"
+            name, header_row=None, skip_rows=header.data_start, schema_sample_rows=None, dtype_coercion="coerce"
         )
         batch, cell_errors = sheet_obj.to_arrow_with_errors()
         data = pl.from_arrow(batch)
@@ -195,7 +230,7 @@ def _read_spreadsheet(path: Path, sheet: str | None, scorer: HeaderScorer, searc
         ]
         # Header cells and data cells can start at different columns: align on
         # the absolute column index.
-        by_abs = {c.absolute_index: rows[idx][i] for i, c in enumerate(probe_cols)}
+        by_abs = {c.absolute_index: header.cells[i] for i, c in enumerate(probe_cols) if i < len(header.cells)}
         abs_idx = [c.absolute_index for c in data_cols]
         for a in sorted(set(by_abs) - set(abs_idx)):
             if by_abs[a] is not None:  # a header over an empty column
@@ -206,11 +241,11 @@ def _read_spreadsheet(path: Path, sheet: str | None, scorer: HeaderScorer, searc
         abs_idx = [abs_idx[k] for k in order]
         header_cells = [by_abs.get(a) for a in abs_idx]
         letters = [column_letter(a) for a in abs_idx]
-        table = _finish(path, name, idx, header_cells, letters, data, idx + 2, [])
+        table = _finish(path, name, header, header_cells, letters, data, [])
         if errors:
             by_letter = {c.letter: c.name for c in table.columns}
             table.cell_errors = pl.DataFrame(
-                [(idx + 2 + r, by_letter.get(column_letter(a)), v) for r, a, v in errors],
+                [(header.data_start + 1 + r, by_letter.get(column_letter(a)), v) for r, a, v in errors],
                 schema={ROW: pl.Int64, "column": pl.String, "value": pl.String}, orient="row",
             ).filter(pl.col("column").is_not_null())
         return table
@@ -288,13 +323,13 @@ def _read_text(path: Path, scorer: HeaderScorer, search_rows: int, header_row: i
     except pl.exceptions.PolarsError as exc:
         raise ReadError(f"{path}: not a readable delimited text file ({_reason(exc)})") from None
     rows = [list(r) for r in frame.head(max(search_rows, header_row or 0)).iter_rows()]
-    idx = _find_header(rows, scorer, header_row)
-    if idx is None:
+    header = _find_header(rows, scorer, header_row)
+    if header is None:
         if header_row:
             raise ReadError(f"{path}: has no row {header_row} (--header-row)")
         raise ReadError(f"{path}: no header row with a use case name column in the first {search_rows} rows; {HINT_HEADER}")
     letters = [column_letter(i) for i in range(frame.width)]
-    table = _finish(path, None, idx, rows[idx], letters, frame.slice(idx + 1), idx + 2, notes, encoding)
+    table = _finish(path, None, header, header.cells, letters, frame.slice(header.data_start), notes, encoding)
     table.frame = _numbers_from_text(table.frame)
     return table
 

@@ -1,8 +1,11 @@
 """The one place that knows the order of the stages. No click, no printing.
 
-read -> columns -> validate -> score -> money -> decide -> rank, then the
-accounting check: every input row is on Portfolio and is either scored or has
-an error on Issues.
+For each input: read -> columns -> validate. Then, over the whole portfolio:
+score -> money -> decide -> rank, and the accounting check: every input row is
+on Portfolio and is either scored or has an error on Issues.
+
+Rows are identified by (SRC, ROW): the input's position in the run and the
+row as Excel shows it in that input.
 """
 
 from __future__ import annotations
@@ -20,24 +23,32 @@ from pipeline.columns import Mapping, header_scorer, map_columns, parse
 from pipeline.fields import ANNOTATIONS
 from pipeline.money import horizon_column, money
 from pipeline.rank import decide, rank
-from pipeline.read import HINT_HEADER, ROW, ReadError, Table, read_table
+from pipeline.read import HINT_HEADER, ROW, SRC, ReadError, Table, read_table
 from pipeline.score import FACTOR_FIELDS, FACTOR_INPUTS, FACTORS, factor_scores
-from pipeline.validate import ContractBroken, check
+from pipeline.validate import ContractBroken, check, repeated_ids
 from schemas import ScoredPortfolio
 
 ANNOTATION_PREFIX = "ftscore:"  # annotation columns on Portfolio, apart from the user's
+KEY = [SRC, ROW]
+
+
+@dataclass
+class Source:
+    """One input file as read: its table, how its headers were matched, its checksum."""
+
+    table: Table
+    mapping: Mapping
+    checksum: str
 
 
 @dataclass
 class Result:
-    table: Table
-    mapping: Mapping
+    sources: list[Source]
     config: dict
-    portfolio: pl.DataFrame  # user's columns in input order, then ANNOTATION_PREFIX columns
-    ranking: pl.DataFrame  # scored rows sorted by rank (canonical names)
+    portfolio: pl.DataFrame  # every input row, in input order: user columns, then ANNOTATION_PREFIX columns
+    ranking: pl.DataFrame  # scored rows sorted by rank (canonical names, SRC and ROW kept)
     issues: pl.DataFrame
     started: datetime
-    checksum: str
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -52,12 +63,19 @@ class Result:
     def error_rows(self) -> int:
         return self.rows - self.scored
 
+    @property
+    def warnings(self) -> int:
+        return self.issues.filter(pl.col("severity") == "warning").height
+
     def annotation_names(self) -> list[str]:
-        return annotation_columns(self.config)
+        return annotation_columns(self.config, len(self.sources))
 
 
-def annotation_columns(cfg: dict) -> list[str]:
+def annotation_columns(cfg: dict, inputs: int = 1) -> list[str]:
+    """The columns ftscore adds to Portfolio, in order (source file and sheet when several inputs)."""
     names = [n for n in ANNOTATIONS if n != "net_savings_24m"]
+    if inputs < 2:
+        names = [n for n in names if n not in ("source_file", "source_sheet")]
     at = names.index("net_savings_12m") + 1
     if horizon_column(cfg) != "net_savings_12m":
         names.insert(at, horizon_column(cfg))
@@ -72,8 +90,40 @@ def checksum(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def _missing_data_warnings(table: Table, mapping: Mapping, scored: pl.DataFrame, cfg: dict) -> list[pl.DataFrame]:
+def read_input(path: str | Path, cfg: dict, **options) -> Table:
+    """Read one file with the header matching of this config (options: see read.read_table)."""
+    return read_table(path, header_scorer(cfg), search_rows=cfg["input"]["header_search_rows"], **options)
+
+
+def _formula_errors(table: Table, mapping: Mapping) -> list[pl.DataFrame]:
+    """A cell whose cached value is a formula error: an error where ftscore uses the column."""
+    out = []
+    used = {c.name for c in mapping.fields.values()}
+    for col in table.columns:
+        cells = table.cell_errors.filter(pl.col("column") == col.name)
+        if cells.height:
+            severity = "error" if col.name in used else "warning"
+            problem = pl.format("the formula in this cell gives {}; fix it or type the value", pl.col("value"))
+            out.append(issues.for_cells(table, cells, col, problem, severity=severity, value=pl.col("value")))
+    return out
+
+
+def check_table(table: Table, cfg: dict) -> tuple[Mapping, pl.DataFrame, list[pl.DataFrame]]:
+    """(mapping, parsed canonical frame, issues) for one input; no scoring."""
+    mapping = map_columns(table, cfg)
+    if "use_case" not in mapping.fields:
+        where = f" of sheet '{table.sheet}'" if table.sheet else ""
+        raise ReadError(f"{table.file}: row {table.header_row}{where} has no use case name column; {HINT_HEADER}")
+    parsed, parse_issues = parse(table, mapping, cfg)
+    found = [parse_issues, check(table, mapping, parsed, cfg)]
+    found += [issues.for_file(table, note) for note in table.notes + mapping.notes]
+    found += _formula_errors(table, mapping)
+    return mapping, parsed, found
+
+
+def _missing_data_warnings(source: Source, scored: pl.DataFrame, cfg: dict) -> list[pl.DataFrame]:
     """Per row where the file has the columns but the row lacks values; once where it has none."""
+    table, mapping = source.table, source.mapping
     out = []
     for f in FACTORS:
         rows = scored.filter(pl.col(f"__{f}_known").not_()).select(ROW)
@@ -100,58 +150,61 @@ def _missing_data_warnings(table: Table, mapping: Mapping, scored: pl.DataFrame,
     return out
 
 
-def _formula_errors(table: Table, mapping: Mapping) -> list[pl.DataFrame]:
-    """A cell whose cached value is a formula error: an error where ftscore uses the column."""
-    out = []
-    used = {c.name for c in mapping.fields.values()}
-    for col in table.columns:
-        cells = table.cell_errors.filter(pl.col("column") == col.name)
-        if cells.height:
-            severity = "error" if col.name in used else "warning"
-            problem = pl.format("the formula in this cell gives {}; fix it or type the value", pl.col("value"))
-            out.append(issues.for_cells(table, cells, col, problem, severity=severity, value=pl.col("value")))
-    return out
+def _with_src(found: pl.DataFrame, files: list[str]) -> pl.DataFrame:
+    return found.with_columns(pl.col("file").replace_strict({f: i for i, f in enumerate(files)}, return_dtype=pl.Int64).alias(SRC))
 
 
-def score_table(table: Table, cfg: dict) -> tuple[Mapping, pl.DataFrame, pl.DataFrame, dict[str, float]]:
-    """(mapping, scored rows sorted by rank, issues, timings) for one read table."""
-    t0 = time.perf_counter()
-    mapping = map_columns(table, cfg)
-    if "use_case" not in mapping.fields:
-        where = f" of sheet '{table.sheet}'" if table.sheet else ""
-        raise ReadError(f"{table.file}: row {table.header_row}{where} has no use case name column; {HINT_HEADER}")
-    parsed, parse_issues = parse(table, mapping, cfg)
-    found = [parse_issues, check(table, mapping, parsed, cfg)]
-    found += [issues.for_file(table, note) for note in table.notes + mapping.notes]
-    found += _formula_errors(table, mapping)
-    bad = issues.error_rows(issues.combine(found))
-    t1 = time.perf_counter()
+def _error_keys(found: pl.DataFrame) -> pl.DataFrame:
+    return found.filter((pl.col("severity") == "error") & pl.col("row").is_not_null()).select(
+        pl.col(SRC), pl.col("row").alias(ROW)
+    ).unique()
 
-    has_id = "use_case_id" in mapping.fields
-    valid = parsed.filter(pl.col(ROW).is_in(bad.implode()).not_()).with_columns(
-        pl.coalesce(pl.col("use_case_id"), pl.lit("row ") + pl.col(ROW).cast(pl.String)).alias("use_case_id"),
-        (pl.col("use_case_id") if has_id else pl.col(ROW).cast(pl.String).str.zfill(12)).alias("__key"),
+
+def score_sources(sources: list[Source], parsed: pl.DataFrame, found: pl.DataFrame, cfg: dict) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(scored rows sorted by rank, all issues) for the whole portfolio."""
+    files = [s.table.file for s in sources]
+    bad = _error_keys(found)
+    has_id = any("use_case_id" in s.mapping.fields for s in sources)
+    row_key = pl.col(SRC).cast(pl.String).str.zfill(4) + pl.lit(":") + pl.col(ROW).cast(pl.String).str.zfill(12)
+    names = [Path(f).name for f in files]
+    row_id = (
+        pl.lit("row ") + pl.col(ROW).cast(pl.String)
+        if len(sources) == 1
+        else pl.col(SRC).replace_strict(dict(enumerate(names)), return_dtype=pl.String) + pl.lit(" row ") + pl.col(ROW).cast(pl.String)
     )
-    scored = factor_scores(valid, cfg)
-    scored = money(scored, cfg)
-    scored = decide(scored, cfg)
-    scored = rank(scored, cfg, "__key")
-    found += _missing_data_warnings(table, mapping, scored, cfg)
+    valid = parsed.join(bad, on=KEY, how="anti", maintain_order="left").with_columns(
+        pl.coalesce(pl.col("use_case_id"), row_id).alias("use_case_id"),
+        (pl.coalesce(pl.col("use_case_id"), row_key) if has_id else row_key).alias("__key"),
+    )
+    scored = rank(decide(money(factor_scores(valid, cfg), cfg), cfg), cfg, "__key")
+    extra = []
+    for i, source in enumerate(sources):
+        extra += _missing_data_warnings(source, scored.filter(pl.col(SRC) == i), cfg)
+    found = order_issues(issues.combine([found.drop(SRC), *extra]), files)
     try:
         ScoredPortfolio.validate(scored, lazy=True)
     except Exception as exc:  # pandera's SchemaErrors; anything here is our bug
         raise ContractBroken(f"scored portfolio breaks its contract: {exc}") from None
-    t2 = time.perf_counter()
-    return mapping, scored, issues.combine(found), {"validate": t1 - t0, "score": t2 - t1}
+    return scored, found
 
 
-def _portfolio(table: Table, scored: pl.DataFrame, found: pl.DataFrame, cfg: dict) -> pl.DataFrame:
-    names = annotation_columns(cfg)
+def order_issues(found: pl.DataFrame, files: list[str]) -> pl.DataFrame:
+    """Issues in input order: by input, then row (file notes first), then severity."""
+    return (
+        _with_src(found, files)
+        .sort([SRC, pl.col("row").fill_null(0), pl.col("severity").replace_strict(issues.SEVERITY_ORDER, default=9)],
+              maintain_order=True)
+    )
+
+
+def _portfolio(sources: list[Source], scored: pl.DataFrame, found: pl.DataFrame, cfg: dict) -> pl.DataFrame:
+    names = annotation_columns(cfg, len(sources))
     errors = (
         found.filter((pl.col("severity") == "error") & pl.col("row").is_not_null())
-        .group_by("row", maintain_order=True)
+        .group_by([SRC, "row"], maintain_order=True)
         .agg(pl.col("problem").first(), pl.len().alias("__n"))
         .select(
+            pl.col(SRC),
             pl.col("row").alias(ROW),
             (
                 pl.lit("not scored: ") + pl.col("problem")
@@ -159,60 +212,90 @@ def _portfolio(table: Table, scored: pl.DataFrame, found: pl.DataFrame, cfg: dic
             ).alias("__error"),
         )
     )
-    notes = scored.select(ROW, *[pl.col(n).alias(ANNOTATION_PREFIX + n) for n in names if n != "source_row"])
-    out = table.frame.join(notes, on=ROW, how="left", maintain_order="left").join(
-        errors, on=ROW, how="left", maintain_order="left"
-    )
-    return out.with_columns(
+    computed = [n for n in names if n in scored.columns]
+    notes = scored.select(*KEY, *[pl.col(n).alias(ANNOTATION_PREFIX + n) for n in computed])
+    frames = [
+        s.table.frame.with_columns(pl.lit(i, pl.Int64).alias(SRC),
+                                   pl.lit(s.table.file).alias("__file"), pl.lit(s.table.sheet, pl.String).alias("__sheet"))
+        for i, s in enumerate(sources)
+    ]
+    user = pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0]
+    out = user.join(notes, on=KEY, how="left", maintain_order="left").join(errors, on=KEY, how="left", maintain_order="left")
+    out = out.with_columns(
         pl.coalesce(pl.col(ANNOTATION_PREFIX + "rationale"), pl.col("__error")).alias(ANNOTATION_PREFIX + "rationale"),
         pl.col(ROW).alias(ANNOTATION_PREFIX + "source_row"),
-    ).drop("__error").select(*table.frame.columns, *[ANNOTATION_PREFIX + n for n in names])
+        pl.col("__file").alias(ANNOTATION_PREFIX + "source_file"),
+        pl.col("__sheet").alias(ANNOTATION_PREFIX + "source_sheet"),
+    )
+    user_cols = [c for c in user.columns if c not in (*KEY, "__file", "__sheet")]
+    return out.select(*user_cols, *[ANNOTATION_PREFIX + n for n in names], *KEY)
 
 
-def account(table: Table, portfolio: pl.DataFrame, scored: pl.DataFrame, found: pl.DataFrame) -> None:
-    """Nothing lost: every input row on Portfolio, scored or with an error. Raises if not."""
-    rows_in = table.frame.get_column(ROW)
-    if portfolio.height != table.frame.height or not portfolio.get_column(ROW).equals(rows_in):
-        raise ContractBroken(f"{table.file}: Portfolio has {portfolio.height} rows, the input {table.frame.height}")
-    scored_rows = set(scored.get_column(ROW).to_list())
-    error_rows = set(issues.error_rows(found).to_list())
-    lost = sorted(set(rows_in.to_list()) - scored_rows - error_rows)
-    if lost:
-        raise ContractBroken(f"{table.file}: rows {lost[:10]} are neither scored nor reported as errors")
-    both = sorted(scored_rows & error_rows)
-    if both:
-        raise ContractBroken(f"{table.file}: rows {both[:10]} are scored although they have errors")
+def account(sources: list[Source], portfolio: pl.DataFrame, scored: pl.DataFrame, found: pl.DataFrame) -> None:
+    """Nothing lost: every input row on Portfolio, scored or with an error, never both. Raises if not."""
+    expected = pl.concat([s.table.frame.select(pl.lit(i, pl.Int64).alias(SRC), ROW) for i, s in enumerate(sources)])
+    if not portfolio.select(KEY).equals(expected):
+        raise ContractBroken(f"Portfolio has {portfolio.height} rows, the inputs {expected.height}")
+    scored_keys = scored.select(KEY)
+    error_keys = _error_keys(found)
+    lost = expected.join(scored_keys, on=KEY, how="anti").join(error_keys, on=KEY, how="anti")
+    if lost.height:
+        raise ContractBroken(f"rows {lost.head(10).rows()} are neither scored nor reported as errors")
+    both = scored_keys.join(error_keys, on=KEY, how="semi")
+    if both.height:
+        raise ContractBroken(f"rows {both.head(10).rows()} are scored although they have errors")
 
 
-def read_input(path: str | Path, cfg: dict, **options) -> Table:
-    """Read one file with the header matching of this config (options: see read.read_table)."""
-    return read_table(path, header_scorer(cfg), search_rows=cfg["input"]["header_search_rows"], **options)
+def score_files(paths: list[str | Path], cfg: dict, *, max_rows: int | None = None, **options) -> Result:
+    """Read, check, score and rank one or more files as one portfolio.
 
-
-def score_file(path: str | Path, cfg: dict, **options) -> Result:
-    """Read, check, score and rank one file. Raises read.ReadError when it is unusable.
-
-    options go to read.read_table: sheet, header_row, encoding, delimiter.
+    Raises read.ReadError when an input is unusable. options go to
+    read.read_table: sheet, header_row, encoding, delimiter.
     """
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
-    table = read_input(path, cfg, **options)
-    t_read = time.perf_counter() - t0
-    mapping, scored, found, timings = score_table(table, cfg)
-    portfolio = _portfolio(table, scored, found, cfg)
-    account(table, portfolio, scored, found)
-    ranking = scored.drop([c for c in scored.columns if c.startswith("__")])
+    sources, parsed_frames, found = [], [], []
+    t_read = t_check = 0.0
+    total = 0
+    for i, path in enumerate(paths):
+        t = time.perf_counter()
+        table = read_input(path, cfg, **options)
+        t_read += time.perf_counter() - t
+        total += table.frame.height
+        if max_rows is not None and total > max_rows:
+            raise ReadError(f"{path}: the input has more than {max_rows:,} rows (--max-rows); "
+                            "split it or raise the limit")
+        t = time.perf_counter()
+        mapping, parsed, table_issues = check_table(table, cfg)
+        sources.append(Source(table, mapping, checksum(path)))
+        parsed_frames.append(parsed.with_columns(pl.lit(i, pl.Int64).alias(SRC)))
+        found += table_issues
+        t_check += time.perf_counter() - t
+    t = time.perf_counter()
+    files = [s.table.file for s in sources]
+    parsed = pl.concat(parsed_frames, how="vertical")
+    found.append(repeated_ids(sources, parsed))
+    all_issues = _with_src(issues.combine(found), files)
+    scored, all_issues = score_sources(sources, parsed, all_issues, cfg)
+    portfolio = _portfolio(sources, scored, all_issues, cfg)
+    account(sources, portfolio, scored, all_issues)
+    ranking = scored.drop([c for c in scored.columns if c.startswith("__") and c not in KEY])
+    t_score = time.perf_counter() - t
     return Result(
-        table=table,
-        mapping=mapping,
+        sources=sources,
         config=cfg,
         portfolio=portfolio,
         ranking=ranking,
-        issues=found,
+        issues=all_issues,
         started=started,
-        checksum=checksum(path),
-        timings={"read": t_read, **timings},
+        timings={"read": t_read, "validate": t_check, "score": t_score, "total": time.perf_counter() - t0},
     )
 
 
-__all__ = ["Result", "score_file", "score_table", "account", "annotation_columns", "ANNOTATION_PREFIX", "__version__"]
+def score_file(path: str | Path, cfg: dict, **options) -> Result:
+    """One file as a portfolio (see score_files)."""
+    return score_files([path], cfg, **options)
+
+
+__all__ = ["Result", "Source", "score_file", "score_files", "account", "annotation_columns", "ANNOTATION_PREFIX",
+           "SRC", "KEY", "__version__"]

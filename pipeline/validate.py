@@ -8,6 +8,7 @@ Excel row and column letter.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pandera.polars as pa
 import polars as pl
@@ -15,7 +16,7 @@ import polars as pl
 from pipeline import issues
 from pipeline.columns import Mapping
 from pipeline.fields import CATEGORY_VOCAB, FIELDS
-from pipeline.read import ROW, Table
+from pipeline.read import ROW, SRC, Table
 from schemas import PortfolioInput
 
 
@@ -54,7 +55,7 @@ def _problem(column: str, check: str, cfg: dict) -> str:
 
 
 def check(table: Table, mapping: Mapping, parsed: pl.DataFrame, cfg: dict) -> pl.DataFrame:
-    """Issues for values outside their contract and repeated use case ids."""
+    """Issues for values outside their contract (repeated ids: see repeated_ids)."""
     found: list[pl.DataFrame] = []
     try:
         input_schema(cfg).validate(parsed, lazy=True)
@@ -73,20 +74,27 @@ def check(table: Table, mapping: Mapping, parsed: pl.DataFrame, cfg: dict) -> pl
                 table.frame.select(ROW, user_col.name), on=ROW, how="left"
             )
             found.append(issues.for_cells(table, picked, user_col, _problem(column, check_name, cfg)))
-    found.append(_repeated_ids(table, mapping, parsed))
     return issues.combine(found)
 
 
-def _repeated_ids(table: Table, mapping: Mapping, parsed: pl.DataFrame) -> pl.DataFrame:
-    col = mapping.fields.get("use_case_id")
-    if col is None:
-        return issues.empty()
-    ids = parsed.select(ROW, "use_case_id").filter(pl.col("use_case_id").is_not_null())
-    repeats = ids.with_columns(pl.col(ROW).first().over("use_case_id").alias("__first")).filter(
-        pl.col(ROW) != pl.col("__first")
-    )
-    if not repeats.height:
-        return issues.empty()
-    repeats = repeats.join(table.frame.select(ROW, col.name), on=ROW, how="left")
-    problem = pl.format("use case id repeats row {}; only the first is scored", pl.col("__first"))
-    return issues.for_cells(table, repeats, col, problem)
+def repeated_ids(sources: list, parsed: pl.DataFrame) -> pl.DataFrame:
+    """A use case id seen before (in this input or an earlier one): an error naming the first."""
+    ids = parsed.select(SRC, ROW, "use_case_id").filter(pl.col("use_case_id").is_not_null())
+    repeats = ids.with_columns(
+        pl.col(SRC).first().over("use_case_id").alias("__first_src"),
+        pl.col(ROW).first().over("use_case_id").alias("__first"),
+    ).filter((pl.col(SRC) != pl.col("__first_src")) | (pl.col(ROW) != pl.col("__first")))
+    names = {i: Path(s.table.file).name for i, s in enumerate(sources)}
+    found = []
+    for i, source in enumerate(sources):
+        mine = repeats.filter(pl.col(SRC) == i)
+        col = source.mapping.fields.get("use_case_id")
+        if not mine.height or col is None:
+            continue
+        mine = mine.join(source.table.frame.select(ROW, col.name), on=ROW, how="left")
+        where = pl.when(pl.col("__first_src") == i).then(pl.lit("")).otherwise(
+            pl.lit(" of ") + pl.col("__first_src").replace_strict(names, return_dtype=pl.String)
+        )
+        problem = pl.format("use case id repeats row {}{}; only the first is scored", pl.col("__first"), where)
+        found.append(issues.for_cells(source.table, mine, col, problem))
+    return issues.combine(found)

@@ -23,8 +23,8 @@ from pipeline.config import flatten, meanings
 from pipeline.fields import ANNOTATIONS
 from pipeline.money import horizon_column
 from pipeline.rank import RECOMMENDATIONS
-from pipeline.read import ROW, column_letter
-from pipeline.run import ANNOTATION_PREFIX, Result
+from pipeline.read import column_letter
+from pipeline.run import ANNOTATION_PREFIX, KEY, SRC, Result
 
 # Friendly headers: each still normalises to its canonical name, so ftscore and
 # scripts can read the workbook back.
@@ -51,6 +51,8 @@ LABELS = {
     "rank": "Rank",
     "rank_in_unit": "Rank in unit",
     "source_row": "Source row",
+    "source_file": "Source file",
+    "source_sheet": "Source sheet",
 }
 
 NUMBER_FORMATS = {
@@ -214,15 +216,22 @@ def _ranking(ws, result: Result, fmt: _Formats) -> None:
     ws.repeat_rows(0)
 
 
-def _portfolio(ws, result: Result, fmt: _Formats) -> dict[tuple[int, str], str]:
-    """Write Portfolio; return (input row, input column letter) -> Portfolio cell, for links."""
+Cells = dict[tuple[int, int, str], str]  # (input, input row, input column letter or "") -> Portfolio cell
+
+
+def _portfolio(ws, result: Result, fmt: _Formats) -> Cells:
+    """Write Portfolio; return where each input cell landed on it, for the Issues links."""
     cfg = result.config
-    table = result.table
-    user_cols = [c for c in table.columns]
     notes = [ANNOTATION_PREFIX + n for n in result.annotation_names()]
-    for j, col in enumerate(user_cols):
-        ws.write_string(0, j, col.header, fmt.header)
-        ws.set_column(j, j, max(10, min(40, len(col.header) + 2)))
+    user_cols = [c for c in result.portfolio.columns if c not in notes and c not in KEY]
+    headers: dict[str, str] = {}
+    for source in result.sources:
+        for col in source.table.columns:
+            headers.setdefault(col.name, col.header)
+    for j, name in enumerate(user_cols):
+        text = headers.get(name, name)
+        ws.write_string(0, j, text, fmt.header)
+        ws.set_column(j, j, max(10, min(40, len(text) + 2)))
     for k, name in enumerate(notes):
         canonical = name[len(ANNOTATION_PREFIX):]
         j = len(user_cols) + k
@@ -231,59 +240,63 @@ def _portfolio(ws, result: Result, fmt: _Formats) -> dict[tuple[int, str], str]:
         ws.set_column(j, j, WIDTHS.get(canonical, max(11, len(label(canonical, cfg)) + 3)))
     ws.freeze_panes(1, 1)
 
-    error_rows = set(
-        result.issues.filter((pl.col("severity") == "error") & pl.col("row").is_not_null())["row"].to_list()
+    error_keys = set(
+        result.issues.filter((pl.col("severity") == "error") & pl.col("row").is_not_null())
+        .select(SRC, "row").iter_rows()
     )
-    frame = result.portfolio.select([c.name for c in user_cols] + notes + [ROW])
+    frame = result.portfolio.select(user_cols + notes + KEY)
     formats = [None] * len(user_cols) + [_num_format(n[len(ANNOTATION_PREFIX):], cfg) for n in notes]
     wraps = [False] * len(user_cols) + [n.endswith("rationale") for n in notes]
-    position: dict[int, int] = {}
+    width = len(user_cols) + len(notes)
+    position: dict[tuple[int, int], int] = {}
     for i, values in enumerate(frame.iter_rows()):
-        src_row = values[-1]
-        position[src_row] = i + 1
-        fill = SEVERITY_COLOURS["error"] if src_row in error_rows else None
-        for j, value in enumerate(values[:-1]):
+        key = (values[width], values[width + 1])
+        position[key] = i + 1
+        fill = SEVERITY_COLOURS["error"] if key in error_keys else None
+        for j in range(width):
             cell_fmt = fmt.get(formats[j], fill, wraps[j]) if (formats[j] or fill or wraps[j]) else None
-            _write(ws, i + 1, j, _display(value), cell_fmt)
+            _write(ws, i + 1, j, _display(values[j]), cell_fmt)
 
-    letter_to_col = {c.letter: j for j, c in enumerate(user_cols)}
-    cells: dict[tuple[int, str], str] = {}
+    column_of = {name: j for j, name in enumerate(user_cols)}
+    letter_to_col = [
+        {c.letter: column_of[c.name] for c in source.table.columns if c.name in column_of} for source in result.sources
+    ]
+    cells: Cells = {}
     comments: dict[tuple[int, int], list[str]] = {}
-    for row, cell, problem, severity in result.issues.filter(pl.col("row").is_not_null()).select(
-        "row", "cell", "problem", "severity"
+    for src, row, cell, problem, severity in result.issues.filter(pl.col("row").is_not_null()).select(
+        SRC, "row", "cell", "problem", "severity"
     ).iter_rows():
-        if row not in position:
+        if (src, row) not in position:
             continue
+        at = position[(src, row)]
+        cells.setdefault((src, row, ""), f"A{at + 1}")
         letter = cell.rstrip("0123456789") if cell else None
-        col = letter_to_col.get(letter, 0) if letter else 0
-        target = f"{column_letter(col)}{position[row] + 1}"
-        if letter:
-            cells[(row, letter)] = target
-        cells.setdefault((row, ""), f"A{position[row] + 1}")
-        if letter:
-            comments.setdefault((position[row], col), []).append(f"{severity}: {problem}")
+        if letter and letter in letter_to_col[src]:
+            col = letter_to_col[src][letter]
+            cells[(src, row, letter)] = f"{column_letter(col)}{at + 1}"
+            comments.setdefault((at, col), []).append(f"{severity}: {problem}")
     for (r, c), texts in comments.items():
         ws.write_comment(r, c, "\n".join(texts), {"x_scale": 2, "y_scale": 1.5})
     if frame.height:
-        ws.autofilter(0, 0, frame.height, len(user_cols) + len(notes) - 1)
+        ws.autofilter(0, 0, frame.height, width - 1)
     return cells
 
 
-def _issues(ws, result: Result, fmt: _Formats, portfolio_cells: dict[tuple[int, str], str]) -> None:
+def _issues(ws, result: Result, fmt: _Formats, portfolio_cells: Cells) -> None:
     headers = ["Severity", "File", "Sheet", "Row", "Column", "Cell", "Value", "Problem", "Portfolio cell"]
     widths = [10, 30, 14, 7, 28, 8, 24, 70, 14]
     for j, (h, w) in enumerate(zip(headers, widths)):
         ws.write_string(0, j, h, fmt.header)
         ws.set_column(j, j, w, fmt.wrap if h in ("Problem", "Value") else None)
     sev_formats = {s: fmt.get(fill=c) for s, c in SEVERITY_COLOURS.items()}
-    frame = result.issues.select("severity", "file", "sheet", "row", "column", "cell", "value", "problem")
+    frame = result.issues.select("severity", "file", "sheet", "row", "column", "cell", "value", "problem", SRC)
     for i, values in enumerate(frame.iter_rows(), start=1):
-        for j, value in enumerate(values):
+        for j, value in enumerate(values[:-1]):
             _write(ws, i, j, value, sev_formats.get(values[0]) if j == 0 else None)
-        row, cell = values[3], values[5]
+        row, cell, src = values[3], values[5], values[8]
         if row is not None:
             letter = cell.rstrip("0123456789") if cell else ""
-            target = portfolio_cells.get((row, letter)) or portfolio_cells.get((row, ""))
+            target = portfolio_cells.get((src, row, letter)) or portfolio_cells.get((src, row, ""))
             if target:
                 ws.write_url(i, 8, f"internal:'Portfolio'!{target}", fmt.link, string=target)
     ws.freeze_panes(1, 0)
@@ -295,27 +308,31 @@ def _assumptions(ws, result: Result, fmt: _Formats) -> None:
     for j, (h, w) in enumerate(zip(["Group", "Setting", "Value", "Meaning"], [14, 36, 40, 70])):
         ws.write_string(0, j, h, fmt.header)
         ws.set_column(j, j, w, fmt.wrap)
-    table = result.table
-    run_facts = [
-        ("run", "input file", table.file, "The file scored"),
-        ("run", "input sha256", result.checksum, "Checksum of the input file"),
-        ("run", "sheet", table.sheet or "(text file)", "The sheet read"),
-        ("run", "header row", table.header_row, "Row of the input that holds the headers"),
-        ("run", "encoding", table.encoding or "(spreadsheet)", "Text encoding of the input"),
+    rows = [
         ("run", "ftscore version", __version__, "Version of the tool"),
         ("run", "run at (UTC)", result.started.strftime("%Y-%m-%d %H:%M:%S"), "When the run started"),
     ]
-    mapped = [
-        ("columns", f"column {col.letter}: {col.header}", name, "Header matched to this input column")
-        for name, col in result.mapping.fields.items()
-    ]
+    for source in result.sources:
+        table = source.table
+        group = "input" if len(result.sources) == 1 else f"input {Path(table.file).name}"
+        rows += [
+            (group, "file", table.file, "The file scored"),
+            (group, "sha256", source.checksum, "Checksum of the input file"),
+            (group, "sheet", table.sheet or "(text file)", "The sheet read"),
+            (group, "header row", table.header_row, "Row of the input that holds the headers"),
+            (group, "encoding", table.encoding or "(spreadsheet)", "Text encoding of the input"),
+            (group, "use cases", table.frame.height, "Rows read (blank rows skipped)"),
+        ]
+        rows += [
+            (group, f"column {col.letter}: {col.header}", name, "Header matched to this column")
+            for name, col in source.mapping.fields.items()
+        ]
     means = meanings()
-    settings = []
     for key, value in flatten(result.config):
         group = key.split(".")[0]
         meaning = means.get(key) or means.get(key.rsplit(".", 1)[0], "")
-        settings.append((group, key, json.dumps(value) if isinstance(value, list) else value, meaning))
-    for i, values in enumerate(run_facts + mapped + settings, start=1):
+        rows.append((group, key, json.dumps(value) if isinstance(value, list) else value, meaning))
+    for i, values in enumerate(rows, start=1):
         for j, value in enumerate(values):
             _write(ws, i, j, value)
     ws.freeze_panes(1, 0)
@@ -330,11 +347,11 @@ def _summary(ws, wb, result: Result, fmt: _Formats) -> None:
     ws.set_column(2, 6, 16)
     ws.write_string(0, 0, "ftscore: fine-tune or keep prompting?", fmt.title)
     facts = [
-        ("Input", f"{result.table.file}" + (f" (sheet {result.table.sheet})" if result.table.sheet else "")),
+        *[("Input", s.table.file + (f" (sheet {s.table.sheet})" if s.table.sheet else "")) for s in result.sources],
         ("Use cases", result.rows),
         ("Scored", result.scored),
         ("Not scored (errors)", result.error_rows),
-        ("Warnings", result.issues.filter(pl.col("severity") == "warning").height),
+        ("Warnings", result.warnings),
         ("Run at (UTC)", result.started.strftime("%Y-%m-%d %H:%M")),
         ("ftscore version", __version__),
     ]

@@ -1,0 +1,229 @@
+"""Header matching and cell parsing (SPEC §1, pipeline/fields.py kinds).
+
+Tables are built in memory: one Column per header, a frame of cell values (as
+text, as a reader would give them) plus ``__row``, the row as Excel shows it.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import polars as pl
+import pytest
+
+from pipeline import config
+from pipeline.columns import map_columns, parse
+from pipeline.fields import FIELDS
+from pipeline.read import ROW, Column, Table, column_letter
+
+
+def make_table(headers: list[str], rows: list[list], *, header_row: int = 1, dtypes: dict | None = None) -> Table:
+    """A table whose header is on ``header_row``; data rows follow it."""
+    columns = [Column(h, h, column_letter(i)) for i, h in enumerate(headers)]
+    dtypes = dtypes or {}
+    data = {h: pl.Series(h, [r[i] for r in rows], dtype=dtypes.get(h, pl.String)) for i, h in enumerate(headers)}
+    frame = pl.DataFrame(data).with_columns(
+        pl.Series(ROW, list(range(header_row + 1, header_row + 1 + len(rows))), dtype=pl.Int64)
+    )
+    return Table("input.xlsx", "Sheet1", header_row, columns, frame)
+
+
+@pytest.fixture(scope="module")
+def cfg() -> dict:
+    return config.load()
+
+
+def parse_table(table: Table, cfg: dict):
+    return parse(table, map_columns(table, cfg), cfg)
+
+
+def mapped(headers: list[str], cfg: dict) -> dict[str, str]:
+    """canonical field -> the header it was found under."""
+    table = make_table(headers, [["x"] * len(headers)])
+    return {name: col.header for name, col in map_columns(table, cfg).fields.items()}
+
+
+# ------------------------------------------------------------------ headers
+def test_headers_match_canonical_names_case_and_punctuation_insensitively(cfg):
+    fields = mapped(["Use Case", "Monthly API Cost ($)", "Usage Growth %", "USE_CASE_ID", "max-latency (s)"], cfg)
+    assert fields == {
+        "use_case": "Use Case",
+        "monthly_api_cost": "Monthly API Cost ($)",
+        "usage_growth_pct": "Usage Growth %",
+        "use_case_id": "USE_CASE_ID",
+        "max_latency_s": "max-latency (s)",
+    }
+
+
+def test_headers_match_shipped_aliases(cfg):
+    fields = mapped(["Use Case Name", "BU", "API cost per month", "Prompt tokens", "Sensitivity", "Latency"], cfg)
+    assert fields == {
+        "use_case": "Use Case Name",
+        "business_unit": "BU",
+        "monthly_api_cost": "API cost per month",
+        "input_tokens": "Prompt tokens",
+        "data_sensitivity": "Sensitivity",
+        "latency_class": "Latency",
+    }
+
+
+def test_unknown_columns_are_carried_through(cfg):
+    table = make_table(["Use Case", "Notes", "Monthly API Cost ($)", "Budget holder"], [["a", "n", "1", "b"]])
+    mapping = map_columns(table, cfg)
+    assert set(mapping.fields) == {"use_case", "monthly_api_cost"}
+    assert [c.header for c in mapping.carried] == ["Notes", "Budget holder"]
+
+
+def test_user_alias_from_config_maps_a_header(cfg):
+    user = copy.deepcopy(cfg)
+    user["columns"]["aliases"]["monthly_api_cost"].append("Spend USD per month")
+    fields = mapped(["Use Case", "Spend (USD) per month"], user)
+    assert fields == {"use_case": "Use Case", "monthly_api_cost": "Spend (USD) per month"}
+    # without the alias the header is carried, not mapped
+    assert mapped(["Use Case", "Spend (USD) per month"], cfg) == {"use_case": "Use Case"}
+
+
+def test_user_alias_from_config_file_extends_shipped_aliases(tmp_path):
+    path = tmp_path / "ftscore.toml"
+    path.write_text('[columns.aliases]\nmonthly_api_cost = ["Spend USD per month"]\n', encoding="utf-8")
+    user = config.load(path)
+    assert mapped(["Use Case", "Spend USD per month"], user)["monthly_api_cost"] == "Spend USD per month"
+    assert mapped(["Use Case", "API cost per month"], user)["monthly_api_cost"] == "API cost per month"
+
+
+# ------------------------------------------------------------------- values
+def test_money_cells(cfg):
+    table = make_table(["Use Case", "Monthly API Cost ($)"],
+                       [["a", "$12,500"], ["b", "12500"], ["c", "12.5k"], ["d", " $ 12,500.00 "]])
+    parsed, problems = parse_table(table, cfg)
+    assert parsed["monthly_api_cost"].to_list() == pytest.approx([12_500.0] * 4)
+    assert parsed["monthly_api_cost"].dtype == pl.Float64
+    assert problems.height == 0
+
+
+def test_count_cells(cfg):
+    table = make_table(["Use Case", "Monthly Calls"], [["a", "100,000"], ["b", "100k"], ["c", "100000"]])
+    parsed, problems = parse_table(table, cfg)
+    assert parsed["monthly_calls"].to_list() == pytest.approx([100_000.0] * 3)
+    assert problems.height == 0
+
+
+def test_rate_cells(cfg):
+    table = make_table(["Use Case", "Current Accuracy", "Critical Error Rate"],
+                       [["a", "85%", "2%"], ["b", "0.85", "0.02"], ["c", "85", "2"]])
+    parsed, problems = parse_table(table, cfg)
+    assert parsed["current_accuracy"].to_list() == pytest.approx([0.85] * 3)
+    assert parsed["critical_error_rate"].to_list() == pytest.approx([0.02] * 3)
+    assert problems.height == 0
+
+
+def test_yearly_change_cells(cfg):
+    table = make_table(["Use Case", "Usage Growth %", "API Price Change %"],
+                       [["a", "12%", "-20%"], ["b", "0.12", "-0.2"]])
+    parsed, problems = parse_table(table, cfg)
+    assert parsed["usage_growth_pct"].to_list() == pytest.approx([0.12, 0.12])
+    assert parsed["api_price_change_pct"].to_list() == pytest.approx([-0.2, -0.2])
+    assert problems.height == 0
+
+
+def test_numeric_cells_as_a_reader_types_them(cfg):
+    # a CSV column of plain numbers arrives as numbers, not text
+    table = make_table(["Use Case", "Monthly API Cost", "Current Accuracy"],
+                       [["a", 12_500, 0.85], ["b", 3_000, 0.9]],
+                       dtypes={"Monthly API Cost": pl.Int64, "Current Accuracy": pl.Float64})
+    parsed, problems = parse_table(table, cfg)
+    assert parsed["monthly_api_cost"].to_list() == pytest.approx([12_500.0, 3_000.0])
+    assert parsed["current_accuracy"].to_list() == pytest.approx([0.85, 0.9])
+    assert problems.height == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("yes", True), ("no", False), ("true", True), ("false", False),
+        ("y", True), ("n", False), ("1", True), ("0", False),
+        ("Yes", True), ("NO", False), ("TRUE", True), (" n ", False),
+    ],
+)
+def test_flag_cells(cfg, text, expected):
+    table = make_table(["Use Case", "Contains PII"], [["a", text]])
+    parsed, problems = parse_table(table, cfg)
+    assert parsed["contains_pii"].to_list() == [expected]
+    assert parsed["contains_pii"].dtype == pl.Boolean
+    assert problems.height == 0
+
+
+@pytest.mark.parametrize("text", ["", "   ", "n/a", "N/A", "-", None])
+def test_blank_and_not_applicable_cells_are_missing_not_errors(cfg, text):
+    headers = ["Use Case", "Monthly API Cost ($)", "Current Accuracy", "Contains PII", "Max Latency s", "Monthly Calls"]
+    table = make_table(headers, [["a", text, text, text, text, text]])
+    parsed, problems = parse_table(table, cfg)
+    for name in ("monthly_api_cost", "current_accuracy", "contains_pii", "max_latency_s", "monthly_calls"):
+        assert parsed[name].to_list() == [None], name
+    assert problems.height == 0
+
+
+def test_bad_cell_is_null_with_one_issue_naming_row_and_cell(cfg):
+    # header on row 1 -> data rows 2, 3, 4; "lots" is in column B, row 3
+    table = make_table(["Use Case", "Monthly API Cost ($)"], [["a", "$1,000"], ["b", "lots"], ["c", "2k"]])
+    parsed, problems = parse_table(table, cfg)
+    assert parsed["monthly_api_cost"].to_list() == [pytest.approx(1_000.0), None, pytest.approx(2_000.0)]
+    assert parsed[ROW].to_list() == [2, 3, 4]
+    assert problems.height == 1
+    issue = problems.row(0, named=True)
+    assert issue["row"] == 3
+    assert issue["cell"] == "B3"
+    assert issue["column"] == "Monthly API Cost ($)"
+    assert issue["value"] == "lots"
+    assert issue["severity"] == "error"
+    assert issue["file"] == "input.xlsx"
+    assert issue["sheet"] == "Sheet1"
+
+
+def test_bad_cells_in_several_columns_give_one_issue_each(cfg):
+    # header on row 4 -> data rows 5, 6
+    table = make_table(["Use Case", "Current Accuracy", "Contains PII"],
+                       [["a", "lots", "yes"], ["b", "0.9", "maybe"]], header_row=4)
+    parsed, problems = parse_table(table, cfg)
+    assert parsed["current_accuracy"].to_list() == [None, pytest.approx(0.9)]
+    assert parsed["contains_pii"].to_list() == [True, None]
+    got = sorted((r["row"], r["cell"], r["value"]) for r in problems.iter_rows(named=True))
+    assert got == [(5, "B5", "lots"), (6, "C6", "maybe")]
+    assert set(problems["severity"].to_list()) == {"error"}
+
+
+def test_prices_per_1m_become_per_1k(cfg):
+    table = make_table(["Use Case", "Input price per 1M tokens", "Output price per 1M tokens"],
+                       [["a", "2.5", "$10"], ["b", "0.15", "0.6"]])
+    parsed, problems = parse_table(table, cfg)
+    assert parsed["input_price_per_1k"].to_list() == pytest.approx([0.0025, 0.00015])
+    assert parsed["output_price_per_1k"].to_list() == pytest.approx([0.01, 0.0006])
+    assert problems.height == 0
+
+
+def test_prices_per_1k_kept_as_given(cfg):
+    table = make_table(["Use Case", "Input Price per 1K", "Output Price per 1K"], [["a", "0.0025", "0.01"]])
+    parsed, _ = parse_table(table, cfg)
+    assert parsed["input_price_per_1k"].to_list() == pytest.approx([0.0025])
+    assert parsed["output_price_per_1k"].to_list() == pytest.approx([0.01])
+
+
+def test_parsed_frame_has_every_canonical_column_typed(cfg):
+    table = make_table(["Use Case", "Monthly API Cost ($)"], [["a", "1000"]])
+    parsed, _ = parse_table(table, cfg)
+    expected = {"text": pl.String, "category": pl.String, "flag": pl.Boolean}
+    for name, spec in FIELDS.items():
+        assert name in parsed.columns, name
+        assert parsed.schema[name] == expected.get(spec.kind, pl.Float64), name
+    assert parsed[ROW].to_list() == [2]
+    assert parsed["use_case"].to_list() == ["a"]
+    assert parsed["contains_pii"].to_list() == [None]  # absent column -> null
+
+
+def test_category_answers_map_to_levels(cfg):
+    table = make_table(["Use Case", "Latency Class", "Data Sensitivity"],
+                       [["a", "Real-time", "Confidential"], ["b", "realtime", "PHI"], ["c", "Overnight", "public"]])
+    parsed, problems = parse_table(table, cfg)
+    assert parsed["latency_class"].to_list() == ["real-time", "real-time", "batch"]
+    assert parsed["data_sensitivity"].to_list() == ["confidential", "regulated", "none"]
+    assert problems.height == 0

@@ -1,0 +1,173 @@
+"""Configuration: shipped defaults, a user's override file, and the checks.
+
+The defaults must be those the SPEC states (§2-§4 "Every number below is a
+default that lives in the configuration").
+"""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from pipeline import config
+from pipeline.config import ConfigError
+
+
+def write(tmp_path, text: str):
+    path = tmp_path / "user.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# ----------------------------------------------------------------- defaults
+def test_defaults_load_and_pass_check():
+    cfg = config.load()
+    config.check(cfg)  # no exception
+    assert cfg == config.defaults()
+
+
+def test_defaults_are_the_spec_numbers():
+    cfg = config.load()
+    assert cfg["weights"] == {"privacy": 0.25, "cost": 0.25, "accuracy": 0.25, "speed": 0.25}
+    assert cfg["privacy"]["sensitivity"] == {
+        "none": 0, "internal": 2, "confidential": 5, "personal": 8, "regulated": 10,
+    }
+    p = cfg["privacy"]
+    assert (p["contains_pii"], p["trade_secrets"], p["data_residency"], p["named_regulation"]) == (8, 5, 8, 10)
+    assert cfg["cost"]["anchors"] == [[1000, 0], [5000, 5], [15000, 5], [30000, 10]]
+    a = cfg["accuracy"]
+    assert a["targets"] == {"legal": 0.95, "healthcare": 0.99, "finance": 0.99}
+    assert a["default_target"] == 0.85
+    assert (a["critical_error_threshold"], a["critical_error_full"]) == (0.02, 0.04)
+    assert (a["edge_case_error_threshold"], a["edge_case_error_full"]) == (0.05, 0.10)
+    assert (a["breach_score"], a["max_score"], a["accuracy_gap_full"]) == (5, 10, 0.05)
+    s = cfg["speed"]
+    assert s["latency_class"] == {"none": 0, "batch": 0, "quick": 5, "real-time": 10}
+    assert sorted(s["latency_anchors"]) == [[0.5, 10], [5, 5], [60, 0]]
+    assert cfg["decision"] == {
+        "finetune_fit_score": 6, "finetune_privacy_score": 9,
+        "evaluate_fit_score": 4, "evaluate_monthly_api_cost": 5000,
+    }
+    m = cfg["money"]
+    assert (m["horizon_months"], m["break_even_search_months"]) == (24, 120)
+    assert (m["finetune_setup_cost"], m["finetune_monthly_cost"]) == (20000, 2000)
+    assert (m["usage_growth_pct"], m["api_price_change_pct"]) == (0, 0)
+    for factor in ("privacy", "cost", "accuracy", "speed"):
+        assert cfg[factor]["default"] == 0, factor
+
+
+# ---------------------------------------------------------------- overrides
+def test_override_file_changes_a_value_and_keeps_the_rest(tmp_path):
+    cfg = config.load(write(tmp_path, "[decision]\nfinetune_fit_score = 7\n\n[money]\nhorizon_months = 36\n"))
+    assert cfg["decision"]["finetune_fit_score"] == 7
+    assert cfg["money"]["horizon_months"] == 36
+    shipped = config.defaults()
+    assert cfg["decision"]["evaluate_fit_score"] == shipped["decision"]["evaluate_fit_score"]
+    assert cfg["money"]["finetune_setup_cost"] == shipped["money"]["finetune_setup_cost"]
+    assert cfg["weights"] == shipped["weights"]
+
+
+def test_override_replaces_anchor_list(tmp_path):
+    cfg = config.load(write(tmp_path, "[cost]\nanchors = [[0, 0], [10000, 10]]\n"))
+    assert cfg["cost"]["anchors"] == [[0, 0], [10000, 10]]
+
+
+def test_override_weights_that_sum_to_one(tmp_path):
+    cfg = config.load(write(tmp_path, "[weights]\nprivacy = 0.4\ncost = 0.3\naccuracy = 0.2\nspeed = 0.1\n"))
+    assert cfg["weights"] == {"privacy": 0.4, "cost": 0.3, "accuracy": 0.2, "speed": 0.1}
+
+
+def test_new_industry_target_may_be_added(tmp_path):
+    cfg = config.load(write(tmp_path, "[accuracy.targets]\ninsurance = 0.97\n"))
+    assert cfg["accuracy"]["targets"]["insurance"] == 0.97
+    assert cfg["accuracy"]["targets"]["healthcare"] == 0.99
+
+
+def test_user_aliases_extend_the_shipped_list(tmp_path):
+    shipped = config.defaults()["columns"]["aliases"]["monthly_api_cost"]
+    cfg = config.load(write(tmp_path, '[columns.aliases]\nmonthly_api_cost = ["Spend USD", "api cost per month"]\n'))
+    aliases = cfg["columns"]["aliases"]["monthly_api_cost"]
+    assert "Spend USD" in aliases
+    for alias in shipped:
+        assert alias in aliases, alias
+    assert aliases.count("api cost per month") == 1  # no duplicate
+    # other columns' aliases untouched
+    assert cfg["columns"]["aliases"]["use_case"] == config.defaults()["columns"]["aliases"]["use_case"]
+
+
+def test_user_value_answers_extend_the_shipped_list(tmp_path):
+    shipped = config.defaults()["values"]["latency_class"]["batch"]
+    cfg = config.load(write(tmp_path, '[values.latency_class]\nbatch = ["weekly run"]\n'))
+    assert cfg["values"]["latency_class"]["batch"] == shipped + ["weekly run"]
+
+
+# ------------------------------------------------------------------- errors
+def test_unknown_key_is_an_error_naming_the_key(tmp_path):
+    with pytest.raises(ConfigError) as err:
+        config.load(write(tmp_path, "[money]\nhorizon_monthz = 36\n"))
+    assert "money.horizon_monthz" in str(err.value)
+
+
+def test_unknown_section_is_an_error_naming_it(tmp_path):
+    with pytest.raises(ConfigError) as err:
+        config.load(write(tmp_path, "[moneys]\nhorizon_months = 36\n"))
+    assert "moneys" in str(err.value)
+
+
+def test_weights_not_summing_to_one_is_an_error_naming_weights(tmp_path):
+    with pytest.raises(ConfigError) as err:
+        config.load(write(tmp_path, "[weights]\nprivacy = 0.5\n"))  # 0.5 + 3 x 0.25 = 1.25
+    assert "weights" in str(err.value)
+
+
+def test_check_rejects_weights_not_summing_to_one():
+    cfg = copy.deepcopy(config.load())
+    cfg["weights"] = {"privacy": 0.2, "cost": 0.2, "accuracy": 0.2, "speed": 0.2}
+    with pytest.raises(ConfigError) as err:
+        config.check(cfg)
+    assert "weights" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ('[money]\nhorizon_months = "two years"\n', "money.horizon_months"),
+        ('[decision]\nfinetune_fit_score = "six"\n', "decision.finetune_fit_score"),
+        ("[cost]\nanchors = 5\n", "cost.anchors"),
+        ('[input]\nmissing = "n/a"\n', "input.missing"),
+        ("[privacy]\ncontains_pii = true\n", "privacy.contains_pii"),
+    ],
+)
+def test_wrong_type_is_an_error_naming_the_key(tmp_path, text, key):
+    with pytest.raises(ConfigError) as err:
+        config.load(write(tmp_path, text))
+    assert key in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("[privacy]\ncontains_pii = 11\n", "privacy.contains_pii"),  # a score above 10
+        ("[money]\nhorizon_months = 6\n", "money.horizon_months"),
+        ("[cost]\nanchors = [[1000, 0]]\n", "cost.anchors"),  # one point is no line
+        ("[speed]\nlatency_anchors = [[0, 10], [60, 0]]\n", "speed.latency_anchors"),  # log of 0
+    ],
+)
+def test_value_out_of_range_is_an_error_naming_the_key(tmp_path, text, key):
+    with pytest.raises(ConfigError) as err:
+        config.load(write(tmp_path, text))
+    assert key in str(err.value)
+
+
+def test_alias_for_unknown_column_is_an_error(tmp_path):
+    with pytest.raises(ConfigError) as err:
+        config.load(write(tmp_path, '[columns.aliases]\nmonthly_api_costs = ["spend"]\n'))
+    assert "columns.aliases.monthly_api_costs" in str(err.value)
+
+
+def test_missing_and_invalid_files_are_config_errors(tmp_path):
+    with pytest.raises(ConfigError):
+        config.load(tmp_path / "nope.toml")
+    with pytest.raises(ConfigError):
+        config.load(write(tmp_path, "[money\nhorizon_months = 36\n"))
