@@ -10,7 +10,7 @@ import click
 
 from pipeline import __version__
 
-EXIT_OK, EXIT_ROW_ERRORS, EXIT_USAGE, EXIT_UNUSABLE, EXIT_BUG = 0, 1, 2, 3, 4
+EXIT_OK, EXIT_ROW_ERRORS, EXIT_USAGE, EXIT_UNUSABLE, EXIT_BUG, EXIT_BUSY = 0, 1, 2, 3, 4, 5
 
 EXIT_CODES_HELP = """\b
 Exit codes:
@@ -18,7 +18,8 @@ Exit codes:
   1  workbook written, but some rows have errors (see the Issues sheet)
   2  bad usage or configuration; nothing written
   3  input unusable (missing, empty, corrupt, no header row); nothing written
-  4  internal error in ftscore (a bug); nothing written"""
+  4  internal error in ftscore (a bug); nothing written
+  5  another ftscore run is writing the same workbook; nothing written, retry later"""
 
 
 def _fail(message: str, code: int) -> None:
@@ -126,8 +127,12 @@ def _summary_line(result, output: Path) -> str:
                    "for several inputs), in the current folder.")
 @click.option("--max-rows", type=click.IntRange(min=1), default=None,
               help="Refuse inputs with more use cases than this in all (default: input.max_rows of the config).")
+@click.option("--lock-wait", type=click.FloatRange(min=0), default=None,
+              help="Seconds to wait while another run writes the same workbook (default: "
+                   "output.lock_wait_seconds of the config, 60).")
 @input_options
-def score(inputs: tuple[Path, ...], output: Path | None, max_rows: int | None, config_file: Path | None,
+def score(inputs: tuple[Path, ...], output: Path | None, max_rows: int | None, lock_wait: float | None,
+          config_file: Path | None,
           sheet: str | None, header_row: int | None, encoding: str | None, delimiter: str | None) -> None:
     """Score INPUT (.xlsx, .xlsm, .xls, .xlsb, .ods, .csv, .tsv, .txt) and write an annotated workbook.
 
@@ -154,6 +159,7 @@ def score(inputs: tuple[Path, ...], output: Path | None, max_rows: int | None, c
             _fail(f"the output {output} is the input file {f}; choose another -o", EXIT_USAGE)
     cfg = _load_config(config_file)
 
+    from pipeline.lock import LockBusy, output_lock
     from pipeline.run import score_files
     from pipeline.validate import ContractBroken
     from pipeline.workbook import write
@@ -161,7 +167,12 @@ def score(inputs: tuple[Path, ...], output: Path | None, max_rows: int | None, c
     try:
         result = score_files(files, cfg, max_rows=max_rows or cfg["input"]["max_rows"],
                              **_read_options(sheet, header_row, encoding, delimiter))
-        write(result, output)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        wait = cfg["output"]["lock_wait_seconds"] if lock_wait is None else lock_wait
+        with output_lock(output, wait_seconds=wait):
+            write(result, output)
+    except LockBusy as exc:
+        _fail(str(exc), EXIT_BUSY)
     except ReadError as exc:
         _fail(str(exc), EXIT_UNUSABLE)
     except ContractBroken as exc:

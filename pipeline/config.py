@@ -196,8 +196,10 @@ def check(cfg: dict) -> None:
     i = cfg["input"]
     _need(isinstance(i["header_search_rows"], int) and i["header_search_rows"] >= 1,
           "input.header_search_rows", "must be a whole number of at least 1")
-    _need(isinstance(i["max_rows"], int) and i["max_rows"] >= 1, "input.max_rows",
-          "must be a whole number of at least 1")
+    for key in ("max_rows", "max_unpacked_mb", "max_cells"):
+        _need(isinstance(i[key], int) and i[key] >= 1, f"input.{key}", "must be a whole number of at least 1")
+    _need(_is_num(o["lock_wait_seconds"]) and o["lock_wait_seconds"] >= 0, "output.lock_wait_seconds",
+          "must be a number of seconds of at least 0")
     for key in ("missing", "true_words", "false_words", "no_regulation"):
         section = cfg["privacy"] if key == "no_regulation" else i
         where = "privacy" if key == "no_regulation" else "input"

@@ -354,7 +354,8 @@ def _reason(exc: Exception) -> str:
 
 
 def read_table(path: str | Path, scorer: HeaderScorer, *, sheet: str | None = None, search_rows: int = 30,
-               header_row: int | None = None, encoding: str | None = None, delimiter: str | None = None) -> Table:
+               header_row: int | None = None, encoding: str | None = None, delimiter: str | None = None,
+               max_unpacked_bytes: int = 1 << 30, max_cells: int = 60_000_000) -> Table:
     """Read one input file into a Table; raise ReadError when it cannot be used.
 
     header_row (1-based) skips the search for the header; encoding and delimiter
@@ -372,6 +373,9 @@ def read_table(path: str | Path, scorer: HeaderScorer, *, sheet: str | None = No
         raise ReadError(f"{path}: unknown file type '{path.suffix}'; {HINT_FORMATS}")
     if suffix in TEXT_SUFFIXES and sheet is not None:
         raise ReadError(f"{path}: --sheet applies to spreadsheets, not to text files")
+    from pipeline import guard  # checks the bytes before any parser sees them
+
+    guard.inspect(path, max_uncompressed_bytes=max_unpacked_bytes, max_cells=max_cells)
     try:
         if suffix in SPREADSHEET_SUFFIXES:
             return _read_spreadsheet(path, sheet, scorer, search_rows, header_row)

@@ -92,7 +92,9 @@ def checksum(path: str | Path) -> str:
 
 def read_input(path: str | Path, cfg: dict, **options) -> Table:
     """Read one file with the header matching of this config (options: see read.read_table)."""
-    return read_table(path, header_scorer(cfg), search_rows=cfg["input"]["header_search_rows"], **options)
+    i = cfg["input"]
+    return read_table(path, header_scorer(cfg), search_rows=i["header_search_rows"],
+                      max_unpacked_bytes=i["max_unpacked_mb"] << 20, max_cells=i["max_cells"], **options)
 
 
 def _formula_errors(table: Table, mapping: Mapping) -> list[pl.DataFrame]:

@@ -219,7 +219,7 @@ def test_config_changes_the_result(tmp: Path) -> None:
     [
         ("missing.xlsx", None, "no such file"),
         ("empty.csv", b"", "empty"),
-        ("corrupt.xlsx", b"PK\x03\x04 this is not really a zip", "not a readable spreadsheet"),
+        ("corrupt.xlsx", b"PK\x03\x04 this is not really a zip", "damaged or truncated"),
         ("notes.csv", b"just,some\nwords,here\n", "no header row"),
         ("table.parquet", b"PAR1", "unknown file type"),
     ],

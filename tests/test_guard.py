@@ -1,0 +1,426 @@
+"""pipeline.guard: files refused before a parser sees them, on real bytes written here."""
+
+from __future__ import annotations
+
+import struct
+import zipfile
+from pathlib import Path
+
+import pytest
+import xlsxwriter
+
+from pipeline.guard import inspect, sniff_kind
+from pipeline.read import ReadError
+
+MB = 1_000_000
+LIMITS = {"max_uncompressed_bytes": 200 * MB, "max_cells": 10_000_000}
+
+# --------------------------------------------------------------------------- builders
+
+
+def real_xlsx(path: Path, rows: int = 3) -> Path:
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Portfolio")
+    ws.write_row(0, 0, ["Use case", "Monthly API cost"])
+    for i in range(1, rows):
+        ws.write_row(i, 0, [f"case {i}", i * 100])
+    wb.close()
+    return path
+
+
+# A minimal compound file (OLE2 / CFB, [MS-CFB] version 3, 512-byte sectors),
+# written the way Office writes them: FAT, directory, mini FAT and mini stream
+# for streams under 4096 bytes, normal sectors for the others. Only root-level
+# streams. The guard reads the directory through the FAT and the Workbook
+# stream's first records through the mini FAT, so these files exercise the
+# real lookup path, not a byte search. (The byte-search fallback is tested
+# separately with a file whose directory cannot be followed.)
+ENDOFCHAIN, FREESECT, FATSECT, NOSTREAM = 0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFD, 0xFFFFFFFF
+SECTOR, MINI, CUTOFF = 512, 64, 4096
+
+
+def _dir_entry(name: str, kind: int, start: int, size: int, child: int = NOSTREAM,
+               right: int = NOSTREAM) -> bytes:
+    raw_name = (name + "\0").encode("utf-16-le") if name else b""
+    entry = raw_name.ljust(64, b"\0")
+    entry += struct.pack("<HBB", len(raw_name), kind, 1)  # name length, type, black
+    entry += struct.pack("<III", NOSTREAM, right, child)
+    entry += b"\0" * 16 + struct.pack("<I", 0) + b"\0" * 16  # clsid, state, times
+    entry += struct.pack("<IQ", start, size)
+    assert len(entry) == 128
+    return entry
+
+
+def build_cfb(streams: dict[str, bytes]) -> bytes:
+    names = sorted(streams, key=lambda n: (len(n), n.upper()))  # CFB's sibling order
+    small = [n for n in names if len(streams[n]) < CUTOFF]
+    big = [n for n in names if len(streams[n]) >= CUTOFF]
+
+    def sectors(n: int, size: int) -> int:
+        return -(-n // size)
+
+    # the mini stream and its FAT
+    mini_start: dict[str, int] = {}
+    mini_data = bytearray()
+    minifat: list[int] = []
+    for n in small:
+        mini_start[n] = len(minifat)
+        count = max(sectors(len(streams[n]), MINI), 1)
+        minifat += [len(minifat) + k + 1 for k in range(count - 1)] + [ENDOFCHAIN]
+        mini_data += streams[n].ljust(count * MINI, b"\0")
+
+    n_dir = sectors(len(names) + 1, SECTOR // 128)
+    n_minifat = sectors(len(minifat) * 4, SECTOR) if minifat else 0
+    n_ministream = sectors(len(mini_data), SECTOR)
+    big_sizes = [sectors(len(streams[n]), SECTOR) for n in big]
+    body = n_dir + n_minifat + n_ministream + sum(big_sizes)
+    n_fat = 1
+    while n_fat * (SECTOR // 4) < n_fat + body:
+        n_fat += 1
+    assert n_fat <= 109
+
+    fat: list[int] = [FATSECT] * n_fat
+    next_free = n_fat
+
+    def chain(count: int) -> int:
+        nonlocal next_free
+        if count == 0:
+            return ENDOFCHAIN
+        start = next_free
+        fat.extend([start + k + 1 for k in range(count - 1)] + [ENDOFCHAIN])
+        next_free += count
+        return start
+
+    dir_start = chain(n_dir)
+    minifat_start = chain(n_minifat)
+    ministream_start = chain(n_ministream)
+    big_start = {n: chain(c) for n, c in zip(big, big_sizes)}
+    fat += [FREESECT] * (n_fat * (SECTOR // 4) - len(fat))
+
+    entries = [_dir_entry("Root Entry", 5, ministream_start, len(mini_data), child=1 if names else NOSTREAM)]
+    for i, n in enumerate(names, start=1):
+        start = mini_start[n] if n in mini_start else big_start[n]
+        right = i + 1 if i < len(names) else NOSTREAM
+        entries.append(_dir_entry(n, 2, start, len(streams[n]), right=right))
+    # unused entries: empty name, type 0, no siblings
+    unused = _dir_entry("", 0, 0, 0)
+    directory = b"".join(entries) + unused * (n_dir * (SECTOR // 128) - len(entries))
+
+    header = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 16
+    header += struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6) + b"\0" * 6
+    header += struct.pack("<IIIIIIIII", 0, n_fat, dir_start, 0, CUTOFF, minifat_start,
+                          n_minifat, ENDOFCHAIN, 0)
+    header += struct.pack("<109I", *(list(range(n_fat)) + [FREESECT] * (109 - n_fat)))
+    assert len(header) == 512
+
+    out = bytearray(header)
+    out += struct.pack(f"<{len(fat)}I", *fat)
+    out += directory
+    if n_minifat:
+        out += struct.pack(f"<{len(minifat)}I", *minifat).ljust(n_minifat * SECTOR, b"\xff")
+    out += bytes(mini_data).ljust(n_ministream * SECTOR, b"\0")
+    for n, count in zip(big, big_sizes):
+        out += streams[n].ljust(count * SECTOR, b"\0")
+    return bytes(out)
+
+
+def biff(*records: tuple[int, bytes]) -> bytes:
+    return b"".join(struct.pack("<HH", t, len(d)) + d for t, d in records)
+
+
+BOF = (0x0809, struct.pack("<HHHHII", 0x0600, 0x0005, 0x0DBB, 0x07CC, 0, 0))
+FILEPASS_RC4 = (0x002F, struct.pack("<HHH", 1, 1, 1) + b"\x11" * 48)
+BOUNDSHEET = (0x0085, struct.pack("<IBBB", 0, 0, 0, 6) + b"\0Sheet1")
+EOF = (0x000A, b"")
+
+
+def write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def refused(path: Path, **limits: int) -> str:
+    with pytest.raises(ReadError) as info:
+        inspect(path, **{**LIMITS, **limits})
+    message = str(info.value)
+    assert message.startswith(f"{path}: "), message
+    assert "\n" not in message
+    return message
+
+
+# --------------------------------------------------------------------------- sniff_kind
+
+
+def test_sniff_kind_names_each_kind(tmp_path):
+    assert sniff_kind(real_xlsx(tmp_path / "a.xlsx")) == "zip"
+    assert sniff_kind(write(tmp_path / "b.xls", build_cfb({"Workbook": biff(BOF, EOF)}))) == "ole2"
+    assert sniff_kind(write(tmp_path / "c.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n")) == "pdf"
+    assert sniff_kind(write(tmp_path / "d.csv", "Use case,Cost\nTriage,10\n".encode())) == "text"
+    assert sniff_kind(write(tmp_path / "e.csv", b"")) == "empty"
+    assert sniff_kind(write(tmp_path / "f.bin", bytes(range(256)) * 4)) == "unknown"
+    # a CSV that mentions a PDF header is still text
+    assert sniff_kind(write(tmp_path / "g.csv", b"Use case,Note\nTriage,%PDF-1.4 files\n")) == "text"
+
+
+# --------------------------------------------------------------------------- files that pass
+
+
+def test_real_xlsx_passes(tmp_path):
+    inspect(real_xlsx(tmp_path / "portfolio.xlsx"), **LIMITS)
+
+
+def test_real_csv_and_unknown_suffix_pass(tmp_path):
+    inspect(write(tmp_path / "portfolio.csv", "Use case;Coût\nTriage;10\n".encode("cp1252")), **LIMITS)
+    inspect(write(tmp_path / "notes.docx", b"%PDF-1.4"), **LIMITS)  # read_table reports the suffix
+
+
+def test_unencrypted_xls_passes(tmp_path):
+    inspect(write(tmp_path / "old.xls", build_cfb({"Workbook": biff(BOF, BOUNDSHEET, EOF)})), **LIMITS)
+
+
+def test_huge_declared_dimension_on_a_small_sheet_passes(tmp_path):
+    # What Gnumeric writes: the whole grid declared, two rows held.
+    sheet = (b'<?xml version="1.0" encoding="UTF-8"?>\n<worksheet xmlns="http://schemas.openxmlformats.org/'
+             b'spreadsheetml/2006/main"><dimension ref="A1:XFD1048576"/><sheetData>'
+             b'<row r="1"><c r="A1" t="inlineStr"><is><t>Use case</t></is></c></row>'
+             b'<row r="2"><c r="A2" t="inlineStr"><is><t>Triage</t></is></c></row></sheetData></worksheet>')
+    path = tmp_path / "gnumeric.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        zf.writestr("xl/workbook.xml", "<workbook/>")
+        zf.writestr("xl/worksheets/sheet1.xml", sheet)
+    inspect(path, max_uncompressed_bytes=200 * MB, max_cells=1_000)
+
+
+# --------------------------------------------------------------------------- content that does not match the name
+
+
+def test_pdf_named_xlsx(tmp_path):
+    message = refused(write(tmp_path / "report.xlsx", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n"))
+    assert "is a PDF, not a spreadsheet" in message
+
+
+def test_csv_named_xlsx(tmp_path):
+    message = refused(write(tmp_path / "export.xlsx", b"Use case,Monthly API cost\nTriage,120\n"))
+    assert "is a text file, not a spreadsheet" in message
+    assert "rename it to .csv" in message
+
+
+def test_html_named_xls(tmp_path):
+    message = refused(write(tmp_path / "export.xls", b"<html><body><table><tr><td>Use case</td></tr></table>"))
+    assert "web page (HTML)" in message and "save it as .xlsx" in message
+
+
+def test_xls_named_xlsx(tmp_path):
+    path = write(tmp_path / "old.xlsx", build_cfb({"Workbook": biff(BOF, BOUNDSHEET, EOF)}))
+    message = refused(path)
+    assert "is an .xls (old Excel) file named .xlsx; rename it to .xls" in message
+
+
+def test_bare_ole2_header_named_xlsx(tmp_path):
+    # Only the signature and garbage: the directory cannot be followed.
+    path = write(tmp_path / "odd.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 1000)
+    message = refused(path)
+    assert "old Office (OLE2) file, not an .xlsx workbook" in message
+    assert "rename it to .xls" in message
+
+
+def test_word_document_named_xls(tmp_path):
+    path = write(tmp_path / "memo.xls", build_cfb({"WordDocument": b"\xec\xa5" + b"\0" * 600}))
+    assert "is a Word document (.doc), not a spreadsheet" in refused(path)
+
+
+def test_zip_without_workbook_parts(tmp_path):
+    path = tmp_path / "bundle.xlsx"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("readme.txt", "hello")
+        zf.writestr("data/portfolio.csv", "Use case\nTriage\n")
+    assert "is a ZIP archive but not an Excel workbook" in refused(path)
+
+
+def test_xlsx_named_ods_and_xlsb(tmp_path):
+    xlsx = real_xlsx(tmp_path / "a.xlsx")
+    ods = write(tmp_path / "a.ods", xlsx.read_bytes())
+    assert "is an Excel workbook (.xlsx) named .ods; rename it to .xlsx" in refused(ods)
+    xlsb = write(tmp_path / "a.xlsb", xlsx.read_bytes())
+    assert "named .xlsb; rename it to .xlsx" in refused(xlsb)
+    xls = write(tmp_path / "a.xls", xlsx.read_bytes())
+    assert "named .xls; rename it to .xlsx" in refused(xls)
+
+
+def test_ods_needs_its_mimetype(tmp_path):
+    good = tmp_path / "good.ods"
+    with zipfile.ZipFile(good, "w") as zf:
+        zf.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        zf.writestr("content.xml", "<office:document-content/>")
+    inspect(good, **LIMITS)
+    text_doc = tmp_path / "letter.ods"
+    with zipfile.ZipFile(text_doc, "w") as zf:
+        zf.writestr("mimetype", "application/vnd.oasis.opendocument.text")
+        zf.writestr("content.xml", "<office:document-content/>")
+    assert "is an OpenDocument file but not a spreadsheet" in refused(text_doc)
+
+
+def test_xlsx_saved_as_csv(tmp_path):
+    path = write(tmp_path / "portfolio.csv", real_xlsx(tmp_path / "p.xlsx").read_bytes())
+    message = refused(path)
+    assert "looks like an Excel workbook saved as .csv; rename it to .xlsx" in message
+
+
+def test_xls_and_pdf_saved_as_txt(tmp_path):
+    xls = write(tmp_path / "old.txt", build_cfb({"Workbook": biff(BOF, EOF)}))
+    assert "looks like an old Excel (.xls) workbook saved as .txt; rename it to .xls" in refused(xls)
+    pdf = write(tmp_path / "report.tsv", b"%PDF-1.4\n")
+    assert "is a PDF, not a spreadsheet" in refused(pdf)
+
+
+def test_empty_missing_and_folder(tmp_path):
+    assert "the file is empty (0 bytes)" in refused(write(tmp_path / "empty.xlsx", b""))
+    assert "no such file" in refused(tmp_path / "missing.xlsx")
+    folder = tmp_path / "folder.xlsx"
+    folder.mkdir()
+    assert "is a folder, not a file" in refused(folder)
+
+
+# --------------------------------------------------------------------------- damaged files
+
+
+def test_truncated_xlsx(tmp_path):
+    data = real_xlsx(tmp_path / "full.xlsx").read_bytes()
+    path = write(tmp_path / "half.xlsx", data[: len(data) // 2])
+    assert sniff_kind(path) == "zip"
+    message = refused(path)
+    assert "is damaged or truncated" in message
+
+
+# --------------------------------------------------------------------------- password-protected files
+
+
+def test_encrypted_xlsx(tmp_path):
+    # How Excel stores a password-protected .xlsx: an OLE2 file whose root holds
+    # EncryptionInfo and EncryptedPackage (the encrypted ZIP). Real files also
+    # hold a \x06DataSpaces storage; the guard needs only the stream names.
+    cfb = build_cfb({
+        "EncryptionInfo": struct.pack("<HHI", 4, 4, 0x40) + b"\0" * 200,
+        "EncryptedPackage": struct.pack("<Q", 6000) + bytes(range(256)) * 24,
+    })
+    for name in ("secret.xlsx", "secret.xlsm", "secret.xlsb", "secret.xls"):
+        message = refused(write(tmp_path / name, cfb))
+        assert "password-protected" in message and "save it without a password" in message
+
+
+def test_encrypted_xlsx_found_by_byte_scan_when_directory_is_damaged(tmp_path):
+    cfb = bytearray(build_cfb({"EncryptedPackage": b"\0" * 5000, "EncryptionInfo": b"\0" * 100}))
+    cfb[0x30:0x34] = struct.pack("<I", 0xFFFFFFF0)  # first directory sector: invalid
+    message = refused(write(tmp_path / "secret.xlsx", bytes(cfb)))
+    assert "password-protected" in message
+
+
+def test_encrypted_xls(tmp_path):
+    path = write(tmp_path / "secret.xls", build_cfb({"Workbook": biff(BOF, FILEPASS_RC4, BOUNDSHEET, EOF)}))
+    message = refused(path)
+    assert "password-protected" in message and "save it without a password" in message
+
+
+def test_encrypted_xls_with_big_workbook_stream(tmp_path):
+    # A Workbook stream over 4096 bytes lives in normal sectors, not the mini stream.
+    stream = biff(BOF, FILEPASS_RC4, BOUNDSHEET) + biff(*[(0x0203, b"\0" * 14)] * 400) + biff(EOF)
+    assert len(stream) > CUTOFF
+    assert "password-protected" in refused(write(tmp_path / "big.xls", build_cfb({"Workbook": stream})))
+    plain = biff(BOF, BOUNDSHEET) + biff(*[(0x0203, b"\0" * 14)] * 400) + biff(EOF)
+    inspect(write(tmp_path / "plain.xls", build_cfb({"Workbook": plain})), **LIMITS)
+
+
+def test_encrypted_ods(tmp_path):
+    path = tmp_path / "secret.ods"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        zf.writestr("META-INF/manifest.xml",
+                    '<manifest:manifest><manifest:file-entry manifest:full-path="content.xml">'
+                    '<manifest:encryption-data manifest:checksum-type="SHA1"/></manifest:file-entry>'
+                    "</manifest:manifest>")
+        zf.writestr("content.xml", b"\x8f\x02encrypted")
+    message = refused(path)
+    assert "password-protected" in message and "save it without a password" in message
+
+
+# --------------------------------------------------------------------------- zip bombs
+
+
+def _bomb(path: Path, size: int) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        zf.writestr("xl/workbook.xml", "<workbook/>")
+        zf.writestr("xl/worksheets/sheet1.xml", b"0" * size)
+    return path
+
+
+def test_zip_bomb_over_total_limit(tmp_path):
+    path = _bomb(tmp_path / "bomb.xlsx", 50 * MB)
+    assert path.stat().st_size < MB
+    message = refused(path, max_uncompressed_bytes=20 * MB)
+    assert "would unpack to 50.0 MB (limit 20.0 MB)" in message
+    assert "zip bomb" in message
+
+
+def test_zip_bomb_by_compression_ratio_under_total_limit(tmp_path):
+    path = _bomb(tmp_path / "bomb.xlsx", 50 * MB)
+    message = refused(path, max_uncompressed_bytes=1000 * MB)
+    assert "part xl/worksheets/sheet1.xml would unpack from" in message
+    assert "zip bomb" in message
+
+
+def test_too_many_declared_members(tmp_path, monkeypatch):
+    import pipeline.guard as guard
+
+    monkeypatch.setattr(guard, "MAX_ZIP_MEMBERS", 5)
+    path = tmp_path / "many.xlsx"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        zf.writestr("xl/workbook.xml", "<workbook/>")
+        for i in range(10):
+            zf.writestr(f"xl/media/image{i}.png", b"x")
+    assert "declares 12 parts (limit 5)" in refused(path)
+
+
+# --------------------------------------------------------------------------- cell count
+
+
+def _sheet_with_dimension(path: Path, ref: str, filler: int) -> Path:
+    # Real-looking cells so the ratio check does not fire first (random-ish digits compress ~2:1).
+    head = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="http://schemas.'
+            f'openxmlformats.org/spreadsheetml/2006/main"><sheetPr/><dimension ref="{ref}"/><sheetData>')
+    body = "".join(f'<row r="{r}"><c r="A{r}"><v>{(r * 7919) % 100003}</v></c></row>' for r in range(1, filler))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        zf.writestr("xl/workbook.xml", "<workbook/>")
+        zf.writestr("xl/worksheets/sheet1.xml", head + body + "</sheetData></worksheet>")
+    return path
+
+
+def test_large_sheet_declaring_too_many_cells(tmp_path):
+    path = _sheet_with_dimension(tmp_path / "wide.xlsx", "A1:XFD1048576", 20_000)
+    size = zipfile.ZipFile(path).getinfo("xl/worksheets/sheet1.xml").file_size
+    message = refused(path, max_uncompressed_bytes=size * 2, max_cells=10_000_000)
+    assert "sheet part xl/worksheets/sheet1.xml declares the range A1:XFD1048576" in message
+    assert "17,179,869,184 cells, limit 10,000,000" in message
+
+
+def test_large_sheet_within_cell_limit_passes(tmp_path):
+    path = _sheet_with_dimension(tmp_path / "long.xlsx", "A1:A19999", 20_000)
+    size = zipfile.ZipFile(path).getinfo("xl/worksheets/sheet1.xml").file_size
+    inspect(path, max_uncompressed_bytes=size * 2, max_cells=20_000)
+    # the same declared range over a smaller cell limit is refused
+    message = refused(path, max_uncompressed_bytes=size * 2, max_cells=10_000)
+    assert "declares the range A1:A19999 (19,999 cells, limit 10,000)" in message
+
+
+def test_whole_column_ranges_count_every_row(tmp_path):
+    from pipeline.guard import _range_cells
+
+    assert _range_cells("A1") == 1
+    assert _range_cells("B2:D4") == 9
+    assert _range_cells("$A$1:$C$10") == 30
+    assert _range_cells("A:C") == 3 * 1_048_576
+    assert _range_cells("1:2") == 2 * 16_384
+    assert _range_cells("nonsense") is None

@@ -1,0 +1,149 @@
+"""pipeline.lock: a second writer of the same output waits, then gives up with LockBusy."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+import pipeline.lock as lock_mod
+from pipeline.lock import LockBusy, lock_path, output_lock
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Another process takes the lock, says "locked", holds it until a line arrives
+# on stdin (or for HOLD seconds when given), then says "released" and exits.
+HOLDER = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    from pipeline.lock import output_lock
+
+    output, hold = Path(sys.argv[1]), float(sys.argv[2])
+    with output_lock(output, wait_seconds=0):
+        print("locked", flush=True)
+        if hold > 0:
+            time.sleep(hold)
+        else:
+            sys.stdin.readline()
+    print("released", flush=True)
+    """
+)
+
+
+def start_holder(output: Path, hold: float = 0.0) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(output), str(hold)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT,
+    )
+    assert proc.stdout.readline().strip() == "locked"
+    return proc
+
+
+def stop_holder(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.stdin.write("\n")
+        proc.stdin.flush()
+    assert proc.wait(timeout=10) == 0
+
+
+def test_second_run_gets_lockbusy_then_succeeds_after_release(tmp_path):
+    output = tmp_path / "scored.xlsx"
+    holder = start_holder(output)
+    try:
+        started = time.monotonic()
+        with pytest.raises(LockBusy) as info:
+            with output_lock(output, wait_seconds=0.3):
+                pytest.fail("the lock was taken while another process held it")
+        waited = time.monotonic() - started
+        assert 0.25 <= waited < 2.0
+        expected_lock = tmp_path / ".scored.xlsx.lock"
+        assert str(info.value) == (
+            f"{output} is being written by another ftscore run (lock file {expected_lock}); "
+            "try again later or raise --lock-wait"
+        )
+    finally:
+        stop_holder(holder)
+    assert holder.stdout.read().strip() == "released"
+
+    entered = False
+    with output_lock(output, wait_seconds=0.3):
+        entered = True
+    assert entered
+    assert (tmp_path / ".scored.xlsx.lock").exists()  # left in place on purpose
+
+
+def test_waiting_run_gets_the_lock_when_the_holder_finishes(tmp_path):
+    output = tmp_path / "scored.xlsx"
+    holder = start_holder(output, hold=0.5)
+    try:
+        started = time.monotonic()
+        with output_lock(output, wait_seconds=10):
+            waited = time.monotonic() - started
+        assert 0.2 <= waited < 10
+    finally:
+        assert holder.wait(timeout=10) == 0
+
+
+def test_lock_is_released_when_the_holder_dies(tmp_path):
+    output = tmp_path / "scored.xlsx"
+    holder = start_holder(output)
+    holder.kill()
+    holder.wait(timeout=10)
+    with output_lock(output, wait_seconds=1):
+        pass
+
+
+def test_lock_is_released_when_the_block_raises(tmp_path):
+    output = tmp_path / "scored.xlsx"
+    with pytest.raises(RuntimeError):
+        with output_lock(output, wait_seconds=0):
+            raise RuntimeError("write failed")
+    holder = start_holder(output)  # another process can take it at once
+    stop_holder(holder)
+
+
+def test_in_process_second_lock_is_busy_and_wait_zero_tries_once(tmp_path):
+    output = tmp_path / "scored.xlsx"
+    with output_lock(output, wait_seconds=0):
+        started = time.monotonic()
+        with pytest.raises(LockBusy, match="is being written by another ftscore run"):
+            with output_lock(output, wait_seconds=0):
+                pass
+        assert time.monotonic() - started < 0.1
+    with output_lock(output, wait_seconds=0):  # released on exit
+        pass
+
+
+def test_different_outputs_do_not_block_each_other(tmp_path):
+    holder = start_holder(tmp_path / "a.xlsx")
+    try:
+        with output_lock(tmp_path / "b.xlsx", wait_seconds=0):
+            pass
+    finally:
+        stop_holder(holder)
+
+
+def test_lock_path_is_hidden_beside_the_output(tmp_path):
+    assert lock_path(tmp_path / "out" / "scored.xlsx") == tmp_path / "out" / ".scored.xlsx.lock"
+
+
+def test_missing_folder_raises_oserror(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        with output_lock(tmp_path / "nowhere" / "scored.xlsx", wait_seconds=0):
+            pass
+
+
+def test_no_fcntl_means_no_lock(tmp_path, monkeypatch):
+    monkeypatch.setattr(lock_mod, "fcntl", None)
+    output = tmp_path / "scored.xlsx"
+    with output_lock(output, wait_seconds=0):
+        with output_lock(output, wait_seconds=0):
+            pass
+    assert not lock_path(output).exists()
