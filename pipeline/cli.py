@@ -127,11 +127,13 @@ def _summary_line(result, output: Path) -> str:
                    "for several inputs), in the current folder.")
 @click.option("--max-rows", type=click.IntRange(min=1), default=None,
               help="Refuse inputs with more use cases than this in all (default: input.max_rows of the config).")
+@click.option("--price-date", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Date at which catalog prices apply (YYYY-MM-DD). Default: the day of the run.")
 @click.option("--lock-wait", type=click.FloatRange(min=0), default=None,
               help="Seconds to wait while another run writes the same workbook (default: "
                    "output.lock_wait_seconds of the config, 60).")
 @input_options
-def score(inputs: tuple[Path, ...], output: Path | None, max_rows: int | None, lock_wait: float | None,
+def score(inputs: tuple[Path, ...], output: Path | None, max_rows: int | None, price_date, lock_wait: float | None,
           config_file: Path | None,
           sheet: str | None, header_row: int | None, encoding: str | None, delimiter: str | None) -> None:
     """Score INPUT (.xlsx, .xlsm, .xls, .xlsb, .ods, .csv, .tsv, .txt) and write an annotated workbook.
@@ -166,6 +168,7 @@ def score(inputs: tuple[Path, ...], output: Path | None, max_rows: int | None, l
 
     try:
         result = score_files(files, cfg, max_rows=max_rows or cfg["input"]["max_rows"],
+                             price_date=price_date.date() if price_date else None,
                              **_read_options(sheet, header_row, encoding, delimiter))
         output.parent.mkdir(parents=True, exist_ok=True)
         wait = cfg["output"]["lock_wait_seconds"] if lock_wait is None else lock_wait

@@ -257,6 +257,9 @@ def parse(table: Table, mapping: Mapping, cfg: dict) -> tuple[pl.DataFrame, pl.D
     parsed = parsed.with_columns(
         pl.coalesce("input_price_per_1k", pl.col("input_price_per_1m") / 1000).alias("input_price_per_1k"),
         pl.coalesce("output_price_per_1k", pl.col("output_price_per_1m") / 1000).alias("output_price_per_1k"),
+        pl.coalesce("cached_input_price_per_1k", pl.col("cached_input_price_per_1m") / 1000).alias(
+            "cached_input_price_per_1k"
+        ),
         pl.col("industry").str.to_lowercase(),
     )
     return parsed, issues.combine(failures)

@@ -19,6 +19,7 @@ from pipeline.fields import FIELDS
 
 # Tables whose keys a user may add to (new categories, industries, aliases).
 OPEN_TABLES = {
+    "prices.models",
     "privacy.sensitivity",
     "speed.latency_class",
     "accuracy.targets",
@@ -187,6 +188,22 @@ def check(cfg: dict) -> None:
         _need(_is_num(m[key]) and m[key] >= 0, f"money.{key}", "must be an amount of at least 0")
     for key in ("usage_growth_pct", "api_price_change_pct"):
         _need(_is_num(m[key]) and m[key] > -1, f"money.{key}", "must be a yearly change above -1 (-100 %)")
+
+    h = cfg["hosting"]
+    for key in ("hours_per_month", "peak_factor", "monitoring_monthly_cost", "maintenance_share"):
+        _need(_is_num(h[key]) and h[key] >= 0, f"hosting.{key}", "must be a number of at least 0")
+    _need(_is_num(h["gpu_utilisation"]) and 0 < h["gpu_utilisation"] <= 1, "hosting.gpu_utilisation",
+          "must be a share above 0 and at most 1")
+    for model, entry in cfg["prices"]["models"].items():
+        key = f"prices.models.{model}"
+        _need(isinstance(entry, dict), key, "must be a table like { input_per_1m = 0.6, output_per_1m = 0.8 }")
+        unknown = set(entry) - {"input_per_1m", "output_per_1m", "cached_input_per_1m"}
+        _need(not unknown, key, f"has unknown keys: {', '.join(sorted(unknown))}")
+        for part in ("input_per_1m", "output_per_1m"):
+            _need(_is_num(entry.get(part)) and entry[part] >= 0, f"{key}.{part}", "must be a price of at least 0")
+        if "cached_input_per_1m" in entry:
+            _need(_is_num(entry["cached_input_per_1m"]) and entry["cached_input_per_1m"] >= 0,
+                  f"{key}.cached_input_per_1m", "must be a price of at least 0")
 
     o = cfg["output"]
     _need(isinstance(o["score_decimals"], int) and 0 <= o["score_decimals"] <= 6,

@@ -31,15 +31,47 @@ def _cum_api(monthly: pl.Expr, r: pl.Expr, months: int) -> pl.Expr:
     return monthly * geometric
 
 
+def gpus_needed(cfg: dict) -> pl.Expr:
+    """GPUs given, or ceil(tokens per second at peak / (throughput x utilisation))."""
+    h = cfg["hosting"]
+    seconds = h["hours_per_month"] * 3600
+    peak_tps = (
+        pl.col("monthly_calls") * (pl.col("input_tokens") + pl.col("output_tokens")) / seconds * h["peak_factor"]
+    )
+    usable = pl.col("throughput_tokens_per_s") * pl.col("gpu_utilisation").fill_null(float(h["gpu_utilisation"]))
+    estimate = (peak_tps / usable).ceil().clip(lower_bound=1)
+    return pl.coalesce(pl.col("gpus"), estimate)
+
+
+def hosting_estimate(cfg: dict) -> pl.Expr:
+    """Monthly cost of serving the fine-tuned model from GPU facts; null without them."""
+    h = cfg["hosting"]
+    gpu_cost = gpus_needed(cfg) * pl.col("gpu_hourly_cost") * h["hours_per_month"]
+    return gpu_cost * (1 + h["maintenance_share"]) + h["monitoring_monthly_cost"]
+
+
+def latency_unmet() -> pl.Expr:
+    """Seconds one call takes to generate its output at one GPU's throughput, where over max_latency_s."""
+    seconds = pl.col("output_tokens") / pl.col("throughput_tokens_per_s")
+    return pl.when(seconds > pl.col("max_latency_s")).then(seconds)
+
+
 def money(frame: pl.DataFrame, cfg: dict) -> pl.DataFrame:
     """Add annual_api_cost, break_even_months, net savings, roi_pct and cost_basis.
 
-    Needs monthly_api_cost (today's, effective) on the frame.
+    Needs monthly_api_cost (today's, effective) on the frame. The running cost
+    of fine-tuning is the row's finetune_monthly_cost, else a hosting estimate
+    from its GPU facts, else the default; plus the team's cost where given.
     """
     m = cfg["money"]
     horizon, search = m["horizon_months"], m["break_even_search_months"]
     setup = pl.col("finetune_setup_cost").fill_null(float(m["finetune_setup_cost"]))
-    running = pl.col("finetune_monthly_cost").fill_null(float(m["finetune_monthly_cost"]))
+    estimate = hosting_estimate(cfg)
+    team = pl.col("team_size") * pl.col("team_monthly_cost")
+    running = (
+        pl.coalesce(pl.col("finetune_monthly_cost"), estimate, pl.lit(float(m["finetune_monthly_cost"])))
+        + team.fill_null(0.0)
+    )
     monthly = pl.col("monthly_api_cost")
     r = pl.col("__r")
 
@@ -67,10 +99,15 @@ def money(frame: pl.DataFrame, cfg: dict) -> pl.DataFrame:
         break_even.alias("break_even_months"),
         *[e.alias(n) for n, e in nets.items()],
         pl.when(spend_h > 0).then(net_h / spend_h * 100).alias("roi_pct"),
-        pl.when(pl.col("finetune_setup_cost").is_not_null() & pl.col("finetune_monthly_cost").is_not_null())
-        .then(pl.lit("given"))
+        pl.when(pl.col("finetune_setup_cost").is_null()).then(pl.lit("assumed"))
+        .when(pl.col("finetune_monthly_cost").is_not_null()).then(pl.lit("given"))
+        .when(estimate.is_not_null()).then(pl.lit("estimated"))
         .otherwise(pl.lit("assumed"))
         .alias("cost_basis"),
+        pl.when(pl.col("finetune_monthly_cost").is_null()).then(estimate).alias("hosting_estimate"),
+        pl.when(pl.col("finetune_monthly_cost").is_null() & estimate.is_not_null()).then(gpus_needed(cfg)).alias("gpus_needed"),
+        team.alias("team_monthly_cost_total"),
+        latency_unmet().alias("__latency_unmet"),
         setup.alias("__setup"),
         running.alias("__running"),
     )

@@ -13,12 +13,12 @@ from __future__ import annotations
 import hashlib
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import polars as pl
 
-from pipeline import __version__, issues
+from pipeline import __version__, issues, prices
 from pipeline.columns import Mapping, header_scorer, map_columns, parse
 from pipeline.fields import ANNOTATIONS
 from pipeline.money import horizon_column, money
@@ -182,6 +182,7 @@ def score_sources(sources: list[Source], parsed: pl.DataFrame, found: pl.DataFra
     extra = []
     for i, source in enumerate(sources):
         extra += _missing_data_warnings(source, scored.filter(pl.col(SRC) == i), cfg)
+    extra += _latency_warnings(sources, scored)
     found = order_issues(issues.combine([found.drop(SRC), *extra]), files)
     try:
         ScoredPortfolio.validate(scored, lazy=True)
@@ -248,7 +249,41 @@ def account(sources: list[Source], portfolio: pl.DataFrame, scored: pl.DataFrame
         raise ContractBroken(f"rows {both.head(10).rows()} are scored although they have errors")
 
 
-def score_files(paths: list[str | Path], cfg: dict, *, max_rows: int | None = None, **options) -> Result:
+def _price_issues(sources: list[Source], parsed: pl.DataFrame) -> list[pl.DataFrame]:
+    """An unknown model is an error where its price is needed (no monthly cost given), else a warning."""
+    out = []
+    failed = parsed.filter(pl.col("price_error").is_not_null())
+    for i, source in enumerate(sources):
+        mine = failed.filter(pl.col(SRC) == i)
+        col = source.mapping.fields.get("model")
+        if not mine.height or col is None:
+            continue
+        mine = mine.select(ROW, "price_error", "monthly_api_cost").join(
+            source.table.frame.select(ROW, col.name), on=ROW, how="left")
+        for severity, rows in (("error", mine.filter(pl.col("monthly_api_cost").is_null())),
+                               ("warning", mine.filter(pl.col("monthly_api_cost").is_not_null()))):
+            if rows.height:
+                out.append(issues.for_cells(source.table, rows, col, pl.col("price_error"), severity=severity))
+    return out
+
+
+def _latency_warnings(sources: list[Source], scored: pl.DataFrame) -> list[pl.DataFrame]:
+    out = []
+    slow = scored.filter(pl.col("__latency_unmet").is_not_null())
+    for i, source in enumerate(sources):
+        mine = slow.filter(pl.col(SRC) == i)
+        if mine.height:
+            problem = pl.format(
+                "the latency need of {} s cannot be met on the stated hardware: {} output tokens at {} tokens/s "
+                "take {} s", pl.col("max_latency_s"), pl.col("output_tokens").cast(pl.Int64),
+                pl.col("throughput_tokens_per_s").cast(pl.Int64), pl.col("__latency_unmet").round(1))
+            out.append(issues.for_cells(source.table, mine, source.mapping.fields.get("max_latency_s"), problem,
+                                        severity="warning", value=pl.col("max_latency_s")))
+    return out
+
+
+def score_files(paths: list[str | Path], cfg: dict, *, max_rows: int | None = None,
+                price_date: date | None = None, **options) -> Result:
     """Read, check, score and rank one or more files as one portfolio.
 
     Raises read.ReadError when an input is unusable. options go to
@@ -275,13 +310,15 @@ def score_files(paths: list[str | Path], cfg: dict, *, max_rows: int | None = No
         t_check += time.perf_counter() - t
     t = time.perf_counter()
     files = [s.table.file for s in sources]
-    parsed = pl.concat(parsed_frames, how="vertical")
+    parsed = prices.apply(pl.concat(parsed_frames, how="vertical"), cfg, price_date or started.date())
     found.append(repeated_ids(sources, parsed))
+    found += _price_issues(sources, parsed)
     all_issues = _with_src(issues.combine(found), files)
     scored, all_issues = score_sources(sources, parsed, all_issues, cfg)
     portfolio = _portfolio(sources, scored, all_issues, cfg)
     account(sources, portfolio, scored, all_issues)
     ranking = scored.drop([c for c in scored.columns if c.startswith("__") and c not in KEY])
+    ranking = ranking.drop("price_error")
     t_score = time.perf_counter() - t
     return Result(
         sources=sources,

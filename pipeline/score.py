@@ -78,8 +78,13 @@ def privacy(cfg: dict) -> dict[str, pl.Expr]:
 
 
 def api_cost_per_call() -> pl.Expr:
+    """Input tokens (cached ones at the cached rate, else the input rate) and output tokens, per 1K."""
+    cached = pl.col("cached_input_tokens").fill_null(0.0)
+    fresh = (pl.col("input_tokens") - cached).clip(lower_bound=0)
+    cached_rate = pl.coalesce(pl.col("cached_input_price_per_1k"), pl.col("input_price_per_1k"))
     return (
-        pl.col("input_tokens") * pl.col("input_price_per_1k") / 1000
+        fresh * pl.col("input_price_per_1k") / 1000
+        + pl.min_horizontal(cached, pl.col("input_tokens")) * cached_rate / 1000
         + pl.col("output_tokens") * pl.col("output_price_per_1k") / 1000
     )
 

@@ -48,7 +48,7 @@ def _problem(column: str, check: str, cfg: dict) -> str:
     if kind == "change":
         return "out of range: a yearly change must be above -100% and at most 1000%"
     if kind in ("money", "count"):
-        return "must not be negative"
+        return "must be above 0" if check.startswith("greater_than(") else "must not be negative"
     if kind == "seconds":
         return "must be above 0 seconds"
     return f"fails the check {re.sub(r'_', ' ', check)}"

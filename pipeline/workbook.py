@@ -51,6 +51,13 @@ LABELS = {
     "rank": "Rank",
     "rank_in_unit": "Rank in unit",
     "source_row": "Source row",
+    "gpus_needed": "GPUs needed",
+    "hosting_estimate": "Hosting estimate",
+    "team_monthly_cost_total": "Team monthly cost total",
+    "price_source": "Price source",
+    "price_model": "Price model",
+    "price_provider": "Price provider",
+    "price_catalog": "Price catalog",
     "source_file": "Source file",
     "source_sheet": "Source sheet",
 }
@@ -60,7 +67,8 @@ NUMBER_FORMATS = {
     "fit_score": "0.0#", "total_4p": "0.0#",
     "api_cost_per_call": "$#,##0.0000", "monthly_api_cost": "$#,##0", "annual_api_cost": "$#,##0",
     "break_even_months": "0.0", "net_savings_12m": "$#,##0", "roi_pct": '0.0"%"',
-    "rank": "0", "rank_in_unit": "0", "source_row": "0",
+    "rank": "0", "rank_in_unit": "0", "source_row": "0", "gpus_needed": "0",
+    "hosting_estimate": "$#,##0", "team_monthly_cost_total": "$#,##0",
 }
 WIDTHS = {"rationale": 60, "use_case": 34, "recommendation": 15}
 SCORES = ("privacy_score", "cost_score", "accuracy_score", "speed_score", "fit_score")
