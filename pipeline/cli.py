@@ -235,6 +235,44 @@ def columns(input_file: Path, config_file: Path | None, sheet: str | None, heade
         click.echo(f"note: {note}")
 
 
+@cli.command(epilog=EXIT_CODES_HELP)
+@click.argument("inputs", metavar="INPUT...", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--id", "use_case_id", required=True, help="The use case to explain (its use case id; "
+              "without an id column, 'row N').")
+@click.option("--price-date", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Date at which catalog prices apply (YYYY-MM-DD). Default: today.")
+@input_options
+def explain(inputs: tuple[Path, ...], use_case_id: str, price_date, config_file: Path | None, sheet: str | None,
+            header_row: int | None, encoding: str | None, delimiter: str | None) -> None:
+    """Explain one use case: each factor with its facts and thresholds, the rule that
+    fired, the money month by month, and what would change the decision.
+
+    Scores INPUT exactly as `ftscore score` does (same config and options) and
+    prints; nothing is written.
+
+    \b
+    Example:
+      ftscore explain samples/portfolio.xlsx --id UC-05
+      ftscore explain inventory.csv --config samples/us-federal-2024.toml --id "row 17"
+    """
+    from pipeline.explain import NotFound, explain as explain_one
+    from pipeline.read import ReadError
+    from pipeline.run import score_files
+    from pipeline.validate import ContractBroken
+
+    cfg = _load_config(config_file)
+    try:
+        result = score_files(_expand(inputs), cfg, price_date=price_date.date() if price_date else None,
+                             **_read_options(sheet, header_row, encoding, delimiter))
+        click.echo(explain_one(result, use_case_id))
+    except NotFound as exc:
+        _fail(str(exc).strip("'\""), EXIT_USAGE)
+    except ReadError as exc:
+        _fail(str(exc), EXIT_UNUSABLE)
+    except ContractBroken as exc:
+        _fail(f"internal check failed: {exc}", EXIT_BUG)
+
+
 def main() -> None:
     try:
         cli(prog_name="ftscore")

@@ -90,6 +90,7 @@ ANNOTATIONS: dict[str, str] = {
     "recommendation": "Fine-tune, Evaluate (pilot) or Keep prompting",
     "rationale": "The drivers of the recommendation in one line",
     "data_completeness": "How many of the four factors had data",
+    "what_would_change": "The smallest change in volume or spend that flips the decision, and the setup cost that pays back in 12 months",
     "api_cost_per_call": "API cost of one call today, USD",
     "monthly_api_cost": "API spend per month today, USD",
     "annual_api_cost": "API spend per year today, USD",

@@ -108,6 +108,7 @@ def money(frame: pl.DataFrame, cfg: dict) -> pl.DataFrame:
         pl.when(pl.col("finetune_monthly_cost").is_null() & estimate.is_not_null()).then(gpus_needed(cfg)).alias("gpus_needed"),
         team.alias("team_monthly_cost_total"),
         latency_unmet().alias("__latency_unmet"),
+        cum_savings(12).alias("__cum12"),
         setup.alias("__setup"),
         running.alias("__running"),
     )
@@ -117,3 +118,20 @@ def money(frame: pl.DataFrame, cfg: dict) -> pl.DataFrame:
         pl.col("break_even_months").round(2),
         pl.col("roi_pct").round(1),
     )
+
+
+def schedule(scored: pl.DataFrame, cfg: dict, months: list[int]) -> pl.DataFrame:
+    """Month by month for scored rows (needs __setup and __running from money()): API cost,
+    fine-tuned running cost, savings and cumulative net (after the setup cost) for each month."""
+    frame = scored.with_columns(_growth_factor(cfg).alias("__r"))
+    monthly, r, running, setup = pl.col("monthly_api_cost"), pl.col("__r"), pl.col("__running"), pl.col("__setup")
+    parts = []
+    for m in months:
+        parts.append(frame.select(
+            pl.lit(m).alias("month"),
+            (monthly * r ** (m - 1)).alias("api_cost"),
+            running.alias("finetuned_cost"),
+            (monthly * r ** (m - 1) - running).alias("savings"),
+            (_cum_api(monthly, r, m) - running * m - setup).alias("cumulative_net"),
+        ))
+    return pl.concat(parts)

@@ -27,7 +27,75 @@ def decide(frame: pl.DataFrame, cfg: dict) -> pl.DataFrame:
     )
     return frame.with_columns(fit.alias("fit_score"), total.alias("total_4p")).with_columns(
         recommendation.alias("recommendation"), rationale(cfg).alias("rationale")
+    ).with_columns(what_would_change(cfg).alias("what_would_change"))
+
+
+def min_spend_for_cost_score(target: pl.Expr, anchors: list[list[float]]) -> pl.Expr:
+    """The least monthly API spend whose cost score reaches ``target`` (null when none does).
+
+    The inverse of the cost curve, which rises (or stays flat) between anchor points.
+    """
+    pts = sorted((float(a), float(b)) for a, b in anchors)
+    expr = pl.when(target.is_null() | (target > max(y for _, y in pts) + 1e-9)).then(pl.lit(None, pl.Float64))
+    expr = expr.when(target <= pts[0][1]).then(pl.lit(0.0))
+    for (x0, y0), (x1, y1) in zip(pts, pts[1:]):
+        if y1 > y0:
+            expr = expr.when(target <= y1).then(pl.lit(x0) + (target - y0) / (y1 - y0) * (x1 - x0))
+    return expr.otherwise(pl.lit(None, pl.Float64))
+
+
+def _round_up(x: pl.Expr) -> pl.Expr:
+    """Up to three significant digits: 60,412 -> 60,500; 1,234 -> 1,240."""
+    step = pl.lit(10.0) ** (x.abs().log10().floor() - 2).clip(lower_bound=0)
+    return (x / step).ceil() * step
+
+
+def what_would_change(cfg: dict) -> pl.Expr:
+    """One line: the smallest change in volume (or spend) that flips the decision, and the setup
+    cost under which fine-tuning breaks even within 12 months."""
+    from pipeline.score import usd_text
+
+    w, d = cfg["weights"], cfg["decision"]
+    anchors = cfg["cost"]["anchors"]
+    fit, cost_score = pl.col("fit_score"), pl.col("cost_score")
+    others = fit - w["cost"] * cost_score
+    per_call = pl.col("api_cost_per_call")
+
+    def needed(score_needed: pl.Expr) -> pl.Expr:
+        return min_spend_for_cost_score(score_needed, anchors) if w["cost"] > 0 else pl.lit(None, pl.Float64)
+
+    spend_ft = needed((d["finetune_fit_score"] - others) / w["cost"] if w["cost"] > 0 else pl.lit(None))
+    spend_ev = pl.min_horizontal(
+        needed((d["evaluate_fit_score"] - others) / w["cost"] if w["cost"] > 0 else pl.lit(None)),
+        pl.lit(float(d["evaluate_monthly_api_cost"])),
     )
+
+    def volume(spend: pl.Expr, verb: str) -> pl.Expr:
+        calls = _round_up(spend / per_call)
+        by_calls = pl.lit(f"if monthly calls {verb} ") + usd_text(calls).str.strip_prefix("$")
+        by_spend = pl.lit(f"if monthly API spend {verb} ") + usd_text(_round_up(spend))
+        return pl.when(per_call > 0).then(by_calls).otherwise(by_spend)
+
+    rec = pl.col("recommendation")
+    privacy_rule = pl.col("privacy_score") >= d["finetune_privacy_score"]
+    change = (
+        pl.when((rec == FINE_TUNE) & privacy_rule)
+        .then(pl.lit(f"Fine-tune at any volume while privacy is {d['finetune_privacy_score']:g} or more"))
+        .when((rec == FINE_TUNE) & spend_ft.is_not_null() & (spend_ft > 0))
+        .then(pl.lit("Evaluate instead ") + volume(spend_ft, "fall below"))
+        .when(rec == FINE_TUNE)
+        .then(pl.lit("Fine-tune at any volume: the other factors carry the fit score"))
+        .when((rec != FINE_TUNE) & spend_ft.is_not_null())
+        .then(pl.lit("Fine-tune ") + volume(spend_ft, "reach"))
+        .when((rec == KEEP) & spend_ev.is_not_null())
+        .then(pl.lit("Evaluate ") + volume(spend_ev, "reach"))
+        .when(rec != FINE_TUNE)
+        .then(pl.lit(f"Fine-tune only if privacy reaches {d['finetune_privacy_score']:g}"))
+    )
+    payback = pl.when(pl.col("__cum12") > 0).then(
+        pl.lit("breaks even within 12 months at a setup cost under ") + usd_text(pl.col("__cum12"))
+    ).when(pl.col("monthly_api_cost").is_not_null()).then(pl.lit("no setup cost breaks even within 12 months"))
+    return pl.concat_str([change, payback], separator=SEPARATOR, ignore_nulls=True)
 
 
 def rationale(cfg: dict) -> pl.Expr:

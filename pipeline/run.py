@@ -317,8 +317,9 @@ def score_files(paths: list[str | Path], cfg: dict, *, max_rows: int | None = No
     scored, all_issues = score_sources(sources, parsed, all_issues, cfg)
     portfolio = _portfolio(sources, scored, all_issues, cfg)
     account(sources, portfolio, scored, all_issues)
-    ranking = scored.drop([c for c in scored.columns if c.startswith("__") and c not in KEY])
-    ranking = ranking.drop("price_error")
+    # Ranking keeps the helper columns (reasons, setup and running cost) for explain;
+    # the workbook selects what it shows.
+    ranking = scored.drop("price_error")
     t_score = time.perf_counter() - t
     return Result(
         sources=sources,

@@ -40,6 +40,7 @@ LABELS = {
     "total_4p": "Total 4P",
     "recommendation": "Recommendation",
     "rationale": "Rationale",
+    "what_would_change": "What would change",
     "data_completeness": "Data completeness",
     "api_cost_per_call": "API cost per call",
     "monthly_api_cost": "Monthly API cost",
@@ -70,13 +71,14 @@ NUMBER_FORMATS = {
     "rank": "0", "rank_in_unit": "0", "source_row": "0", "gpus_needed": "0",
     "hosting_estimate": "$#,##0", "team_monthly_cost_total": "$#,##0",
 }
-WIDTHS = {"rationale": 60, "use_case": 34, "recommendation": 15}
+WIDTHS = {"rationale": 60, "what_would_change": 50, "use_case": 34, "recommendation": 15}
+WRAPPED = ("rationale", "what_would_change")
 SCORES = ("privacy_score", "cost_score", "accuracy_score", "speed_score", "fit_score")
 RANKING_COLUMNS = (
     "rank", "use_case_id", "use_case", "business_unit", "recommendation", "fit_score",
     "privacy_score", "cost_score", "accuracy_score", "speed_score", "total_4p",
     "monthly_api_cost", "annual_api_cost", "break_even_months", "net_savings_12m", "{horizon}",
-    "roi_pct", "cost_basis", "data_completeness", "rank_in_unit", "rationale",
+    "roi_pct", "cost_basis", "data_completeness", "rank_in_unit", "rationale", "what_would_change",
 )
 REC_COLOURS = {"Fine-tune": "#C6EFCE", "Evaluate": "#FFEB9C", "Keep prompting": "#DDEBF7"}
 SEVERITY_COLOURS = {"error": "#FFC7CE", "warning": "#FFEB9C", "note": "#DDEBF7"}
@@ -196,8 +198,8 @@ def _ranking(ws, result: Result, fmt: _Formats) -> None:
     for name in cols:
         spec = {"header": label(name, cfg), "header_format": fmt.header}
         nf = _num_format(name, cfg)
-        if nf or name == "rationale":
-            spec["format"] = fmt.get(nf, wrap=name == "rationale")
+        if nf or name in WRAPPED:
+            spec["format"] = fmt.get(nf, wrap=name in WRAPPED)
         columns.append(spec)
     last_col = len(cols) - 1
     ws.add_table(0, 0, max(n, 1), last_col, {
@@ -254,7 +256,7 @@ def _portfolio(ws, result: Result, fmt: _Formats) -> Cells:
     )
     frame = result.portfolio.select(user_cols + notes + KEY)
     formats = [None] * len(user_cols) + [_num_format(n[len(ANNOTATION_PREFIX):], cfg) for n in notes]
-    wraps = [False] * len(user_cols) + [n.endswith("rationale") for n in notes]
+    wraps = [False] * len(user_cols) + [n[len(ANNOTATION_PREFIX):] in WRAPPED for n in notes]
     width = len(user_cols) + len(notes)
     position: dict[tuple[int, int], int] = {}
     for i, values in enumerate(frame.iter_rows()):

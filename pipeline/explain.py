@@ -1,0 +1,190 @@
+"""One use case, explained: each factor with the facts and thresholds behind it, the rule
+that fired, the money month by month, and what would change the decision.
+
+Pure: takes a scored Result and returns text. The numbers come from the same
+frames the workbook shows; nothing is recomputed differently here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from pipeline.money import horizon_column, schedule
+from pipeline.rank import FINE_TUNE, EVALUATE
+from pipeline.run import Result
+from pipeline.score import FACTORS, target_accuracy
+
+MONTHS = (1, 2, 3, 6, 12, 24, 36)
+
+
+class NotFound(LookupError):
+    """No use case with that id (or it was not scored)."""
+
+
+def _usd(x) -> str:
+    if x is None:
+        return "unknown"
+    return f"-${abs(x):,.0f}" if x < 0 else f"${x:,.0f}"
+
+
+def _pct(x) -> str:
+    return "-" if x is None else f"{x * 100:.1f}%".replace(".0%", "%")
+
+
+def _num(x, digits: int = 2) -> str:
+    """12.50 -> '12.5', 100000.0 -> '100,000', None -> '-'."""
+    if x is None:
+        return "-"
+    text = f"{x:,.{digits}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def find(result: Result, use_case_id: str) -> dict:
+    """The scored row for this id (ids compare case-insensitively), or NotFound naming why."""
+    hit = result.ranking.filter(pl.col("use_case_id").str.to_lowercase() == use_case_id.strip().lower())
+    if hit.height:
+        return hit.row(0, named=True)
+    ids = result.ranking.get_column("use_case_id").to_list()
+    from pipeline.run import ANNOTATION_PREFIX
+
+    for i, source in enumerate(result.sources):
+        col = source.mapping.fields.get("use_case_id")
+        if col is None:
+            continue
+        hit = result.portfolio.filter(
+            (pl.col("__src") == i) & (pl.col(col.name).cast(pl.String).str.to_lowercase() == use_case_id.strip().lower())
+        )
+        if hit.height:
+            first = hit.row(0, named=True)
+            raise NotFound(f"use case '{use_case_id}' (row {first['__row']}) was "
+                           f"{first[ANNOTATION_PREFIX + 'rationale']}; see the Issues sheet")
+    import difflib
+
+    close = difflib.get_close_matches(use_case_id, ids, n=3)
+    raise NotFound(f"no use case with id '{use_case_id}'" + (f"; did you mean {', '.join(close)}?" if close else ""))
+
+
+def _factor_lines(row: dict, cfg: dict) -> list[str]:
+    w = cfg["weights"]
+    p, a, s = cfg["privacy"], cfg["accuracy"], cfg["speed"]
+    lines = []
+    facts = {
+        "privacy": [
+            f"data_sensitivity {row['data_sensitivity']} -> {p['sensitivity'].get(row['data_sensitivity'], '-')}"
+            if row["data_sensitivity"] else None,
+            (f"contains_pii yes (floor {p['contains_pii']})" if row["contains_pii"] else "contains_pii no")
+            if row["contains_pii"] is not None else None,
+            (f"trade_secrets yes (floor {p['trade_secrets']})" if row["trade_secrets"] else "trade_secrets no")
+            if row["trade_secrets"] is not None else None,
+            (f"data_residency yes (floor {p['data_residency']})" if row["data_residency"] else "data_residency no")
+            if row["data_residency"] is not None else None,
+            f"regulations {row['regulations']} (named regulation floor {p['named_regulation']})"
+            if row["regulations"] else None,
+        ],
+        "cost": [
+            f"monthly API spend {_usd(row['monthly_api_cost'])}"
+            + (f" = {_num(row['monthly_calls'], 0)} calls x ${row['api_cost_per_call']:.6f}".rstrip("0")
+               if row["api_cost_per_call"] is not None and row["monthly_calls"] is not None else ""),
+            "price source " + " ".join(str(v) for v in (row.get("price_source"), row.get("price_model"),
+                                                         row.get("price_provider"), row.get("price_catalog")) if v)
+            if row.get("price_source") else None,
+            "anchors " + ", ".join(f"${x:,.0f} -> {y:g}" for x, y in cfg["cost"]["anchors"]),
+        ],
+        "accuracy": [
+            f"current {_pct(row['current_accuracy'])} vs target {_pct(row['__target'])}"
+            f" ({'given' if row['target_accuracy'] is not None else (row['industry'] or 'default')})"
+            if row["current_accuracy"] is not None else None,
+            f"critical errors {_pct(row['critical_error_rate'])} (breach above {_pct(a['critical_error_threshold'])}, "
+            f"max at {_pct(a['critical_error_full'])})" if row["critical_error_rate"] is not None else None,
+            f"edge-case errors {_pct(row['edge_case_error_rate'])} (breach above {_pct(a['edge_case_error_threshold'])}, "
+            f"max at {_pct(a['edge_case_error_full'])})" if row["edge_case_error_rate"] is not None else None,
+        ],
+        "speed": [
+            f"latency class {row['latency_class']} -> {s['latency_class'].get(row['latency_class'], '-')}"
+            if row["latency_class"] else None,
+            f"max latency {_num(row['max_latency_s'])} s (log scale "
+            + ", ".join(f"{x:g} s -> {y:g}" for x, y in s["latency_anchors"]) + ")"
+            if row["max_latency_s"] is not None else None,
+        ],
+    }
+    for f in FACTORS:
+        given = row.get(f"__{f}_given")
+        known = [x for x in facts[f] if x]
+        if given:
+            detail = "given directly in the input"
+        elif row[f"__{f}_known"]:
+            detail = "; ".join(known)
+        else:
+            detail = f"no data: scored the default {cfg[f]['default']}"
+        lines.append(f"  {f:<9} {_num(row[f'{f}_score']):>5}  (weight {w[f]:g})  {detail}")
+    lines.append(f"  fit score {_num(row['fit_score']):>5}  = " + " + ".join(
+        f"{w[f]:g} x {_num(row[f'{f}_score'])}" for f in FACTORS))
+    return lines
+
+
+def _rule(row: dict, cfg: dict) -> str:
+    d = cfg["decision"]
+    fit, privacy, spend = row["fit_score"], row["privacy_score"], row["monthly_api_cost"]
+    rec = row["recommendation"]
+    if rec == FINE_TUNE:
+        if fit >= d["finetune_fit_score"]:
+            return f"fit score {_num(fit)} >= {d['finetune_fit_score']:g} -> Fine-tune"
+        return f"privacy {_num(privacy)} >= {d['finetune_privacy_score']:g} -> Fine-tune whatever the fit"
+    if rec == EVALUATE:
+        if fit >= d["evaluate_fit_score"]:
+            return f"fit score {_num(fit)} >= {d['evaluate_fit_score']:g} (below {d['finetune_fit_score']:g}) -> Evaluate"
+        return (f"API spend {_usd(spend)}/mo >= {_usd(d['evaluate_monthly_api_cost'])} "
+                f"(fit {_num(fit)} below {d['evaluate_fit_score']:g}) -> Evaluate")
+    return (f"fit score {_num(fit)} < {d['evaluate_fit_score']:g} and API spend {_usd(spend)}/mo "
+            f"< {_usd(d['evaluate_monthly_api_cost'])} -> Keep prompting")
+
+
+def explain(result: Result, use_case_id: str) -> str:
+    """The explanation of one scored use case as text lines."""
+    cfg = result.config
+    row = find(result, use_case_id)
+    full = result.ranking.filter((pl.col("__src") == row["__src"]) & (pl.col("__row") == row["__row"]))
+    row["__target"] = full.select(target_accuracy(cfg)).item()
+    for f in FACTORS:  # a score given directly in the input
+        row[f"__{f}_given"] = row.get(f"__{f}_why") == "given"
+    source = result.sources[row["__src"]].table
+    where = f"{Path(source.file).name}" + (f" sheet '{source.sheet}'" if source.sheet else "") + f" row {row['__row']}"
+    unit_size = result.ranking.filter(pl.col("business_unit") == row["business_unit"]).height if row["business_unit"] else None
+    lines = [
+        f"{row['use_case_id']} · {row['use_case']}" + (f" ({row['business_unit']})" if row["business_unit"] else "")
+        + f" · {where}",
+        f"Recommendation: {row['recommendation']} (rank {row['rank']} of {result.scored}"
+        + (f"; {row['rank_in_unit']} of {unit_size} in {row['business_unit']}" if unit_size else "") + ")",
+        f"Rule: {_rule(row, cfg)}",
+        f"Why: {row['rationale']}",
+        "",
+        "Factors:",
+        *_factor_lines(row, cfg),
+        "",
+    ]
+    m = cfg["money"]
+    if row["monthly_api_cost"] is None:
+        lines.append("Money: API cost unknown (give monthly_api_cost, or calls with tokens and prices)")
+    else:
+        growth = row["usage_growth_pct"] if row["usage_growth_pct"] is not None else m["usage_growth_pct"]
+        change = row["api_price_change_pct"] if row["api_price_change_pct"] is not None else m["api_price_change_pct"]
+        lines.append(
+            f"Money (cost basis {row['cost_basis']}): setup {_usd(row['__setup'])}, fine-tuned model "
+            f"{_usd(row['__running'])}/mo, usage growth {_pct(growth)}/yr, API price change {_pct(change)}/yr"
+        )
+        months = sorted({*[x for x in MONTHS if x <= max(m["horizon_months"], 12)], m["horizon_months"]})
+        table = schedule(full, cfg, months)
+        lines.append(f"  {'month':>5}  {'API cost':>12}  {'fine-tuned':>12}  {'savings':>12}  {'cumulative net':>15}")
+        for month, api, ft, saving, cum in table.iter_rows():
+            lines.append(f"  {month:>5}  {_usd(api):>12}  {_usd(ft):>12}  {_usd(saving):>12}  {_usd(cum):>15}")
+        be = row["break_even_months"]
+        lines.append(
+            f"  break-even: {_num(be, 1)} months" if be is not None
+            else f"  break-even: never within {m['break_even_search_months']} months"
+        )
+        lines.append(f"  net savings: 12 months {_usd(row['net_savings_12m'])}, "
+                     f"{m['horizon_months']} months {_usd(row[horizon_column(cfg)])}; ROI {_num(row['roi_pct'], 1)}%")
+    lines += ["", f"What would change it: {row['what_would_change']}"]
+    return "\n".join(lines)

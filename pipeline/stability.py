@@ -1,0 +1,344 @@
+"""How stable is each recommendation and top-10 place under uncertain inputs?
+
+A Monte Carlo over the whole portfolio at once. In each of N draws:
+
+* the four weights are each multiplied by U(1 - w, 1 + w) and renormalised to
+  sum to 1 (one set of weights per draw, shared by every row);
+* each uncertain input is perturbed per draw and per row: the columns under
+  ``stability.relative`` are multiplied by U(1 - r, 1 + r); those under
+  ``stability.absolute`` (rates, 0-1) get U(-a, +a) added and are clipped to
+  [0, 1]. A null stays null.
+
+The rows x draws frame is built with one cross join (per chunk of draws),
+scored by ``pipeline.score.factor_scores`` and decided with the rule of
+``pipeline.rank.decide`` (thresholds from ``cfg["decision"]``, the $ rule on
+the perturbed monthly API cost) but with the per-draw weights. Within a draw
+the rows are ranked by fit_score (high first), ties by the baseline rank.
+
+Randomness: counter-based, not a generator with state. Every uniform number is
+SplitMix64 (Steele, Lea & Flood 2014; the finaliser of java.util.SplittableRandom)
+applied to a counter made from (seed, stream, draw, row), computed with
+polars UInt64 arithmetic (wrapping, as in Rust) and mapped to [0, 1) by its
+top 53 bits. ``stream`` is the first 8 bytes of SHA-256 of the column or
+weight name; ``row`` is (__src, __row), the row's identity, not its position.
+So the numbers are the same on every platform and polars version, whatever
+the row order or the chunking of draws; ``uniform`` is the pure-Python
+reference the tests compare the polars path against. (``pl.Expr.hash`` is not
+used: polars documents it as unstable across versions.)
+
+Pure: polars only, no I/O, no printing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+
+import polars as pl
+
+from pipeline.fields import FIELDS
+from pipeline.rank import EVALUATE, FINE_TUNE, KEEP
+from pipeline.read import ROW, SRC
+from pipeline.score import FACTORS, factor_scores
+
+KEY = [SRC, ROW]
+TOP = 10  # p_top10: share of draws in which the row ranks 1..TOP
+CHUNK_ROWS = 250_000  # rows x draws scored at once (memory: about 0.3 kB a row in flight)
+
+# Used where the config has no [stability] table (see defaults_extra.md).
+DEFAULTS: dict = {
+    "weight_range": 0.20,
+    "relative": {
+        "monthly_calls": 0.30,
+        "monthly_api_cost": 0.30,
+        "input_price_per_1k": 0.20,
+        "output_price_per_1k": 0.20,
+    },
+    "absolute": {
+        "current_accuracy": 0.02,
+    },
+}
+
+_MASK = (1 << 64) - 1
+_GOLDEN = 0x9E3779B97F4A7C15
+_MUL1 = 0xBF58476D1CE4E5B9
+_MUL2 = 0x94D049BB133111EB
+_CODES = {FINE_TUNE: 0, EVALUATE: 1, KEEP: 2}
+
+
+# ------------------------------------------------------------------ randomness
+def mix64(x: int) -> int:
+    """SplitMix64 of a 64-bit integer (pure Python; the reference for ``_with_mixed``)."""
+    z = (x + _GOLDEN) & _MASK
+    z = ((z ^ (z >> 30)) * _MUL1) & _MASK
+    z = ((z ^ (z >> 27)) * _MUL2) & _MASK
+    return z ^ (z >> 31)
+
+
+def _shr(e: pl.Expr, bits: int) -> pl.Expr:
+    return e // pl.lit(1 << bits, pl.UInt64)
+
+
+def _with_mixed(frame, inputs: dict[str, pl.Expr]):
+    """Add a column per (name -> UInt64 expression): SplitMix64 of it (polars integer arithmetic
+    wraps, as ``mix64``'s masking does), one step per with_columns so no step repeats the one before."""
+    if not inputs:
+        return frame
+    frame = frame.with_columns(*[(e + pl.lit(_GOLDEN, pl.UInt64)).alias(n) for n, e in inputs.items()])
+    frame = frame.with_columns(*[((pl.col(n) ^ _shr(pl.col(n), 30)) * pl.lit(_MUL1, pl.UInt64)).alias(n) for n in inputs])
+    frame = frame.with_columns(*[((pl.col(n) ^ _shr(pl.col(n), 27)) * pl.lit(_MUL2, pl.UInt64)).alias(n) for n in inputs])
+    return frame.with_columns(*[(pl.col(n) ^ _shr(pl.col(n), 31)).alias(n) for n in inputs])
+
+
+def _unit(h: pl.Expr) -> pl.Expr:
+    """Top 53 bits of a UInt64 -> float in [0, 1), exactly."""
+    return (h // pl.lit(1 << 11, pl.UInt64)).cast(pl.Float64) * (2.0**-53)
+
+
+def stream_id(name: str) -> int:
+    return int.from_bytes(hashlib.sha256(name.encode("utf-8")).digest()[:8], "little")
+
+
+def _stream_key(seed: int, name: str) -> int:
+    return mix64((seed & _MASK) ^ stream_id(name))
+
+
+def _row_id(src: int, row: int) -> int:
+    return mix64(((src & 0xFFFFFFFF) << 32 | (row & 0xFFFFFFFF)) & _MASK)
+
+
+def uniform(seed: int, name: str, draw: int, src: int | None = None, row: int | None = None) -> float:
+    """The uniform number in [0, 1) used for ``name`` in ``draw`` (and row (src, row)), in pure Python.
+
+    Weight streams are per draw (src and row None); input streams per draw and row.
+    """
+    h = mix64((_stream_key(seed, name) + draw) & _MASK)
+    if src is not None:
+        h = mix64(h ^ _row_id(src, row))
+    return (h >> 11) * 2.0**-53
+
+
+def _weight_stream(factor: str) -> str:
+    return f"weight:{factor}"
+
+
+# ---------------------------------------------------------------------- config
+def settings(cfg: dict) -> dict:
+    """The [stability] settings: the config's, key by key over DEFAULTS; checked."""
+    given = cfg.get("stability", {}) or {}
+    out = {
+        "weight_range": given.get("weight_range", DEFAULTS["weight_range"]),
+        "relative": {**DEFAULTS["relative"], **(given.get("relative", {}) or {})},
+        "absolute": {**DEFAULTS["absolute"], **(given.get("absolute", {}) or {})},
+    }
+
+    def number(v) -> bool:
+        return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+    w = out["weight_range"]
+    if not (number(w) and 0 <= w < 1):
+        raise ValueError(f"config key 'stability.weight_range' must be a number from 0 to below 1, got {w!r}")
+    for name, r in out["relative"].items():
+        kind = FIELDS[name].kind if name in FIELDS else None
+        if kind not in ("money", "count"):
+            raise ValueError(f"config key 'stability.relative.{name}' names no amount or count column")
+        if not (number(r) and 0 <= r <= 1):
+            raise ValueError(f"config key 'stability.relative.{name}' must be a share from 0 to 1, got {r!r}")
+    for name, a in out["absolute"].items():
+        kind = FIELDS[name].kind if name in FIELDS else None
+        if kind != "rate":
+            raise ValueError(f"config key 'stability.absolute.{name}' names no rate (0-1) column")
+        if not (number(a) and 0 <= a <= 1):
+            raise ValueError(f"config key 'stability.absolute.{name}' must be a number from 0 to 1, got {a!r}")
+    overlap = set(out["relative"]) & set(out["absolute"])
+    if overlap:
+        raise ValueError(f"stability: {', '.join(sorted(overlap))} is under both relative and absolute")
+    return out
+
+
+# -------------------------------------------------------------------- the draws
+def _streams(s: dict) -> list[str]:
+    return [name for name, r in (*s["relative"].items(), *s["absolute"].items()) if r > 0]
+
+
+def _draw_frame(start: int, stop: int, seed: int, cfg: dict, s: dict) -> pl.DataFrame:
+    """One row per draw: __draw, the per-draw weights __w_<factor>, and per-input draw hashes __h_<input>."""
+    w = s["weight_range"]
+    frame = pl.DataFrame({"__draw": pl.int_range(start, stop, dtype=pl.UInt64, eager=True)})
+    hashes = {f"__h_{name}": pl.lit(_stream_key(seed, name), pl.UInt64) + pl.col("__draw") for name in _streams(s)}
+    if w > 0:
+        hashes.update({
+            f"__h_{_weight_stream(f)}": pl.lit(_stream_key(seed, _weight_stream(f)), pl.UInt64) + pl.col("__draw")
+            for f in FACTORS
+        })
+    frame = _with_mixed(frame, hashes)
+    if w == 0:
+        # The config's weights as they are: fit_score is then exactly decide()'s.
+        weights = {f: pl.lit(float(cfg["weights"][f])) for f in FACTORS}
+    else:
+        raw = {
+            f: float(cfg["weights"][f]) * (1 - w + 2 * w * _unit(pl.col(f"__h_{_weight_stream(f)}")))
+            for f in FACTORS
+        }
+        total = pl.sum_horizontal(list(raw.values()))
+        weights = {f: e / total for f, e in raw.items()}
+    return frame.with_columns(*[e.alias(f"__w_{f}") for f, e in weights.items()]).select(
+        "__draw", *[f"__w_{f}" for f in FACTORS], *[f"__h_{name}" for name in _streams(s)]
+    )
+
+
+def _perturb(frame: pl.LazyFrame, s: dict) -> pl.LazyFrame:
+    """Multiply (relative) or shift (absolute, clipped to 0-1) each uncertain input by its draw."""
+    streams = _streams(s)
+    if not streams:
+        return frame
+    frame = _with_mixed(frame, {f"__u_{n}": pl.col(f"__h_{n}") ^ pl.col("__rowid") for n in streams})
+    out = []
+    for name, r in s["relative"].items():
+        if r > 0:
+            out.append((pl.col(name) * (1 - r + 2 * r * _unit(pl.col(f"__u_{name}")))).alias(name))
+    for name, a in s["absolute"].items():
+        if a > 0:
+            out.append((pl.col(name) + (2 * _unit(pl.col(f"__u_{name}")) - 1) * a).clip(0.0, 1.0).alias(name))
+    return frame.with_columns(out)
+
+
+def _scores(frame: pl.LazyFrame, cfg: dict) -> pl.LazyFrame:
+    """factor_scores on a lazy frame (so unused reason columns are never computed).
+
+    factor_scores is written for a DataFrame but only uses with_columns, which a
+    LazyFrame has too; should that change, fall back to the eager frame.
+    """
+    try:
+        out = factor_scores(frame, cfg)
+        if isinstance(out, pl.LazyFrame):
+            return out
+    except (AttributeError, TypeError):
+        pass
+    return factor_scores(frame.collect(), cfg).lazy()
+
+
+def _chunk_counts(rows: pl.DataFrame, draws: pl.DataFrame, cfg: dict, s: dict) -> pl.DataFrame:
+    """Per row (__i): in how many of these draws it ranks <= TOP and keeps its decision."""
+    d = cfg["decision"]
+    decimals = cfg["output"]["score_decimals"]
+    n = rows.height
+    lf = _perturb(rows.lazy().join(draws.lazy(), how="cross"), s)
+    lf = _scores(lf, cfg)
+    fit = pl.sum_horizontal([pl.col(f"{f}_score") * pl.col(f"__w_{f}") for f in FACTORS]).round(decimals)
+    # money() rounds monthly_api_cost to cents before decide() applies the $ rule.
+    monthly = pl.col("monthly_api_cost").round(2)
+    code = (
+        pl.when((pl.col("__fit") >= d["finetune_fit_score"]) | (pl.col("privacy_score") >= d["finetune_privacy_score"]))
+        .then(pl.lit(_CODES[FINE_TUNE], pl.Int8))
+        .when((pl.col("__fit") >= d["evaluate_fit_score"]) | (monthly >= d["evaluate_monthly_api_cost"]))
+        .then(pl.lit(_CODES[EVALUATE], pl.Int8))
+        .otherwise(pl.lit(_CODES[KEEP], pl.Int8))
+    )
+    # fit is rounded to `decimals`, so as an integer it orders exactly; ties go to the baseline rank.
+    scale = 10**decimals
+    fit_int = (pl.col("__fit") * scale).round(0).cast(pl.Int64)
+    order = -fit_int * (n + 1) + pl.col("__base_rank")
+    return (
+        lf.select("__i", "__draw", "__base_code", "__base_rank", fit.alias("__fit"), "privacy_score", "monthly_api_cost")
+        .with_columns(code.alias("__code"), order.alias("__order"))
+        .with_columns(pl.col("__order").rank("ordinal").over("__draw").alias("__rank"))
+        .group_by("__i")
+        .agg(
+            (pl.col("__rank") <= TOP).sum().cast(pl.Int64).alias("__top"),
+            (pl.col("__code") == pl.col("__base_code")).sum().cast(pl.Int64).alias("__same"),
+            pl.len().cast(pl.Int64).alias("__n"),
+        )
+        .collect()
+    )
+
+
+def _rows(valid: pl.DataFrame, baseline: pl.DataFrame) -> pl.DataFrame:
+    """valid with its baseline rank and decision code, a position __i and a row identity __rowid."""
+    for name, frame, cols in (("valid", valid, KEY), ("baseline", baseline, [*KEY, "recommendation", "rank"])):
+        missing = [c for c in cols if c not in frame.columns]
+        if missing:
+            raise ValueError(f"stability: {name} lacks column(s) {', '.join(missing)}")
+    base = baseline.select(
+        *KEY,
+        pl.col("rank").cast(pl.Int64).alias("__base_rank"),
+        pl.col("recommendation").replace_strict(_CODES, return_dtype=pl.Int8).alias("__base_code"),
+    )
+    rows = valid.with_row_index("__i").join(base, on=KEY, how="left", maintain_order="left")
+    if (rows.height != valid.height or base.height != valid.height or rows.get_column("__base_rank").null_count()
+            or valid.select(KEY).is_duplicated().any()):
+        raise ValueError("stability: baseline must hold exactly the rows of valid (same __src, __row)")
+    src, row = pl.col(SRC).cast(pl.UInt64), pl.col(ROW).cast(pl.UInt64)
+    ident = (src % (1 << 32)) * pl.lit(1 << 32, pl.UInt64) + row % (1 << 32)
+    return _with_mixed(rows, {"__rowid": ident})
+
+
+def stability(valid: pl.DataFrame, baseline: pl.DataFrame, cfg: dict, draws: int, seed: int = 0,
+              *, chunk_rows: int = CHUNK_ROWS) -> pl.DataFrame:
+    """One row per use case of ``valid``, in its order: __src, __row, p_top10, p_same_decision.
+
+    valid: the rows as passed to factor_scores (canonical columns, __src, __row);
+    baseline: the scored and ranked frame of the same rows (recommendation, rank).
+    p_top10: share of the draws in which the row ranks 1..10; p_same_decision:
+    share in which its recommendation is the baseline's. Same seed, same
+    numbers; the result does not depend on ``chunk_rows`` (draws are scored
+    about chunk_rows rows x draws at a time) nor on the order of the rows.
+    """
+    if not isinstance(draws, int) or isinstance(draws, bool) or draws < 1:
+        raise ValueError(f"stability: draws must be a whole number of at least 1, got {draws!r}")
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise ValueError(f"stability: seed must be a whole number, got {seed!r}")
+    s = settings(cfg)
+    rows = _rows(valid, baseline)
+    out_schema = {SRC: valid.schema[SRC], ROW: valid.schema[ROW], "p_top10": pl.Float64, "p_same_decision": pl.Float64}
+    if rows.height == 0:
+        return pl.DataFrame(schema=out_schema)
+    per_chunk = max(1, chunk_rows // rows.height)
+    counts = [
+        _chunk_counts(rows, _draw_frame(start, min(start + per_chunk, draws), seed, cfg, s), cfg, s)
+        for start in range(0, draws, per_chunk)
+    ]
+    total = pl.concat(counts).group_by("__i").agg(pl.col("__top", "__same", "__n").sum())
+    # Each share is __top / __n with __n (the draws counted for the row) a real column: polars
+    # turns division by a literal into multiplication by its reciprocal (479 / 1000 -> 0.47900000000000004).
+    shares = rows.select("__i", *KEY).join(total, on="__i", how="left", maintain_order="left")
+    if shares.get_column("__n").null_count() or (shares.get_column("__n") != draws).any():
+        raise AssertionError("stability: a row was not scored in every draw")  # our bug
+    return shares.select(
+        *KEY,
+        (pl.col("__top").cast(pl.Float64) / pl.col("__n").cast(pl.Float64)).alias("p_top10"),
+        (pl.col("__same").cast(pl.Float64) / pl.col("__n").cast(pl.Float64)).alias("p_same_decision"),
+    )
+
+
+# ------------------------------------------------------------------ fragility
+def fragile(result_frame: pl.DataFrame, baseline: pl.DataFrame, k: int = 5) -> pl.DataFrame:
+    """The k use cases whose decision flips most easily: lowest p_same_decision first, ties by rank.
+
+    Only rows whose decision flipped in at least one draw (p_same_decision < 1)
+    are listed, so the frame may hold fewer than k rows (none: every decision held).
+    Columns: __src, __row, use_case_id and use_case when the baseline has them,
+    recommendation, rank, p_same_decision, p_top10.
+    """
+    context = [c for c in ("use_case_id", "use_case", "recommendation", "rank") if c in baseline.columns]
+    return (
+        result_frame.join(baseline.select(*KEY, *context), on=KEY, how="left", maintain_order="left")
+        .filter(pl.col("p_same_decision") < 1)
+        .sort(["p_same_decision", *(["rank"] if "rank" in context else []), *KEY], nulls_last=True, maintain_order=True)
+        .head(k)
+        .select(*KEY, *context, "p_same_decision", "p_top10")
+    )
+
+
+def fragile_line(frame: pl.DataFrame, draws: int | None = None) -> str:
+    """One line for the Summary sheet from ``fragile``'s frame."""
+    if frame.height == 0:
+        return "No decision changed in any draw" + (f" ({draws:,} draws)." if draws else ".")
+    name = "use_case" if "use_case" in frame.columns else ("use_case_id" if "use_case_id" in frame.columns else None)
+    parts = []
+    for r in frame.iter_rows(named=True):
+        label = r[name] if name and r[name] is not None else f"row {r[ROW]}"
+        rec = f"{r['recommendation']}, " if r.get("recommendation") else ""
+        parts.append(f"{label} ({rec}holds in {r['p_same_decision']:.0%} of draws)")
+    suffix = f" over {draws:,} draws" if draws else ""
+    return f"Decisions that flip most easily{suffix}: " + "; ".join(parts)
