@@ -1,0 +1,162 @@
+"""Money a finance team can defend: catalog prices with provenance, hosting estimates,
+explain, what would change the decision."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from conftest import SAMPLES, by_id, run_cli, sheet_rows, write_csv
+
+HEADERS = ["ID", "Use Case", "Model", "Monthly calls", "Input tokens", "Output tokens", "Cached input tokens",
+           "Input price per 1M", "Output price per 1M"]
+
+
+def score(tmp: Path, rows, *args, headers=HEADERS):
+    src = write_csv(tmp / "m.csv", headers, rows)
+    out = tmp / "m.xlsx"
+    run = run_cli("score", src, "-o", out, *args)
+    assert run.code in (0, 1), run.stderr
+    return run, by_id(out, "Portfolio", "ID"), sheet_rows(out, "Issues")
+
+
+def test_gpt4o_from_the_catalog_costs_13_cents_a_call(tmp: Path) -> None:
+    _, rows, _ = score(tmp, [["A", "Calls", "gpt-4o", 100000, 50000, 500, None, None, None]])
+    a = rows["A"]
+    assert a["API cost per call"] == pytest.approx(0.13)
+    assert a["Monthly API cost"] == pytest.approx(13000)
+    assert (a["Price source"], a["Price model"], a["Price provider"]) == ("catalog", "gpt-4o", "openai")
+    assert a["Price catalog"].startswith("genai-prices ")
+
+
+def test_provider_prefix_and_row_prices(tmp: Path) -> None:
+    _, rows, _ = score(tmp, [
+        ["A", "Prefixed", "anthropic/claude-3-5-sonnet", 1000, 10000, 1000, None, None, None],
+        ["B", "Own prices", "gpt-4o", 1000, 10000, 1000, None, 1.0, 2.0],
+    ])
+    # claude-3-5-sonnet: $3 / $15 per 1M tokens in the catalog
+    assert rows["A"]["API cost per call"] == pytest.approx(10000 * 3 / 1e6 + 1000 * 15 / 1e6)
+    assert rows["A"]["Price provider"] == "anthropic"
+    assert rows["B"]["Price source"] == "row" and rows["B"]["Price model"] is None
+    assert rows["B"]["API cost per call"] == pytest.approx(10000 * 1 / 1e6 + 1000 * 2 / 1e6)
+
+
+def test_cached_input_tokens_use_the_cached_rate(tmp: Path) -> None:
+    _, rows, _ = score(tmp, [["A", "Cached", "gpt-4o", 1000, 50000, 500, 40000, None, None]])
+    # gpt-4o: input $2.50, cached input $1.25, output $10 per 1M tokens
+    assert rows["A"]["API cost per call"] == pytest.approx(10000 * 2.5e-6 + 40000 * 1.25e-6 + 500 * 10e-6)
+
+
+def test_unknown_model_is_an_error_naming_close_names_never_zero(tmp: Path) -> None:
+    run, rows, issues = score(tmp, [["A", "Typo", "gpt-4oo", 1000, 1000, 100, None, None, None],
+                                    ["B", "Fine", "gpt-4o", 1000, 1000, 100, None, None, None]])
+    assert run.code == 1
+    err = next(i for i in issues if i["Severity"] == "error")
+    assert err["Cell"] == "C2" and err["Value"] == "gpt-4oo"
+    assert "unknown model 'gpt-4oo'" in err["Problem"] and "gpt-4o" in err["Problem"].split("closest known:")[1]
+    assert rows["A"]["Monthly API cost"] is None and rows["A"]["Recommendation"] is None
+
+
+def test_unknown_model_with_a_given_monthly_cost_is_a_warning(tmp: Path) -> None:
+    headers = ["ID", "Use Case", "Model", "Monthly API cost"]
+    run, rows, issues = score(tmp, [["A", "Private", "our-llama", 9000]], headers=headers)
+    assert run.code == 0
+    assert any(i["Severity"] == "warning" and "unknown model 'our-llama'" in i["Problem"] for i in issues)
+    assert rows["A"]["Monthly API cost"] == pytest.approx(9000)
+
+
+def test_config_prices_for_a_private_model(tmp: Path) -> None:
+    cfg = tmp / "prices.toml"
+    cfg.write_text('[prices.models]\n"our-llama" = { input_per_1m = 0.5, output_per_1m = 1.5 }\n')
+    _, rows, _ = score(tmp, [["A", "Private", "Our-Llama", 1000, 10000, 1000, None, None, None]], "--config", cfg)
+    assert rows["A"]["API cost per call"] == pytest.approx(10000 * 0.5e-6 + 1000 * 1.5e-6)
+    assert (rows["A"]["Price source"], rows["A"]["Price catalog"]) == ("config", "config file")
+
+
+def test_prices_follow_the_price_date(tmp: Path) -> None:
+    # claude-sonnet-4-6 in the catalog: until 2026-03-13 a prompt of 200,000 tokens or more paid the
+    # higher tier ($6 / $22.50 per 1M) on every token; from that date one rate ($3 / $15).
+    row = [["A", "Long prompts", "claude-sonnet-4-6", 1000, 250000, 1000, None, None, None]]
+    _, before, _ = score(tmp, row, "--price-date", "2026-01-15")
+    _, after, _ = score(tmp, row, "--price-date", "2026-06-15")
+    assert before["A"]["API cost per call"] == pytest.approx(250000 * 6e-6 + 1000 * 22.5e-6)
+    assert after["A"]["API cost per call"] == pytest.approx(250000 * 3e-6 + 1000 * 15e-6)
+    run = run_cli("score", tmp / "m.csv", "-o", tmp / "x.xlsx", "--price-date", "15/01/2026")
+    assert run.code == 2
+
+
+def test_gpu_hosting_estimate_worked_example(tmp: Path) -> None:
+    headers = ["ID", "Use Case", "Monthly API cost", "Monthly calls", "Input tokens", "Output tokens",
+               "GPU hourly cost", "Throughput tokens per s", "Max latency s", "Team size", "Team monthly cost",
+               "Finetune setup cost"]
+    _, rows, issues = score(tmp, [["A", "Hosted", 20000, 2000000, 2000, 300, 2.5, 2000, 0.1, 2, 12000, 30000]],
+                            headers=headers)
+    a = rows["A"]
+    # peak tokens/s = 2,000,000 calls x 2,300 tokens / (730 h x 3,600 s) x peak factor 3 = 5,251
+    # usable per GPU = 2,000 tokens/s x 0.6 utilisation = 1,200 -> ceil(4.38) = 5 GPUs
+    assert a["GPUs needed"] == 5
+    # 5 GPUs x $2.50 x 730 h = $9,125; + 10 % maintenance + $500 monitoring = $10,537.50
+    assert a["Hosting estimate"] == pytest.approx(10537.5)
+    assert a["Team monthly cost total"] == pytest.approx(24000)
+    assert a["Cost basis"] == "estimated"
+    # running = 10,537.50 + 24,000 = 34,537.50 a month against $20,000 of API spend: never pays back
+    assert a["Break-even months"] is None
+    assert a["Net savings 12m"] == pytest.approx(12 * (20000 - 34537.5) - 30000)
+    latency = [i for i in issues if "latency need" in i["Problem"]]
+    assert len(latency) == 1 and latency[0]["Severity"] == "warning" and latency[0]["Cell"] == "I2"
+    assert "300 output tokens at 2000 tokens/s take 0.1" in latency[0]["Problem"] or "take 0.2" in latency[0]["Problem"]
+
+
+# ------------------------------------------------------------------ explain and what would change
+
+@pytest.mark.parametrize(
+    "uid, recommendation, rule, change",
+    [
+        ("UC-01", "Fine-tune", "privacy 10 >= 9 -> Fine-tune whatever the fit",
+         "breaks even within 12 months at a setup cost under $127,027"),
+        # fit 4.5 needs a cost score of 6: $18,000 a month; at $0.022 a call that is 818,182 calls
+        ("UC-05", "Evaluate", "fit score 4.5 >= 4 (below 6) -> Evaluate", "Fine-tune if monthly calls reach 819,000"),
+        # fit 0: even a cost score of 10 gives fit 2.5 < 4, so only the $5,000 spend rule can make it
+        # Evaluate; at $0.00036 a call that is 13,888,889 calls
+        ("UC-07", "Keep prompting", "fit score 0 < 4 and API spend $7/mo < $5,000 -> Keep prompting",
+         "Evaluate if monthly calls reach 13,900,000"),
+    ],
+)
+def test_explain_one_row_of_each_recommendation(uid: str, recommendation: str, rule: str, change: str) -> None:
+    run = run_cli("explain", SAMPLES / "portfolio.xlsx", "--id", uid)
+    assert run.code == 0, run.stderr
+    text = run.stdout
+    assert text.splitlines()[0].startswith(f"{uid} · ")
+    assert f"Recommendation: {recommendation} (rank " in text
+    assert f"Rule: {rule}" in text
+    for factor in ("privacy", "cost", "accuracy", "speed", "fit score"):
+        assert f"\n  {factor}" in text
+    assert "month" in text and "cumulative net" in text and "break-even:" in text
+    assert change in text.split("What would change it:")[1]
+
+
+def test_explain_money_matches_the_workbook(tmp: Path) -> None:
+    out = tmp / "s.xlsx"
+    run_cli("score", SAMPLES / "portfolio.xlsx", "-o", out)
+    ranking = by_id(out)
+    text = run_cli("explain", SAMPLES / "portfolio.xlsx", "--id", "UC-06").stdout
+    assert f"break-even: {ranking['UC-06']['Break-even months']:g} months" in text
+    assert f"12 months ${ranking['UC-06']['Net savings 12m']:,.0f}" in text
+    assert ranking["UC-06"]["What would change"] in text
+
+
+def test_explain_unknown_and_unscored_ids() -> None:
+    run = run_cli("explain", SAMPLES / "portfolio.xlsx", "--id", "UC-5")
+    assert run.code == 2 and "did you mean" in run.stderr and "UC-05" in run.stderr
+    run = run_cli("explain", SAMPLES / "portfolio.xlsx", "--id", "uc-18")
+    assert run.code == 2 and "not scored: use case name is missing" in run.stderr
+
+
+def test_what_would_change_is_on_ranking(tmp: Path) -> None:
+    out = tmp / "s.xlsx"
+    run_cli("score", SAMPLES / "portfolio.xlsx", "-o", out)
+    ranking = by_id(out)
+    assert ranking["UC-05"]["What would change"].startswith("Fine-tune if monthly calls reach 819,000")
+    assert all(r["What would change"] for r in ranking.values())
