@@ -100,6 +100,14 @@ def map_columns(table: Table, cfg: dict) -> Mapping:
 
 
 # ---------------------------------------------------------------- value parsing
+def as_text(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """A cell as text the way Excel shows it: the whole number 10.0 as "10"."""
+    if dtype.is_float():
+        whole = (expr == expr.round(0)) & (expr.abs() < 2**53)
+        return pl.when(whole).then(expr.cast(pl.Int64).cast(pl.String)).otherwise(expr.cast(pl.String))
+    return expr.cast(pl.String)
+
+
 NUM = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?"
 SUFFIX = {"k": 1e3, "m": 1e6, "mn": 1e6, "bn": 1e9, "b": 1e9}
 
@@ -230,7 +238,7 @@ def parse(table: Table, mapping: Mapping, cfg: dict) -> tuple[pl.DataFrame, pl.D
     frame = table.frame
     texts = {}
     for name, col in mapping.fields.items():
-        t = pl.col(col.name).cast(pl.String).str.strip_chars()
+        t = as_text(pl.col(col.name), frame.schema[col.name]).str.strip_chars()
         texts[name] = pl.when(t.is_null() | t.str.to_lowercase().is_in(missing)).then(None).otherwise(t)
     text_frame = frame.select(pl.col(ROW), *[expr.alias(name) for name, expr in texts.items()])
 

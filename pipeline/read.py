@@ -19,6 +19,8 @@ import polars as pl
 # fastexcel logs a warning for every mixed-type column it reads as text; that is
 # expected here (cells are parsed one by one later), not news for a cron log.
 logging.getLogger("fastexcel").setLevel(logging.ERROR)
+# calamine logs a warning for a chart sheet it is asked to read; ftscore skips it anyway.
+logging.getLogger("calamine").setLevel(logging.ERROR)
 
 ROW = "__row"  # the record's row number as Excel shows it (1-based)
 SRC = "__src"  # which input of the run a record came from (0-based position)
@@ -135,17 +137,18 @@ def _unique_names(headers: list[str | None], letters: list[str], notes: list[str
     return names
 
 
-def _drop_blank(frame: pl.DataFrame) -> tuple[pl.DataFrame, int]:
-    """Rows with no value in any cell are not use cases."""
+def _drop_blank(frame: pl.DataFrame, keep_rows: set[int] = frozenset()) -> tuple[pl.DataFrame, int]:
+    """Rows with no value in any cell are not use cases (a cell holding a formula error is a value)."""
     cols = [c for c in frame.columns if c != ROW]
     if not cols:
         return frame.clear(), frame.height
-    filled = pl.any_horizontal(
-        [
-            pl.col(c).cast(pl.String).str.strip_chars().str.len_chars().fill_null(0) > 0
-            for c in cols
-        ]
-    )
+
+    def has_value(name: str) -> pl.Expr:
+        if frame.schema[name] == pl.String:
+            return pl.col(name).str.strip_chars().str.len_chars().fill_null(0) > 0
+        return pl.col(name).is_not_null()
+
+    filled = pl.any_horizontal([has_value(c) for c in cols]) | pl.col(ROW).is_in(sorted(keep_rows))
     kept = frame.filter(filled)
     return kept, frame.height - kept.height
 
@@ -159,13 +162,18 @@ def _finish(
     data: pl.DataFrame,
     notes: list[str],
     encoding: str | None = None,
+    error_cells: list[tuple[int, str, str]] = (),
 ) -> Table:
+    """The table from its header and data; error_cells are (data row offset, letter, error)."""
     header_idx, first_data_row = header.index, header.data_start + 1
+    error_letters = {letter for _, letter, _ in error_cells}
     # Columns with neither a header nor any value are not part of the table.
     keep = [
         i
         for i, cell in enumerate(header_cells)
-        if (cell is not None and str(cell).strip()) or data.get_column(data.columns[i]).null_count() < data.height
+        if (cell is not None and str(cell).strip())
+        or data.get_column(data.columns[i]).null_count() < data.height
+        or letters[i] in error_letters
     ]
     header_cells = [header_cells[i] for i in keep]
     letters = [letters[i] for i in keep]
@@ -175,15 +183,24 @@ def _finish(
     data = data.rename(dict(zip(data.columns, names))).with_columns(
         pl.int_range(first_data_row, first_data_row + data.height, dtype=pl.Int64).alias(ROW)
     )
-    data, blank = _drop_blank(data)
+    errors = pl.DataFrame(
+        [(first_data_row + r, letter, value) for r, letter, value in error_cells],
+        schema={ROW: pl.Int64, "letter": pl.String, "value": pl.String}, orient="row",
+    )
+    data, blank = _drop_blank(data, set(errors.get_column(ROW).to_list()))
+    data = _numbers_from_text(data)
     columns = [Column(n, (h or "").strip() or n, letter) for n, h, letter in zip(names, headers, letters)]
+    by_letter = {c.letter: c.name for c in columns}
+    cell_errors = errors.select(
+        ROW, pl.col("letter").replace_strict(by_letter, default=None, return_dtype=pl.String).alias("column"), "value"
+    ).filter(pl.col("column").is_not_null())
     if header_idx == 1:
         notes.append("row 1 above the header row 2 was ignored")
     elif header_idx > 1:
         notes.append(f"rows 1-{header_idx} above the header row {header_idx + 1} were ignored")
     if header.span == 2:
         notes.append(f"the header spans rows {header_idx + 1}-{header_idx + 2}; data starts on row {first_data_row}")
-    return Table(str(path), sheet, header_idx + 1, columns, data, notes, encoding, blank)
+    return Table(str(path), sheet, header_idx + 1, columns, data, notes, encoding, blank, cell_errors)
 
 
 def _read_spreadsheet(path: Path, sheet: str | None, scorer: HeaderScorer, search_rows: int,
@@ -217,15 +234,12 @@ def _read_spreadsheet(path: Path, sheet: str | None, scorer: HeaderScorer, searc
         if header is None:
             tried.append(name)
             continue
-        sheet_obj = reader.load_sheet(
-            name, header_row=None, skip_rows=header.data_start, schema_sample_rows=None, dtype_coercion="coerce"
-        )
-        batch, cell_errors = sheet_obj.to_arrow_with_errors()
+        sheet_obj, batch, cell_errors = _load_typed(reader, name, header.data_start)
         data = pl.from_arrow(batch)
         probe_cols = probe.available_columns()
         data_cols = sheet_obj.available_columns()
         errors = [
-            (e.offset_position[0], data_cols[e.offset_position[1]].absolute_index, _excel_error(e.detail))
+            (e.offset_position[0], column_letter(data_cols[e.offset_position[1]].absolute_index), _excel_error(e.detail))
             for e in (cell_errors.errors if cell_errors is not None else [])
         ]
         # Header cells and data cells can start at different columns: align on
@@ -241,14 +255,7 @@ def _read_spreadsheet(path: Path, sheet: str | None, scorer: HeaderScorer, searc
         abs_idx = [abs_idx[k] for k in order]
         header_cells = [by_abs.get(a) for a in abs_idx]
         letters = [column_letter(a) for a in abs_idx]
-        table = _finish(path, name, header, header_cells, letters, data, [])
-        if errors:
-            by_letter = {c.letter: c.name for c in table.columns}
-            table.cell_errors = pl.DataFrame(
-                [(header.data_start + 1 + r, by_letter.get(column_letter(a)), v) for r, a, v in errors],
-                schema={ROW: pl.Int64, "column": pl.String, "value": pl.String}, orient="row",
-            ).filter(pl.col("column").is_not_null())
-        return table
+        return _finish(path, name, header, header_cells, letters, data, [], error_cells=errors)
     where = f"sheet '{sheet}'" if sheet else ("any visible sheet" if len(names) > 1 else f"sheet '{names[0]}'")
     if header_row:
         raise ReadError(f"{path}: row {header_row} of {where} is not a header row (--header-row)")
@@ -271,6 +278,23 @@ def _excel_error(detail: str) -> str:
     if not found:
         return detail
     return EXCEL_ERRORS.get(found.group(1).lower(), f"#{found.group(1).upper()}")
+
+
+def _load_typed(reader, name: str, skip_rows: int):
+    """Load a sheet with a type per column; a column whose cells the reader cannot type
+    together (dates mixed with durations, nothing but formula errors) is read as text."""
+    as_text: dict[str, str] = {}
+    while True:
+        try:
+            sheet = reader.load_sheet(name, header_row=None, skip_rows=skip_rows, schema_sample_rows=None,
+                                      dtype_coercion="coerce", dtypes=as_text or None)
+            batch, errors = sheet.to_arrow_with_errors()
+            return sheet, batch, errors
+        except Exception as exc:
+            found = re.search(r"dtype for column (__UNNAMED__\d+)", str(exc))
+            if not found or found.group(1) in as_text:
+                raise
+            as_text[found.group(1)] = "string"
 
 
 def _decode(path: Path, raw: bytes) -> tuple[str, str]:
@@ -329,20 +353,27 @@ def _read_text(path: Path, scorer: HeaderScorer, search_rows: int, header_row: i
             raise ReadError(f"{path}: has no row {header_row} (--header-row)")
         raise ReadError(f"{path}: no header row with a use case name column in the first {search_rows} rows; {HINT_HEADER}")
     letters = [column_letter(i) for i in range(frame.width)]
-    table = _finish(path, None, header, header.cells, letters, frame.slice(header.data_start), notes, encoding)
-    table.frame = _numbers_from_text(table.frame)
-    return table
+    return _finish(path, None, header, header.cells, letters, frame.slice(header.data_start), notes, encoding)
+
+
+PLAIN_NUMBER = r"^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?$"
 
 
 def _numbers_from_text(frame: pl.DataFrame) -> pl.DataFrame:
-    """Text columns whose every value is a plain number become numbers (for display)."""
+    """Text columns whose every value is a plainly written number become numbers (for display).
+
+    Codes such as "06090" or "+44" stay text: a leading zero or sign is part of them.
+    """
     casts = []
     for name in frame.columns:
         if name == ROW or frame.schema[name] != pl.String:
             continue
         col = frame.get_column(name).str.strip_chars()
+        col = col.set(col.str.len_chars() == 0, None)
+        if col.null_count() == frame.height or not col.drop_nulls().str.contains(PLAIN_NUMBER).all():
+            continue
         as_num = col.cast(pl.Float64, strict=False)
-        if col.null_count() < frame.height and as_num.null_count() == col.null_count():
+        if as_num.null_count() == col.null_count():
             whole = (as_num.drop_nulls() % 1 == 0).all() and as_num.drop_nulls().abs().max() < 2**53
             casts.append(as_num.cast(pl.Int64) if whole else as_num)
     return frame.with_columns(casts) if casts else frame

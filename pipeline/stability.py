@@ -21,9 +21,10 @@ applied to a counter made from (seed, stream, draw, row), computed with
 polars UInt64 arithmetic (wrapping, as in Rust) and mapped to [0, 1) by its
 top 53 bits. ``stream`` is the first 8 bytes of SHA-256 of the column or
 weight name; ``row`` is (__src, __row), the row's identity, not its position.
-So the numbers are the same on every platform and polars version, whatever
-the row order or the chunking of draws; ``uniform`` is the pure-Python
-reference the tests compare the polars path against. (``pl.Expr.hash`` is not
+So the random numbers are bit for bit the same on every platform and polars
+version, whatever the row order or the chunking of draws (``uniform`` is the
+pure-Python reference the tests compare the polars path against); what is
+built on them is plain IEEE float arithmetic, the same as the baseline's. (``pl.Expr.hash`` is not
 used: polars documents it as unstable across versions.)
 
 Pure: polars only, no I/O, no printing.
@@ -47,6 +48,8 @@ CHUNK_ROWS = 250_000  # rows x draws scored at once (memory: about 0.3 kB a row 
 
 # Used where the config has no [stability] table (see defaults_extra.md).
 DEFAULTS: dict = {
+    "draws": 1000,  # for the caller: stability() takes draws and seed as arguments
+    "seed": 0,
     "weight_range": 0.20,
     "relative": {
         "monthly_calls": 0.30,
@@ -127,6 +130,8 @@ def settings(cfg: dict) -> dict:
     """The [stability] settings: the config's, key by key over DEFAULTS; checked."""
     given = cfg.get("stability", {}) or {}
     out = {
+        "draws": given.get("draws", DEFAULTS["draws"]),
+        "seed": given.get("seed", DEFAULTS["seed"]),
         "weight_range": given.get("weight_range", DEFAULTS["weight_range"]),
         "relative": {**DEFAULTS["relative"], **(given.get("relative", {}) or {})},
         "absolute": {**DEFAULTS["absolute"], **(given.get("absolute", {}) or {})},
@@ -135,6 +140,13 @@ def settings(cfg: dict) -> dict:
     def number(v) -> bool:
         return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
+    def whole(v) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool)
+
+    if not (whole(out["draws"]) and out["draws"] >= 1):
+        raise ValueError(f"config key 'stability.draws' must be a whole number of at least 1, got {out['draws']!r}")
+    if not whole(out["seed"]):
+        raise ValueError(f"config key 'stability.seed' must be a whole number, got {out['seed']!r}")
     w = out["weight_range"]
     if not (number(w) and 0 <= w < 1):
         raise ValueError(f"config key 'stability.weight_range' must be a number from 0 to below 1, got {w!r}")

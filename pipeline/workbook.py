@@ -11,7 +11,7 @@ import json
 import math
 import os
 import tempfile
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -142,8 +142,26 @@ def _write(ws, row: int, col: int, value: Any, fmt: Any = None) -> None:
             ws.write_number(row, col, value, fmt)
     elif isinstance(value, (datetime, date, time)):
         ws.write_datetime(row, col, value, fmt)
+    elif isinstance(value, timedelta):  # Excel keeps durations as fractions of a day
+        ws.write_number(row, col, value.total_seconds() / 86400, fmt)
     else:
         ws.write_string(row, col, str(value), fmt)
+
+
+def _user_format(column: pl.Series) -> str | None:
+    """The number format a user's column needs to show as it did: dates, times, durations."""
+    dtype = column.dtype
+    if dtype == pl.Date:
+        return "yyyy-mm-dd"
+    if dtype.is_temporal() and isinstance(dtype, pl.Datetime):
+        times = column.drop_nulls().dt.time()
+        midnight = times.len() == 0 or (times.cast(pl.Int64) == 0).all()
+        return "yyyy-mm-dd" if midnight else "yyyy-mm-dd hh:mm:ss"
+    if isinstance(dtype, pl.Duration):
+        return "[h]:mm:ss"
+    if dtype == pl.Time:
+        return "hh:mm:ss"
+    return None
 
 
 def _display(value: Any) -> Any:
@@ -202,10 +220,10 @@ def _ranking(ws, result: Result, fmt: _Formats) -> None:
             spec["format"] = fmt.get(nf, wrap=name in WRAPPED)
         columns.append(spec)
     last_col = len(cols) - 1
-    ws.add_table(0, 0, max(n, 1), last_col, {
-        "name": "Ranking", "columns": columns, "style": "Table Style Medium 2",
-        "data": [[_display(v) for v in row] for row in frame.iter_rows()] if n else None,
-    })
+    options = {"name": "Ranking", "columns": columns, "style": "Table Style Medium 2"}
+    if n:  # an empty table keeps one blank row: Excel wants a data row under the header
+        options["data"] = [[_display(v) for v in row] for row in frame.iter_rows()]
+    ws.add_table(0, 0, max(n, 1), last_col, options)
     ws.freeze_panes(1, 3)
     for i, name in enumerate(cols):
         ws.set_column(i, i, WIDTHS.get(name, max(11, min(30, len(label(name, cfg)) + 3))))
@@ -255,7 +273,9 @@ def _portfolio(ws, result: Result, fmt: _Formats) -> Cells:
         .select(SRC, "row").iter_rows()
     )
     frame = result.portfolio.select(user_cols + notes + KEY)
-    formats = [None] * len(user_cols) + [_num_format(n[len(ANNOTATION_PREFIX):], cfg) for n in notes]
+    formats = [_user_format(frame.get_column(c)) for c in user_cols] + [
+        _num_format(n[len(ANNOTATION_PREFIX):], cfg) for n in notes
+    ]
     wraps = [False] * len(user_cols) + [n[len(ANNOTATION_PREFIX):] in WRAPPED for n in notes]
     width = len(user_cols) + len(notes)
     position: dict[tuple[int, int], int] = {}
