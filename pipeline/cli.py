@@ -129,11 +129,18 @@ def _summary_line(result, output: Path) -> str:
               help="Refuse inputs with more use cases than this in all (default: input.max_rows of the config).")
 @click.option("--price-date", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Date at which catalog prices apply (YYYY-MM-DD). Default: the day of the run.")
+@click.option("--stability", "draws", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Perturb weights and uncertain inputs N times (fixed seed) and add p_top10 and "
+                   "p_same_decision to Ranking. Ranges: [stability] in the config.")
+@click.option("--budget", type=click.FloatRange(min=0), default=None, metavar="USD",
+              help="Fund the Fine-tune/Evaluate use cases whose setup costs fit this budget and that save "
+                   "the most over the horizon (exact search; greedy beyond a size, said on Summary).")
 @click.option("--lock-wait", type=click.FloatRange(min=0), default=None,
               help="Seconds to wait while another run writes the same workbook (default: "
                    "output.lock_wait_seconds of the config, 60).")
 @input_options
-def score(inputs: tuple[Path, ...], output: Path | None, max_rows: int | None, price_date, lock_wait: float | None,
+def score(inputs: tuple[Path, ...], output: Path | None, max_rows: int | None, price_date, draws: int | None,
+          budget: float | None, lock_wait: float | None,
           config_file: Path | None,
           sheet: str | None, header_row: int | None, encoding: str | None, delimiter: str | None) -> None:
     """Score INPUT (.xlsx, .xlsm, .xls, .xlsb, .ods, .csv, .tsv, .txt) and write an annotated workbook.
@@ -149,6 +156,7 @@ def score(inputs: tuple[Path, ...], output: Path | None, max_rows: int | None, p
       ftscore score samples/portfolio.xlsx -o out/portfolio-scored.xlsx
       ftscore score use-cases.csv --config our-weights.toml -o scored.xlsx
       ftscore score emea.xlsx americas.csv -o group-portfolio.xlsx
+      ftscore score samples/portfolio.xlsx --stability 1000 --budget 250000 -o out/funded.xlsx
     """
     from pipeline.read import ReadError
 
@@ -168,7 +176,7 @@ def score(inputs: tuple[Path, ...], output: Path | None, max_rows: int | None, p
 
     try:
         result = score_files(files, cfg, max_rows=max_rows or cfg["input"]["max_rows"],
-                             price_date=price_date.date() if price_date else None,
+                             price_date=price_date.date() if price_date else None, draws=draws, budget=budget,
                              **_read_options(sheet, header_row, encoding, delimiter))
         output.parent.mkdir(parents=True, exist_ok=True)
         wait = cfg["output"]["lock_wait_seconds"] if lock_wait is None else lock_wait

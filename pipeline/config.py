@@ -20,6 +20,8 @@ from pipeline.fields import FIELDS
 # Tables whose keys a user may add to (new categories, industries, aliases).
 OPEN_TABLES = {
     "prices.models",
+    "stability.relative",
+    "stability.absolute",
     "privacy.sensitivity",
     "speed.latency_class",
     "accuracy.targets",
@@ -204,6 +206,14 @@ def check(cfg: dict) -> None:
         if "cached_input_per_1m" in entry:
             _need(_is_num(entry["cached_input_per_1m"]) and entry["cached_input_per_1m"] >= 0,
                   f"{key}.cached_input_per_1m", "must be a price of at least 0")
+
+    from pipeline import budget, stability  # their own checks name the key
+
+    try:
+        stability.settings(cfg)
+        budget.limits(cfg)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
     o = cfg["output"]
     _need(isinstance(o["score_decimals"], int) and 0 <= o["score_decimals"] <= 6,

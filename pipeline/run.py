@@ -18,11 +18,11 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline import __version__, issues, prices
+from pipeline import __version__, budget as budget_mod, issues, prices, stability
 from pipeline.columns import Mapping, header_scorer, map_columns, parse
 from pipeline.fields import ANNOTATIONS
 from pipeline.money import horizon_column, money
-from pipeline.rank import decide, rank
+from pipeline.rank import EVALUATE, FINE_TUNE, decide, rank
 from pipeline.read import HINT_HEADER, ROW, SRC, ReadError, Table, read_table
 from pipeline.score import FACTOR_FIELDS, FACTOR_INPUTS, FACTORS, factor_scores
 from pipeline.validate import ContractBroken, check, repeated_ids
@@ -50,6 +50,8 @@ class Result:
     issues: pl.DataFrame
     started: datetime
     timings: dict[str, float] = field(default_factory=dict)
+    stability: dict | None = None  # draws, seed, the line naming the most fragile decisions
+    budget: dict | None = None  # amount, method, chosen count, setup cost and savings of the chosen set
 
     @property
     def rows(self) -> int:
@@ -162,8 +164,9 @@ def _error_keys(found: pl.DataFrame) -> pl.DataFrame:
     ).unique()
 
 
-def score_sources(sources: list[Source], parsed: pl.DataFrame, found: pl.DataFrame, cfg: dict) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(scored rows sorted by rank, all issues) for the whole portfolio."""
+def score_sources(sources: list[Source], parsed: pl.DataFrame, found: pl.DataFrame, cfg: dict
+                  ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """(valid input rows, scored rows sorted by rank, all issues) for the whole portfolio."""
     files = [s.table.file for s in sources]
     bad = _error_keys(found)
     has_id = any("use_case_id" in s.mapping.fields for s in sources)
@@ -188,7 +191,7 @@ def score_sources(sources: list[Source], parsed: pl.DataFrame, found: pl.DataFra
         ScoredPortfolio.validate(scored, lazy=True)
     except Exception as exc:  # pandera's SchemaErrors; anything here is our bug
         raise ContractBroken(f"scored portfolio breaks its contract: {exc}") from None
-    return scored, found
+    return valid, scored, found
 
 
 def order_issues(found: pl.DataFrame, files: list[str]) -> pl.DataFrame:
@@ -282,8 +285,40 @@ def _latency_warnings(sources: list[Source], scored: pl.DataFrame) -> list[pl.Da
     return out
 
 
+def _stability(valid: pl.DataFrame, scored: pl.DataFrame, cfg: dict, draws: int) -> tuple[pl.DataFrame, dict]:
+    """p_top10 and p_same_decision per use case from `draws` perturbed runs (fixed seed)."""
+    seed = stability.settings(cfg)["seed"]
+    found = stability.stability(valid, scored, cfg, draws, seed=seed)
+    scored = scored.join(found, on=KEY, how="left", maintain_order="left")
+    line = stability.fragile_line(stability.fragile(found, scored), draws)
+    return scored, {"draws": draws, "seed": seed, "line": line}
+
+
+def _budget(scored: pl.DataFrame, cfg: dict, amount: float) -> tuple[pl.DataFrame, dict]:
+    """Fund the Fine-tune / Evaluate set whose setup costs fit the budget and that saves most."""
+    horizon = horizon_column(cfg)
+    candidates = scored.filter(pl.col("recommendation").is_in([FINE_TUNE, EVALUATE])).select(
+        *KEY, pl.col("__setup").alias("cost"), pl.col(horizon).alias("value")
+    )
+    chosen, method = budget_mod.choose(candidates, amount, **budget_mod.limits(cfg))
+    scored = scored.join(chosen.select(*KEY, "funded"), on=KEY, how="left", maintain_order="left").with_columns(
+        pl.col("funded").fill_null(False)
+    )
+    funded = scored.filter(pl.col("funded"))
+    facts = {
+        "amount": amount,
+        "method": method,
+        "chosen": funded.height,
+        "candidates": candidates.height,
+        "setup_cost": float(funded["__setup"].sum() or 0),
+        "savings": float(funded[horizon].sum() or 0),
+    }
+    return scored, facts
+
+
 def score_files(paths: list[str | Path], cfg: dict, *, max_rows: int | None = None,
-                price_date: date | None = None, **options) -> Result:
+                price_date: date | None = None, draws: int | None = None, budget: float | None = None,
+                **options) -> Result:
     """Read, check, score and rank one or more files as one portfolio.
 
     Raises read.ReadError when an input is unusable. options go to
@@ -314,7 +349,12 @@ def score_files(paths: list[str | Path], cfg: dict, *, max_rows: int | None = No
     found.append(repeated_ids(sources, parsed))
     found += _price_issues(sources, parsed)
     all_issues = _with_src(issues.combine(found), files)
-    scored, all_issues = score_sources(sources, parsed, all_issues, cfg)
+    valid, scored, all_issues = score_sources(sources, parsed, all_issues, cfg)
+    stability_facts = budget_facts = None
+    if draws:
+        scored, stability_facts = _stability(valid, scored, cfg, draws)
+    if budget is not None:
+        scored, budget_facts = _budget(scored, cfg, budget)
     portfolio = _portfolio(sources, scored, all_issues, cfg)
     account(sources, portfolio, scored, all_issues)
     # Ranking keeps the helper columns (reasons, setup and running cost) for explain;
@@ -329,6 +369,8 @@ def score_files(paths: list[str | Path], cfg: dict, *, max_rows: int | None = No
         issues=all_issues,
         started=started,
         timings={"read": t_read, "validate": t_check, "score": t_score, "total": time.perf_counter() - t0},
+        stability=stability_facts,
+        budget=budget_facts,
     )
 
 

@@ -41,6 +41,9 @@ LABELS = {
     "recommendation": "Recommendation",
     "rationale": "Rationale",
     "what_would_change": "What would change",
+    "funded": "Funded",
+    "p_top10": "P top10",
+    "p_same_decision": "P same decision",
     "data_completeness": "Data completeness",
     "api_cost_per_call": "API cost per call",
     "monthly_api_cost": "Monthly API cost",
@@ -70,9 +73,11 @@ NUMBER_FORMATS = {
     "break_even_months": "0.0", "net_savings_12m": "$#,##0", "roi_pct": '0.0"%"',
     "rank": "0", "rank_in_unit": "0", "source_row": "0", "gpus_needed": "0",
     "hosting_estimate": "$#,##0", "team_monthly_cost_total": "$#,##0",
+    "p_top10": "0%", "p_same_decision": "0%",
 }
 WIDTHS = {"rationale": 60, "what_would_change": 50, "use_case": 34, "recommendation": 15}
 WRAPPED = ("rationale", "what_would_change")
+OPTIONAL_RANKING = ("funded", "p_top10", "p_same_decision")  # with --budget / --stability
 SCORES = ("privacy_score", "cost_score", "accuracy_score", "speed_score", "fit_score")
 RANKING_COLUMNS = (
     "rank", "use_case_id", "use_case", "business_unit", "recommendation", "fit_score",
@@ -170,6 +175,12 @@ def _display(value: Any) -> Any:
     return value
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write(result: Result, output: str | Path) -> Path:
     """Write the workbook for ``result`` to ``output`` atomically; return the path."""
     output = Path(output)
@@ -190,6 +201,7 @@ def write(result: Result, output: str | Path) -> Path:
         _assumptions(assumptions, result, fmt)
         _summary(summary, wb, result, fmt)
         wb.close()
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes the file private; a workbook is meant to be shared
         os.replace(tmp, output)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -197,8 +209,12 @@ def write(result: Result, output: str | Path) -> Path:
     return output
 
 
-def _ranking_columns(cfg: dict) -> list[str]:
-    return [c.format(horizon=horizon_column(cfg)) for c in RANKING_COLUMNS if c != "{horizon}" or horizon_column(cfg) != "net_savings_12m"]
+def _ranking_columns(cfg: dict, present: list[str] | None = None) -> list[str]:
+    cols = [c.format(horizon=horizon_column(cfg)) for c in RANKING_COLUMNS
+            if c != "{horizon}" or horizon_column(cfg) != "net_savings_12m"]
+    optional = [c for c in OPTIONAL_RANKING if present is not None and c in present]
+    at = cols.index("rationale")
+    return cols[:at] + optional + cols[at:]
 
 
 def _num_format(name: str, cfg: dict) -> str | None:
@@ -209,7 +225,7 @@ def _num_format(name: str, cfg: dict) -> str | None:
 
 def _ranking(ws, result: Result, fmt: _Formats) -> None:
     cfg = result.config
-    cols = _ranking_columns(cfg)
+    cols = _ranking_columns(cfg, result.ranking.columns)
     frame = result.ranking.select(cols)
     n = frame.height
     columns = []
@@ -375,6 +391,8 @@ def _summary(ws, wb, result: Result, fmt: _Formats) -> None:
     ws.set_column(0, 0, 34)
     ws.set_column(1, 1, 40)
     ws.set_column(2, 6, 16)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 1)
     ws.write_string(0, 0, "ftscore: fine-tune or keep prompting?", fmt.title)
     facts = [
         *[("Input", s.table.file + (f" (sheet {s.table.sheet})" if s.table.sheet else "")) for s in result.sources],
@@ -412,6 +430,25 @@ def _summary(ws, wb, result: Result, fmt: _Formats) -> None:
     ws.write_string(r, 0, f"Projected net savings of the Fine-tune set ({cfg['money']['horizon_months']} months)", fmt.bold)
     ws.write_number(r, 1, float(ranking.filter(pl.col("recommendation") == "Fine-tune")[horizon].sum() or 0), fmt.money)
 
+    if result.stability:
+        r += 2
+        st = result.stability
+        ws.write_string(r, 0, f"Stability ({st['draws']:,} draws, seed {st['seed']})", fmt.bold)
+        ws.write_string(r, 1, st["line"], fmt.wrap)
+    if result.budget:
+        b = result.budget
+        r += 2
+        ws.write_string(r, 0, "Budget", fmt.h2)
+        for name, value, money in (
+            ("Budget for setup costs", b["amount"], True),
+            ("Use cases funded", f"{b['chosen']} of {b['candidates']} Fine-tune / Evaluate", False),
+            ("Setup cost of the funded set", b["setup_cost"], True),
+            (f"Net savings of the funded set ({cfg['money']['horizon_months']} months)", b["savings"], True),
+            ("Method", b["method"], False),
+        ):
+            r += 1
+            ws.write_string(r, 0, name, fmt.bold)
+            _write(ws, r, 1, value, fmt.money if money else None)
     r += 2
     ws.write_string(r, 0, "Top use cases", fmt.h2)
     r += 1
@@ -437,7 +474,7 @@ def _summary(ws, wb, result: Result, fmt: _Formats) -> None:
 
     n = ranking.height
     if n:
-        cols = _ranking_columns(cfg)
+        cols = _ranking_columns(cfg, result.ranking.columns)
         scatter = wb.add_chart({"type": "scatter"})
         scatter.add_series({
             "name": "Use cases",
