@@ -215,3 +215,51 @@ def test_hidden_and_empty_sheets_are_skipped(tmp: Path) -> None:
     assert run.code == 0 and [r["Use Case"] for r in sheet_rows(out, "Portfolio")] == ["hidden one"]
     run = run_cli("score", path, "-o", out, "--sheet", "Nope")
     assert run.code == 3 and "no sheet named 'Nope'" in run.stderr
+
+
+# ------------------------------------------------------------------ refusals end to end (the bytes are built
+# as in test_guard.py: an encrypted workbook is an OLE2 file with an EncryptedPackage stream)
+
+def _refused_by_cli(tmp: Path, src: Path, *args: str) -> str:
+    out = tmp / "out.xlsx"
+    run = run_cli("score", src, "-o", out, *args)
+    assert run.code == 3, run.stderr
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"ftscore: error: {src}: ") and "Traceback" not in run.stderr
+    assert not out.exists() and not list(tmp.glob(".out.xlsx.*.tmp"))
+    return lines[0]
+
+
+def test_password_protected_workbook_is_refused(tmp: Path) -> None:
+    import struct
+
+    from test_guard import build_cfb
+
+    cfb = build_cfb({
+        "EncryptionInfo": struct.pack("<HHI", 4, 4, 0x40) + b"\0" * 200,
+        "EncryptedPackage": struct.pack("<Q", 6000) + bytes(range(256)) * 24,
+    })
+    src = tmp / "secret.xlsx"
+    src.write_bytes(cfb)
+    assert "password-protected" in _refused_by_cli(tmp, src)
+
+
+def test_truncated_workbook_is_refused(tmp: Path) -> None:
+    full = write_xlsx(tmp / "full.xlsx", ["Use Case"], [[f"U{i}"] for i in range(200)])
+    src = tmp / "half.xlsx"
+    src.write_bytes(full.read_bytes()[: full.stat().st_size // 2])
+    assert "damaged or truncated" in _refused_by_cli(tmp, src)
+
+
+def test_zip_bomb_is_refused_before_parsing(tmp: Path) -> None:
+    import zipfile
+
+    src = tmp / "bomb.xlsx"
+    with zipfile.ZipFile(src, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/workbook.xml", "<workbook/>")
+        z.writestr("xl/worksheets/sheet1.xml", b"0" * (40 << 20))
+    cfg = tmp / "small.toml"
+    cfg.write_text("[input]\nmax_unpacked_mb = 16\n")
+    message = _refused_by_cli(tmp, src, "--config", str(cfg))
+    assert "zip bomb" in message or "unpack" in message
