@@ -1,12 +1,13 @@
 # ftscore: two commands on a fresh machine.
 #   make run    create .venv if needed, install, score the bundled sample into out/
 #   make test   the same set-up, then the whole test suite
+#   make docs   regenerate docs/cli.md from the commands' --help
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test clean
+.PHONY: run test docs clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +24,10 @@ run: $(STAMP)
 
 test: run
 	$(BIN)/python -m pytest -q
+
+# docs/cli.md from the commands' --help (a test fails when it is out of date)
+docs: $(STAMP)
+	$(BIN)/python docs/generate_cli_md.py
 
 clean:
 	rm -rf $(VENV) out build *.egg-info

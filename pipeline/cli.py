@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import os
+import json
 import sys
+import time
 from pathlib import Path
 
 import click
 
 from pipeline import __version__
 
-EXIT_OK, EXIT_ROW_ERRORS, EXIT_USAGE, EXIT_UNUSABLE, EXIT_BUG, EXIT_BUSY = 0, 1, 2, 3, 4, 5
+from pipeline.jobs import EXIT_BUG, EXIT_OK, EXIT_UNUSABLE, EXIT_USAGE  # noqa: E402  (stdlib-only module)
 
 EXIT_CODES_HELP = """\b
 Exit codes:
@@ -22,12 +23,19 @@ Exit codes:
   5  another ftscore run is writing the same workbook; nothing written, retry later"""
 
 
+ENV_HELP = """\b
+Every option can also come from the environment, as FTSCORE_<COMMAND>_<OPTION>:
+  FTSCORE_SCORE_CONFIG=/etc/ftscore.toml  FTSCORE_SCORE_OUT_DIR=/srv/scored
+Shell completion: eval "$(_FTSCORE_COMPLETE=bash_source ftscore)" (zsh_source, fish_source)."""
+
+
 def _fail(message: str, code: int) -> None:
     click.echo(f"ftscore: error: {message}", err=True)
     sys.exit(code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100,
+                               "auto_envvar_prefix": "FTSCORE"}, epilog=ENV_HELP)
 @click.version_option(__version__, "--version", prog_name="ftscore")
 def cli() -> None:
     """Score a portfolio of AI use cases: fine-tune an open model, or keep calling an API?
@@ -105,7 +113,7 @@ def _expand(inputs: tuple[Path, ...]) -> list[Path]:
     return unique
 
 
-def _summary_line(result, output: Path) -> str:
+def _where(result) -> str:
     where = []
     for source in result.sources:
         t = source.table
@@ -115,9 +123,63 @@ def _summary_line(result, output: Path) -> str:
             where.append(f"sheet '{t.sheet}'")
         else:
             where.append(f"encoding {t.encoding}")
-    facts = f" ({'; '.join(where)})" if where else ""
-    return (f"scored {result.scored} of {result.rows} use cases, {result.error_rows} with errors -> {output}"
-            f"{facts}")
+    return f" ({'; '.join(where)})" if where else ""
+
+
+def _summary_line(outcome) -> str:
+    if outcome.skipped:
+        p = outcome.previous
+        return (f"unchanged since the last run, skipped: {outcome.output} ({p.get('scored')} of {p.get('rows')} "
+                f"use cases scored, {p.get('error_rows')} with errors; --force rescores)")
+    r = outcome.result
+    target = f" -> {outcome.output}" if outcome.output else ""
+    return f"scored {r.scored} of {r.rows} use cases, {r.error_rows} with errors{target}{_where(r)}"
+
+
+class StageLine:
+    """A progress line on stderr: only on a terminal, only once a run has taken a couple of seconds."""
+
+    DELAY = 2.0
+
+    def __init__(self, enabled: bool, stages: int):
+        self.enabled = enabled and sys.stderr.isatty()
+        self.stages = max(stages, 1)
+        self.done_stages = 0
+        self.started = time.monotonic()
+        self.shown = False
+
+    def __call__(self, label: str) -> None:
+        self.done_stages = min(self.done_stages + 1, self.stages)
+        elapsed = time.monotonic() - self.started
+        if not self.enabled or elapsed < self.DELAY:
+            return
+        filled = int(20 * (self.done_stages - 1) / self.stages)
+        bar = "#" * filled + "-" * (20 - filled)
+        click.echo(f"\r\033[K[{bar}] {label} ({elapsed:.0f} s)", err=True, nl=False)
+        self.shown = True
+
+    def finish(self) -> None:
+        if self.shown:
+            click.echo("\r\033[K", err=True, nl=False)
+            self.shown = False
+
+
+def output_options(func):
+    """How a command reports: a JSON summary on stdout, or only errors."""
+    func = click.option("--quiet", "-q", is_flag=True, help="Print only errors.")(func)
+    func = click.option("--json", "as_json", is_flag=True,
+                        help="Print a machine-readable run summary (JSON) on stdout.")(func)
+    return func
+
+
+def _report(outcomes, as_json: bool, quiet: bool, extra: dict | None = None) -> int:
+    """Print the outcome lines (or JSON) and return the exit code of the whole run."""
+    code = max((o.code for o in outcomes), default=EXIT_OK)
+    if as_json:
+        payload = {"ftscore": __version__, "exit_code": code, "jobs": [o.summary() for o in outcomes]}
+        payload.update(extra or {})
+        click.echo(json.dumps(payload, indent=2, default=str))
+    return code
 
 
 @cli.command(epilog=EXIT_CODES_HELP)
@@ -125,6 +187,11 @@ def _summary_line(result, output: Path) -> str:
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="Workbook to write (.xlsx). Default: INPUT's name with -scored.xlsx (portfolio-scored.xlsx "
                    "for several inputs), in the current folder.")
+@click.option("--out-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Write one workbook per input into this folder (with --merge: one for all). An input whose "
+                   "content, config and ftscore version are unchanged since the last run there is skipped.")
+@click.option("--merge", is_flag=True, help="With --out-dir: score all inputs as one portfolio.")
+@click.option("--force", is_flag=True, help="With --out-dir: rescore inputs even when unchanged.")
 @click.option("--max-rows", type=click.IntRange(min=1), default=None,
               help="Refuse inputs with more use cases than this in all (default: input.max_rows of the config).")
 @click.option("--price-date", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
@@ -139,64 +206,110 @@ def _summary_line(result, output: Path) -> str:
               help="Seconds to wait while another run writes the same workbook (default: "
                    "output.lock_wait_seconds of the config, 60).")
 @input_options
-def score(inputs: tuple[Path, ...], output: Path | None, max_rows: int | None, price_date, draws: int | None,
-          budget: float | None, lock_wait: float | None,
-          config_file: Path | None,
-          sheet: str | None, header_row: int | None, encoding: str | None, delimiter: str | None) -> None:
+@output_options
+def score(inputs: tuple[Path, ...], output: Path | None, out_dir: Path | None, merge: bool, force: bool,
+          max_rows: int | None, price_date, draws: int | None, budget: float | None, lock_wait: float | None,
+          config_file: Path | None, sheet: str | None, header_row: int | None, encoding: str | None,
+          delimiter: str | None, as_json: bool, quiet: bool) -> None:
     """Score INPUT (.xlsx, .xlsm, .xls, .xlsb, .ods, .csv, .tsv, .txt) and write an annotated workbook.
 
     Several files, or a folder, are scored as one portfolio; every row keeps
-    its source file, sheet and row. Headers are matched ignoring case, spaces
-    and punctuation ("Monthly API Cost ($)" is monthly_api_cost); unknown
-    columns are carried through. A bad cell is an error on its own row (the
-    Issues sheet names the cell); the other rows are still scored.
+    its source file, sheet and row (--out-dir writes one workbook per input
+    instead). Headers are matched ignoring case, spaces and punctuation
+    ("Monthly API Cost ($)" is monthly_api_cost); unknown columns are carried
+    through. A bad cell is an error on its own row (the Issues sheet names the
+    cell); the other rows are still scored.
 
     \b
     Example:
       ftscore score samples/portfolio.xlsx -o out/portfolio-scored.xlsx
       ftscore score use-cases.csv --config our-weights.toml -o scored.xlsx
       ftscore score emea.xlsx americas.csv -o group-portfolio.xlsx
+      ftscore score inbox/ --out-dir scored/ --json
       ftscore score samples/portfolio.xlsx --stability 1000 --budget 250000 -o out/funded.xlsx
     """
-    from pipeline.read import ReadError
+    from pipeline import jobs
 
+    if merge and out_dir is None:
+        _fail("--merge goes with --out-dir", EXIT_USAGE)
+    if force and out_dir is None:
+        _fail("--force goes with --out-dir (a run with -o always rescores)", EXIT_USAGE)
+    if output is not None and out_dir is not None and not merge:
+        _fail("give either -o (one workbook) or --out-dir (one per input), not both", EXIT_USAGE)
     files = _expand(inputs)
-    output = output or Path(f"{files[0].stem}-scored.xlsx" if len(files) == 1 else "portfolio-scored.xlsx")
-    if output.suffix.lower() != ".xlsx":
-        _fail(f"the output must be an .xlsx file, got '{output}'", EXIT_USAGE)
-    for f in files:
-        if output.resolve() == f.resolve() or (output.exists() and f.exists() and output.samefile(f)):
-            _fail(f"the output {output} is the input file {f}; choose another -o", EXIT_USAGE)
+    plan = jobs.plan(files, output, out_dir, merge)
+    for job_inputs, target in plan:
+        if target.suffix.lower() != ".xlsx":
+            _fail(f"the output must be an .xlsx file, got '{target}'", EXIT_USAGE)
+        for f in job_inputs:
+            if target.resolve() == f.resolve() or (target.exists() and f.exists() and target.samefile(f)):
+                _fail(f"the output {target} is the input file {f}; choose another -o", EXIT_USAGE)
     cfg = _load_config(config_file)
+    read_options = _read_options(sheet, header_row, encoding, delimiter)
+    read_options["max_rows"] = max_rows
+    stages = sum(len(i) + 2 for i, _ in plan)
+    progress = StageLine(not quiet, stages)
 
-    from pipeline.lock import LockBusy, output_lock
-    from pipeline.run import score_files
-    from pipeline.validate import ContractBroken
-    from pipeline.workbook import write
+    def done(outcome) -> None:
+        progress.finish()
+        if outcome.error:
+            click.echo(f"ftscore: error: {outcome.error}", err=True)
+        elif not quiet:
+            click.echo(_summary_line(outcome), err=True)
 
-    try:
-        result = score_files(files, cfg, max_rows=max_rows or cfg["input"]["max_rows"],
-                             price_date=price_date.date() if price_date else None, draws=draws, budget=budget,
-                             **_read_options(sheet, header_row, encoding, delimiter))
-        output.parent.mkdir(parents=True, exist_ok=True)
-        wait = cfg["output"]["lock_wait_seconds"] if lock_wait is None else lock_wait
-        with output_lock(output, wait_seconds=wait):
-            write(result, output)
-    except LockBusy as exc:
-        _fail(str(exc), EXIT_BUSY)
-    except ReadError as exc:
-        _fail(str(exc), EXIT_UNUSABLE)
-    except ContractBroken as exc:
-        _fail(f"internal check failed, nothing written: {exc}", EXIT_BUG)
-    except OSError as exc:
-        _fail(f"cannot write {output}: {exc.strerror or exc}", EXIT_UNUSABLE)
-    except Exception as exc:  # a bug: one line for the user, the traceback on request
-        if os.environ.get("FTSCORE_DEBUG"):
-            raise
-        _fail(f"internal error, nothing written ({exc.__class__.__name__}: {exc}); "
-              "set FTSCORE_DEBUG=1 for the traceback", EXIT_BUG)
-    click.echo(_summary_line(result, output), err=True)
-    sys.exit(EXIT_ROW_ERRORS if result.error_rows else EXIT_OK)
+    settings = {"read": {k: v for k, v in read_options.items()}, "price_date": price_date, "draws": draws,
+                "budget": budget}
+    outcomes = jobs.run_jobs(
+        plan, cfg, use_manifest=out_dir is not None, force=force, settings=settings, read_options=read_options,
+        on_done=done, price_date=price_date.date() if price_date else None, draws=draws, budget=budget,
+        lock_wait=cfg["output"]["lock_wait_seconds"] if lock_wait is None else lock_wait, progress=progress,
+    )
+    sys.exit(_report(outcomes, as_json, quiet))
+
+
+@cli.command(epilog=EXIT_CODES_HELP.replace("workbook written, but ", "").replace("; nothing written", ""))
+@click.argument("inputs", metavar="INPUT...", nargs=-1, required=True, type=click.Path(path_type=Path))
+@input_options
+@output_options
+def validate(inputs: tuple[Path, ...], config_file: Path | None, sheet: str | None, header_row: int | None,
+             encoding: str | None, delimiter: str | None, as_json: bool, quiet: bool) -> None:
+    """Check INPUT as `ftscore score` would, write nothing, and list the problems.
+
+    For a pre-flight step in a pipeline: one line per problem (severity, file,
+    sheet, cell, problem) on stdout, the same exit codes as `score`.
+
+    \b
+    Example:
+      ftscore validate samples/portfolio.xlsx
+      ftscore validate inbox/*.xlsx --json > problems.json
+    """
+    from pipeline import jobs
+
+    cfg = _load_config(config_file)
+    outcome = jobs.score_job(_expand(inputs), None, cfg, read_options=_read_options(sheet, header_row, encoding, delimiter))
+    problems = []
+    if outcome.result is not None:
+        found = outcome.result.issues
+        problems = found.select("severity", "file", "sheet", "row", "cell", "column", "value", "problem").to_dicts()
+    if outcome.error:
+        click.echo(f"ftscore: error: {outcome.error}", err=True)
+    elif not as_json:
+        shown = [p for p in problems if not quiet or p["severity"] == "error"]
+        rows = [("SEVERITY", "FILE", "SHEET", "CELL", "PROBLEM")] + [
+            (p["severity"], p["file"], p["sheet"] or "-",
+             p["cell"] or (f"row {p['row']}" if p["row"] is not None else "-"),
+             p["problem"] + (f" [value: {p['value']}]" if p["value"] not in (None, "") else ""))
+            for p in shown
+        ]
+        widths = [max(len(str(r[i])) for r in rows) for i in range(4)]
+        if shown:
+            for r in rows:
+                click.echo("  ".join(str(v).ljust(w) for v, w in zip(r[:4], widths)) + "  " + r[4])
+        if not quiet:
+            r = outcome.result
+            click.echo(f"checked {r.rows} use cases: {r.scored} can be scored, {r.error_rows} with errors"
+                       f"{_where(r)}", err=True)
+    sys.exit(_report([outcome], as_json, quiet, {"problems": problems} if as_json else None))
 
 
 @cli.command()
@@ -279,6 +392,34 @@ def explain(inputs: tuple[Path, ...], use_case_id: str, price_date, config_file:
         _fail(str(exc), EXIT_UNUSABLE)
     except ContractBroken as exc:
         _fail(f"internal check failed: {exc}", EXIT_BUG)
+
+
+@cli.command()
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("ftscore-template.xlsx"),
+              show_default=True, help="Where to write the template (.xlsx).")
+@click.option("--config", "config_file", type=click.Path(path_type=Path), default=None,
+              help="TOML file whose category levels the drop-down lists offer.")
+def template(output: Path, config_file: Path | None) -> None:
+    """Write a fill-in workbook: every input column with a comment saying what it means,
+    drop-down lists for the categories, checked numbers, and three example rows.
+
+    Score it as it is to see the output, then replace the examples with yours.
+
+    \b
+    Example:
+      ftscore template -o portfolio-template.xlsx
+      ftscore score portfolio-template.xlsx -o template-scored.xlsx
+    """
+    from pipeline.template import write_template
+
+    if output.suffix.lower() != ".xlsx":
+        _fail(f"the template must be an .xlsx file, got '{output}'", EXIT_USAGE)
+    cfg = _load_config(config_file)
+    try:
+        write_template(output, cfg)
+    except OSError as exc:
+        _fail(f"cannot write {output}: {exc.strerror or exc}", EXIT_UNUSABLE)
+    click.echo(f"wrote {output}: fill in one row per use case, then: ftscore score {output}", err=True)
 
 
 def main() -> None:

@@ -318,7 +318,7 @@ def _budget(scored: pl.DataFrame, cfg: dict, amount: float) -> tuple[pl.DataFram
 
 def score_files(paths: list[str | Path], cfg: dict, *, max_rows: int | None = None,
                 price_date: date | None = None, draws: int | None = None, budget: float | None = None,
-                **options) -> Result:
+                progress=None, **options) -> Result:
     """Read, check, score and rank one or more files as one portfolio.
 
     Raises read.ReadError when an input is unusable. options go to
@@ -330,6 +330,8 @@ def score_files(paths: list[str | Path], cfg: dict, *, max_rows: int | None = No
     t_read = t_check = 0.0
     total = 0
     for i, path in enumerate(paths):
+        if progress:
+            progress(f"reading {Path(path).name} ({i + 1} of {len(paths)})")
         t = time.perf_counter()
         table = read_input(path, cfg, **options)
         t_read += time.perf_counter() - t
@@ -343,6 +345,8 @@ def score_files(paths: list[str | Path], cfg: dict, *, max_rows: int | None = No
         parsed_frames.append(parsed.with_columns(pl.lit(i, pl.Int64).alias(SRC)))
         found += table_issues
         t_check += time.perf_counter() - t
+    if progress:
+        progress(f"scoring {total:,} use cases")
     t = time.perf_counter()
     files = [s.table.file for s in sources]
     parsed = prices.apply(pl.concat(parsed_frames, how="vertical"), cfg, price_date or started.date())

@@ -20,9 +20,10 @@ import xlsxwriter
 
 from pipeline import __version__
 from pipeline.config import flatten, meanings
-from pipeline.fields import ANNOTATIONS
+from pipeline.fields import ANNOTATIONS, FIELDS
 from pipeline.money import horizon_column
 from pipeline.rank import RECOMMENDATIONS
+from pipeline.score import FACTORS as FACTOR_NAMES
 from pipeline.read import column_letter
 from pipeline.run import ANNOTATION_PREFIX, KEY, SRC, Result
 
@@ -153,6 +154,42 @@ def _write(ws, row: int, col: int, value: Any, fmt: Any = None) -> None:
         ws.write_string(row, col, str(value), fmt)
 
 
+COMMENT_SIZE = {"x_scale": 1.8, "y_scale": 1.2}
+
+
+def meaning(name: str, cfg: dict) -> str:
+    """What a column of ftscore's output means, with its unit (header comments)."""
+    if name == horizon_column(cfg):
+        return f"Savings over {cfg['money']['horizon_months']} months less the setup cost, USD"
+    if name in ANNOTATIONS:
+        return ANNOTATIONS[name]
+    if name in FIELDS:
+        return FIELDS[name].meaning
+    return EXTRA_MEANINGS.get(name, name)
+
+
+EXTRA_MEANINGS = {
+    "funded": "Chosen for the budget: the set of Fine-tune / Evaluate use cases whose setup costs fit it "
+              "and that save the most",
+    "p_top10": "Share of the stability runs in which this use case ranks in the top ten",
+    "p_same_decision": "Share of the stability runs that give the same recommendation",
+}
+
+
+def _width(column: pl.Series, header: str) -> float:
+    """A width that fits the header and most values (capped; long text wraps or is cut)."""
+    longest = 0
+    values = column.drop_nulls()
+    if values.len():
+        if column.dtype == pl.String:
+            longest = int(values.str.len_chars().quantile(0.9, "nearest") or 0)
+        elif column.dtype.is_numeric():
+            longest = len(f"{float(values.abs().max()):,.2f}")
+        elif column.dtype.is_temporal():
+            longest = 19
+    return float(max(8, min(45, max(longest + 2, min(len(header), 24) + 2))))
+
+
 def _user_format(column: pl.Series) -> str | None:
     """The number format a user's column needs to show as it did: dates, times, durations."""
     dtype = column.dtype
@@ -242,7 +279,8 @@ def _ranking(ws, result: Result, fmt: _Formats) -> None:
     ws.add_table(0, 0, max(n, 1), last_col, options)
     ws.freeze_panes(1, 3)
     for i, name in enumerate(cols):
-        ws.set_column(i, i, WIDTHS.get(name, max(11, min(30, len(label(name, cfg)) + 3))))
+        ws.set_column(i, i, WIDTHS.get(name) or _width(frame.get_column(name), label(name, cfg)))
+        ws.write_comment(0, i, meaning(name, cfg), COMMENT_SIZE)
     if n:
         for name in SCORES:
             i = cols.index(name)
@@ -272,16 +310,20 @@ def _portfolio(ws, result: Result, fmt: _Formats) -> Cells:
     for source in result.sources:
         for col in source.table.columns:
             headers.setdefault(col.name, col.header)
+    used = {col.name: field for source in result.sources for field, col in source.mapping.fields.items()}
     for j, name in enumerate(user_cols):
         text = headers.get(name, name)
         ws.write_string(0, j, text, fmt.header)
-        ws.set_column(j, j, max(10, min(40, len(text) + 2)))
+        field = used.get(name)
+        note = f"Read as {field}: {FIELDS[field].meaning}" if field else "Not used by ftscore; carried through as given"
+        ws.write_comment(0, j, note, COMMENT_SIZE)
+        ws.set_column(j, j, _width(result.portfolio.get_column(name), text))
     for k, name in enumerate(notes):
         canonical = name[len(ANNOTATION_PREFIX):]
         j = len(user_cols) + k
         ws.write_string(0, j, label(canonical, cfg), fmt.note_header)
-        ws.write_comment(0, j, ANNOTATIONS.get(canonical, "Net savings over the horizon less the setup cost, USD"))
-        ws.set_column(j, j, WIDTHS.get(canonical, max(11, len(label(canonical, cfg)) + 3)))
+        ws.write_comment(0, j, meaning(canonical, cfg), COMMENT_SIZE)
+        ws.set_column(j, j, WIDTHS.get(canonical) or _width(result.portfolio.get_column(name), label(canonical, cfg)))
     ws.freeze_panes(1, 1)
 
     error_keys = set(
@@ -393,6 +435,7 @@ def _summary(ws, wb, result: Result, fmt: _Formats) -> None:
     ws.set_column(2, 6, 16)
     ws.set_landscape()
     ws.fit_to_pages(1, 1)
+    ws.print_area(0, 0, 70, CHART_DATA_COL - 2)
     ws.write_string(0, 0, "ftscore: fine-tune or keep prompting?", fmt.title)
     facts = [
         *[("Input", s.table.file + (f" (sheet {s.table.sheet})" if s.table.sheet else "")) for s in result.sources],
@@ -472,18 +515,80 @@ def _summary(ws, wb, result: Result, fmt: _Formats) -> None:
     chart.set_legend({"none": True})
     ws.insert_chart(2, 7, chart, {"x_scale": 1.0, "y_scale": 1.0})
 
-    n = ranking.height
-    if n:
-        cols = _ranking_columns(cfg, result.ranking.columns)
-        scatter = wb.add_chart({"type": "scatter"})
-        scatter.add_series({
-            "name": "Use cases",
-            "categories": ["Ranking", 1, cols.index("break_even_months"), n, cols.index("break_even_months")],
-            "values": ["Ranking", 1, cols.index("fit_score"), n, cols.index("fit_score")],
-            "marker": {"type": "circle", "size": 7},
-        })
-        scatter.set_title({"name": "Fit score against break-even"})
-        scatter.set_x_axis({"name": "Break-even (months)"})
-        scatter.set_y_axis({"name": "Fit score", "min": 0, "max": 10})
-        scatter.set_legend({"none": True})
-        ws.insert_chart(18, 7, scatter)
+    _summary_charts(ws, wb, result, fmt)
+
+
+CHART_DATA_COL = 26  # column AA: the data behind the Summary charts, right of the printed area
+BAND_COLOURS = ("#9DC3E6", "#5B9BD5", "#2E75B6", "#1F4E78")
+
+
+def _summary_charts(ws, wb, result: Result, fmt: _Formats) -> None:
+    """Bubble chart of the portfolio (fit score against break-even, size = annual API spend) and
+    the four factor scores of the top use cases side by side. Their data is a small table at AA1."""
+    ranking = result.ranking
+    c0 = CHART_DATA_COL
+    ws.write_string(0, c0, "Data for the charts", fmt.bold)
+    # xlsxwriter has no bubble chart: the bubble size is drawn as marker size, one series per
+    # band of annual API spend, so the legend says what a size means.
+    bands = [(0, 10_000, 6, "under $10k a year"), (10_000, 100_000, 10, "$10k-$100k a year"),
+             (100_000, 1_000_000, 15, "$100k-$1M a year"), (1_000_000, float("inf"), 21, "$1M+ a year")]
+    spend = pl.col("annual_api_cost").fill_null(0.0)
+    band = pl.lit(len(bands) - 1)
+    for k in range(len(bands) - 2, -1, -1):
+        band = pl.when(spend < bands[k][1]).then(pl.lit(k)).otherwise(band)
+    bubbles = (
+        ranking.filter(pl.col("break_even_months").is_not_null())
+        .select("use_case", "break_even_months", "fit_score", spend.alias("annual_api_cost"), band.alias("band"))
+        .sort("band", maintain_order=True)
+    )
+    heads = ["Use case", "Break-even months", "Fit score", "Annual API cost"]
+    for j, h in enumerate(heads):
+        ws.write_string(1, c0 + j, h, fmt.header)
+    for i, values in enumerate(bubbles.drop("band").iter_rows(), start=2):
+        for j, v in enumerate(values):
+            _write(ws, i, c0 + j, v)
+    never = ranking.height - bubbles.height
+    if bubbles.height:
+        chart = wb.add_chart({"type": "scatter"})
+        first = 2
+        for k, (_, _, size, name) in enumerate(bands):
+            count = bubbles.filter(pl.col("band") == k).height
+            if not count:
+                continue
+            last = first + count - 1
+            chart.add_series({
+                "name": f"API spend {name}",
+                "categories": ["Summary", first, c0 + 1, last, c0 + 1],
+                "values": ["Summary", first, c0 + 2, last, c0 + 2],
+                # LibreOffice draws no marker with a transparent fill, and none at all for a series
+                # with custom (cell-referenced) labels: plain fills, names in the data table.
+                "marker": {"type": "circle", "size": size, "fill": {"color": BAND_COLOURS[k]},
+                           "border": {"color": "#404040"}},
+            })
+            first = last + 1
+        chart.set_title({"name": "The portfolio: fit score against break-even", "name_font": {"size": 11}})
+        x_name = "Break-even (months)" + (f"; {never} use cases never break even and are not shown" if never else "")
+        chart.set_x_axis({"name": x_name, "min": 0})
+        chart.set_y_axis({"name": "Fit score", "min": 0, "max": 10})
+        chart.set_legend({"position": "bottom"})
+        ws.insert_chart(18, 7, chart, {"x_scale": 1.4, "y_scale": 1.3})
+
+    top = ranking.head(10).select("use_case", *[f"{f}_score" for f in FACTOR_NAMES])
+    t0 = 3 + max(bubbles.height, 1)
+    for j, h in enumerate(["Use case", "Privacy", "Cost", "Accuracy", "Speed"]):
+        ws.write_string(t0, c0 + j, h, fmt.header)
+    for i, values in enumerate(top.iter_rows(), start=t0 + 1):
+        for j, v in enumerate(values):
+            _write(ws, i, c0 + j, v)
+    if top.height:
+        bars = wb.add_chart({"type": "bar"})
+        for j, name in enumerate(["Privacy", "Cost", "Accuracy", "Speed"], start=1):
+            bars.add_series({
+                "name": name,
+                "categories": ["Summary", t0 + 1, c0, t0 + top.height, c0],
+                "values": ["Summary", t0 + 1, c0 + j, t0 + top.height, c0 + j],
+            })
+        bars.set_title({"name": "The four factors of the top use cases", "name_font": {"size": 11}})
+        bars.set_x_axis({"min": 0, "max": 10})
+        bars.set_y_axis({"reverse": True})
+        ws.insert_chart(42, 7, bars, {"x_scale": 1.3, "y_scale": 1.4})

@@ -1,0 +1,192 @@
+"""Runs of `ftscore score` as jobs: which inputs go to which workbook, skipping what has not
+changed since the last run, and the outcome of each as data (exit code, counts, timings).
+
+No click and no printing: the command line turns outcomes into lines or JSON.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Callable
+
+from pipeline import __version__
+
+EXIT_OK, EXIT_ROW_ERRORS, EXIT_USAGE, EXIT_UNUSABLE, EXIT_BUG, EXIT_BUSY = 0, 1, 2, 3, 4, 5
+MANIFEST = ".ftscore-manifest.json"
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Outcome:
+    inputs: list[Path]
+    output: Path | None
+    code: int
+    error: str | None = None
+    result: object | None = None  # run.Result when scored
+    skipped: bool = False
+    seconds: float = 0.0
+    previous: dict = field(default_factory=dict)  # manifest entry of a skipped job
+
+    @property
+    def status(self) -> str:
+        if self.skipped:
+            return "unchanged"
+        return "failed" if self.error else "written" if self.output else "checked"
+
+    def summary(self) -> dict:
+        """Machine-readable facts of this job (for --json)."""
+        out: dict = {
+            "inputs": [str(p) for p in self.inputs],
+            "output": str(self.output) if self.output else None,
+            "status": self.status,
+            "exit_code": self.code,
+            "error": self.error,
+            "seconds": round(self.seconds, 3),
+        }
+        if self.skipped:
+            out.update({k: self.previous.get(k) for k in ("rows", "scored", "error_rows", "warnings")})
+        r = self.result
+        if r is not None:
+            out.update(
+                rows=r.rows, scored=r.scored, error_rows=r.error_rows, warnings=r.warnings,
+                recommendations={k: v for k, v in r.ranking.group_by("recommendation").len().iter_rows()},
+                sources=[{"file": s.table.file, "sheet": s.table.sheet, "header_row": s.table.header_row,
+                          "encoding": s.table.encoding, "rows": s.table.frame.height} for s in r.sources],
+                timings={k: round(v, 3) for k, v in r.timings.items()},
+            )
+        return out
+
+
+def fingerprint(inputs: list[Path], cfg: dict, settings: dict) -> str:
+    """What the workbook depends on: the inputs' bytes, the config, the options and the version."""
+    digest = hashlib.sha256()
+    digest.update(__version__.encode())
+    digest.update(json.dumps(cfg, sort_keys=True, default=str).encode())
+    digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
+    for path in inputs:
+        digest.update(str(path.name).encode())
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def load_manifest(folder: Path) -> dict:
+    try:
+        data = json.loads((folder / MANIFEST).read_text())
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def save_manifest(folder: Path, data: dict) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{MANIFEST}.", dir=folder)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(data, fh, indent=1, sort_keys=True)
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(tmp, 0o666 & ~mask)
+    os.replace(tmp, folder / MANIFEST)
+
+
+def score_job(inputs: list[Path], output: Path | None, cfg: dict, *, read_options: dict,
+              price_date: date | None = None, draws: int | None = None, budget: float | None = None,
+              lock_wait: float = 60.0, progress: Progress | None = None) -> Outcome:
+    """Score inputs as one portfolio and write the workbook (or only check, without output)."""
+    from pipeline.lock import LockBusy, output_lock
+    from pipeline.read import ReadError
+    from pipeline.run import score_files
+    from pipeline.validate import ContractBroken
+    from pipeline.workbook import write
+
+    started = time.perf_counter()
+    outcome = Outcome(list(inputs), output, EXIT_OK)
+    try:
+        result = score_files(inputs, cfg, max_rows=read_options.pop("max_rows", None) or cfg["input"]["max_rows"],
+                             price_date=price_date, draws=draws, budget=budget, progress=progress, **read_options)
+        outcome.result = result
+        if output is not None:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            with output_lock(output, wait_seconds=lock_wait):
+                if progress:
+                    progress(f"writing {output.name}")
+                write(result, output)
+        outcome.code = EXIT_ROW_ERRORS if result.error_rows else EXIT_OK
+    except LockBusy as exc:
+        outcome.code, outcome.error = EXIT_BUSY, str(exc)
+    except ReadError as exc:
+        outcome.code, outcome.error = EXIT_UNUSABLE, str(exc)
+    except ContractBroken as exc:
+        outcome.code, outcome.error = EXIT_BUG, f"internal check failed, nothing written: {exc}"
+    except OSError as exc:
+        outcome.code, outcome.error = EXIT_UNUSABLE, f"cannot write {output}: {exc.strerror or exc}"
+    except Exception as exc:  # a bug: one line for the user, the traceback on request
+        if os.environ.get("FTSCORE_DEBUG"):
+            raise
+        outcome.code = EXIT_BUG
+        outcome.error = (f"internal error, nothing written ({exc.__class__.__name__}: {exc}); "
+                         "set FTSCORE_DEBUG=1 for the traceback")
+    outcome.seconds = time.perf_counter() - started
+    return outcome
+
+
+def plan(files: list[Path], output: Path | None, out_dir: Path | None, merge: bool) -> list[tuple[list[Path], Path]]:
+    """(inputs, workbook) per job: one merged workbook, or one per input in out_dir."""
+    if out_dir is None:
+        target = output or Path(f"{files[0].stem}-scored.xlsx" if len(files) == 1 else "portfolio-scored.xlsx")
+        return [(files, target)]
+    if merge:
+        return [(files, out_dir / (output.name if output else "portfolio-scored.xlsx"))]
+    names: dict[str, int] = {}
+    jobs = []
+    for f in files:
+        stem = f.stem
+        names[stem] = names.get(stem, 0) + 1
+        suffix = "" if names[stem] == 1 else f"-{f.suffix.lstrip('.')}"
+        jobs.append(([f], out_dir / f"{stem}{suffix}-scored.xlsx"))
+    return jobs
+
+
+def run_jobs(jobs: list[tuple[list[Path], Path]], cfg: dict, *, use_manifest: bool, force: bool,
+             settings: dict, read_options: dict, on_done: Callable[[Outcome], None] | None = None,
+             **score_options) -> list[Outcome]:
+    """Run each job; with a manifest, skip a job whose inputs, config and version are unchanged."""
+    outcomes = []
+    manifests: dict[Path, dict] = {}
+    for inputs, output in jobs:
+        folder = output.parent
+        key = output.name
+        fp = None
+        if use_manifest:
+            manifest = manifests.setdefault(folder, load_manifest(folder))
+            try:
+                fp = fingerprint(inputs, cfg, settings)
+            except OSError:
+                fp = None  # unreadable input: the job reports it
+            entry = manifest.get(key, {})
+            if not force and fp and entry.get("fingerprint") == fp and output.exists():
+                outcome = Outcome(list(inputs), output, int(entry.get("exit_code", 0)), skipped=True, previous=entry)
+                outcomes.append(outcome)
+                if on_done:
+                    on_done(outcome)
+                continue
+        outcome = score_job(list(inputs), output, cfg, read_options=dict(read_options), **score_options)
+        if use_manifest and fp and outcome.error is None:
+            r = outcome.result
+            manifests[folder][key] = {
+                "fingerprint": fp, "exit_code": outcome.code, "inputs": [str(p) for p in inputs],
+                "rows": r.rows, "scored": r.scored, "error_rows": r.error_rows, "warnings": r.warnings,
+            }
+            folder.mkdir(parents=True, exist_ok=True)
+            save_manifest(folder, manifests[folder])
+        outcomes.append(outcome)
+        if on_done:
+            on_done(outcome)
+    return outcomes

@@ -1,0 +1,528 @@
+"""A fill-in template workbook: every input column, explained, with drop-downs and checks.
+
+Sheet "Use cases" has one header per canonical column of ``FIELDS`` (a readable
+header that still normalises to the canonical name, so ftscore reads it back
+without aliases), a comment on each header with the column's meaning and unit,
+drop-down lists for the category and yes/no columns, number checks with input
+and error messages for the numeric columns (bounds from the input contract,
+``schemas.PortfolioInput``), and three worked examples. Sheet "How to fill it
+in" explains every column in one row.
+
+Written with xlsxwriter to a temporary file beside the target and renamed into
+place, like the scored workbook.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import xlsxwriter
+
+from pipeline.columns import header_index, normalise
+from pipeline.fields import CATEGORY_VOCAB, FIELDS
+
+SHEET = "Use cases"
+HELP_SHEET = "How to fill it in"
+LISTS_SHEET = "Lists"  # hidden; only used when a drop-down list is too long to write inline
+LAST_ROW = 1000  # validations and formats cover rows 2..LAST_ROW, as Excel numbers them
+
+# Column order on the template: who and what, data, money and volume, accuracy,
+# latency, fine-tuning costs, hosting, growth, then the optional direct scores.
+ORDER = (
+    "use_case_id", "use_case", "business_unit", "owner", "description", "stage", "industry",
+    "data_sensitivity", "contains_pii", "trade_secrets", "data_residency", "regulations",
+    "monthly_api_cost", "model", "monthly_calls", "input_tokens", "output_tokens", "cached_input_tokens",
+    "input_price_per_1k", "output_price_per_1k", "input_price_per_1m", "output_price_per_1m",
+    "cached_input_price_per_1k", "cached_input_price_per_1m",
+    "current_accuracy", "target_accuracy", "critical_error_rate", "edge_case_error_rate",
+    "latency_class", "max_latency_s",
+    "finetune_setup_cost", "finetune_monthly_cost",
+    "gpu_hourly_cost", "gpus", "throughput_tokens_per_s", "gpu_utilisation", "team_size", "team_monthly_cost",
+    "usage_growth_pct", "api_price_change_pct",
+    "privacy_score", "cost_score", "accuracy_score", "speed_score",
+)
+
+# Readable headers; each normalises to its canonical name (checked when writing).
+HEADERS = {
+    "use_case_id": "Use case ID",
+    "use_case": "Use case",
+    "business_unit": "Business unit",
+    "owner": "Owner",
+    "description": "Description",
+    "stage": "Stage",
+    "industry": "Industry",
+    "data_sensitivity": "Data sensitivity",
+    "contains_pii": "Contains PII",
+    "trade_secrets": "Trade secrets",
+    "data_residency": "Data residency",
+    "regulations": "Regulations",
+    "monthly_api_cost": "Monthly API cost",
+    "model": "Model",
+    "monthly_calls": "Monthly calls",
+    "input_tokens": "Input tokens",
+    "output_tokens": "Output tokens",
+    "cached_input_tokens": "Cached input tokens",
+    "input_price_per_1k": "Input price per 1K",
+    "output_price_per_1k": "Output price per 1K",
+    "input_price_per_1m": "Input price per 1M",
+    "output_price_per_1m": "Output price per 1M",
+    "cached_input_price_per_1k": "Cached input price per 1K",
+    "cached_input_price_per_1m": "Cached input price per 1M",
+    "current_accuracy": "Current accuracy",
+    "target_accuracy": "Target accuracy",
+    "critical_error_rate": "Critical error rate",
+    "edge_case_error_rate": "Edge-case error rate",
+    "latency_class": "Latency class",
+    "max_latency_s": "Max latency (s)",
+    "finetune_setup_cost": "Fine-tune setup cost",
+    "finetune_monthly_cost": "Fine-tune monthly cost",
+    "gpu_hourly_cost": "GPU hourly cost",
+    "gpus": "GPUs",
+    "throughput_tokens_per_s": "Throughput (tokens per s)",
+    "gpu_utilisation": "GPU utilisation",
+    "team_size": "Team size",
+    "team_monthly_cost": "Team monthly cost",
+    "usage_growth_pct": "Usage growth %",
+    "api_price_change_pct": "API price change %",
+    "privacy_score": "Privacy score",
+    "cost_score": "Cost score",
+    "accuracy_score": "Accuracy score",
+    "speed_score": "Speed score",
+}
+
+UNITS = {
+    "text": "text",
+    "category": "one level from the drop-down",
+    "money": "USD",
+    "count": "a number",
+    "rate": "share 0-1, shown as % (85% = 0.85)",
+    "change": "% per year",
+    "flag": "yes/no",
+    "score": "score 0-10",
+    "seconds": "seconds",
+}
+UNIT_OVERRIDES = {
+    "monthly_api_cost": "USD per month",
+    "finetune_monthly_cost": "USD per month",
+    "team_monthly_cost": "USD per month per person",
+    "finetune_setup_cost": "USD, one-off",
+    "gpu_hourly_cost": "USD per GPU-hour",
+    "input_price_per_1k": "USD per 1,000 tokens",
+    "output_price_per_1k": "USD per 1,000 tokens",
+    "cached_input_price_per_1k": "USD per 1,000 tokens",
+    "input_price_per_1m": "USD per 1,000,000 tokens",
+    "output_price_per_1m": "USD per 1,000,000 tokens",
+    "cached_input_price_per_1m": "USD per 1,000,000 tokens",
+    "monthly_calls": "calls per month",
+    "input_tokens": "tokens per call",
+    "output_tokens": "tokens per call",
+    "cached_input_tokens": "tokens per call",
+    "gpus": "GPUs",
+    "throughput_tokens_per_s": "tokens per second per GPU",
+    "team_size": "people (fractions allowed)",
+}
+
+NUMBER_FORMATS = {
+    "money": "$#,##0",
+    "rate": "0.0%",
+    "change": "0%",
+    "count": "#,##0",
+    "score": "0.0",
+    "seconds": "0.0#",
+}
+FORMAT_OVERRIDES = {
+    "input_price_per_1k": "$#,##0.0000##",
+    "output_price_per_1k": "$#,##0.0000##",
+    "cached_input_price_per_1k": "$#,##0.0000##",
+    "input_price_per_1m": "$#,##0.00##",
+    "output_price_per_1m": "$#,##0.00##",
+    "cached_input_price_per_1m": "$#,##0.00##",
+    "gpu_hourly_cost": "$#,##0.00",
+    "team_size": "#,##0.0#",
+}
+NUMERIC_KINDS = ("money", "count", "rate", "change", "score", "seconds")
+# Excel's checks are closed at both ends; an open end of a two-sided range (a rate above 0,
+# a change above -100 %) is stepped inside by this much, so the obvious mistake is caught.
+OPEN_STEP = 0.0001
+
+WORKBOOK_OPTIONS = {
+    "strings_to_formulas": False,
+    "strings_to_numbers": False,
+    "strings_to_urls": False,
+    "nan_inf_to_errors": True,
+}
+
+# Three worked examples: one that fine-tunes on privacy, one priced from calls x tokens with
+# GPU facts for the hosting estimate, and one with little data.
+EXAMPLES: list[dict[str, Any]] = [
+    {
+        "use_case_id": "UC-001",
+        "use_case": "Claims triage assistant",
+        "business_unit": "Claims",
+        "owner": "Dana Whitfield",
+        "description": "Reads first-notice-of-loss claims, extracts policy and injury details and routes each claim to the right adjuster queue",
+        "stage": "production",
+        "industry": "insurance",
+        "data_sensitivity": "regulated",
+        "contains_pii": "yes",
+        "trade_secrets": "no",
+        "data_residency": "yes",
+        "regulations": "HIPAA; GLBA",
+        "monthly_api_cost": 18500,
+        "monthly_calls": 260000,
+        "current_accuracy": 0.915,
+        "target_accuracy": 0.97,
+        "critical_error_rate": 0.03,
+        "edge_case_error_rate": 0.08,
+        "latency_class": "quick",
+        "max_latency_s": 5,
+        "finetune_setup_cost": 60000,
+        "finetune_monthly_cost": 4500,
+        "team_size": 0.5,
+        "team_monthly_cost": 14000,
+        "usage_growth_pct": 0.15,
+        "api_price_change_pct": -0.2,
+    },
+    {
+        "use_case_id": "UC-002",
+        "use_case": "Customer-service call summariser",
+        "business_unit": "Customer Service",
+        "owner": "Priya Raman",
+        "description": "Summarises each support call transcript into reason, resolution and follow-up for the CRM",
+        "stage": "pilot",
+        "industry": "general",
+        "data_sensitivity": "personal",
+        "contains_pii": "yes",
+        "trade_secrets": "no",
+        "data_residency": "no",
+        "regulations": "none",
+        "model": "gpt-4o",
+        "monthly_calls": 900000,
+        "input_tokens": 1800,
+        "output_tokens": 250,
+        "input_price_per_1m": 2.5,
+        "output_price_per_1m": 10,
+        "current_accuracy": 0.88,
+        "target_accuracy": 0.9,
+        "critical_error_rate": 0.01,
+        "edge_case_error_rate": 0.06,
+        "latency_class": "batch",
+        "max_latency_s": 30,
+        "finetune_setup_cost": 35000,
+        "gpu_hourly_cost": 2.5,
+        "throughput_tokens_per_s": 2500,
+        "gpu_utilisation": 0.6,
+        "team_size": 0.25,
+        "team_monthly_cost": 12000,
+        "usage_growth_pct": 0.25,
+        "api_price_change_pct": -0.15,
+    },
+    {
+        "use_case_id": "UC-003",
+        "use_case": "Marketing copy drafts",
+        "business_unit": "Marketing",
+        "owner": "Tom Okafor",
+        "description": "First drafts of campaign emails and social posts for the team to edit",
+        "stage": "idea",
+        "data_sensitivity": "internal",
+        "contains_pii": "no",
+        "latency_class": "batch",
+    },
+]
+
+# Example values for the help sheet where no example row has one.
+HELP_EXAMPLES = {
+    "model": "gpt-4o",
+    "input_price_per_1k": 0.0025,
+    "output_price_per_1k": 0.01,
+    "cached_input_tokens": 1200,
+    "cached_input_price_per_1k": 0.00125,
+    "cached_input_price_per_1m": 1.25,
+    "gpus": 2,
+    "privacy_score": 7,
+    "cost_score": 5,
+    "accuracy_score": 3,
+    "speed_score": 5,
+}
+
+
+class Bounds(NamedTuple):
+    low: float | None
+    low_open: bool
+    high: float | None
+    high_open: bool
+
+
+def columns() -> list[str]:
+    """Every input column of FIELDS in template order (a field missing from ORDER goes last)."""
+    return [n for n in ORDER if n in FIELDS] + [n for n in FIELDS if n not in ORDER]
+
+
+def header(name: str) -> str:
+    return HEADERS.get(name, name.replace("_", " ").capitalize())
+
+
+def unit(name: str) -> str:
+    return UNIT_OVERRIDES.get(name, UNITS[FIELDS[name].kind])
+
+
+def number_format(name: str) -> str | None:
+    return FORMAT_OVERRIDES.get(name, NUMBER_FORMATS.get(FIELDS[name].kind))
+
+
+def levels(name: str, cfg: dict) -> list[str]:
+    """Drop-down values of a category or yes/no column."""
+    if FIELDS[name].kind == "flag":
+        return ["yes", "no"]
+    section, key = CATEGORY_VOCAB[name]
+    return list(cfg[section][key])
+
+
+def bounds() -> dict[str, Bounds]:
+    """Numeric bounds of each input column, read from the input contract."""
+    from schemas import PortfolioInput
+
+    out: dict[str, Bounds] = {}
+    for name, column in PortfolioInput.to_schema().columns.items():
+        low = high = None
+        low_open = high_open = False
+        for check in column.checks:
+            stats = check.statistics or {}
+            if check.name in ("greater_than_or_equal_to", "greater_than"):
+                low, low_open = float(stats["min_value"]), check.name == "greater_than"
+            elif check.name in ("less_than_or_equal_to", "less_than"):
+                high, high_open = float(stats["max_value"]), check.name == "less_than"
+            elif check.name == "in_range":
+                low, high = float(stats["min_value"]), float(stats["max_value"])
+                low_open, high_open = not stats.get("include_min", True), not stats.get("include_max", True)
+        if low is not None or high is not None:
+            out[name] = Bounds(low, low_open, high, high_open)
+    return out
+
+
+def _number(value: float, kind: str) -> str:
+    if kind in ("rate", "change"):
+        return f"{value * 100:g}%"
+    if kind == "money":
+        if value != 0 and abs(value) < 1:
+            return f"${value:,.6f}".rstrip("0")
+        return f"${value:,.2f}".removesuffix(".00")
+    return f"{value:,g}"
+
+
+def shown(name: str, value: Any) -> str:
+    """A value as the template shows it (for the help sheet and column widths)."""
+    if value is None:
+        return ""
+    kind = FIELDS[name].kind
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _number(float(value), kind)
+    return str(value)
+
+
+def rule(name: str, bound: Bounds | None) -> str:
+    """The accepted range in words: 'from 0% to 100%', 'above 0', 'at least 0'."""
+    if bound is None:
+        return ""
+    kind = FIELDS[name].kind
+    low = None if bound.low is None else _number(bound.low, kind if kind in ("rate", "change") else "count")
+    high = None if bound.high is None else _number(bound.high, kind if kind in ("rate", "change") else "count")
+    if low is not None and high is not None:
+        if not bound.low_open and not bound.high_open:
+            return f"from {low} to {high}"
+        return f"{'above' if bound.low_open else 'at least'} {low} and {'below' if bound.high_open else 'at most'} {high}"
+    if low is not None:
+        return f"{'above' if bound.low_open else 'at least'} {low}"
+    return f"{'below' if bound.high_open else 'at most'} {high}"
+
+
+def accepted(name: str, cfg: dict, bound: Bounds | None) -> str:
+    """What a cell of this column may hold, in one line."""
+    kind = FIELDS[name].kind
+    if name == "use_case":
+        return "Any text; required on every row"
+    if name == "use_case_id":
+        return "Any text; unique per row (e.g. UC-001)"
+    if name == "industry":
+        a = cfg["accuracy"]
+        targets = ", ".join(f"{k} {v:.0%}" for k, v in a["targets"].items())
+        return f"Any text; sets the target accuracy where none is given ({targets}; others {a['default_target']:.0%})"
+    if name == "regulations":
+        return "Any text; separate several with ';'. Empty or 'none' means no regulation"
+    if name == "model":
+        return "A model the price catalog knows (gpt-4o, claude-3-5-sonnet, ...) or one priced in the config"
+    if kind == "text":
+        return "Any text"
+    if kind in ("category", "flag"):
+        return "One of: " + ", ".join(levels(name, cfg)) + " (drop-down)"
+    words = rule(name, bound)
+    if kind == "rate":
+        return f"A share {words}; type 85% or 0.85"
+    if kind == "change":
+        return f"A yearly change {words}; type 10% or -20%"
+    if kind == "score":
+        return f"A score {words}; leave empty to let ftscore derive it"
+    if kind == "seconds":
+        return f"Seconds, {words} (e.g. 2 or 0.5)"
+    if kind == "money":
+        return f"A USD amount, {words}"
+    return f"A number, {words}"
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _validation(name: str, cfg: dict, bound: Bounds | None, list_source: str | list[str] | None) -> dict:
+    """The xlsxwriter data_validation options for one column."""
+    kind = FIELDS[name].kind
+    title = _clip(header(name), 32)
+    meaning = FIELDS[name].meaning
+    if kind in ("category", "flag"):
+        options = {
+            "validate": "list",
+            "source": list_source,
+            "error_title": "Not in the list",
+            "error_message": _clip(f"{header(name)}: choose one of {', '.join(levels(name, cfg))}.", 255),
+            "error_type": "stop",
+        }
+    elif kind in NUMERIC_KINDS and bound is not None:
+        options = {"validate": "decimal", "error_type": "stop", "error_title": "Out of range"}
+        low, high = bound.low, bound.high
+        if low is not None and high is not None:
+            options["criteria"] = "between"
+            options["minimum"] = low + OPEN_STEP if bound.low_open else low
+            options["maximum"] = high - OPEN_STEP if bound.high_open else high
+        elif low is not None:
+            options["criteria"] = ">" if bound.low_open else ">="
+            options["value"] = low
+        else:
+            options["criteria"] = "<" if bound.high_open else "<="
+            options["value"] = high
+        plain = kind in ("rate", "change", "score")  # the range already says the unit
+        suffix = "" if plain else f" ({unit(name)})"
+        options["error_message"] = _clip(f"{header(name)} must be a number {rule(name, bound)}{suffix}.", 255)
+    else:
+        options = {"validate": "any"}
+    options["input_title"] = title
+    options["input_message"] = _clip(f"{meaning.rstrip('. ')}. {accepted(name, cfg, bound)}.", 255)
+    options["ignore_blank"] = True
+    return options
+
+
+def check_headers(cfg: dict) -> None:
+    """Every template header reads back as its own column (raises ValueError otherwise)."""
+    index = header_index(cfg)
+    for name in columns():
+        hit = index.get(normalise(header(name)))
+        if hit is None or hit[0] != name or normalise(header(name)) != normalise(name):
+            raise ValueError(f"template header '{header(name)}' does not read back as {name}")
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_template(path: Path, cfg: dict) -> Path:
+    """Write the fill-in template to ``path`` atomically; return the path."""
+    path = Path(path)
+    check_headers(cfg)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        wb = xlsxwriter.Workbook(tmp, WORKBOOK_OPTIONS)
+        ws = wb.add_worksheet(SHEET)
+        help_ws = wb.add_worksheet(HELP_SHEET)
+        _fill(wb, ws, help_ws, cfg)
+        wb.close()
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes the file private; a template is meant to be shared
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _fill(wb: xlsxwriter.Workbook, ws, help_ws, cfg: dict) -> None:
+    names = columns()
+    limits = bounds()
+    head = wb.add_format({"bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF",
+                          "text_wrap": True, "valign": "top", "border": 1})
+    score_head = wb.add_format({"bold": True, "bg_color": "#7F7F7F", "font_color": "#FFFFFF",
+                                "text_wrap": True, "valign": "top", "border": 1})
+    wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+    formats = {}
+    for name in names:
+        num = number_format(name)
+        if num is not None:
+            formats[name] = wb.add_format({"num_format": num, "valign": "top"})
+        else:
+            formats[name] = wb.add_format({"valign": "top", "text_wrap": name == "description"})
+
+    lists_ws = None
+    lists_col = 0
+    for col, name in enumerate(names):
+        kind = FIELDS[name].kind
+        bound = limits.get(name)
+        fmt = formats[name]
+        # Column width: the header or the widest example, within limits; long text wraps.
+        widest = max([len(header(name)) + 2] + [len(shown(name, ex.get(name))) + 2 for ex in EXAMPLES])
+        width = min(max(widest, 9), 40 if name != "description" else 50)
+        ws.set_column(col, col, width, fmt)
+        ws.write_string(0, col, header(name), score_head if kind == "score" else head)
+        comment = f"{header(name)} ({name})\n{FIELDS[name].meaning}\nUnit: {unit(name)}\n{accepted(name, cfg, bound)}"
+        ws.write_comment(0, col, comment, {"x_scale": 2.2, "y_scale": 1.6})
+
+        source: str | list[str] | None = None
+        if kind in ("category", "flag"):
+            values = levels(name, cfg)
+            if len(",".join(values)) <= 255 and not any("," in v for v in values):
+                source = values
+            else:  # too long (or a level with a comma) for an inline list: a range on a hidden sheet
+                if lists_ws is None:
+                    lists_ws = wb.add_worksheet(LISTS_SHEET)
+                    lists_ws.hide()
+                lists_ws.write_string(0, lists_col, name)
+                for r, v in enumerate(values, start=1):
+                    lists_ws.write_string(r, lists_col, v)
+                letter = xlsxwriter.utility.xl_col_to_name(lists_col)
+                source = f"='{LISTS_SHEET}'!${letter}$2:${letter}${len(values) + 1}"
+                lists_col += 1
+        ws.data_validation(1, col, LAST_ROW - 1, col, _validation(name, cfg, bound, source))
+
+        for r, example in enumerate(EXAMPLES, start=1):
+            value = example.get(name)
+            if value is None:
+                continue
+            if isinstance(value, str):
+                ws.write_string(r, col, value, fmt)
+            else:
+                ws.write_number(r, col, value, fmt)
+
+    ws.set_row(0, 32)
+    ws.freeze_panes(1, 2)
+    ws.autofilter(0, 0, LAST_ROW - 1, len(names) - 1)
+
+    # How to fill it in: one row per column.
+    help_head = wb.add_format({"bold": True, "bg_color": "#375623", "font_color": "#FFFFFF",
+                               "text_wrap": True, "valign": "top", "border": 1})
+    help_ws.write_row(0, 0, ["Column", "Meaning", "Unit", "Accepted values", "Example"], help_head)
+    for r, name in enumerate(names, start=1):
+        example = next((ex[name] for ex in EXAMPLES if ex.get(name) is not None), HELP_EXAMPLES.get(name))
+        help_ws.write_string(r, 0, header(name), wrap)
+        help_ws.write_string(r, 1, FIELDS[name].meaning, wrap)
+        help_ws.write_string(r, 2, unit(name), wrap)
+        help_ws.write_string(r, 3, accepted(name, cfg, limits.get(name)), wrap)
+        help_ws.write_string(r, 4, shown(name, example), wrap)
+    help_ws.set_column(0, 0, 26)
+    help_ws.set_column(1, 1, 60)
+    help_ws.set_column(2, 2, 28)
+    help_ws.set_column(3, 3, 60)
+    help_ws.set_column(4, 4, 36)
+    help_ws.freeze_panes(1, 1)

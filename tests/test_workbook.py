@@ -1,0 +1,200 @@
+"""The workbook people forward, and the command line cron runs: read back with openpyxl."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from conftest import ROOT, SAMPLES, run_cli, sheet_rows, write_csv
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("wb") / "sample.xlsx"
+    run = run_cli("score", SAMPLES / "portfolio.xlsx", "-o", out)
+    assert run.code == 1, run.stderr
+    return out
+
+
+def header_index(ws) -> dict[str, int]:
+    return {c.value: c.column for c in ws[1] if c.value is not None}
+
+
+def test_sheets_in_order(book: Path) -> None:
+    assert openpyxl.load_workbook(book).sheetnames == ["Summary", "Ranking", "Portfolio", "Issues", "Assumptions"]
+
+
+def test_ranking_is_an_excel_table_with_frozen_header_and_formats(book: Path) -> None:
+    ws = openpyxl.load_workbook(book)["Ranking"]
+    tables = ws.tables
+    assert list(tables) == ["Ranking"]
+    cols = header_index(ws)
+    last = openpyxl.utils.get_column_letter(len(cols))
+    assert tables["Ranking"].ref == f"A1:{last}22"  # 21 scored use cases under the header
+    assert ws.freeze_panes == "D2"
+    for money in ("Monthly API cost", "Annual API cost", "Net savings 12m", "Net savings 24m"):
+        assert ws.cell(row=2, column=cols[money]).number_format == "$#,##0", money
+    assert ws.cell(row=2, column=cols["ROI %"]).number_format == '0.0"%"'
+    assert ws.cell(row=2, column=cols["Rationale"]).alignment.wrap_text
+    assert ws.page_setup.orientation == "landscape" and ws.print_title_rows == "$1:$1"
+    assert all(ws.cell(row=1, column=c).comment is not None for c in cols.values())
+
+
+def test_colour_scales_on_the_scores_and_data_bars_on_savings(book: Path) -> None:
+    ws = openpyxl.load_workbook(book)["Ranking"]
+    cols = header_index(ws)
+    kinds: dict[str, set[str]] = {}
+    for rng in ws.conditional_formatting:
+        for rule in rng.rules:
+            for cell_range in rng.sqref.ranges:
+                kinds.setdefault(openpyxl.utils.get_column_letter(cell_range.min_col), set()).add(rule.type)
+    letter = lambda name: openpyxl.utils.get_column_letter(cols[name])  # noqa: E731
+    for score in ("Privacy score", "Cost score", "Accuracy score", "Speed score", "Fit score"):
+        assert "colorScale" in kinds[letter(score)], score
+    assert "dataBar" in kinds[letter("Net savings 24m")]
+    assert "cellIs" in kinds[letter("Recommendation")]
+
+
+def test_summary_has_charts_and_the_numbers(book: Path) -> None:
+    ws = openpyxl.load_workbook(book)["Summary"]
+    assert len(ws._charts) == 3
+    facts = {row[0]: row[1] for row in ws.iter_rows(values_only=True) if row[0]}
+    assert facts["Use cases"] == 25 and facts["Scored"] == 21 and facts["Not scored (errors)"] == 4
+    ranking = sheet_rows(book, "Ranking")
+    assert facts["Total annual API spend"] == pytest.approx(sum(r["Annual API cost"] or 0 for r in ranking))
+    fine_tune = sum(r["Net savings 24m"] for r in ranking if r["Recommendation"] == "Fine-tune")
+    assert facts["Projected net savings of the Fine-tune set (24 months)"] == pytest.approx(fine_tune)
+
+
+def test_portfolio_sets_the_annotations_apart_and_explains_headers(book: Path) -> None:
+    ws = openpyxl.load_workbook(book)["Portfolio"]
+    cols = header_index(ws)
+    assert list(cols)[:2] == ["Use Case ID", "Use Case"]
+    user_fill = ws.cell(row=1, column=cols["Notes"]).fill.fgColor.rgb
+    note_fill = ws.cell(row=1, column=cols["Fit score"]).fill.fgColor.rgb
+    assert user_fill != note_fill
+    assert ws.cell(row=1, column=cols["Monthly API Cost ($)"]).comment.text.startswith("Read as monthly_api_cost")
+    assert "carried through" in ws.cell(row=1, column=cols["Notes"]).comment.text
+    assert ws.cell(row=1, column=cols["Break-even months"]).comment.text.startswith("Months until")
+    # input row 9 ("lots" monthly calls) is Portfolio row 9: highlighted, the cell commented
+    bad = ws.cell(row=9, column=cols["Monthly Calls"])
+    assert bad.value == "lots" and "not a number" in bad.comment.text
+    assert ws.cell(row=9, column=cols["Use Case"]).fill.fgColor.rgb.endswith("FFC7CE")
+    assert ws.freeze_panes == "B2"
+
+
+def test_issues_are_sorted_coloured_and_linked(book: Path) -> None:
+    ws = openpyxl.load_workbook(book)["Issues"]
+    rows = sheet_rows(book, "Issues")
+    numbered = [r["Row"] for r in rows if r["Row"] is not None]
+    assert numbered == sorted(numbered)
+    severities = {ws.cell(row=i + 2, column=1).value: ws.cell(row=i + 2, column=1).fill.fgColor.rgb
+                  for i in range(len(rows))}
+    assert severities["error"] != severities["warning"]
+    links = [c.hyperlink.location for c in ws["I"][1:] if c.hyperlink]
+    assert "'Portfolio'!J9" in links
+
+
+def test_assumptions_group_every_setting_with_a_meaning(book: Path) -> None:
+    rows = sheet_rows(book, "Assumptions")
+    settings = {r["Setting"]: r for r in rows}
+    for key in ("weights.privacy", "cost.anchors", "accuracy.targets.healthcare", "money.horizon_months",
+                "decision.finetune_fit_score"):
+        assert settings[key]["Meaning"], key
+    assert len(settings["sha256"]["Value"]) == 64 and settings["ftscore version"]["Value"]
+
+
+# ------------------------------------------------------------------ the command line around the core
+
+def test_json_summary_and_quiet(tmp: Path) -> None:
+    out = tmp / "j.xlsx"
+    run = run_cli("score", SAMPLES / "portfolio.csv", "-o", out, "--json", "--quiet")
+    assert run.code == 1
+    assert run.stderr == ""
+    data = json.loads(run.stdout)
+    assert data["exit_code"] == 1
+    job = data["jobs"][0]
+    assert (job["rows"], job["scored"], job["error_rows"], job["status"]) == (25, 21, 4, "written")
+    assert job["output"] == str(out)
+    assert set(job["timings"]) >= {"read", "validate", "score"}
+    assert sum(job["recommendations"].values()) == 21
+
+
+def test_quiet_still_prints_errors(tmp: Path) -> None:
+    run = run_cli("score", tmp / "missing.csv", "-o", tmp / "x.xlsx", "--quiet")
+    assert run.code == 3 and "no such file" in run.stderr
+
+
+def test_options_from_the_environment(tmp: Path) -> None:
+    src = write_csv(tmp / "e.csv", ["Use Case", "Monthly API cost"], [["A", 1000]])
+    out = tmp / "from-env.xlsx"
+    env = {**os.environ, "FTSCORE_SCORE_OUTPUT": str(out), "FTSCORE_SCORE_QUIET": "1"}
+    proc = subprocess.run([sys.executable, "-m", "pipeline", "score", str(src)], env=env,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert out.exists() and proc.stderr == ""
+
+
+def test_validate_lists_problems_and_writes_nothing(tmp: Path) -> None:
+    shutil.copy(SAMPLES / "portfolio.xlsx", tmp / "p.xlsx")
+    before = sorted(p.name for p in tmp.iterdir())
+    run = run_cli("validate", tmp / "p.xlsx")
+    assert run.code == 1
+    lines = run.stdout.splitlines()
+    assert lines[0].split() == ["SEVERITY", "FILE", "SHEET", "CELL", "PROBLEM"]
+    errors = [line for line in lines if line.startswith("error")]
+    assert [line.split()[3] for line in errors] == ["J9", "P14", "B20", "A24"]
+    assert "checked 25 use cases: 21 can be scored, 4 with errors" in run.stderr
+    assert sorted(p.name for p in tmp.iterdir()) == before
+    clean = write_csv(tmp / "ok.csv", ["Use Case"], [["A"]])
+    assert run_cli("validate", clean).code == 0
+    assert run_cli("validate", tmp / "nope.csv").code == 3
+    data = json.loads(run_cli("validate", tmp / "p.xlsx", "--json").stdout)
+    assert sum(p["severity"] == "error" for p in data["problems"]) == 4
+
+
+def test_out_dir_rescores_only_what_changed(tmp: Path) -> None:
+    inbox = tmp / "inbox"
+    inbox.mkdir()
+    a = write_csv(inbox / "a.csv", ["Use Case", "Monthly API cost"], [["A1", 12000]])
+    write_csv(inbox / "b.csv", ["Use Case", "Monthly API cost"], [["B1", 3000]])
+    out = tmp / "scored"
+    first = run_cli("score", inbox, "--out-dir", out)
+    assert first.code == 0
+    assert sorted(p.name for p in out.glob("*.xlsx")) == ["a-scored.xlsx", "b-scored.xlsx"]
+    stamps = {p.name: p.stat().st_mtime_ns for p in out.glob("*.xlsx")}
+    write_csv(a, ["Use Case", "Monthly API cost"], [["A1", 12000], ["A2", 50000]])
+    second = run_cli("score", inbox, "--out-dir", out, "--json")
+    assert second.code == 0
+    jobs = {Path(j["output"]).name: j for j in json.loads(second.stdout)["jobs"]}
+    assert jobs["a-scored.xlsx"]["status"] == "written" and jobs["a-scored.xlsx"]["rows"] == 2
+    assert jobs["b-scored.xlsx"]["status"] == "unchanged"
+    assert (out / "b-scored.xlsx").stat().st_mtime_ns == stamps["b-scored.xlsx"]
+    assert (out / "a-scored.xlsx").stat().st_mtime_ns != stamps["a-scored.xlsx"]
+    assert "unchanged since the last run, skipped" in second.stderr
+    forced = run_cli("score", inbox, "--out-dir", out, "--force", "--json")
+    assert {j["status"] for j in json.loads(forced.stdout)["jobs"]} == {"written"}
+    merged = run_cli("score", inbox, "--out-dir", out, "--merge")
+    assert merged.code == 0 and (out / "portfolio-scored.xlsx").exists()
+    assert len(sheet_rows(out / "portfolio-scored.xlsx", "Portfolio")) == 3
+
+
+def test_out_dir_options_need_each_other(tmp: Path) -> None:
+    assert run_cli("score", SAMPLES / "portfolio.csv", "--merge").code == 2
+    assert run_cli("score", SAMPLES / "portfolio.csv", "--force").code == 2
+
+
+def test_cli_reference_is_in_step_with_the_code() -> None:
+    sys.path.insert(0, str(ROOT / "docs"))
+    try:
+        from generate_cli_md import render
+    finally:
+        sys.path.pop(0)
+    assert (ROOT / "docs" / "cli.md").read_text() == render(), "docs/cli.md is stale: run `make docs`"
