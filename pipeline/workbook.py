@@ -76,7 +76,8 @@ NUMBER_FORMATS = {
     "hosting_estimate": "$#,##0", "team_monthly_cost_total": "$#,##0",
     "p_top10": "0%", "p_same_decision": "0%",
 }
-WIDTHS = {"rationale": 60, "what_would_change": 50, "use_case": 34, "recommendation": 15}
+WIDTHS = {"rationale": 60, "what_would_change": 50, "use_case": 34, "recommendation": 17, "roi_pct": 10}
+WRAP_WIDTHS = {"rationale": 60, "what_would_change": 50}  # wrapped columns: rows grow to show them
 WRAPPED = ("rationale", "what_would_change")
 OPTIONAL_RANKING = ("funded", "p_top10", "p_same_decision")  # with --budget / --stability
 SCORES = ("privacy_score", "cost_score", "accuracy_score", "speed_score", "fit_score")
@@ -119,6 +120,7 @@ class _Formats:
         self.bold = wb.add_format({"bold": True})
         self.money = wb.add_format({"num_format": "$#,##0"})
         self.link = wb.add_format({"font_color": "#0563C1", "underline": 1})
+        self.left = wb.add_format({"align": "left"})
 
     def get(self, num_format: str | None = None, fill: str | None = None, wrap: bool = False) -> Any:
         key = (num_format, fill, wrap)
@@ -188,6 +190,27 @@ def _width(column: pl.Series, header: str) -> float:
         elif column.dtype.is_temporal():
             longest = 19
     return float(max(8, min(45, max(longest + 2, min(len(header), 24) + 2))))
+
+
+def _grow_rows(ws, frame: pl.DataFrame, cols: list[str], first_row: int) -> None:
+    """Rows tall enough for their wrapped text (LibreOffice and Excel keep the stored height)."""
+    wrapped = [c for c in cols if c in WRAP_WIDTHS]
+    if not wrapped or not frame.height:
+        return
+    lines = frame.select(pl.max_horizontal([
+        (pl.col(c).cast(pl.String).str.len_chars().fill_null(0) / (WRAP_WIDTHS[c] * 1.1)).ceil() for c in wrapped
+    ]).clip(1, 6).alias("lines")).get_column("lines")
+    for i, count in enumerate(lines.to_list()):
+        if count > 1:
+            ws.set_row(first_row + i, 15 * count)
+
+
+def _print_setup(ws, *, fit_width: bool) -> None:
+    """The same paper and orientation on every sheet; fit to one page wide where it reads."""
+    ws.set_paper(9)  # A4
+    ws.set_landscape()
+    if fit_width:
+        ws.fit_to_pages(1, 0)
 
 
 def _user_format(column: pl.Series) -> str | None:
@@ -284,17 +307,19 @@ def _ranking(ws, result: Result, fmt: _Formats) -> None:
     if n:
         for name in SCORES:
             i = cols.index(name)
-            ws.conditional_format(1, i, n, i, {"type": "3_color_scale", "min_type": "num", "min_value": 0,
-                                                "mid_type": "num", "mid_value": 5, "max_type": "num", "max_value": 10,
-                                                "min_color": "#F8696B", "mid_color": "#FFEB84", "max_color": "#63BE7B"})
+            # White (no case for fine-tuning) to green (a strong one): a low score is not "bad".
+            ws.conditional_format(1, i, n, i, {"type": "2_color_scale", "min_type": "num", "min_value": 0,
+                                                "max_type": "num", "max_value": 10,
+                                                "min_color": "#FFFFFF", "max_color": "#63BE7B"})
         i = cols.index("recommendation")
         for rec, colour in REC_COLOURS.items():
             ws.conditional_format(1, i, n, i, {"type": "cell", "criteria": "==", "value": f'"{rec}"',
                                                 "format": fmt.wb.add_format({"bg_color": colour})})
         i = cols.index(horizon_column(cfg))
-        ws.conditional_format(1, i, n, i, {"type": "data_bar", "bar_color": "#63BE7B"})
-    ws.set_landscape()
-    ws.fit_to_pages(1, 0)
+        ws.conditional_format(1, i, n, i, {"type": "data_bar", "bar_color": "#63BE7B", "bar_negative_color": "#F8696B",
+                                            "bar_axis_position": "middle", "data_bar_2010": True})
+        _grow_rows(ws, frame, cols, 1)
+    _print_setup(ws, fit_width=True)
     ws.repeat_rows(0)
 
 
@@ -367,6 +392,11 @@ def _portfolio(ws, result: Result, fmt: _Formats) -> Cells:
         ws.write_comment(r, c, "\n".join(texts), {"x_scale": 2, "y_scale": 1.5})
     if frame.height:
         ws.autofilter(0, 0, frame.height, width - 1)
+        note_frame = frame.select([pl.col(n).alias(n[len(ANNOTATION_PREFIX):]) for n in notes])
+        _grow_rows(ws, note_frame, list(note_frame.columns), 1)
+    _print_setup(ws, fit_width=False)
+    ws.repeat_rows(0)
+    ws.repeat_columns(0, 1)
     return cells
 
 
@@ -390,10 +420,12 @@ def _issues(ws, result: Result, fmt: _Formats, portfolio_cells: Cells) -> None:
     ws.freeze_panes(1, 0)
     if frame.height:
         ws.autofilter(0, 0, frame.height, len(headers) - 1)
+    _print_setup(ws, fit_width=True)
+    ws.repeat_rows(0)
 
 
 def _assumptions(ws, result: Result, fmt: _Formats) -> None:
-    for j, (h, w) in enumerate(zip(["Group", "Setting", "Value", "Meaning"], [14, 36, 40, 70])):
+    for j, (h, w) in enumerate(zip(["Group", "Setting", "Value", "Meaning"], [14, 36, 30, 60])):
         ws.write_string(0, j, h, fmt.header)
         ws.set_column(j, j, w, fmt.wrap)
     rows = [
@@ -424,16 +456,19 @@ def _assumptions(ws, result: Result, fmt: _Formats) -> None:
         for j, value in enumerate(values):
             _write(ws, i, j, value)
     ws.freeze_panes(1, 0)
+    _print_setup(ws, fit_width=True)
+    ws.repeat_rows(0)
 
 
 def _summary(ws, wb, result: Result, fmt: _Formats) -> None:
     cfg = result.config
     ranking = result.ranking
     horizon = horizon_column(cfg)
-    ws.set_column(0, 0, 34)
-    ws.set_column(1, 1, 40)
+    ws.set_column(0, 0, 52)
+    ws.set_column(1, 1, 40, fmt.left)
     ws.set_column(2, 6, 16)
-    ws.set_landscape()
+    ws.set_row(0, 26)
+    _print_setup(ws, fit_width=False)
     ws.fit_to_pages(1, 1)
     ws.print_area(0, 0, 70, CHART_DATA_COL - 2)
     ws.write_string(0, 0, "ftscore: fine-tune or keep prompting?", fmt.title)
@@ -502,7 +537,7 @@ def _summary(ws, wb, result: Result, fmt: _Formats) -> None:
         r += 1
         for j, value in enumerate(values):
             nf = _num_format(top_cols[j], cfg)
-            _write(ws, r, j, value, fmt.get(nf) if nf else None)
+            _write(ws, r, j, value, fmt.left if j == 0 else (fmt.get(nf) if nf else None))
 
     chart = wb.add_chart({"type": "column"})
     chart.add_series({
@@ -528,6 +563,8 @@ def _summary_charts(ws, wb, result: Result, fmt: _Formats) -> None:
     ranking = result.ranking
     c0 = CHART_DATA_COL
     ws.write_string(0, c0, "Data for the charts", fmt.bold)
+    # The chart data stays out of sight (hidden columns); the charts still plot it.
+    ws.set_column(c0, c0 + 4, 14, None, {"hidden": True})
     # xlsxwriter has no bubble chart: the bubble size is drawn as marker size, one series per
     # band of annual API spend, so the legend says what a size means.
     bands = [(0, 10_000, 6, "under $10k a year"), (10_000, 100_000, 10, "$10k-$100k a year"),
@@ -571,6 +608,7 @@ def _summary_charts(ws, wb, result: Result, fmt: _Formats) -> None:
         chart.set_x_axis({"name": x_name, "min": 0})
         chart.set_y_axis({"name": "Fit score", "min": 0, "max": 10})
         chart.set_legend({"position": "bottom"})
+        chart.show_hidden_data()
         ws.insert_chart(18, 7, chart, {"x_scale": 1.4, "y_scale": 1.3})
 
     top = ranking.head(10).select("use_case", *[f"{f}_score" for f in FACTOR_NAMES])
@@ -591,4 +629,5 @@ def _summary_charts(ws, wb, result: Result, fmt: _Formats) -> None:
         bars.set_title({"name": "The four factors of the top use cases", "name_font": {"size": 11}})
         bars.set_x_axis({"min": 0, "max": 10})
         bars.set_y_axis({"reverse": True})
+        bars.show_hidden_data()
         ws.insert_chart(42, 7, bars, {"x_scale": 1.3, "y_scale": 1.4})

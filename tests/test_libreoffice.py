@@ -1,0 +1,149 @@
+"""The scored sample workbook opens in headless LibreOffice: it prints to PDF and its values survive.
+
+A second spreadsheet program reading the workbook catches what openpyxl forgives (a malformed
+table, a chart or style part that only Excel-like readers choke on). LibreOffice converts the
+workbook to PDF (every sheet) and the Ranking sheet to CSV; the CSV must hold the same values
+openpyxl reads from the same file.
+
+Needs `soffice` (Debian: libreoffice-calc-nogui). In CI (CI set) a missing soffice is a failure,
+since .ci/run installs it; on a developer machine the tests are skipped with the install command.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import shutil
+import signal
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from conftest import SAMPLES, run_cli
+
+TIMEOUT_S = 120
+RANKING_SHEET = 2  # 1-based position of Ranking in the workbook (Summary, Ranking, Portfolio, ...)
+# Text CSV export: comma, double quote, UTF-8 (76), from line 1, default cell formats, default
+# language, quote text only when needed, -, raw values (not "as shown"), values not formulas,
+# keep spaces, then the 1-based sheet to export (LibreOffice >= 7.2; older ones write sheet 1).
+CSV_FILTER = f"csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,{RANKING_SHEET}"
+
+CI_MESSAGE = "LibreOffice is required in CI: .ci/run installs libreoffice-calc-nogui"
+LOCAL_MESSAGE = (
+    "LibreOffice (soffice) not on PATH: the LibreOffice round-trip tests did NOT run. Install it with "
+    "`sudo apt-get install --no-install-recommends libreoffice-calc-nogui` (Debian/Ubuntu), "
+    "`brew install --cask libreoffice` (macOS, then put soffice on PATH), or see libreoffice.org"
+)
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def _require_soffice(soffice: str | None) -> str:
+    if soffice:
+        return soffice
+    if _in_ci():
+        pytest.fail(CI_MESSAGE, pytrace=False)
+    pytest.skip(LOCAL_MESSAGE)
+
+
+def _convert(soffice: str, target: str, src: Path, outdir: Path) -> None:
+    """One headless conversion with its own profile; the whole process group dies on timeout."""
+    cmd = [soffice, "--headless", "--norestore", "--nolockcheck",
+           f"-env:UserInstallation={(outdir / 'lo-profile').as_uri()}",
+           "--convert-to", target, "--outdir", str(outdir), str(src)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL, start_new_session=True)
+    try:
+        out, _ = proc.communicate(timeout=TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, _ = proc.communicate()
+        pytest.fail(f"soffice --convert-to {target} took over {TIMEOUT_S} s:\n{out.decode(errors='replace')}",
+                    pytrace=False)
+    assert proc.returncode == 0, f"soffice --convert-to {target} exited {proc.returncode}:\n{out.decode(errors='replace')}"
+
+
+@pytest.fixture(scope="module")
+def converted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The sample scored once, then converted to PDF and to a CSV of Ranking (None without soffice)."""
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        return {"soffice": None}
+    tmp = tmp_path_factory.mktemp("libreoffice")
+    xlsx = tmp / "portfolio-scored.xlsx"
+    run = run_cli("score", SAMPLES / "portfolio.xlsx", "-o", xlsx)
+    assert run.code == 1, run.stderr  # the sample has deliberate errors: workbook written, exit 1
+    _convert(soffice, "pdf", xlsx, tmp)
+    _convert(soffice, CSV_FILTER, xlsx, tmp)
+    return {"soffice": soffice, "xlsx": xlsx, "pdf": tmp / "portfolio-scored.pdf",
+            "csv": tmp / "portfolio-scored-Ranking.csv", "dir": tmp}
+
+
+def _pdf_pages(pdf: Path) -> int:
+    pdfinfo = shutil.which("pdfinfo")
+    if pdfinfo:
+        out = subprocess.run([pdfinfo, str(pdf)], capture_output=True, text=True, timeout=60, check=True).stdout
+        return int(re.search(r"^Pages:\s+(\d+)", out, re.M).group(1))
+    return len(re.findall(rb"/Type\s*/Page(?![A-Za-z])", pdf.read_bytes()))
+
+
+def test_libreoffice_prints_the_workbook_to_pdf(converted: dict[str, Any]) -> None:
+    _require_soffice(converted["soffice"])
+    pdf = converted["pdf"]
+    assert pdf.is_file(), f"no PDF written; {converted['dir']} holds {sorted(p.name for p in converted['dir'].iterdir())}"
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF-") and len(data) > 20_000, f"PDF looks empty: {len(data)} bytes"
+    assert _pdf_pages(pdf) >= 5  # Summary, Ranking, Portfolio, Issues, Assumptions: one page or more each
+
+
+def _same(lo: str, xl: Any) -> bool:
+    """A CSV field from LibreOffice against the value openpyxl reads from the same cell."""
+    if xl is None:
+        return lo == ""
+    if isinstance(xl, bool):
+        return lo.upper() == str(xl).upper()
+    if isinstance(xl, (int, float)):
+        try:
+            return float(lo) == pytest.approx(xl, rel=1e-12, abs=1e-9)
+        except ValueError:
+            return False
+    return lo == str(xl)
+
+
+def test_ranking_values_survive_libreoffice(converted: dict[str, Any]) -> None:
+    _require_soffice(converted["soffice"])
+    path = converted["csv"]
+    assert path.is_file(), (
+        f"no {path.name}: this LibreOffice may ignore the sheet number in the CSV filter options (needs >= 7.2); "
+        f"{converted['dir']} holds {sorted(p.name for p in converted['dir'].iterdir())}")
+    with open(path, newline="", encoding="utf-8") as fh:
+        lo_rows = [r for r in csv.reader(fh) if any(r)]
+
+    wb = openpyxl.load_workbook(converted["xlsx"], read_only=True)
+    assert wb.sheetnames[RANKING_SHEET - 1] == "Ranking"
+    xl_rows = [r for r in wb["Ranking"].iter_rows(values_only=True) if any(v is not None for v in r)]
+    wb.close()
+
+    header = list(xl_rows[0])
+    assert lo_rows[0] == header
+    lo = [dict(zip(header, r)) for r in lo_rows[1:]]
+    xl = [dict(zip(header, r)) for r in xl_rows[1:]]
+
+    assert [r["Rank"] for r in lo] == [str(n) for n in range(1, 22)]
+    uc01 = next(r for r in lo if r["Use case ID"] == "UC-01")
+    assert float(uc01["Monthly API cost"]) == 13000
+    assert float(lo[0]["Fit score"]) == pytest.approx(xl[0]["Fit score"])
+    assert lo[0]["Use case ID"] == xl[0]["Use case ID"]
+
+    # Every cell, not just the samples above: LibreOffice reads what openpyxl reads.
+    assert len(lo) == len(xl)
+    diffs = [(i + 2, col, lo_row.get(col), xl_row[col])
+             for i, (lo_row, xl_row) in enumerate(zip(lo, xl)) for col in header
+             if not _same(lo_row.get(col, ""), xl_row[col])]
+    assert not diffs, f"(row, column, LibreOffice, openpyxl) differ: {diffs[:10]}"
