@@ -117,7 +117,9 @@ def score_job(inputs: list[Path], output: Path | None, cfg: dict, *, read_option
             with output_lock(output, wait_seconds=lock_wait):
                 if progress:
                     progress(f"writing {output.name}")
+                t = time.perf_counter()
                 write(result, output)
+                result.timings["write"] = time.perf_counter() - t
         outcome.code = EXIT_ROW_ERRORS if result.error_rows else EXIT_OK
     except LockBusy as exc:
         outcome.code, outcome.error = EXIT_BUSY, str(exc)
