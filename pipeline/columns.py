@@ -124,7 +124,8 @@ def parse_amount(text: pl.Expr, currency: bool) -> pl.Expr:
     parts = s.str.extract_groups(rf"^({NUM})(k|mn|m|bn|b)?$")
     number = parts.struct[0].cast(pl.Float64, strict=False)
     mult = parts.struct[1].replace_strict(SUFFIX, default=1.0, return_dtype=pl.Float64)
-    return number * mult
+    value = number * mult
+    return pl.when(value.is_finite()).then(value)  # "1e999" is not an amount
 
 
 def parse_rate(text: pl.Expr) -> pl.Expr:

@@ -11,6 +11,7 @@ import json
 import math
 import os
 import tempfile
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from pipeline.fields import ANNOTATIONS, FIELDS
 from pipeline.money import horizon_column
 from pipeline.rank import RECOMMENDATIONS
 from pipeline.score import FACTORS as FACTOR_NAMES
-from pipeline.read import column_letter
+from pipeline.read import ROW, column_letter
 from pipeline.run import ANNOTATION_PREFIX, KEY, SRC, Result
 
 # Friendly headers: each still normalises to its canonical name, so ftscore and
@@ -192,19 +193,6 @@ def _width(column: pl.Series, header: str) -> float:
     return float(max(8, min(45, max(longest + 2, min(len(header), 24) + 2))))
 
 
-def _grow_rows(ws, frame: pl.DataFrame, cols: list[str], first_row: int) -> None:
-    """Rows tall enough for their wrapped text (LibreOffice and Excel keep the stored height)."""
-    wrapped = [c for c in cols if c in WRAP_WIDTHS]
-    if not wrapped or not frame.height:
-        return
-    lines = frame.select(pl.max_horizontal([
-        (pl.col(c).cast(pl.String).str.len_chars().fill_null(0) / (WRAP_WIDTHS[c] * 1.1)).ceil() for c in wrapped
-    ]).clip(1, 6).alias("lines")).get_column("lines")
-    for i, count in enumerate(lines.to_list()):
-        if count > 1:
-            ws.set_row(first_row + i, 15 * count)
-
-
 def _print_setup(ws, *, fit_width: bool) -> None:
     """The same paper and orientation on every sheet; fit to one page wide where it reads."""
     ws.set_paper(9)  # A4
@@ -241,25 +229,63 @@ def _umask() -> int:
     return mask
 
 
-def write(result: Result, output: str | Path) -> Path:
-    """Write the workbook for ``result`` to ``output`` atomically; return the path."""
+class _InOrder:
+    """A worksheet proxy that collects cell writes and flushes them in row order.
+
+    In streaming (constant-memory) mode a row cannot be written once a later one
+    has been; small sheets built out of order (Summary) go through this.
+    """
+
+    WRITES = ("write", "write_string", "write_number", "write_blank", "write_boolean", "write_datetime",
+              "write_url")
+
+    def __init__(self, ws):
+        self._ws = ws
+        self._cells: list[tuple[int, int, int, str, tuple, dict]] = []
+
+    def __getattr__(self, name):
+        if name in self.WRITES:
+            def record(row, col, *args, **kwargs):
+                self._cells.append((row, col, len(self._cells), name, args, kwargs))
+            return record
+        return getattr(self._ws, name)
+
+    def flush(self) -> None:
+        for row, col, _, name, args, kwargs in sorted(self._cells, key=lambda c: c[:3]):
+            getattr(self._ws, name)(row, col, *args, **kwargs)
+        self._cells.clear()
+
+
+def write(result: Result, output: str | Path, *, streaming: bool | None = None) -> Path:
+    """Write the workbook for ``result`` to ``output`` atomically; return the path.
+
+    Large portfolios (``output.streaming_rows`` and up) are written in xlsxwriter's
+    constant-memory mode: rows stream to disk, and Ranking gets a filter instead of
+    an Excel table (the streaming writer cannot make tables).
+    """
     output = Path(output)
+    cfg = result.config
+    if streaming is None:
+        streaming = result.portfolio.height >= cfg["output"]["streaming_rows"]
     output.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
     os.close(fd)
     try:
-        wb = xlsxwriter.Workbook(tmp, WORKBOOK_OPTIONS)
+        wb = xlsxwriter.Workbook(tmp, {**WORKBOOK_OPTIONS, "constant_memory": streaming})
         fmt = _Formats(wb)
         summary = wb.add_worksheet("Summary")
         ranking = wb.add_worksheet("Ranking")
         portfolio = wb.add_worksheet("Portfolio")
         issues_ws = wb.add_worksheet("Issues")
         assumptions = wb.add_worksheet("Assumptions")
-        _ranking(ranking, result, fmt)
-        portfolio_cells = _portfolio(portfolio, result, fmt)
-        _issues(issues_ws, result, fmt, portfolio_cells)
+        places = _places(result)
+        _ranking(ranking, result, fmt, table=not streaming)
+        _portfolio(portfolio, result, fmt, places)
+        _issues(issues_ws, result, fmt, places)
         _assumptions(assumptions, result, fmt)
-        _summary(summary, wb, result, fmt)
+        in_order = _InOrder(summary)
+        _summary(in_order, wb, result, fmt, streaming=streaming, places=places)
+        in_order.flush()
         wb.close()
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes the file private; a workbook is meant to be shared
         os.replace(tmp, output)
@@ -283,27 +309,81 @@ def _num_format(name: str, cfg: dict) -> str | None:
     return NUMBER_FORMATS.get(name)
 
 
-def _ranking(ws, result: Result, fmt: _Formats) -> None:
+def _writer(ws, dtype: pl.DataType):
+    """The one xlsxwriter call for every cell of a column of this type (chosen once, not per cell)."""
+    if dtype.is_numeric():  # NaN and infinities were made empty before (see _rows)
+        return ws.write_number
+    if dtype == pl.Boolean:
+        return ws.write_boolean
+    if isinstance(dtype, pl.Duration):
+        return lambda r, c, v, f: ws.write_number(r, c, v.total_seconds() / 86400, f)
+    if dtype.is_temporal():
+        return ws.write_datetime
+    if dtype == pl.String:
+        return ws.write_string
+    return lambda r, c, v, f: _write(ws, r, c, _display(v), f)
+
+
+def _row_heights(frame: pl.DataFrame, wrapped: list[str]) -> list[float | None]:
+    """Heights for rows whose wrapped text needs more than one line (None: the default)."""
+    if not wrapped or not frame.height:
+        return [None] * frame.height
+    lines = frame.select(pl.max_horizontal([
+        (pl.col(c).cast(pl.String).str.len_chars().fill_null(0) / (WRAP_WIDTHS[c] * 1.1)).ceil() for c in wrapped
+    ]).clip(1, 6).alias("lines")).get_column("lines")
+    return [15.0 * n if n > 1 else None for n in lines.to_list()]
+
+
+def _rows(ws, frame: pl.DataFrame, first_row: int, formats: list, *, fill_formats: list | None = None,
+          filled: list[bool] | None = None, heights: list[float | None] | None = None,
+          comments: dict[tuple[int, int], str] | None = None) -> None:
+    """Write a frame's rows in order: one prepared call and one format per column, no per-cell lookups."""
+    frame = frame.with_columns(
+        pl.when(pl.col(c).is_finite()).then(pl.col(c)).alias(c) for c, t in frame.schema.items() if t.is_float()
+    )
+    writers = [_writer(ws, dtype) for dtype in frame.dtypes]
+    width = len(writers)
+    for i, values in enumerate(frame.iter_rows()):
+        r = first_row + i
+        if heights is not None and heights[i] is not None:
+            ws.set_row(r, heights[i])
+        row_formats = fill_formats if (filled is not None and filled[i]) else formats
+        for j in range(width):
+            v = values[j]
+            if v is None:
+                if row_formats is fill_formats:
+                    ws.write_blank(r, j, None, row_formats[j])
+            else:
+                writers[j](r, j, v, row_formats[j])
+        if comments:
+            for j in range(width):
+                text = comments.get((i, j))
+                if text:
+                    ws.write_comment(r, j, text, {"x_scale": 2, "y_scale": 1.5})
+
+
+def _ranking(ws, result: Result, fmt: _Formats, *, table: bool) -> None:
     cfg = result.config
     cols = _ranking_columns(cfg, result.ranking.columns)
     frame = result.ranking.select(cols)
     n = frame.height
-    columns = []
-    for name in cols:
-        spec = {"header": label(name, cfg), "header_format": fmt.header}
-        nf = _num_format(name, cfg)
-        if nf or name in WRAPPED:
-            spec["format"] = fmt.get(nf, wrap=name in WRAPPED)
-        columns.append(spec)
     last_col = len(cols) - 1
-    options = {"name": "Ranking", "columns": columns, "style": "Table Style Medium 2"}
-    if n:  # an empty table keeps one blank row: Excel wants a data row under the header
-        options["data"] = [[_display(v) for v in row] for row in frame.iter_rows()]
-    ws.add_table(0, 0, max(n, 1), last_col, options)
-    ws.freeze_panes(1, 3)
+    formats = [fmt.get(_num_format(c, cfg), wrap=c in WRAPPED) if (_num_format(c, cfg) or c in WRAPPED) else None
+               for c in cols]
+    if table:
+        columns = [{"header": label(c, cfg), "header_format": fmt.header} for c in cols]
+        # an empty table keeps one blank row: Excel wants a data row under the header
+        ws.add_table(0, 0, max(n, 1), last_col, {"name": "Ranking", "columns": columns,
+                                                  "style": "Table Style Medium 2"})
+    else:
+        for i, c in enumerate(cols):
+            ws.write_string(0, i, label(c, cfg), fmt.header)
+        ws.autofilter(0, 0, max(n, 1), last_col)
     for i, name in enumerate(cols):
         ws.set_column(i, i, WIDTHS.get(name) or _width(frame.get_column(name), label(name, cfg)))
         ws.write_comment(0, i, meaning(name, cfg), COMMENT_SIZE)
+    _rows(ws, frame, 1, formats, heights=_row_heights(frame, [c for c in cols if c in WRAP_WIDTHS]))
+    ws.freeze_panes(1, 3)
     if n:
         for name in SCORES:
             i = cols.index(name)
@@ -314,93 +394,109 @@ def _ranking(ws, result: Result, fmt: _Formats) -> None:
         i = cols.index("recommendation")
         for rec, colour in REC_COLOURS.items():
             ws.conditional_format(1, i, n, i, {"type": "cell", "criteria": "==", "value": f'"{rec}"',
-                                                "format": fmt.wb.add_format({"bg_color": colour})})
+                                                "format": fmt.get(fill=colour)})
         i = cols.index(horizon_column(cfg))
         ws.conditional_format(1, i, n, i, {"type": "data_bar", "bar_color": "#63BE7B", "bar_negative_color": "#F8696B",
                                             "bar_axis_position": "middle", "data_bar_2010": True})
-        _grow_rows(ws, frame, cols, 1)
     _print_setup(ws, fit_width=True)
     ws.repeat_rows(0)
 
 
-Cells = dict[tuple[int, int, str], str]  # (input, input row, input column letter or "") -> Portfolio cell
+@dataclass
+class _Places:
+    """Where input rows and cells land on Portfolio, which rows to highlight, and the cell comments."""
+
+    user_cols: list[str]
+    notes: list[str]
+    links: dict[tuple[int, int, str], str]  # (input, input row, letter or "") -> Portfolio cell
+    filled: list[bool]  # per Portfolio row: has an error
+    comments: dict[tuple[int, int], str]  # (Portfolio data row index, column) -> comment text
+    comments_left_out: int
 
 
-def _portfolio(ws, result: Result, fmt: _Formats) -> Cells:
-    """Write Portfolio; return where each input cell landed on it, for the Issues links."""
+def _places(result: Result) -> _Places:
     cfg = result.config
     notes = [ANNOTATION_PREFIX + n for n in result.annotation_names()]
     user_cols = [c for c in result.portfolio.columns if c not in notes and c not in KEY]
+    index = result.portfolio.select(*KEY).with_row_index("__i")
+    error_keys = (
+        result.issues.filter((pl.col("severity") == "error") & pl.col("row").is_not_null())
+        .select(pl.col(SRC), pl.col("row").alias(ROW)).unique()
+    )
+    filled = index.join(error_keys.with_columns(pl.lit(True).alias("__bad")), on=KEY, how="left",
+                        maintain_order="left").get_column("__bad").fill_null(False).to_list()
+    column_of = {name: j for j, name in enumerate(user_cols)}
+    letter_col = pl.DataFrame(
+        [(i, c.letter, column_of[c.name]) for i, s in enumerate(result.sources) for c in s.table.columns
+         if c.name in column_of],
+        schema={SRC: pl.Int64, "__letter": pl.String, "__col": pl.Int64}, orient="row",
+    )
+    located = (
+        result.issues.filter(pl.col("row").is_not_null())
+        .select(pl.col(SRC), pl.col("row").alias(ROW), "cell", "problem", "severity")
+        .join(index, on=KEY, how="inner", maintain_order="left")
+        .with_columns(pl.col("cell").str.replace(r"[0-9]+$", "").alias("__letter"))
+        .join(letter_col, on=[SRC, "__letter"], how="left", maintain_order="left")
+    )
+    links: dict[tuple[int, int, str], str] = {}
+    for src, row, i, letter, col in located.select(SRC, ROW, "__i", "__letter", "__col").iter_rows():
+        links.setdefault((src, row, ""), f"A{i + 2}")
+        if letter and col is not None:
+            links[(src, row, letter)] = f"{column_letter(col)}{i + 2}"
+    limit = cfg["output"]["max_cell_comments"]
+    texts = (
+        located.filter(pl.col("__col").is_not_null())
+        .group_by("__i", "__col", maintain_order=True)
+        .agg((pl.col("severity") + pl.lit(": ") + pl.col("problem")).str.join("\n").alias("text"))
+    )
+    comments = {(i, c): t for i, c, t in texts.head(limit).iter_rows()}
+    return _Places(user_cols, notes, links, filled, comments, max(texts.height - limit, 0))
+
+
+def _portfolio(ws, result: Result, fmt: _Formats, places: _Places) -> None:
+    """Every input row in input order: the user's columns, then the annotations, set apart."""
+    cfg = result.config
+    user_cols, notes = places.user_cols, places.notes
     headers: dict[str, str] = {}
     for source in result.sources:
         for col in source.table.columns:
             headers.setdefault(col.name, col.header)
     used = {col.name: field for source in result.sources for field, col in source.mapping.fields.items()}
+    frame = result.portfolio.select(user_cols + notes)
     for j, name in enumerate(user_cols):
         text = headers.get(name, name)
         ws.write_string(0, j, text, fmt.header)
         field = used.get(name)
         note = f"Read as {field}: {FIELDS[field].meaning}" if field else "Not used by ftscore; carried through as given"
         ws.write_comment(0, j, note, COMMENT_SIZE)
-        ws.set_column(j, j, _width(result.portfolio.get_column(name), text))
+        ws.set_column(j, j, _width(frame.get_column(name), text))
     for k, name in enumerate(notes):
         canonical = name[len(ANNOTATION_PREFIX):]
         j = len(user_cols) + k
         ws.write_string(0, j, label(canonical, cfg), fmt.note_header)
         ws.write_comment(0, j, meaning(canonical, cfg), COMMENT_SIZE)
-        ws.set_column(j, j, WIDTHS.get(canonical) or _width(result.portfolio.get_column(name), label(canonical, cfg)))
-    ws.freeze_panes(1, 1)
-
-    error_keys = set(
-        result.issues.filter((pl.col("severity") == "error") & pl.col("row").is_not_null())
-        .select(SRC, "row").iter_rows()
-    )
-    frame = result.portfolio.select(user_cols + notes + KEY)
-    formats = [_user_format(frame.get_column(c)) for c in user_cols] + [
+        ws.set_column(j, j, WIDTHS.get(canonical) or _width(frame.get_column(name), label(canonical, cfg)))
+    number_formats = [_user_format(frame.get_column(c)) for c in user_cols] + [
         _num_format(n[len(ANNOTATION_PREFIX):], cfg) for n in notes
     ]
     wraps = [False] * len(user_cols) + [n[len(ANNOTATION_PREFIX):] in WRAPPED for n in notes]
-    width = len(user_cols) + len(notes)
-    position: dict[tuple[int, int], int] = {}
-    for i, values in enumerate(frame.iter_rows()):
-        key = (values[width], values[width + 1])
-        position[key] = i + 1
-        fill = SEVERITY_COLOURS["error"] if key in error_keys else None
-        for j in range(width):
-            cell_fmt = fmt.get(formats[j], fill, wraps[j]) if (formats[j] or fill or wraps[j]) else None
-            _write(ws, i + 1, j, _display(values[j]), cell_fmt)
-
-    column_of = {name: j for j, name in enumerate(user_cols)}
-    letter_to_col = [
-        {c.letter: column_of[c.name] for c in source.table.columns if c.name in column_of} for source in result.sources
-    ]
-    cells: Cells = {}
-    comments: dict[tuple[int, int], list[str]] = {}
-    for src, row, cell, problem, severity in result.issues.filter(pl.col("row").is_not_null()).select(
-        SRC, "row", "cell", "problem", "severity"
-    ).iter_rows():
-        if (src, row) not in position:
-            continue
-        at = position[(src, row)]
-        cells.setdefault((src, row, ""), f"A{at + 1}")
-        letter = cell.rstrip("0123456789") if cell else None
-        if letter and letter in letter_to_col[src]:
-            col = letter_to_col[src][letter]
-            cells[(src, row, letter)] = f"{column_letter(col)}{at + 1}"
-            comments.setdefault((at, col), []).append(f"{severity}: {problem}")
-    for (r, c), texts in comments.items():
-        ws.write_comment(r, c, "\n".join(texts), {"x_scale": 2, "y_scale": 1.5})
+    formats = [fmt.get(nf, None, w) if (nf or w) else None for nf, w in zip(number_formats, wraps)]
+    fill = SEVERITY_COLOURS["error"]
+    fill_formats = [fmt.get(nf, fill, w) for nf, w in zip(number_formats, wraps)]
+    wrapped = [n for n in notes if n[len(ANNOTATION_PREFIX):] in WRAP_WIDTHS]
+    heights = _row_heights(frame.select([pl.col(n).alias(n[len(ANNOTATION_PREFIX):]) for n in wrapped]),
+                           [n[len(ANNOTATION_PREFIX):] for n in wrapped])
+    _rows(ws, frame, 1, formats, fill_formats=fill_formats, filled=places.filled, heights=heights,
+          comments=places.comments)
+    ws.freeze_panes(1, 1)
     if frame.height:
-        ws.autofilter(0, 0, frame.height, width - 1)
-        note_frame = frame.select([pl.col(n).alias(n[len(ANNOTATION_PREFIX):]) for n in notes])
-        _grow_rows(ws, note_frame, list(note_frame.columns), 1)
+        ws.autofilter(0, 0, frame.height, frame.width - 1)
     _print_setup(ws, fit_width=False)
     ws.repeat_rows(0)
     ws.repeat_columns(0, 1)
-    return cells
 
 
-def _issues(ws, result: Result, fmt: _Formats, portfolio_cells: Cells) -> None:
+def _issues(ws, result: Result, fmt: _Formats, places: _Places) -> None:
     headers = ["Severity", "File", "Sheet", "Row", "Column", "Cell", "Value", "Problem", "Portfolio cell"]
     widths = [10, 30, 14, 7, 28, 8, 24, 70, 14]
     for j, (h, w) in enumerate(zip(headers, widths)):
@@ -408,13 +504,16 @@ def _issues(ws, result: Result, fmt: _Formats, portfolio_cells: Cells) -> None:
         ws.set_column(j, j, w, fmt.wrap if h in ("Problem", "Value") else None)
     sev_formats = {s: fmt.get(fill=c) for s, c in SEVERITY_COLOURS.items()}
     frame = result.issues.select("severity", "file", "sheet", "row", "column", "cell", "value", "problem", SRC)
+    links = places.links
     for i, values in enumerate(frame.iter_rows(), start=1):
-        for j, value in enumerate(values[:-1]):
-            _write(ws, i, j, value, sev_formats.get(values[0]) if j == 0 else None)
+        ws.write_string(i, 0, values[0], sev_formats.get(values[0]))
+        for j in range(1, 8):
+            if values[j] is not None:
+                _write(ws, i, j, values[j])
         row, cell, src = values[3], values[5], values[8]
         if row is not None:
             letter = cell.rstrip("0123456789") if cell else ""
-            target = portfolio_cells.get((src, row, letter)) or portfolio_cells.get((src, row, ""))
+            target = links.get((src, row, letter)) or links.get((src, row, ""))
             if target:
                 ws.write_url(i, 8, f"internal:'Portfolio'!{target}", fmt.link, string=target)
     ws.freeze_panes(1, 0)
@@ -460,7 +559,7 @@ def _assumptions(ws, result: Result, fmt: _Formats) -> None:
     ws.repeat_rows(0)
 
 
-def _summary(ws, wb, result: Result, fmt: _Formats) -> None:
+def _summary(ws, wb, result: Result, fmt: _Formats, *, streaming: bool = False, places: _Places | None = None) -> None:
     cfg = result.config
     ranking = result.ranking
     horizon = horizon_column(cfg)
@@ -478,6 +577,10 @@ def _summary(ws, wb, result: Result, fmt: _Formats) -> None:
         ("Scored", result.scored),
         ("Not scored (errors)", result.error_rows),
         ("Warnings", result.warnings),
+        *([("Note", f"{places.comments_left_out:,} more problem cells have no comment on Portfolio; "
+                    "every problem is on Issues")] if places and places.comments_left_out else []),
+        *([("Note", "Large portfolio: written streaming; Ranking has a filter instead of an Excel table")]
+          if streaming else []),
         ("Run at (UTC)", result.started.strftime("%Y-%m-%d %H:%M")),
         ("ftscore version", __version__),
     ]
