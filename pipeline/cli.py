@@ -185,12 +185,15 @@ def _report(outcomes, as_json: bool, quiet: bool, extra: dict | None = None) -> 
 @cli.command(epilog=EXIT_CODES_HELP)
 @click.argument("inputs", metavar="INPUT...", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
-              help="Workbook to write (.xlsx). Default: INPUT's name with -scored.xlsx (portfolio-scored.xlsx "
-                   "for several inputs), in the current folder.")
+              help="Output file: a workbook (.xlsx), or every row as .parquet / .csv. Default: INPUT's name "
+                   "with -scored.xlsx (portfolio-scored.xlsx for several inputs), in the current folder.")
 @click.option("--out-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Write one workbook per input into this folder (with --merge: one for all). An input whose "
                    "content, config and ftscore version are unchanged since the last run there is skipped.")
 @click.option("--merge", is_flag=True, help="With --out-dir: score all inputs as one portfolio.")
+@click.option("--format", "kind", type=click.Choice(["xlsx", "parquet", "csv"]), default=None,
+              help="Output format. Default: from -o's suffix, else xlsx. parquet/csv hold every row (the "
+                   "Portfolio table, issues beside it in NAME-issues.*) and are fast for big portfolios.")
 @click.option("--force", is_flag=True, help="With --out-dir: rescore inputs even when unchanged.")
 @click.option("--max-rows", type=click.IntRange(min=1), default=None,
               help="Refuse inputs with more use cases than this in all (default: input.max_rows of the config).")
@@ -207,7 +210,8 @@ def _report(outcomes, as_json: bool, quiet: bool, extra: dict | None = None) -> 
                    "output.lock_wait_seconds of the config, 60).")
 @input_options
 @output_options
-def score(inputs: tuple[Path, ...], output: Path | None, out_dir: Path | None, merge: bool, force: bool,
+def score(inputs: tuple[Path, ...], output: Path | None, out_dir: Path | None, merge: bool, kind: str | None,
+          force: bool,
           max_rows: int | None, price_date, draws: int | None, budget: float | None, lock_wait: float | None,
           config_file: Path | None, sheet: str | None, header_row: int | None, encoding: str | None,
           delimiter: str | None, as_json: bool, quiet: bool) -> None:
@@ -237,10 +241,11 @@ def score(inputs: tuple[Path, ...], output: Path | None, out_dir: Path | None, m
     if output is not None and out_dir is not None and not merge:
         _fail("give either -o (one workbook) or --out-dir (one per input), not both", EXIT_USAGE)
     files = _expand(inputs)
-    plan = jobs.plan(files, output, out_dir, merge)
+    plan = jobs.plan(files, output, out_dir, merge, suffix=f".{kind}" if kind else ".xlsx")
     for job_inputs, target in plan:
-        if target.suffix.lower() != ".xlsx":
-            _fail(f"the output must be an .xlsx file, got '{target}'", EXIT_USAGE)
+        if target.suffix.lower() != f".{jobs.output_kind(target, kind)}":
+            _fail(f"{'--format ' + kind if kind else 'the output'} needs a file ending in .{kind or 'xlsx'} "
+                  f"(or .parquet / .csv), got '{target}'", EXIT_USAGE)
         for f in job_inputs:
             if target.resolve() == f.resolve() or (target.exists() and f.exists() and target.samefile(f)):
                 _fail(f"the output {target} is the input file {f}; choose another -o", EXIT_USAGE)
@@ -258,11 +263,12 @@ def score(inputs: tuple[Path, ...], output: Path | None, out_dir: Path | None, m
             click.echo(_summary_line(outcome), err=True)
 
     settings = {"read": {k: v for k, v in read_options.items()}, "price_date": price_date, "draws": draws,
-                "budget": budget}
+                "budget": budget, "format": kind}
     outcomes = jobs.run_jobs(
         plan, cfg, use_manifest=out_dir is not None, force=force, settings=settings, read_options=read_options,
         on_done=done, price_date=price_date.date() if price_date else None, draws=draws, budget=budget,
         lock_wait=cfg["output"]["lock_wait_seconds"] if lock_wait is None else lock_wait, progress=progress,
+        kind=kind,
     )
     sys.exit(_report(outcomes, as_json, quiet))
 

@@ -33,6 +33,7 @@ class Outcome:
     skipped: bool = False
     seconds: float = 0.0
     previous: dict = field(default_factory=dict)  # manifest entry of a skipped job
+    written: list[Path] = field(default_factory=list)
 
     @property
     def status(self) -> str:
@@ -45,6 +46,7 @@ class Outcome:
         out: dict = {
             "inputs": [str(p) for p in self.inputs],
             "output": str(self.output) if self.output else None,
+            "written": [str(p) for p in self.written],
             "status": self.status,
             "exit_code": self.code,
             "error": self.error,
@@ -96,15 +98,36 @@ def save_manifest(folder: Path, data: dict) -> None:
     os.replace(tmp, folder / MANIFEST)
 
 
+def output_kind(output: Path, requested: str | None = None) -> str:
+    """xlsx, parquet or csv: as asked, else from the output's suffix."""
+    if requested:
+        return requested
+    return {".parquet": "parquet", ".csv": "csv"}.get(output.suffix.lower(), "xlsx")
+
+
+def _write_output(result, output: Path, kind: str) -> list[Path]:
+    from pipeline import export
+    from pipeline.workbook import too_big_for_a_sheet, write
+
+    if kind != "xlsx":
+        return export.write_table(result, output, kind)
+    written = []
+    companion = None
+    if too_big_for_a_sheet(result):  # every row still goes somewhere: a Parquet file beside it
+        companion = output.with_suffix(".parquet")
+        written += export.write_table(result, companion, "parquet")
+    write(result, output, companion=companion)
+    return [output, *written]
+
+
 def score_job(inputs: list[Path], output: Path | None, cfg: dict, *, read_options: dict,
               price_date: date | None = None, draws: int | None = None, budget: float | None = None,
-              lock_wait: float = 60.0, progress: Progress | None = None) -> Outcome:
-    """Score inputs as one portfolio and write the workbook (or only check, without output)."""
+              lock_wait: float = 60.0, progress: Progress | None = None, kind: str | None = None) -> Outcome:
+    """Score inputs as one portfolio and write the output (or only check, without output)."""
     from pipeline.lock import LockBusy, output_lock
     from pipeline.read import ReadError
     from pipeline.run import score_files
     from pipeline.validate import ContractBroken
-    from pipeline.workbook import write
 
     started = time.perf_counter()
     outcome = Outcome(list(inputs), output, EXIT_OK)
@@ -118,7 +141,7 @@ def score_job(inputs: list[Path], output: Path | None, cfg: dict, *, read_option
                 if progress:
                     progress(f"writing {output.name}")
                 t = time.perf_counter()
-                write(result, output)
+                outcome.written = _write_output(result, output, output_kind(output, kind))
                 result.timings["write"] = time.perf_counter() - t
         outcome.code = EXIT_ROW_ERRORS if result.error_rows else EXIT_OK
     except LockBusy as exc:
@@ -139,20 +162,21 @@ def score_job(inputs: list[Path], output: Path | None, cfg: dict, *, read_option
     return outcome
 
 
-def plan(files: list[Path], output: Path | None, out_dir: Path | None, merge: bool) -> list[tuple[list[Path], Path]]:
-    """(inputs, workbook) per job: one merged workbook, or one per input in out_dir."""
+def plan(files: list[Path], output: Path | None, out_dir: Path | None, merge: bool,
+         suffix: str = ".xlsx") -> list[tuple[list[Path], Path]]:
+    """(inputs, output) per job: one merged output, or one per input in out_dir."""
     if out_dir is None:
-        target = output or Path(f"{files[0].stem}-scored.xlsx" if len(files) == 1 else "portfolio-scored.xlsx")
+        target = output or Path(f"{files[0].stem}-scored{suffix}" if len(files) == 1 else f"portfolio-scored{suffix}")
         return [(files, target)]
     if merge:
-        return [(files, out_dir / (output.name if output else "portfolio-scored.xlsx"))]
+        return [(files, out_dir / (output.name if output else f"portfolio-scored{suffix}"))]
     names: dict[str, int] = {}
     jobs = []
     for f in files:
         stem = f.stem
         names[stem] = names.get(stem, 0) + 1
-        suffix = "" if names[stem] == 1 else f"-{f.suffix.lstrip('.')}"
-        jobs.append(([f], out_dir / f"{stem}{suffix}-scored.xlsx"))
+        dup = "" if names[stem] == 1 else f"-{f.suffix.lstrip('.')}"
+        jobs.append(([f], out_dir / f"{stem}{dup}-scored{suffix}"))
     return jobs
 
 

@@ -256,17 +256,28 @@ class _InOrder:
         self._cells.clear()
 
 
-def write(result: Result, output: str | Path, *, streaming: bool | None = None) -> Path:
+EXCEL_DATA_ROWS = 1_048_575  # rows under the header that one Excel sheet holds
+
+
+def too_big_for_a_sheet(result: Result) -> bool:
+    return result.portfolio.height > EXCEL_DATA_ROWS
+
+
+def write(result: Result, output: str | Path, *, streaming: bool | None = None,
+          companion: Path | None = None) -> Path:
     """Write the workbook for ``result`` to ``output`` atomically; return the path.
 
     Large portfolios (``output.streaming_rows`` and up) are written in xlsxwriter's
     constant-memory mode: rows stream to disk, and Ranking gets a filter instead of
-    an Excel table (the streaming writer cannot make tables).
+    an Excel table (the streaming writer cannot make tables). A portfolio past Excel's
+    row limit gets no Portfolio sheet: Summary points to ``companion``, the file that
+    holds every row, and Ranking and Issues show as many rows as a sheet holds.
     """
     output = Path(output)
     cfg = result.config
+    overflow = too_big_for_a_sheet(result)
     if streaming is None:
-        streaming = result.portfolio.height >= cfg["output"]["streaming_rows"]
+        streaming = overflow or result.portfolio.height >= cfg["output"]["streaming_rows"]
     output.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
     os.close(fd)
@@ -275,16 +286,17 @@ def write(result: Result, output: str | Path, *, streaming: bool | None = None) 
         fmt = _Formats(wb)
         summary = wb.add_worksheet("Summary")
         ranking = wb.add_worksheet("Ranking")
-        portfolio = wb.add_worksheet("Portfolio")
+        portfolio = None if overflow else wb.add_worksheet("Portfolio")
         issues_ws = wb.add_worksheet("Issues")
         assumptions = wb.add_worksheet("Assumptions")
-        places = _places(result)
+        places = _places(result) if portfolio is not None else None
         _ranking(ranking, result, fmt, table=not streaming)
-        _portfolio(portfolio, result, fmt, places)
+        if portfolio is not None:
+            _portfolio(portfolio, result, fmt, places)
         _issues(issues_ws, result, fmt, places)
         _assumptions(assumptions, result, fmt)
         in_order = _InOrder(summary)
-        _summary(in_order, wb, result, fmt, streaming=streaming, places=places)
+        _summary(in_order, wb, result, fmt, streaming=streaming, places=places, companion=companion)
         in_order.flush()
         wb.close()
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes the file private; a workbook is meant to be shared
@@ -365,7 +377,7 @@ def _rows(ws, frame: pl.DataFrame, first_row: int, formats: list, *, fill_format
 def _ranking(ws, result: Result, fmt: _Formats, *, table: bool) -> None:
     cfg = result.config
     cols = _ranking_columns(cfg, result.ranking.columns)
-    frame = result.ranking.select(cols)
+    frame = result.ranking.select(cols).head(EXCEL_DATA_ROWS)
     n = frame.height
     last_col = len(cols) - 1
     formats = [fmt.get(_num_format(c, cfg), wrap=c in WRAPPED) if (_num_format(c, cfg) or c in WRAPPED) else None
@@ -496,7 +508,7 @@ def _portfolio(ws, result: Result, fmt: _Formats, places: _Places) -> None:
     ws.repeat_columns(0, 1)
 
 
-def _issues(ws, result: Result, fmt: _Formats, places: _Places) -> None:
+def _issues(ws, result: Result, fmt: _Formats, places: _Places | None) -> None:
     headers = ["Severity", "File", "Sheet", "Row", "Column", "Cell", "Value", "Problem", "Portfolio cell"]
     widths = [10, 30, 14, 7, 28, 8, 24, 70, 14]
     for j, (h, w) in enumerate(zip(headers, widths)):
@@ -504,7 +516,8 @@ def _issues(ws, result: Result, fmt: _Formats, places: _Places) -> None:
         ws.set_column(j, j, w, fmt.wrap if h in ("Problem", "Value") else None)
     sev_formats = {s: fmt.get(fill=c) for s, c in SEVERITY_COLOURS.items()}
     frame = result.issues.select("severity", "file", "sheet", "row", "column", "cell", "value", "problem", SRC)
-    links = places.links
+    frame = frame.head(EXCEL_DATA_ROWS)
+    links = places.links if places is not None else {}
     for i, values in enumerate(frame.iter_rows(), start=1):
         ws.write_string(i, 0, values[0], sev_formats.get(values[0]))
         for j in range(1, 8):
@@ -559,7 +572,8 @@ def _assumptions(ws, result: Result, fmt: _Formats) -> None:
     ws.repeat_rows(0)
 
 
-def _summary(ws, wb, result: Result, fmt: _Formats, *, streaming: bool = False, places: _Places | None = None) -> None:
+def _summary(ws, wb, result: Result, fmt: _Formats, *, streaming: bool = False, places: _Places | None = None,
+             companion: Path | None = None) -> None:
     cfg = result.config
     ranking = result.ranking
     horizon = horizon_column(cfg)
@@ -581,6 +595,10 @@ def _summary(ws, wb, result: Result, fmt: _Formats, *, streaming: bool = False, 
                     "every problem is on Issues")] if places and places.comments_left_out else []),
         *([("Note", "Large portfolio: written streaming; Ranking has a filter instead of an Excel table")]
           if streaming else []),
+        *([("Every row", f"{result.rows:,} rows are more than an Excel sheet holds: every row, scored or not, is in "
+                         f"{companion}; Ranking shows the top {min(result.scored, EXCEL_DATA_ROWS):,} of "
+                         f"{result.scored:,}, Issues the first {min(result.issues.height, EXCEL_DATA_ROWS):,} of "
+                         f"{result.issues.height:,}")] if too_big_for_a_sheet(result) else []),
         ("Run at (UTC)", result.started.strftime("%Y-%m-%d %H:%M")),
         ("ftscore version", __version__),
     ]

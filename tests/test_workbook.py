@@ -198,3 +198,56 @@ def test_cli_reference_is_in_step_with_the_code() -> None:
     finally:
         sys.path.pop(0)
     assert (ROOT / "docs" / "cli.md").read_text() == render(), "docs/cli.md is stale: run `make docs`"
+
+
+# ------------------------------------------------------------------ every row as Parquet/CSV, and past Excel's limit
+
+def test_parquet_and_csv_hold_every_row(tmp: Path) -> None:
+    import polars as pl
+
+    run = run_cli("score", SAMPLES / "portfolio.xlsx", "-o", tmp / "all.parquet")
+    assert run.code == 1, run.stderr
+    table = pl.read_parquet(tmp / "all.parquet")
+    assert table.height == 25 and table["source_row"].to_list()[:3] == [2, 3, 4]
+    assert {"Use Case", "fit_score", "recommendation", "net_savings_24m"} <= set(table.columns)
+    assert pl.read_parquet(tmp / "all-issues.parquet").filter(pl.col("severity") == "error").height == 4
+    run = run_cli("score", SAMPLES / "portfolio.xlsx", "--format", "csv", "-o", tmp / "all.csv")
+    assert run.code == 1
+    rows = pl.read_csv(tmp / "all.csv", infer_schema=False)
+    assert rows.height == 25
+    notes = rows.filter(pl.col("Use Case ID") == "UC-15")["Notes"].item()
+    assert notes == "'=HYPERLINK(\"http://example.com\")"  # a spreadsheet opens it as text, never a formula
+    assert run_cli("score", SAMPLES / "portfolio.xlsx", "--format", "csv", "-o", tmp / "x.xlsx").code == 2
+
+
+def test_a_portfolio_past_excels_row_limit_still_writes(tmp: Path, monkeypatch) -> None:
+    import polars as pl
+
+    from pipeline import config, workbook
+    from pipeline.jobs import score_job
+
+    monkeypatch.setattr(workbook, "EXCEL_DATA_ROWS", 10)  # a sheet that holds 10 rows stands in for 1,048,575
+    out = tmp / "big.xlsx"
+    outcome = score_job([SAMPLES / "portfolio.xlsx"], out, config.load(), read_options={})
+    assert outcome.error is None and outcome.code == 1
+    assert [p.name for p in outcome.written] == ["big.xlsx", "big.parquet", "big-issues.parquet"]
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == ["Summary", "Ranking", "Issues", "Assumptions"]
+    assert len(sheet_rows(out, "Ranking")) == 10
+    facts = {row[0]: row[1] for row in wb["Summary"].iter_rows(values_only=True) if row[0]}
+    assert "big.parquet" in facts["Every row"] and "top 10 of 21" in facts["Every row"]
+    assert pl.read_parquet(tmp / "big.parquet").height == 25
+
+
+def test_streaming_workbook_has_the_same_values(tmp: Path) -> None:
+    normal, streamed = tmp / "normal.xlsx", tmp / "streamed.xlsx"
+    cfg = tmp / "stream.toml"
+    cfg.write_text("[output]\nstreaming_rows = 1\n")
+    assert run_cli("score", SAMPLES / "portfolio.xlsx", "-o", normal).code == 1
+    assert run_cli("score", SAMPLES / "portfolio.xlsx", "-o", streamed, "--config", cfg).code == 1
+    for sheet in ("Ranking", "Portfolio", "Issues"):
+        assert sheet_rows(normal, sheet) == sheet_rows(streamed, sheet), sheet
+    ws = openpyxl.load_workbook(streamed)["Ranking"]
+    assert not ws.tables and ws.auto_filter.ref
+    portfolio = openpyxl.load_workbook(streamed)["Portfolio"]
+    assert "not a number" in portfolio["J9"].comment.text

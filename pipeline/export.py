@@ -1,0 +1,78 @@
+"""Every scored row as Parquet or CSV: for pipelines, and for portfolios past Excel's row limit.
+
+The table is Portfolio's: the user's columns as read, then the annotation columns under their
+canonical names. Issues go beside it (NAME-issues.parquet / .csv). In CSV, text that a
+spreadsheet would run as a formula (=, +, -, @, tab, CR first) gets a leading apostrophe.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import polars as pl
+
+from pipeline.run import ANNOTATION_PREFIX, KEY, Result
+
+FORMULA_START = r"^[=+\-@\t\r]"
+FORMATS = ("xlsx", "parquet", "csv")
+
+
+def table(result: Result) -> pl.DataFrame:
+    """Portfolio as one frame with plain column names (an annotation that collides with a user
+    column of the same name is suffixed ' (ftscore)')."""
+    frame = result.portfolio.drop(KEY)
+    user = {c for c in frame.columns if not c.startswith(ANNOTATION_PREFIX)}
+    renames = {}
+    for c in frame.columns:
+        if c.startswith(ANNOTATION_PREFIX):
+            name = c[len(ANNOTATION_PREFIX):]
+            renames[c] = f"{name} (ftscore)" if name in user else name
+    return frame.rename(renames)
+
+
+def issues_table(result: Result) -> pl.DataFrame:
+    return result.issues.select("severity", "file", "sheet", "row", "column", "cell", "value", "problem")
+
+
+def defuse(frame: pl.DataFrame) -> pl.DataFrame:
+    """Text that a spreadsheet would take for a formula, made plain text with a leading apostrophe."""
+    return frame.with_columns(
+        pl.when(pl.col(c).str.contains(FORMULA_START)).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
+        for c, t in frame.schema.items() if t == pl.String
+    )
+
+
+def sidecar(path: Path) -> Path:
+    return path.with_name(f"{path.stem}-issues{path.suffix}")
+
+
+def _atomic(path: Path, writer) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        writer(tmp)
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_table(result: Result, path: Path, kind: str) -> list[Path]:
+    """Write the scored rows and the issues as Parquet or CSV; return the paths written."""
+    frames = {path: table(result), sidecar(path): issues_table(result)}
+    for target, frame in frames.items():
+        if kind == "parquet":
+            _atomic(target, lambda tmp, f=frame: f.write_parquet(tmp))
+        elif kind == "csv":
+            _atomic(target, lambda tmp, f=frame: defuse(f.with_columns(
+                pl.col(c).cast(pl.String) for c, t in f.schema.items() if t.is_temporal()
+            )).write_csv(tmp))
+        else:
+            raise ValueError(f"unknown table format {kind!r}")
+    return list(frames)
