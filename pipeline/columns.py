@@ -226,6 +226,40 @@ def _parse(kind: str, text: pl.Expr, cfg: dict, name: str) -> pl.Expr:
     return text.str.strip_chars()
 
 
+NUMERIC = ("money", "count", "score", "rate", "change", "seconds")
+
+
+def _parse_column(kind: str, text: pl.Series, cfg: dict, name: str) -> pl.Series:
+    """One column of cell texts -> typed values (null where a text cannot be read).
+
+    Plain numbers take a fast cast; only the other cells ("$12,500", "85%", "12.5k") go
+    through the pattern rules. Yes/no and category answers are mapped once per distinct text.
+    """
+    if kind in NUMERIC:
+        plain = text.str.replace_all(",", "", literal=True)
+        if kind == "money":
+            plain = plain.str.replace_all("$", "", literal=True)
+        if kind in ("rate", "change"):
+            pct = plain.str.ends_with("%")
+            number = plain.str.strip_suffix("%").str.strip_chars().cast(pl.Float64, strict=False)
+            value = pl.when(pct | (number.abs() > 1)).then(number / 100).otherwise(number)
+        else:
+            value = plain.cast(pl.Float64, strict=False)
+        fast = pl.select(pl.when(value.is_finite()).then(value)).to_series()
+        need = fast.is_null() & text.is_not_null()
+        if need.any():
+            where = need.arg_true()
+            slow = pl.select(_parse(kind, pl.lit(text.gather(where)), cfg, name).cast(pl.Float64)).to_series()
+            fast = fast.scatter(where, slow)
+        return fast
+    if kind in ("flag", "category"):
+        distinct = text.drop_nulls().unique()
+        mapped = pl.select(_parse(kind, pl.lit(distinct), cfg, name).cast(DTYPE[kind])).to_series()
+        lookup = dict(zip(distinct.to_list(), mapped.to_list()))
+        return text.replace_strict(lookup, default=None, return_dtype=DTYPE[kind])
+    return text.str.strip_chars()
+
+
 DTYPE = {
     "text": pl.String, "category": pl.String, "money": pl.Float64, "count": pl.Float64,
     "rate": pl.Float64, "change": pl.Float64, "flag": pl.Boolean, "score": pl.Float64,
@@ -243,13 +277,13 @@ def parse(table: Table, mapping: Mapping, cfg: dict) -> tuple[pl.DataFrame, pl.D
         texts[name] = pl.when(t.is_null() | t.str.to_lowercase().is_in(missing)).then(None).otherwise(t)
     text_frame = frame.select(pl.col(ROW), *[expr.alias(name) for name, expr in texts.items()])
 
-    exprs = []
+    columns = [text_frame.get_column(ROW)]
     for name, spec in FIELDS.items():
         if name in mapping.fields:
-            exprs.append(_parse(spec.kind, pl.col(name), cfg, name).cast(DTYPE[spec.kind]).alias(name))
+            columns.append(_parse_column(spec.kind, text_frame.get_column(name), cfg, name).alias(name))
         else:
-            exprs.append(pl.lit(None, DTYPE[spec.kind]).alias(name))
-    parsed = text_frame.select(pl.col(ROW), *exprs)
+            columns.append(pl.repeat(None, text_frame.height, dtype=DTYPE[spec.kind], eager=True).alias(name))
+    parsed = pl.DataFrame(columns)
 
     failures = []
     for name, col in mapping.fields.items():

@@ -78,17 +78,6 @@ def money(frame: pl.DataFrame, cfg: dict) -> pl.DataFrame:
     def cum_savings(months: int) -> pl.Expr:
         return _cum_api(monthly, r, months) - running * months
 
-    crossings = []
-    for month in range(1, search + 1):
-        saving = monthly * r ** (month - 1) - running
-        inside = ((setup - cum_savings(month - 1)) / saving).clip(0, 1)
-        crossings.append(pl.when(cum_savings(month) >= setup).then(month - 1 + inside))
-    break_even = (
-        pl.when(monthly.is_null()).then(pl.lit(None, pl.Float64))
-        .when(setup <= 0).then(pl.lit(0.0))
-        .otherwise(pl.coalesce(crossings))
-    )
-
     net_12 = cum_savings(12) - setup
     net_h = cum_savings(horizon) - setup
     spend_h = setup + running * horizon
@@ -96,7 +85,6 @@ def money(frame: pl.DataFrame, cfg: dict) -> pl.DataFrame:
     nets = {"net_savings_12m": net_12, horizon_column(cfg): net_h}
     out = frame.with_columns(_growth_factor(cfg).alias("__r")).with_columns(
         (monthly * 12).alias("annual_api_cost"),
-        break_even.alias("break_even_months"),
         *[e.alias(n) for n, e in nets.items()],
         pl.when(spend_h > 0).then(net_h / spend_h * 100).alias("roi_pct"),
         pl.when(pl.col("finetune_setup_cost").is_null()).then(pl.lit("assumed"))
@@ -112,12 +100,46 @@ def money(frame: pl.DataFrame, cfg: dict) -> pl.DataFrame:
         setup.alias("__setup"),
         running.alias("__running"),
     )
+    out = out.with_columns(
+        break_even_months(out.get_column("monthly_api_cost"), out.get_column("__r"), out.get_column("__setup"),
+                          out.get_column("__running"), search)
+    )
     return out.drop("__r").with_columns(
         pl.col("api_cost_per_call").round(6),
         pl.col("monthly_api_cost", "annual_api_cost", *nets).round(2),
         pl.col("break_even_months").round(2),
         pl.col("roi_pct").round(1),
     )
+
+
+def break_even_months(monthly: pl.Series, r: pl.Series, setup: pl.Series, running: pl.Series,
+                      search: int) -> pl.Series:
+    """When cumulative savings first cover the setup cost, interpolated inside the month
+    (m - 1 + what is still uncovered / savings of month m); null when not within `search` months.
+
+    One pass over the months with whole-column arithmetic (never a loop over rows); it stops
+    as soon as no row is still searching. A row whose savings are not positive and cannot
+    grow (no growth, falling prices) stops searching at once.
+    """
+    f = pl.DataFrame({"api": monthly, "r": r, "setup": setup, "running": running}).with_columns(
+        pl.lit(0.0).alias("cum"),
+        pl.when(pl.col("api").is_null()).then(pl.lit(None, pl.Float64))
+        .when(pl.col("setup") <= 0).then(pl.lit(0.0)).alias("found"),
+        (pl.col("api").is_not_null() & (pl.col("setup") > 0)).alias("open"),
+    )
+    for m in range(1, search + 1):
+        saving = pl.col("api") - pl.col("running")
+        hit = pl.col("open") & (pl.col("cum") + saving >= pl.col("setup"))
+        f = f.with_columns(
+            pl.when(hit).then(m - 1 + ((pl.col("setup") - pl.col("cum")) / saving).clip(0, 1))
+            .otherwise(pl.col("found")).alias("found"),
+            (pl.col("open") & hit.not_() & ((saving > 0) | (pl.col("r") > 1))).alias("open"),
+            (pl.col("cum") + saving).alias("cum"),
+            (pl.col("api") * pl.col("r")).alias("api"),
+        )
+        if not f.get_column("open").any():
+            break
+    return f.get_column("found").alias("break_even_months")
 
 
 def schedule(scored: pl.DataFrame, cfg: dict, months: list[int]) -> pl.DataFrame:

@@ -8,6 +8,8 @@ Rust calamine reader behind ``polars.read_excel``); text files through
 from __future__ import annotations
 
 import csv
+import io
+import itertools
 import logging
 import re
 from dataclasses import dataclass, field
@@ -143,12 +145,16 @@ def _drop_blank(frame: pl.DataFrame, keep_rows: set[int] = frozenset()) -> tuple
     if not cols:
         return frame.clear(), frame.height
 
-    def has_value(name: str) -> pl.Expr:
-        if frame.schema[name] == pl.String:
-            return pl.col(name).str.strip_chars().str.len_chars().fill_null(0) > 0
-        return pl.col(name).is_not_null()
-
-    filled = pl.any_horizontal([has_value(c) for c in cols]) | pl.col(ROW).is_in(sorted(keep_rows))
+    # A non-empty cell counts; a text cell of spaces only does not. Most rows are decided by the
+    # cheap null test; the space test runs only on rows where every non-null cell is text.
+    some = pl.any_horizontal([pl.col(c).is_not_null() for c in cols])
+    texts = [c for c in cols if frame.schema[c] == pl.String]
+    others = [c for c in cols if c not in texts]
+    if texts:
+        visible = pl.any_horizontal([pl.col(c).str.contains(r"\S").fill_null(False) for c in texts])
+        has_other = pl.any_horizontal([pl.col(c).is_not_null() for c in others]) if others else pl.lit(False)
+        some = pl.when(some.not_()).then(False).when(has_other).then(True).otherwise(visible)
+    filled = some | pl.col(ROW).is_in(sorted(keep_rows))
     kept = frame.filter(filled)
     return kept, frame.height - kept.height
 
@@ -318,7 +324,7 @@ def _sniff(text: str) -> str:
 def _read_text(path: Path, scorer: HeaderScorer, search_rows: int, header_row: int | None,
                encoding: str | None, delimiter: str | None) -> Table:
     raw = path.read_bytes()
-    if not raw.strip():
+    if not raw or raw.isspace():
         raise ReadError(f"{path}: the file is empty")
     if b"\x00" in raw[:4096]:
         raise ReadError(f"{path}: not a text file (binary content); {HINT_FORMATS}")
@@ -332,7 +338,7 @@ def _read_text(path: Path, scorer: HeaderScorer, search_rows: int, header_row: i
     sep = delimiter or ("\t" if path.suffix.lower() == ".tsv" else _sniff(text))
     # polars takes the number of fields from the first line; a title line above
     # the header has fewer, so count the widest of the first rows instead.
-    head_lines = list(csv.reader(text.splitlines()[: max(search_rows, header_row or 0)], delimiter=sep))
+    head_lines = list(itertools.islice(csv.reader(io.StringIO(text), delimiter=sep), max(search_rows, header_row or 0)))
     width = max((len(r) for r in head_lines), default=1)
     data = text.encode("utf-8")
     notes: list[str] = []
@@ -370,10 +376,10 @@ def _numbers_from_text(frame: pl.DataFrame) -> pl.DataFrame:
             continue
         col = frame.get_column(name).str.strip_chars()
         col = col.set(col.str.len_chars() == 0, None)
-        if col.null_count() == frame.height or not col.drop_nulls().str.contains(PLAIN_NUMBER).all():
+        if col.null_count() == frame.height:
             continue
-        as_num = col.cast(pl.Float64, strict=False)
-        if as_num.null_count() == col.null_count():
+        as_num = col.cast(pl.Float64, strict=False)  # cheap first test; the pattern only if it passes
+        if as_num.null_count() == col.null_count() and col.drop_nulls().str.contains(PLAIN_NUMBER).all():
             whole = (as_num.drop_nulls() % 1 == 0).all() and as_num.drop_nulls().abs().max() < 2**53
             casts.append(as_num.cast(pl.Int64) if whole else as_num)
     return frame.with_columns(casts) if casts else frame
