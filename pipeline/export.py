@@ -7,12 +7,11 @@ spreadsheet would run as a formula (=, +, -, @, tab, CR first) gets a leading ap
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import polars as pl
 
+from pipeline.atomic import replace_when_done
 from pipeline.run import ANNOTATION_PREFIX, KEY, Result
 
 FORMULA_START = r"^[=+\-@\t\r]"
@@ -49,18 +48,8 @@ def sidecar(path: Path) -> Path:
 
 
 def _atomic(path: Path, writer) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
+    with replace_when_done(path) as tmp:
         writer(tmp)
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_table(result: Result, path: Path, kind: str) -> list[Path]:

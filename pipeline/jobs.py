@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -89,13 +88,10 @@ def load_manifest(folder: Path) -> dict:
 
 
 def save_manifest(folder: Path, data: dict) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{MANIFEST}.", dir=folder)
-    with os.fdopen(fd, "w") as fh:
-        json.dump(data, fh, indent=1, sort_keys=True)
-    mask = os.umask(0)
-    os.umask(mask)
-    os.chmod(tmp, 0o666 & ~mask)
-    os.replace(tmp, folder / MANIFEST)
+    from pipeline.atomic import replace_when_done
+
+    with replace_when_done(folder / MANIFEST) as tmp:
+        Path(tmp).write_text(json.dumps(data, indent=1, sort_keys=True))
 
 
 def output_kind(output: Path, requested: str | None = None) -> str:

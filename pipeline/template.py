@@ -14,13 +14,12 @@ place, like the scored workbook.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import xlsxwriter
 
+from pipeline.atomic import replace_when_done
 from pipeline.columns import header_index, normalise
 from pipeline.fields import CATEGORY_VOCAB, FIELDS
 
@@ -422,30 +421,16 @@ def check_headers(cfg: dict) -> None:
             raise ValueError(f"template header '{header(name)}' does not read back as {name}")
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def write_template(path: Path, cfg: dict) -> Path:
     """Write the fill-in template to ``path`` atomically; return the path."""
     path = Path(path)
     check_headers(cfg)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
+    with replace_when_done(path) as tmp:
         wb = xlsxwriter.Workbook(tmp, WORKBOOK_OPTIONS)
         ws = wb.add_worksheet(SHEET)
         help_ws = wb.add_worksheet(HELP_SHEET)
         _fill(wb, ws, help_ws, cfg)
         wb.close()
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes the file private; a template is meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path
 
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -20,6 +18,7 @@ import polars as pl
 import xlsxwriter
 
 from pipeline import __version__
+from pipeline.atomic import replace_when_done
 from pipeline.config import flatten, meanings
 from pipeline.fields import ANNOTATIONS, FIELDS
 from pipeline.money import horizon_column
@@ -223,12 +222,6 @@ def _display(value: Any) -> Any:
     return value
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 class _InOrder:
     """A worksheet proxy that collects cell writes and flushes them in row order.
 
@@ -278,10 +271,7 @@ def write(result: Result, output: str | Path, *, streaming: bool | None = None,
     overflow = too_big_for_a_sheet(result)
     if streaming is None:
         streaming = overflow or result.portfolio.height >= cfg["output"]["streaming_rows"]
-    output.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
-    os.close(fd)
-    try:
+    with replace_when_done(output) as tmp:
         wb = xlsxwriter.Workbook(tmp, {**WORKBOOK_OPTIONS, "constant_memory": streaming})
         fmt = _Formats(wb)
         summary = wb.add_worksheet("Summary")
@@ -299,11 +289,6 @@ def write(result: Result, output: str | Path, *, streaming: bool | None = None,
         _summary(in_order, wb, result, fmt, streaming=streaming, places=places, companion=companion)
         in_order.flush()
         wb.close()
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes the file private; a workbook is meant to be shared
-        os.replace(tmp, output)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return output
 
 

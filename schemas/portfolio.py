@@ -6,7 +6,6 @@ name, categories (their vocabularies come from the config and are set by
 before it is written, so a bug cannot reach a workbook.
 """
 
-import polars as pl
 import pandera.polars as pa
 
 SCORE = {"ge": 0, "le": 10}

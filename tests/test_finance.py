@@ -3,7 +3,6 @@ explain, what would change the decision."""
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
