@@ -340,7 +340,14 @@ def _read_text(path: Path, scorer: HeaderScorer, search_rows: int, header_row: i
     # the header has fewer, so count the widest of the first rows instead.
     head_lines = list(itertools.islice(csv.reader(io.StringIO(text), delimiter=sep), max(search_rows, header_row or 0)))
     width = max((len(r) for r in head_lines), default=1)
-    data = text.encode("utf-8")
+    # UTF-8 bytes go to polars as they are; other encodings once re-encoded (one copy, not two).
+    if encoding in ("utf-8", "utf8"):
+        data = raw
+    elif encoding == "utf-8 (with BOM)":
+        data = raw[3:]
+    else:
+        data = text.encode("utf-8")
+    del text
     notes: list[str] = []
     options = dict(has_header=False, separator=sep, quote_char='"', missing_columns="insert",
                    schema={f"column_{i}": pl.String for i in range(width)})

@@ -350,15 +350,18 @@ def score_files(paths: list[str | Path], cfg: dict, *, max_rows: int | None = No
     t = time.perf_counter()
     files = [s.table.file for s in sources]
     parsed = prices.apply(pl.concat(parsed_frames, how="vertical"), cfg, price_date or started.date())
+    del parsed_frames  # big portfolios: hold one copy of the parsed input, not two
     found.append(repeated_ids(sources, parsed))
     found += _price_issues(sources, parsed)
     all_issues = _with_src(issues.combine(found), files)
     valid, scored, all_issues = score_sources(sources, parsed, all_issues, cfg)
+    del parsed
     stability_facts = budget_facts = None
     if draws:
         scored, stability_facts = _stability(valid, scored, cfg, draws)
     if budget is not None:
         scored, budget_facts = _budget(scored, cfg, budget)
+    del valid
     portfolio = _portfolio(sources, scored, all_issues, cfg)
     account(sources, portfolio, scored, all_issues)
     # Ranking keeps the helper columns (reasons, setup and running cost) for explain;

@@ -250,6 +250,7 @@ class _InOrder:
 
 
 EXCEL_DATA_ROWS = 1_048_575  # rows under the header that one Excel sheet holds
+MAX_LINKS = 65_530  # hyperlinks Excel allows on one sheet
 
 
 def too_big_for_a_sheet(result: Result) -> bool:
@@ -272,7 +273,8 @@ def write(result: Result, output: str | Path, *, streaming: bool | None = None,
     if streaming is None:
         streaming = overflow or result.portfolio.height >= cfg["output"]["streaming_rows"]
     with replace_when_done(output) as tmp:
-        wb = xlsxwriter.Workbook(tmp, {**WORKBOOK_OPTIONS, "constant_memory": streaming})
+        # use_zip64: a streamed workbook can pass the 4 GB a plain ZIP member may hold.
+        wb = xlsxwriter.Workbook(tmp, {**WORKBOOK_OPTIONS, "constant_memory": streaming, "use_zip64": streaming})
         fmt = _Formats(wb)
         summary = wb.add_worksheet("Summary")
         ranking = wb.add_worksheet("Ranking")
@@ -503,6 +505,7 @@ def _issues(ws, result: Result, fmt: _Formats, places: _Places | None) -> None:
     frame = result.issues.select("severity", "file", "sheet", "row", "column", "cell", "value", "problem", SRC)
     frame = frame.head(EXCEL_DATA_ROWS)
     links = places.links if places is not None else {}
+    linked = 0
     for i, values in enumerate(frame.iter_rows(), start=1):
         ws.write_string(i, 0, values[0], sev_formats.get(values[0]))
         for j in range(1, 8):
@@ -512,8 +515,11 @@ def _issues(ws, result: Result, fmt: _Formats, places: _Places | None) -> None:
         if row is not None:
             letter = cell.rstrip("0123456789") if cell else ""
             target = links.get((src, row, letter)) or links.get((src, row, ""))
-            if target:
+            if target and linked < MAX_LINKS:
                 ws.write_url(i, 8, f"internal:'Portfolio'!{target}", fmt.link, string=target)
+                linked += 1
+            elif target:  # past Excel's limit of links on a sheet: the address, as text
+                ws.write_string(i, 8, target)
     ws.freeze_panes(1, 0)
     if frame.height:
         ws.autofilter(0, 0, frame.height, len(headers) - 1)
