@@ -251,3 +251,14 @@ def test_streaming_workbook_has_the_same_values(tmp: Path) -> None:
     assert not ws.tables and ws.auto_filter.ref
     portfolio = openpyxl.load_workbook(streamed)["Portfolio"]
     assert "not a number" in portfolio["J9"].comment.text
+
+
+def test_links_stop_at_excels_limit_and_the_address_stays(tmp: Path, monkeypatch) -> None:
+    from pipeline import config, workbook
+    from pipeline.run import score_file
+
+    monkeypatch.setattr(workbook, "MAX_LINKS", 2)  # stands in for Excel's 65,530 links per sheet
+    out = workbook.write(score_file(SAMPLES / "portfolio.xlsx", config.load()), tmp / "links.xlsx")
+    cells = [c for c in openpyxl.load_workbook(out)["Issues"]["I"][1:] if c.value]
+    assert len([c for c in cells if c.hyperlink]) == 2
+    assert len(cells) > 2 and all(c.value.startswith(("A", "B", "J", "P")) for c in cells)
