@@ -2,12 +2,14 @@
 #   make run    create .venv if needed, install, score the bundled sample into out/
 #   make test   the same set-up, then the whole test suite
 #   make docs   regenerate docs/cli.md from the commands' --help
+#   make bench  speed and memory against a floor and a naive pipeline (minutes; see bench/README.md)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.installed-bench
 
-.PHONY: run test docs clean
+.PHONY: run test docs bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +30,15 @@ test: run
 # docs/cli.md from the commands' --help (a test fails when it is out of date)
 docs: $(STAMP)
 	$(BIN)/python docs/generate_cli_md.py
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	touch $(BENCH_STAMP)
+
+# Not part of `make test`. BENCH_SIZES=1000,10000 for a quick run; BENCH_FULL=1 adds 1,000,000 rows.
+# Writes bench/results.md; inputs are cached in bench/data/, outputs go to bench/out/.
+bench: $(BENCH_STAMP)
+	$(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) out build *.egg-info

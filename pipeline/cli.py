@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -434,6 +435,12 @@ def main() -> None:
     except KeyboardInterrupt:
         click.echo("ftscore: interrupted; nothing written", err=True)
         sys.exit(130)
+    except SystemExit:
+        raise
+    except BaseException as exc:  # a bug anywhere (a Rust panic is a BaseException): one line, exit 4
+        if os.environ.get("FTSCORE_DEBUG"):
+            raise
+        _fail(f"internal error ({exc.__class__.__name__}: {exc}); set FTSCORE_DEBUG=1 for the traceback", EXIT_BUG)
 
 
 if __name__ == "__main__":

@@ -249,12 +249,13 @@ def _parse_column(kind: str, text: pl.Series, cfg: dict, name: str) -> pl.Series
         need = fast.is_null() & text.is_not_null()
         if need.any():
             where = need.arg_true()
-            slow = pl.select(_parse(kind, pl.lit(text.gather(where)), cfg, name).cast(pl.Float64)).to_series()
+            rest = pl.DataFrame({"t": text.gather(where).rechunk()})
+            slow = rest.select(_parse(kind, pl.col("t"), cfg, name).cast(pl.Float64)).to_series()
             fast = fast.scatter(where, slow)
         return fast
     if kind in ("flag", "category"):
-        distinct = text.drop_nulls().unique()
-        mapped = pl.select(_parse(kind, pl.lit(distinct), cfg, name).cast(DTYPE[kind])).to_series()
+        distinct = text.drop_nulls().unique().rechunk()
+        mapped = pl.DataFrame({"t": distinct}).select(_parse(kind, pl.col("t"), cfg, name).cast(DTYPE[kind])).to_series()
         lookup = dict(zip(distinct.to_list(), mapped.to_list()))
         return text.replace_strict(lookup, default=None, return_dtype=DTYPE[kind])
     return text.str.strip_chars()

@@ -148,7 +148,9 @@ def score_job(inputs: list[Path], output: Path | None, cfg: dict, *, read_option
         outcome.code, outcome.error = EXIT_BUG, f"internal check failed, nothing written: {exc}"
     except OSError as exc:
         outcome.code, outcome.error = EXIT_UNUSABLE, f"cannot write {output}: {exc.strerror or exc}"
-    except Exception as exc:  # a bug: one line for the user, the traceback on request
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # a bug (a Rust panic in a library is a BaseException): one line, exit 4
         if os.environ.get("FTSCORE_DEBUG"):
             raise
         outcome.code = EXIT_BUG

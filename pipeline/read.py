@@ -428,5 +428,7 @@ def read_table(path: str | Path, scorer: HeaderScorer, *, sheet: str | None = No
         raise
     except OSError as exc:
         raise ReadError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    except Exception as exc:  # a reader's own error on a damaged file
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # a reader's own error (or Rust panic) on a damaged file
         raise ReadError(f"{path}: cannot be read ({_reason(exc)})") from None

@@ -310,3 +310,37 @@ def test_python_dash_m_pipeline(tmp: Path) -> None:
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert "scored 1 of 1 use cases, 0 with errors" in proc.stderr
+
+
+def test_a_large_messy_portfolio_scores_without_a_crash(tmp: Path) -> None:
+    """10,000 seeded synthetic rows with 1 % bad cells (the benchmark's generator): polars once
+    panicked on the pattern rules for the scattered cells a plain cast cannot read."""
+    sys.path.insert(0, str(SAMPLES.parent / "bench"))
+    try:
+        from generate import generate
+    finally:
+        sys.path.pop(0)
+    frame = generate(10_000, 42)
+    src = tmp / "big.csv"
+    frame.write_csv(src)
+    run = run_cli("score", src, "-o", tmp / "big.parquet")
+    assert run.code == 1, run.stderr
+    scored, total = (int(x) for x in run.stderr.split("scored ")[1].split(" use cases")[0].split(" of "))
+    assert total == 10_000 and 9_000 < scored < 10_000
+
+
+def test_a_panic_in_a_library_is_exit_4_not_a_normal_night(tmp: Path, monkeypatch) -> None:
+    """A Rust panic surfaces in Python as a BaseException; cron must see exit 4, not exit 1."""
+    from pipeline import run as run_module
+
+    class FakePanic(BaseException):
+        pass
+
+    def boom(*args, **kwargs):
+        raise FakePanic("assertion failed")
+
+    monkeypatch.setattr(run_module, "score_sources", boom)
+    src = write_csv(tmp / "ok.csv", ["Use Case"], [["A"]])
+    result = run_cli("score", src, "-o", tmp / "x.xlsx")
+    assert result.code == 4 and "internal error" in result.stderr and "FakePanic" in result.stderr
+    assert not (tmp / "x.xlsx").exists()
