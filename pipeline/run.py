@@ -96,7 +96,7 @@ def read_input(path: str | Path, cfg: dict, **options) -> Table:
     """Read one file with the header matching of this config (options: see read.read_table)."""
     i = cfg["input"]
     return read_table(path, header_scorer(cfg), search_rows=i["header_search_rows"],
-                      max_unpacked_bytes=i["max_unpacked_mb"] << 20, max_cells=i["max_cells"], **options)
+                      max_unpacked_bytes=i["max_unpacked_mb"] * 1_000_000, max_cells=i["max_cells"], **options)
 
 
 def _formula_errors(table: Table, mapping: Mapping) -> list[pl.DataFrame]:
