@@ -240,10 +240,13 @@ def _read_spreadsheet(path: Path, sheet: str | None, scorer: HeaderScorer, searc
         if header is None:
             tried.append(name)
             continue
+        probe_cols = probe.available_columns()
+        del probe, head  # the probe holds the parsed sheet: let it go before the full load
         sheet_obj, batch, cell_errors = _load_typed(reader, name, header.data_start)
         data = pl.from_arrow(batch)
-        probe_cols = probe.available_columns()
+        del batch
         data_cols = sheet_obj.available_columns()
+        del sheet_obj
         errors = [
             (e.offset_position[0], column_letter(data_cols[e.offset_position[1]].absolute_index), _excel_error(e.detail))
             for e in (cell_errors.errors if cell_errors is not None else [])
