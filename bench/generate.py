@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import sys
 from pathlib import Path
 
 import polars as pl
@@ -29,14 +30,10 @@ DATA = Path(__file__).parent / "data"
 MESSY_SHARE = 0.01
 FORMATS = ("csv", "xlsx")
 
-HEADERS = [
-    "Use Case ID", "Use Case", "Business Unit", "Owner", "Industry", "Data Sensitivity",
-    "Contains PII", "Regulations", "Model", "Monthly Calls", "Input Tokens", "Output Tokens",
-    "Input Price per 1K ($)", "Output Price per 1K ($)", "Monthly API Cost ($)",
-    "Current Accuracy", "Target Accuracy", "Critical Error Rate", "Edge Case Error Rate",
-    "Latency Class", "Max Latency (s)", "Fine-tune Setup Cost ($)", "Fine-tune Monthly Cost ($)",
-    "Usage Growth %", "Notes",
-]
+# The sample's own headers: the synthetic portfolios look like samples/portfolio.xlsx.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "samples"))
+from make_samples import HEADERS  # noqa: E402
+sys.path.pop(0)
 
 UNITS = {  # business unit -> industry
     "Customer Service": "general", "Legal": "legal", "Claims": "finance", "Engineering": "general",
