@@ -2,13 +2,18 @@
 
 pandas.read_excel (openpyxl engine) or pandas.read_csv; a Python loop over the rows (iterrows)
 computing simple versions of ftscore's four scores and its recommendation; an openpyxl
-workbook in normal mode holding the input columns and the computed ones, with a styled header
-and a money number format on the money columns, saved.
+workbook in normal mode, cell by cell, with a styled header and a number format on the number
+columns, saved.
 
-    python bench/naive.py INPUT OUTPUT
+    python bench/naive.py INPUT OUTPUT '{"Summary": [30, [28, 26, 15]], ...}'
+
+It writes the job ftscore does: the same sheets as ftscore's workbook, each with the same number
+of rows and of filled cells in every column (SHAPES, as for floor.py). The cells hold the input's
+columns followed by the computed ones: column j of a sheet takes column j mod (their number),
+its blanks left out and its values repeated as often as needed, from the top down.
 
 Reads the sample's headers (samples/make_samples.py). Prints the seconds spent reading,
-scoring and writing, as JSON.
+scoring and writing, and the cells written, as JSON.
 """
 
 from __future__ import annotations
@@ -30,7 +35,6 @@ COST_ANCHORS = [(1000, 0), (5000, 5), (15000, 5), (30000, 10)]
 MISSING = {"", "n/a", "na", "-", "nan", "none"}
 COMPUTED = ["Monthly spend", "Privacy score", "Cost score", "Accuracy score", "Speed score", "Fit score",
             "Recommendation"]
-MONEY = {"Monthly API Cost ($)", "Fine-tune Setup Cost ($)", "Fine-tune Monthly Cost ($)", "Monthly spend"}
 
 
 def number(value) -> float | None:
@@ -99,31 +103,44 @@ def score_row(row: pd.Series) -> list:
     return [spend, privacy, round(cost, 2), round(accuracy, 2), speed, round(fit, 2), recommendation]
 
 
+def write(frame: pd.DataFrame, scores: list[list], output: str, shapes: dict[str, list]) -> int:
+    headers = [*frame.columns, *COMPUTED]
+    columns = [[v for v in frame[name].tolist() if not pd.isna(v)] for name in frame.columns]
+    columns += [[row[k] for row in scores if row[k] is not None] for k in range(len(COMPUTED))]
+    wb = Workbook()
+    wb.remove(wb.active)
+    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
+    for name, (rows, filled) in shapes.items():
+        ws = wb.create_sheet(name)
+        source = [j % len(headers) for j in range(len(filled))]
+        ws.append([headers[k] if filled[j] else None for j, k in enumerate(source)])
+        for j in range(len(source)):
+            cell = ws.cell(row=1, column=j + 1)
+            cell.font, cell.fill = bold, fill
+        for r in range(1, rows):
+            values = []
+            for j, k in enumerate(source):
+                column = columns[k]
+                values.append(column[(r - 1) % len(column)] if r < filled[j] and column else None)
+            ws.append(values)
+            for j, value in enumerate(values):
+                if isinstance(value, float):
+                    ws.cell(row=r + 1, column=j + 1).number_format = "#,##0.00"
+    wb.save(output)
+    return sum(sum(filled) for _, filled in shapes.values())
+
+
 def main() -> None:
-    source, output = sys.argv[1], sys.argv[2]
+    source, output, shapes = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
     t0 = time.perf_counter()
     frame = pd.read_csv(source) if source.lower().endswith(".csv") else pd.read_excel(source, engine="openpyxl")
     t1 = time.perf_counter()
     scores = [score_row(row) for _, row in frame.iterrows()]
     t2 = time.perf_counter()
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Scored"
-    headers = [*frame.columns, *COMPUTED]
-    ws.append(headers)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DDEBF7")
-    money = [i + 1 for i, name in enumerate(headers) if name in MONEY]
-    for r, (values, computed) in enumerate(zip(frame.itertuples(index=False), scores), start=2):
-        ws.append([None if pd.isna(v) else v for v in values] + computed)
-        for c in money:
-            ws.cell(row=r, column=c).number_format = '"$"#,##0.00'
-    wb.save(output)
+    cells = write(frame, scores, output, shapes)
     t3 = time.perf_counter()
     print(json.dumps({"timings": {"read": round(t1 - t0, 3), "score": round(t2 - t1, 3),
-                                  "write": round(t3 - t2, 3)}}))
+                                  "write": round(t3 - t2, 3)}, "cells": cells}))
 
 
 if __name__ == "__main__":

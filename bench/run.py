@@ -135,11 +135,13 @@ def run_floor(rows: int, fmt: str, source: Path, shapes: dict | None, timeout: f
     return measured(Run(rows, fmt, "floor"), cmd, output, timeout)
 
 
-def run_naive(rows: int, fmt: str, source: Path, timeout: float) -> Run:
+def run_naive(rows: int, fmt: str, source: Path, shapes: dict | None, timeout: float) -> Run:
     if rows > NAIVE_MAX_ROWS:
         return Run(rows, fmt, "naive", f"skipped (over {NAIVE_MAX_ROWS:,} rows)")
+    if shapes is None:
+        return Run(rows, fmt, "naive", "skipped (no ftscore workbook to copy the shape of)")
     output = OUT / f"{source.stem}-naive.xlsx"
-    cmd = [sys.executable, str(BENCH / "naive.py"), str(source), str(output)]
+    cmd = [sys.executable, str(BENCH / "naive.py"), str(source), str(output), json.dumps(shapes)]
     return measured(Run(rows, fmt, "naive"), cmd, output, timeout)
 
 
@@ -397,7 +399,7 @@ def main() -> int:
             files[ft.label] = source
             shapes = sheet_shapes(OUT / f"{source.stem}-ftscore.xlsx") if ft.ok else None
             for run in (ft, run_floor(rows, fmt, source, shapes, settings.timeout),
-                        run_naive(rows, fmt, source, settings.timeout)):
+                        run_naive(rows, fmt, source, shapes, settings.timeout)):
                 runs.append(run)
                 print(f"  {run.label:>15} {run.tool:<8} {run.status if not run.ok else num(run.wall) + ' s'}"
                       f"{'' if run.peak_mib is None else f', {run.peak_mib:,.0f} MiB'}", file=sys.stderr)
