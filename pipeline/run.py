@@ -164,9 +164,8 @@ def _error_keys(found: pl.DataFrame) -> pl.DataFrame:
     ).unique()
 
 
-def score_sources(sources: list[Source], parsed: pl.DataFrame, found: pl.DataFrame, cfg: dict
-                  ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """(valid input rows, scored rows sorted by rank, all issues) for the whole portfolio."""
+def valid_rows(sources: list[Source], parsed: pl.DataFrame, found: pl.DataFrame) -> pl.DataFrame:
+    """The parsed rows without an error, with use_case_id filled in and the tie-break __key."""
     files = [s.table.file for s in sources]
     bad = _error_keys(found)
     has_id = any("use_case_id" in s.mapping.fields for s in sources)
@@ -177,21 +176,34 @@ def score_sources(sources: list[Source], parsed: pl.DataFrame, found: pl.DataFra
         if len(sources) == 1
         else pl.col(SRC).replace_strict(dict(enumerate(names)), return_dtype=pl.String) + pl.lit(" row ") + pl.col(ROW).cast(pl.String)
     )
-    valid = parsed.join(bad, on=KEY, how="anti", maintain_order="left").with_columns(
+    return parsed.join(bad, on=KEY, how="anti", maintain_order="left").with_columns(
         pl.coalesce(pl.col("use_case_id"), row_id).alias("use_case_id"),
         (pl.coalesce(pl.col("use_case_id"), row_key) if has_id else row_key).alias("__key"),
     )
-    scored = rank(decide(money(factor_scores(valid, cfg), cfg), cfg), cfg, "__key")
+
+
+def score_sources(sources: list[Source], valid: list[pl.DataFrame], found: pl.DataFrame, cfg: dict
+                  ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(scored rows sorted by rank, all issues) for the valid rows of the whole portfolio.
+
+    valid holds the one frame of valid rows and is emptied: the rows are handed over, so that
+    once ranked the unsorted input columns are let go (at 1M rows, some 400 MB).
+    """
+    files = [s.table.file for s in sources]
+    scored = rank(decide(money(factor_scores(valid.pop(), cfg), cfg), cfg), cfg, "__key")
     extra = []
+    # only the columns the warnings read: a filter over the whole scored frame copies all of it
+    known = scored.select(SRC, ROW, "cost_basis", *[f"__{f}_known" for f in FACTORS])
     for i, source in enumerate(sources):
-        extra += _missing_data_warnings(source, scored.filter(pl.col(SRC) == i), cfg)
+        extra += _missing_data_warnings(source, known.filter(pl.col(SRC) == i), cfg)
+    del known
     extra += _latency_warnings(sources, scored)
     found = order_issues(issues.combine([found.drop(SRC), *extra]), files)
     try:
         ScoredPortfolio.validate(scored, lazy=True)
     except Exception as exc:  # pandera's SchemaErrors; anything here is our bug
         raise ContractBroken(f"scored portfolio breaks its contract: {exc}") from None
-    return valid, scored, found
+    return scored, found
 
 
 def order_issues(found: pl.DataFrame, files: list[str]) -> pl.DataFrame:
@@ -354,14 +366,16 @@ def score_files(paths: list[str | Path], cfg: dict, *, max_rows: int | None = No
     found.append(repeated_ids(sources, parsed))
     found += _price_issues(sources, parsed)
     all_issues = _with_src(issues.combine(found), files)
-    valid, scored, all_issues = score_sources(sources, parsed, all_issues, cfg)
-    del parsed
+    valid = [valid_rows(sources, parsed, all_issues)]
+    del parsed  # big portfolios: the valid rows are a copy; hold one
+    kept = valid[0] if draws else None  # stability scores the valid rows again, perturbed
+    scored, all_issues = score_sources(sources, valid, all_issues, cfg)
     stability_facts = budget_facts = None
     if draws:
-        scored, stability_facts = _stability(valid, scored, cfg, draws)
+        scored, stability_facts = _stability(kept, scored, cfg, draws)
+    del kept
     if budget is not None:
         scored, budget_facts = _budget(scored, cfg, budget)
-    del valid
     portfolio = _portfolio(sources, scored, all_issues, cfg)
     account(sources, portfolio, scored, all_issues)
     # Ranking keeps the helper columns (reasons, setup and running cost) for explain;

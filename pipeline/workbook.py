@@ -282,9 +282,11 @@ def write(result: Result, output: str | Path, *, streaming: bool | None = None,
         issues_ws = wb.add_worksheet("Issues")
         assumptions = wb.add_worksheet("Assumptions")
         places = _places(result) if portfolio is not None else None
-        _ranking(ranking, result, fmt, table=not streaming)
+        # streamed: wrapped rows get their height in the first streaming_rows rows only
+        height_rows = cfg["output"]["streaming_rows"] if streaming else None
+        _ranking(ranking, result, fmt, table=not streaming, height_rows=height_rows)
         if portfolio is not None:
-            _portfolio(portfolio, result, fmt, places)
+            _portfolio(portfolio, result, fmt, places, height_rows)
         _issues(issues_ws, result, fmt, places)
         _assumptions(assumptions, result, fmt)
         in_order = _InOrder(summary)
@@ -323,8 +325,15 @@ def _writer(ws, dtype: pl.DataType):
     return lambda r, c, v, f: _write(ws, r, c, _display(v), f)
 
 
-def _row_heights(frame: pl.DataFrame, wrapped: list[str]) -> list[float | None]:
-    """Heights for rows whose wrapped text needs more than one line (None: the default)."""
+def _row_heights(frame: pl.DataFrame, wrapped: list[str], limit: int | None = None) -> list[float | None]:
+    """Heights for rows whose wrapped text needs more than one line (None: the default).
+
+    Only the first ``limit`` rows when given: the writer keeps every row height it is given for
+    the whole run (about 300 bytes a row, 600 MB for two sheets of 1M rows), so a streamed
+    workbook sets them where people read, at the top, and leaves the rest one line high.
+    """
+    if limit is not None:
+        frame = frame.head(limit)
     if not wrapped or not frame.height:
         return [None] * frame.height
     lines = frame.select(pl.max_horizontal([
@@ -337,31 +346,36 @@ def _rows(ws, frame: pl.DataFrame, first_row: int, formats: list, *, fill_format
           filled: list[bool] | None = None, heights: list[float | None] | None = None,
           comments: dict[tuple[int, int], str] | None = None) -> None:
     """Write a frame's rows in order: one prepared call and one format per column, no per-cell lookups."""
-    frame = frame.with_columns(
-        pl.when(pl.col(c).is_finite()).then(pl.col(c)).alias(c) for c, t in frame.schema.items() if t.is_float()
-    )
+    floats = [c for c, t in frame.schema.items() if t.is_float()]
+    odd = [c for c, n in zip(floats, frame.select(pl.col(floats).is_finite().not_().sum()).row(0) if floats else [])
+           if n]  # NaN and infinities: written as empty cells
+    if odd:
+        frame = frame.with_columns(pl.when(pl.col(c).is_finite()).then(pl.col(c)).alias(c) for c in odd)
     writers = [_writer(ws, dtype) for dtype in frame.dtypes]
-    width = len(writers)
+    plain = list(zip(range(len(writers)), writers, formats))
+    by_row: dict[int, list[tuple[int, str]]] = {}
+    for (i, j), text in (comments or {}).items():
+        by_row.setdefault(i, []).append((j, text))
     for i, values in enumerate(frame.iter_rows()):
         r = first_row + i
-        if heights is not None and heights[i] is not None:
+        if heights is not None and i < len(heights) and heights[i] is not None:
             ws.set_row(r, heights[i])
-        row_formats = fill_formats if (filled is not None and filled[i]) else formats
-        for j in range(width):
-            v = values[j]
-            if v is None:
-                if row_formats is fill_formats:
-                    ws.write_blank(r, j, None, row_formats[j])
-            else:
-                writers[j](r, j, v, row_formats[j])
-        if comments:
-            for j in range(width):
-                text = comments.get((i, j))
-                if text:
-                    ws.write_comment(r, j, text, {"x_scale": 2, "y_scale": 1.5})
+        if filled is not None and filled[i]:
+            for j, v in enumerate(values):
+                if v is None:
+                    ws.write_blank(r, j, None, fill_formats[j])
+                else:
+                    writers[j](r, j, v, fill_formats[j])
+        else:
+            for (j, write, fmt), v in zip(plain, values):
+                if v is not None:
+                    write(r, j, v, fmt)
+        if i in by_row:
+            for j, text in by_row[i]:
+                ws.write_comment(r, j, text, {"x_scale": 2, "y_scale": 1.5})
 
 
-def _ranking(ws, result: Result, fmt: _Formats, *, table: bool) -> None:
+def _ranking(ws, result: Result, fmt: _Formats, *, table: bool, height_rows: int | None = None) -> None:
     cfg = result.config
     cols = _ranking_columns(cfg, result.ranking.columns)
     frame = result.ranking.select(cols).head(EXCEL_DATA_ROWS)
@@ -381,7 +395,7 @@ def _ranking(ws, result: Result, fmt: _Formats, *, table: bool) -> None:
     for i, name in enumerate(cols):
         ws.set_column(i, i, WIDTHS.get(name) or _width(frame.get_column(name), label(name, cfg)))
         ws.write_comment(0, i, meaning(name, cfg), COMMENT_SIZE)
-    _rows(ws, frame, 1, formats, heights=_row_heights(frame, [c for c in cols if c in WRAP_WIDTHS]))
+    _rows(ws, frame, 1, formats, heights=_row_heights(frame, [c for c in cols if c in WRAP_WIDTHS], height_rows))
     ws.freeze_panes(1, 3)
     if n:
         for name in SCORES:
@@ -452,7 +466,7 @@ def _places(result: Result) -> _Places:
     return _Places(user_cols, notes, links, filled, comments, max(texts.height - limit, 0))
 
 
-def _portfolio(ws, result: Result, fmt: _Formats, places: _Places) -> None:
+def _portfolio(ws, result: Result, fmt: _Formats, places: _Places, height_rows: int | None = None) -> None:
     """Every input row in input order: the user's columns, then the annotations, set apart."""
     cfg = result.config
     user_cols, notes = places.user_cols, places.notes
@@ -484,7 +498,7 @@ def _portfolio(ws, result: Result, fmt: _Formats, places: _Places) -> None:
     fill_formats = [fmt.get(nf, fill, w) for nf, w in zip(number_formats, wraps)]
     wrapped = [n for n in notes if n[len(ANNOTATION_PREFIX):] in WRAP_WIDTHS]
     heights = _row_heights(frame.select([pl.col(n).alias(n[len(ANNOTATION_PREFIX):]) for n in wrapped]),
-                           [n[len(ANNOTATION_PREFIX):] for n in wrapped])
+                           [n[len(ANNOTATION_PREFIX):] for n in wrapped], height_rows)
     _rows(ws, frame, 1, formats, fill_formats=fill_formats, filled=places.filled, heights=heights,
           comments=places.comments)
     ws.freeze_panes(1, 1)
@@ -584,7 +598,9 @@ def _summary(ws, wb, result: Result, fmt: _Formats, *, streaming: bool = False, 
         ("Warnings", result.warnings),
         *([("Note", f"{places.comments_left_out:,} more problem cells have no comment on Portfolio; "
                     "every problem is on Issues")] if places and places.comments_left_out else []),
-        *([("Note", "Large portfolio: written streaming; Ranking has a filter instead of an Excel table")]
+        *([("Note", "Large portfolio: written streaming; Ranking has a filter instead of an Excel table, and "
+                    f"rows past the first {result.config['output']['streaming_rows']:,} are one line high "
+                    "(Home > Format > AutoFit Row Height shows long text)")]
           if streaming else []),
         *([("Every row", f"{result.rows:,} rows are more than an Excel sheet holds: every row, scored or not, is in "
                          f"{companion}; Ranking shows the top {min(result.scored, EXCEL_DATA_ROWS):,} of "

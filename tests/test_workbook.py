@@ -253,6 +253,27 @@ def test_streaming_workbook_has_the_same_values(tmp: Path) -> None:
     assert "not a number" in portfolio["J9"].comment.text
 
 
+def test_streamed_rows_get_heights_only_up_to_streaming_rows(tmp: Path) -> None:
+    # The writer keeps every row height for the whole run; a streamed workbook sets them only
+    # for the first streaming_rows data rows, so memory stays flat at a million rows.
+    normal, streamed = tmp / "normal.xlsx", tmp / "streamed.xlsx"
+    cfg = tmp / "stream.toml"
+    cfg.write_text("[output]\nstreaming_rows = 5\n")
+    assert run_cli("score", SAMPLES / "portfolio.xlsx", "-o", normal).code == 1
+    assert run_cli("score", SAMPLES / "portfolio.xlsx", "-o", streamed, "--config", cfg).code == 1
+    for sheet in ("Ranking", "Portfolio"):
+        def tall(path: Path) -> set[int]:
+            dims = openpyxl.load_workbook(path)[sheet].row_dimensions
+            return {r for r, d in dims.items() if r > 1 and d.height and d.height > 15}
+
+        everywhere = tall(normal)
+        assert any(r > 6 for r in everywhere) and any(r <= 6 for r in everywhere), sheet
+        assert tall(streamed) == {r for r in everywhere if r <= 6}, sheet  # header row 1, data rows 2-6
+    facts = {row[0]: row[1] for row in openpyxl.load_workbook(streamed)["Summary"].iter_rows(values_only=True)
+             if row[0] == "Note"}
+    assert "past the first 5 are one line high" in facts["Note"]
+
+
 def test_links_stop_at_excels_limit_and_the_address_stays(tmp: Path, monkeypatch) -> None:
     from pipeline import config, workbook
     from pipeline.run import score_file
