@@ -238,7 +238,13 @@ def _portfolio(sources: list[Source], scored: pl.DataFrame, found: pl.DataFrame,
         for i, s in enumerate(sources)
     ]
     user = pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0]
-    out = user.join(notes, on=KEY, how="left", maintain_order="left").join(errors, on=KEY, how="left", maintain_order="left")
+    # The annotations are lined up with the input rows and set beside them: joining onto the
+    # user's columns would copy every one of them (at 1M rows, hundreds of MB).
+    aligned = user.select(KEY).join(notes, on=KEY, how="left", maintain_order="left").join(
+        errors, on=KEY, how="left", maintain_order="left")
+    if aligned.height != user.height:
+        raise ContractBroken(f"annotations for {aligned.height} rows, the inputs have {user.height}")
+    out = pl.concat([user, aligned.drop(KEY)], how="horizontal")
     out = out.with_columns(
         pl.coalesce(pl.col(ANNOTATION_PREFIX + "rationale"), pl.col("__error")).alias(ANNOTATION_PREFIX + "rationale"),
         pl.col(ROW).alias(ANNOTATION_PREFIX + "source_row"),

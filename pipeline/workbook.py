@@ -216,6 +216,24 @@ def _user_format(column: pl.Series) -> str | None:
     return None
 
 
+NUMBER_CELL = r"^-?(?:0|[1-9][0-9]{0,14})(?:\.[0-9]{1,15})?$"  # as read.PLAIN_NUMBER, and exact in a double
+
+
+def _number_cells(column: pl.Series) -> pl.Series | None:
+    """The cells of a text column that hold a plainly written number, as numbers (else null).
+
+    A column with a few words among its numbers is text as a whole; its numbers go back to the
+    sheet as numbers, as they were typed, not as "numbers stored as text". Codes with a leading
+    zero or sign ("06090", "+44") and long digit strings stay text. None: no such cell.
+    """
+    if column.dtype != pl.String:
+        return None
+    numbers = pl.select(
+        pl.when(column.str.contains(NUMBER_CELL)).then(column.cast(pl.Float64, strict=False))
+    ).to_series()
+    return numbers if numbers.null_count() < len(numbers) else None
+
+
 def _display(value: Any) -> Any:
     if isinstance(value, (list, dict)):
         return json.dumps(value)
@@ -344,15 +362,20 @@ def _row_heights(frame: pl.DataFrame, wrapped: list[str], limit: int | None = No
 
 def _rows(ws, frame: pl.DataFrame, first_row: int, formats: list, *, fill_formats: list | None = None,
           filled: list[bool] | None = None, heights: list[float | None] | None = None,
-          comments: dict[tuple[int, int], str] | None = None) -> None:
-    """Write a frame's rows in order: one prepared call and one format per column, no per-cell lookups."""
+          comments: dict[tuple[int, int], str] | None = None, targets: list[int] | None = None) -> None:
+    """Write a frame's rows in order: one prepared call and one format per column, no per-cell lookups.
+
+    targets: the sheet column of every frame column (default: the same position). Two frame
+    columns may share one sheet column when at most one of them has a value in any row.
+    """
     floats = [c for c, t in frame.schema.items() if t.is_float()]
     odd = [c for c, n in zip(floats, frame.select(pl.col(floats).is_finite().not_().sum()).row(0) if floats else [])
            if n]  # NaN and infinities: written as empty cells
     if odd:
         frame = frame.with_columns(pl.when(pl.col(c).is_finite()).then(pl.col(c)).alias(c) for c in odd)
     writers = [_writer(ws, dtype) for dtype in frame.dtypes]
-    plain = list(zip(range(len(writers)), writers, formats))
+    targets = list(range(frame.width)) if targets is None else targets
+    plain = list(zip(targets, writers, formats))
     by_row: dict[int, list[tuple[int, str]]] = {}
     for (i, j), text in (comments or {}).items():
         by_row.setdefault(i, []).append((j, text))
@@ -361,11 +384,12 @@ def _rows(ws, frame: pl.DataFrame, first_row: int, formats: list, *, fill_format
         if heights is not None and i < len(heights) and heights[i] is not None:
             ws.set_row(r, heights[i])
         if filled is not None and filled[i]:
-            for j, v in enumerate(values):
+            for k, v in enumerate(values):  # blanks first: a column's twin may fill the cell after
                 if v is None:
-                    ws.write_blank(r, j, None, fill_formats[j])
-                else:
-                    writers[j](r, j, v, fill_formats[j])
+                    ws.write_blank(r, targets[k], None, fill_formats[k])
+            for k, v in enumerate(values):
+                if v is not None:
+                    writers[k](r, targets[k], v, fill_formats[k])
         else:
             for (j, write, fmt), v in zip(plain, values):
                 if v is not None:
@@ -493,14 +517,26 @@ def _portfolio(ws, result: Result, fmt: _Formats, places: _Places, height_rows: 
         _num_format(n[len(ANNOTATION_PREFIX):], cfg) for n in notes
     ]
     wraps = [False] * len(user_cols) + [n[len(ANNOTATION_PREFIX):] in WRAPPED for n in notes]
-    formats = [fmt.get(nf, None, w) if (nf or w) else None for nf, w in zip(number_formats, wraps)]
-    fill = SEVERITY_COLOURS["error"]
-    fill_formats = [fmt.get(nf, fill, w) for nf, w in zip(number_formats, wraps)]
     wrapped = [n for n in notes if n[len(ANNOTATION_PREFIX):] in WRAP_WIDTHS]
     heights = _row_heights(frame.select([pl.col(n).alias(n[len(ANNOTATION_PREFIX):]) for n in wrapped]),
                            [n[len(ANNOTATION_PREFIX):] for n in wrapped], height_rows)
-    _rows(ws, frame, 1, formats, fill_formats=fill_formats, filled=places.filled, heights=heights,
-          comments=places.comments)
+    # A user's text column with numbers in it is written as two: its numbers, then its other text.
+    columns, targets, kinds = [], [], []
+    for j, column in enumerate(frame.get_columns()):
+        numbers = _number_cells(column) if j < len(user_cols) else None
+        if numbers is not None:
+            columns += [numbers.alias(f"{column.name}\x00number"), column.set(numbers.is_not_null(), None)]
+            targets += [j, j]
+            kinds += [(number_formats[j], wraps[j])] * 2
+        else:
+            columns.append(column)
+            targets.append(j)
+            kinds.append((number_formats[j], wraps[j]))
+    formats = [fmt.get(nf, None, w) if (nf or w) else None for nf, w in kinds]
+    fill = SEVERITY_COLOURS["error"]
+    fill_formats = [fmt.get(nf, fill, w) for nf, w in kinds]
+    _rows(ws, pl.DataFrame(columns), 1, formats, fill_formats=fill_formats, filled=places.filled, heights=heights,
+          comments=places.comments, targets=targets)
     ws.freeze_panes(1, 1)
     if frame.height:
         ws.autofilter(0, 0, frame.height, frame.width - 1)

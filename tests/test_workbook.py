@@ -274,6 +274,31 @@ def test_streamed_rows_get_heights_only_up_to_streaming_rows(tmp: Path) -> None:
     assert "past the first 5 are one line high" in facts["Note"]
 
 
+@pytest.mark.parametrize("streaming_rows", [20000, 1])
+def test_numbers_in_a_text_column_go_back_as_numbers(tmp: Path, streaming_rows: int) -> None:
+    # "lots" makes Monthly Calls a text column; its numbers still reach Portfolio as numbers,
+    # codes with a leading zero stay text, and a highlighted row keeps its numbers too.
+    src = write_csv(tmp / "mixed.csv", ["Use Case", "Monthly Calls", "Code", "Data Sensitivity"], [
+        ["A", "12500", "007", "internal"],
+        ["B", "lots", "12", "internal"],
+        ["C", "1.5", "x", "top secret"],
+        ["D", "", "", "internal"],
+    ])
+    cfg = tmp / "c.toml"
+    cfg.write_text(f"[output]\nstreaming_rows = {streaming_rows}\n")
+    out = tmp / "mixed.xlsx"
+    assert run_cli("score", src, "-o", out, "--config", cfg).code == 1
+    rows = {r["Use Case"]: r for r in sheet_rows(out, "Portfolio")}
+    assert rows["A"]["Monthly Calls"] == 12500 and rows["A"]["Code"] == "007"
+    assert rows["B"]["Monthly Calls"] == "lots" and rows["B"]["Code"] == 12
+    assert rows["C"]["Monthly Calls"] == 1.5 and rows["C"]["Code"] == "x"  # C is highlighted (bad sensitivity)
+    assert rows["D"]["Monthly Calls"] is None
+    ws = openpyxl.load_workbook(out)["Portfolio"]
+    fill = ws["B4"].fill.fgColor.rgb
+    assert fill not in (None, "00000000") and ws["B2"].fill.fgColor.rgb != fill  # C (row 4) highlighted, A not
+    assert ws["D5"].value == "internal" and ws["B5"].value is None
+
+
 def test_links_stop_at_excels_limit_and_the_address_stays(tmp: Path, monkeypatch) -> None:
     from pipeline import config, workbook
     from pipeline.run import score_file
