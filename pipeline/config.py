@@ -227,7 +227,7 @@ def check(cfg: dict) -> None:
         _need(isinstance(i[key], int) and i[key] >= 1, f"input.{key}", "must be a whole number of at least 1")
     _need(_is_num(o["lock_wait_seconds"]) and o["lock_wait_seconds"] >= 0, "output.lock_wait_seconds",
           "must be a number of seconds of at least 0")
-    for key in ("streaming_rows", "max_cell_comments"):
+    for key in ("streaming_rows", "max_cell_comments", "chart_points"):
         _need(isinstance(o[key], int) and o[key] >= 0, f"output.{key}", "must be a whole number of at least 0")
     for key in ("missing", "true_words", "false_words", "no_regulation"):
         section = cfg["privacy"] if key == "no_regulation" else i

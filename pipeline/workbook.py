@@ -737,8 +737,10 @@ def _summary_charts(ws, wb, result: Result, fmt: _Formats) -> None:
     band = pl.lit(len(bands) - 1)
     for k in range(len(bands) - 2, -1, -1):
         band = pl.when(spend < bands[k][1]).then(pl.lit(k)).otherwise(band)
+    breaking_even = ranking.filter(pl.col("break_even_months").is_not_null())
+    # Ranking is in rank order: the best ranked are plotted, up to output.chart_points.
     bubbles = (
-        ranking.filter(pl.col("break_even_months").is_not_null())
+        breaking_even.head(result.config["output"]["chart_points"])
         .select("use_case", "break_even_months", "fit_score", spend.alias("annual_api_cost"), band.alias("band"))
         .sort("band", maintain_order=True)
     )
@@ -748,7 +750,8 @@ def _summary_charts(ws, wb, result: Result, fmt: _Formats) -> None:
     for i, values in enumerate(bubbles.drop("band").iter_rows(), start=2):
         for j, v in enumerate(values):
             _write(ws, i, c0 + j, v)
-    never = ranking.height - bubbles.height
+    never = ranking.height - breaking_even.height
+    left_out = breaking_even.height - bubbles.height
     if bubbles.height:
         chart = wb.add_chart({"type": "scatter"})
         first = 2
@@ -767,7 +770,10 @@ def _summary_charts(ws, wb, result: Result, fmt: _Formats) -> None:
                            "border": {"color": "#404040"}},
             })
             first = last + 1
-        chart.set_title({"name": "The portfolio: fit score against break-even", "name_font": {"size": 11}})
+        title = "The portfolio: fit score against break-even"
+        if left_out:
+            title += f" (the {bubbles.height:,} best ranked of {breaking_even.height:,})"
+        chart.set_title({"name": title, "name_font": {"size": 11}})
         x_name = "Break-even (months)" + (f"; {never} use cases never break even and are not shown" if never else "")
         chart.set_x_axis({"name": x_name, "min": 0})
         chart.set_y_axis({"name": "Fit score", "min": 0, "max": 10})

@@ -73,6 +73,24 @@ def test_summary_has_charts_and_the_numbers(book: Path) -> None:
     assert facts["Projected net savings of the Fine-tune set (24 months)"] == pytest.approx(fine_tune)
 
 
+def test_summary_chart_plots_the_best_ranked_up_to_chart_points(tmp: Path) -> None:
+    import zipfile
+
+    cfg = tmp / "c.toml"
+    cfg.write_text("[output]\nchart_points = 3\n")
+    out = tmp / "few.xlsx"
+    assert run_cli("score", SAMPLES / "portfolio.xlsx", "-o", out, "--config", cfg).code == 1
+    ranked = [r for r in sheet_rows(out, "Ranking") if r["Break-even months"] is not None]
+    assert len(ranked) > 3
+    ws = openpyxl.load_workbook(out)["Summary"]
+    data = [row[26:29] for row in ws.iter_rows(min_row=2, max_row=6, values_only=True)]
+    assert data[0][0] == "Use case" and data[4] == (None, None, None)  # header, 3 points, a blank row
+    assert sorted(d[0] for d in data[1:4]) == sorted(r["Use case"] for r in ranked[:3])
+    with zipfile.ZipFile(out) as z:
+        charts = "".join(z.read(n).decode() for n in z.namelist() if n.startswith("xl/charts/chart"))
+    assert f"the 3 best ranked of {len(ranked)}" in charts
+
+
 def test_portfolio_sets_the_annotations_apart_and_explains_headers(book: Path) -> None:
     ws = openpyxl.load_workbook(book)["Portfolio"]
     cols = header_index(ws)
