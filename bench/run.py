@@ -3,7 +3,7 @@
 For every input (rows x .csv/.xlsx, from generate.py) three separate processes are measured,
 wall seconds and peak RSS each: `ftscore score INPUT -o OUT --json --quiet`, the floor
 (floor.py: same reader, same writer, as many cells in the same sheets, nothing else) and the naive pipeline
-(naive.py: pandas, iterrows, openpyxl). Then the 25-row sample five times, for start-up. Prints
+(naive.py: pandas, iterrows, openpyxl, the same cells as the floor). Then the 25-row sample five times, for start-up. Prints
 the tables and writes them with the machine, versions and the targets to bench/results.md.
 
 Environment:
@@ -48,7 +48,7 @@ TOOLS = ("ftscore", "floor", "naive")
 LIBRARIES = ("polars", "fastexcel", "pandera", "xlsxwriter", "openpyxl", "pandas", "psutil")
 RATIOS_NOTE = ("ftscore/floor: what ftscore costs beyond reading the input and writing as many cells in the same "
                "sheets (1.00 = nothing more). naive/ftscore: how many times slower (wall) or bigger (RSS) the "
-               "pandas + iterrows + openpyxl script is.")
+               "pandas + iterrows + openpyxl script is, writing the same cells.")
 
 
 @dataclass

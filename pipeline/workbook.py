@@ -322,6 +322,15 @@ def _ranking_columns(cfg: dict, present: list[str] | None = None) -> list[str]:
     return cols[:at] + optional + cols[at:]
 
 
+def ranking_read(result: Result) -> list[str]:
+    """The columns of result.ranking the workbook reads; the others (the inputs as parsed, the
+    reasons behind each score) serve ``ftscore explain``."""
+    cfg = result.config
+    wanted = [*KEY, *_ranking_columns(cfg, result.ranking.columns), "use_case", "break_even_months",
+              "annual_api_cost", horizon_column(cfg), *[f"{f}_score" for f in FACTOR_NAMES]]
+    return [c for c in _distinct(wanted) if c in result.ranking.columns]
+
+
 def _num_format(name: str, cfg: dict) -> str | None:
     if name == horizon_column(cfg):
         return "$#,##0"
@@ -613,11 +622,17 @@ def _assumptions(ws, result: Result, fmt: _Formats) -> None:
     ws.repeat_rows(0)
 
 
+def _distinct(names: list[str]) -> list[str]:
+    return list(dict.fromkeys(names))
+
+
 def _summary(ws, wb, result: Result, fmt: _Formats, *, streaming: bool = False, places: _Places | None = None,
              companion: Path | None = None) -> None:
     cfg = result.config
-    ranking = result.ranking
     horizon = horizon_column(cfg)
+    # only the columns Summary reads: a filter over the whole ranking copies every column
+    ranking = result.ranking.select(_distinct([
+        "rank", "use_case", "recommendation", "fit_score", "break_even_months", "annual_api_cost", horizon]))
     ws.set_column(0, 0, 52)
     ws.set_column(1, 1, 40, fmt.left)
     ws.set_column(2, 6, 16)
@@ -724,7 +739,8 @@ BAND_COLOURS = ("#9DC3E6", "#5B9BD5", "#2E75B6", "#1F4E78")
 def _summary_charts(ws, wb, result: Result, fmt: _Formats) -> None:
     """Bubble chart of the portfolio (fit score against break-even, size = annual API spend) and
     the four factor scores of the top use cases side by side. Their data is a small table at AA1."""
-    ranking = result.ranking
+    ranking = result.ranking.select("use_case", "break_even_months", "fit_score", "annual_api_cost",
+                                    *[f"{f}_score" for f in FACTOR_NAMES])
     c0 = CHART_DATA_COL
     ws.write_string(0, c0, "Data for the charts", fmt.bold)
     # The chart data stays out of sight (hidden columns); the charts still plot it.
