@@ -45,6 +45,8 @@ NAIVE_MAX_ROWS = 100_000  # above this the naive pipeline is not run (openpyxl n
 SAMPLE_RUNS = 5
 STAGES = ("read", "validate", "score", "write")
 TOOLS = ("ftscore", "floor", "naive")
+TABLE_FORMATS = ("parquet", "csv")  # ftscore score --format: every row as one table, no workbook
+TABLE_SECONDS, TABLE_SPEEDUP = 15, 10  # targets at 1M rows: at most 15 s, 10x faster than the workbook
 LIBRARIES = ("polars", "fastexcel", "pandera", "xlsxwriter", "openpyxl", "pandas", "psutil")
 RATIOS_NOTE = ("ftscore/floor: what ftscore costs beyond reading the input and writing as many cells in the same "
                "sheets (1.00 = nothing more). naive/ftscore: how many times slower (wall) or bigger (RSS) the "
@@ -162,16 +164,18 @@ def sample_runs(timeout: float) -> list[Run]:
     return [run_ftscore(25, "xlsx", SAMPLE, timeout) for _ in range(SAMPLE_RUNS)]
 
 
-def parquet_run(source: Path | None, rows: int, timeout: float) -> Run | None:
-    """`ftscore score --format parquet` where ftscore has the option; None where it has not."""
+def table_runs(source: Path | None, rows: int, timeout: float) -> list[Run] | None:
+    """`ftscore score --format parquet` and `--format csv` where ftscore has the option; None where not."""
     cmd = measure.which_ftscore(sys.executable)
     helptext = subprocess.run([*cmd, "score", "--help"], capture_output=True, text=True, cwd=ROOT).stdout
     if "--format" not in helptext or source is None:
         return None
-    output = OUT / f"{source.stem}-ftscore.parquet"
-    run = Run(rows, "csv", "ftscore parquet")
-    cmd = [*cmd, "score", str(source), "--format", "parquet", "-o", str(output), "--json", "--quiet"]
-    return measured(run, cmd, output, timeout, ok_codes=(0, 1))
+    runs = []
+    for kind in TABLE_FORMATS:
+        output = OUT / f"{source.stem}-ftscore.{kind}"
+        args = [*cmd, "score", str(source), "--format", kind, "-o", str(output), "--json", "--quiet"]
+        runs.append(measured(Run(rows, "csv", f"ftscore {kind}"), args, output, timeout, ok_codes=(0, 1)))
+    return runs
 
 
 # ---------------------------------------------------------------- tables
@@ -268,7 +272,7 @@ class Target:
         return [self.name, measured, f"{sign} {self.limit:,.2f}{self.unit}", *self.result()]
 
 
-def targets(runs: list[Run], samples: list[Run], parquet: Run | None) -> list[list[str]]:
+def targets(runs: list[Run], samples: list[Run], tables: list[Run] | None) -> list[list[str]]:
     def find(rows, fmt, tool):
         return next((r for r in runs if (r.rows, r.fmt, r.tool) == (rows, fmt, tool)), None)
 
@@ -305,13 +309,24 @@ def targets(runs: list[Run], samples: list[Run], parquet: Run | None) -> list[li
     completes = "–" if ft1m is None else ("completed" if ft1m.ok else ft1m.status)
     table_rows.insert(3, ["1,000,000-row .csv: ftscore completes", completes, "exit 0 or 1",
                           unrun1m if ft1m is None else ("PASS" if ft1m.ok else "FAIL"), "–"])
-    if parquet is None:
-        table_rows.append(["--format parquet", "–", "–", "not implemented yet (no --format in `ftscore score --help`)",
-                           "–"])
-    else:
-        measured = f"{num(parquet.wall)} s, {num(parquet.peak_mib, 0)} MiB"
-        table_rows.append([f"--format parquet, {parquet.label}", measured, "no limit given",
-                           "ran" if parquet.ok else f"FAIL ({parquet.status})", "–"])
+    if tables is None:
+        table_rows.append(["--format parquet / csv", "–", "–",
+                           "not implemented yet (no --format in `ftscore score --help`)", "–"])
+    for run in tables or []:
+        kind = run.tool.split()[-1]
+        workbook = find(run.rows, "csv", "ftscore")
+        if run.rows == FULL_SIZE:
+            table_rows.append(Target(f"1,000,000-row .csv → --format {kind}: wall", run.wall if run.ok else None,
+                                     TABLE_SECONDS, True, " s", missing=run.status).row())
+            table_rows.append(Target(f"1,000,000-row .csv: workbook wall / --format {kind} wall",
+                                     ratio(workbook, run, "wall"), TABLE_SPEEDUP, False, "×",
+                                     missing=why_not(FULL_SIZE, "csv", ("ftscore", run.tool), unrun1m)).row())
+        else:
+            speedup = ratio(workbook, run, "wall")
+            measured = f"{num(run.wall)} s, {num(run.peak_mib, 0)} MiB" + (f", {num(speedup)}× the workbook's speed"
+                                                                         if speedup else "")
+            table_rows.append([f"--format {kind}, {run.label}", measured, f"limits at 1,000,000 rows (BENCH_FULL=1)",
+                               "ran" if run.ok else f"FAIL ({run.status})", "–"])
     return table_rows
 
 
@@ -408,17 +423,18 @@ def main() -> int:
     print(f"  {'25 sample':>15} ftscore  " + ", ".join(num(s.wall) if s.ok else s.status for s in samples),
           file=sys.stderr)
     largest_csv = max((r for r in runs if r.tool == "ftscore" and r.fmt == "csv"), key=lambda r: r.rows, default=None)
-    parquet = parquet_run(files.get(largest_csv.label) if largest_csv else None,
-                          largest_csv.rows if largest_csv else 0, settings.timeout)
-    if parquet is not None:
-        runs.append(parquet)
+    tables = table_runs(files.get(largest_csv.label) if largest_csv else None,
+                        largest_csv.rows if largest_csv else 0, settings.timeout)
+    for run in tables or []:
+        runs.append(run)
+        print(f"  {run.label:>15} {run.tool:<8} {run.status if not run.ok else num(run.wall) + ' s'}", file=sys.stderr)
 
     state_at_end = source_state()
     if state_at_end != state:
         state += f"; changed during the run, at its end: {state_at_end}"
     wall = (datetime.now().astimezone() - started).total_seconds()
     context = Context(started, wall, state, other_load.seconds())
-    report = render(settings, context, runs, files, samples, parquet)
+    report = render(settings, context, runs, files, samples, tables)
     print(report)
     RESULTS.write_text(report)
     print(f"\nwritten: {RESULTS.relative_to(ROOT)}", file=sys.stderr)
@@ -426,12 +442,12 @@ def main() -> int:
 
 
 def render(settings: Settings, context: Context, runs: list[Run], files: dict[str, Path], samples: list[Run],
-           parquet: Run | None) -> str:
+           tables: list[Run] | None) -> str:
     sample_walls = ", ".join(num(s.wall) if s.ok else s.status for s in samples)
     sample_peak = max((s.peak_mib for s in samples if s.peak_mib is not None), default=None)
     variant = ("" if settings.sizes == sorted(DEFAULT_SIZES) and not settings.full
                else f" (BENCH_SIZES={','.join(map(str, settings.sizes))}{', BENCH_FULL=1' if settings.full else ''})")
-    target_rows = targets(runs, samples, parquet)
+    target_rows = targets(runs, samples, tables)
     return "\n".join([
         "# ftscore benchmark",
         "",

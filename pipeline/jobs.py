@@ -103,13 +103,10 @@ def output_kind(output: Path, requested: str | None = None) -> str:
 
 def _write_output(result, output: Path, kind: str) -> list[Path]:
     from pipeline import export
-    from pipeline.workbook import ranking_read, too_big_for_a_sheet, write
+    from pipeline.workbook import too_big_for_a_sheet, write
 
     if kind != "xlsx":
         return export.write_table(result, output, kind)
-    # The workbook reads a third of the ranking's columns; the rest serve `explain`. Letting
-    # them go before writing keeps ~300 MB out of a 1M-row run's peak.
-    result.ranking = result.ranking.select(ranking_read(result))
     written = []
     companion = None
     if too_big_for_a_sheet(result):  # every row still goes somewhere: a Parquet file beside it
@@ -132,7 +129,8 @@ def score_job(inputs: list[Path], output: Path | None, cfg: dict, *, read_option
     outcome = Outcome(list(inputs), output, EXIT_OK)
     try:
         result = score_files(inputs, cfg, max_rows=read_options.pop("max_rows", None) or cfg["input"]["max_rows"],
-                             price_date=price_date, draws=draws, budget=budget, progress=progress, **read_options)
+                             price_date=price_date, draws=draws, budget=budget, progress=progress, detail=False,
+                             **read_options)
         outcome.result = result
         if output is not None:
             output.parent.mkdir(parents=True, exist_ok=True)
