@@ -8,6 +8,8 @@ failure of the whole column.
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -15,6 +17,9 @@ import polars as pl
 from pipeline import issues
 from pipeline.fields import CATEGORY_VOCAB, FIELDS
 from pipeline.read import ROW, Column, HeaderScorer, Table
+
+
+NUMBERED = re.compile(r"\s*\d{1,3}\s*[_.):]\s*(?=[^\W\d_])")  # "2_", "16. ", "3) " before a word
 
 
 def normalise(text: object) -> str:
@@ -46,6 +51,11 @@ def _lookup(index: dict[str, tuple[str, int]], header: object) -> tuple[str, int
         hit = index.get(normalise(first))
         if hit is not None:
             hit = (hit[0], hit[1] + 2)
+    if hit is None and (numbered := NUMBERED.match(text)):
+        # questionnaire exports number their columns: "2_use_case_name", "16. Dev stage"
+        hit = index.get(normalise(text[numbered.end():]))
+        if hit is not None:
+            hit = (hit[0], hit[1] + 4)
     return hit
 
 
@@ -82,7 +92,8 @@ def map_columns(table: Table, cfg: dict) -> Mapping:
     fields = {name: col for name, (_, _, col) in best.items()}
     used = {c.name for c in fields.values()}
     mapping = Mapping(fields, [c for c in table.columns if c.name not in used])
-    kinds = {0: "canonical name", 1: "alias", 2: "first line, canonical name", 3: "first line, alias"}
+    kinds = {0: "canonical name", 1: "alias", 2: "first line, canonical name", 3: "first line, alias",
+             4: "after its number, canonical name", 5: "after its number, alias"}
     for col in table.columns:
         if col.name in used:
             name, rank = hits[col.name]

@@ -67,6 +67,18 @@ def test_headers_match_shipped_aliases(cfg):
     }
 
 
+def test_numbered_questionnaire_headers_match_after_their_number(cfg):
+    # as in the 2024 federal inventory's first release: "2_use_case_name", "3_agency"
+    fields = mapped(["2_use_case_name", "3_agency", "16. Data Sensitivity", "4) Monthly Calls", "2024 budget",
+                     "1.5x", "10_commercial_ai"], cfg)
+    assert fields == {"use_case": "2_use_case_name", "business_unit": "3_agency",
+                      "data_sensitivity": "16. Data Sensitivity", "monthly_calls": "4) Monthly Calls"}
+
+
+def test_a_plain_header_wins_over_a_numbered_one(cfg):
+    assert mapped(["1_name", "Use Case"], cfg) == {"use_case": "Use Case"}
+
+
 def test_unknown_columns_are_carried_through(cfg):
     table = make_table(["Use Case", "Notes", "Monthly API Cost ($)", "Budget holder"], [["a", "n", "1", "b"]])
     mapping = map_columns(table, cfg)
