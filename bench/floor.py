@@ -47,8 +47,9 @@ def sheet_cells(frame: pl.DataFrame, rows: int, filled: list[int]) -> pl.DataFra
 
 
 def write(frame: pl.DataFrame, output: Path, shapes: dict[str, list]) -> int:
+    # use_zip64 as ftscore's streamed workbooks: a 1M-row sheet passes the 4 GB a plain ZIP member holds
     options = {"constant_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
-               "strings_to_urls": False}
+               "strings_to_urls": False, "use_zip64": True}
     with xlsxwriter.Workbook(output, options) as wb:
         header = wb.add_format({"bold": True, "bg_color": "#DDEBF7"})
         formats = [wb.add_format({"num_format": "#,##0.00"} if dtype.is_numeric() else {"align": "left"})
