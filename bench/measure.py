@@ -109,8 +109,10 @@ def which_ftscore(python: str) -> list[str]:
 
 
 def clean_env() -> dict:
-    """The environment without FTSCORE_* settings, so a user's defaults cannot change the run."""
-    return {k: v for k, v in os.environ.items() if not k.startswith("FTSCORE_")}
+    """The environment without FTSCORE_* settings, so a user's defaults cannot change the run,
+    and without _RJEM_MALLOC_CONF: the runner's own polars import sets it (polars' allocator
+    defaults), and a child would inherit the runner's choice instead of making its own."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("FTSCORE_") and k != "_RJEM_MALLOC_CONF"}
 
 
 
