@@ -325,7 +325,7 @@ def targets(runs: list[Run], samples: list[Run], tables: list[Run] | None) -> li
             speedup = ratio(workbook, run, "wall")
             measured = f"{num(run.wall)} s, {num(run.peak_mib, 0)} MiB" + (f", {num(speedup)}× the workbook's speed"
                                                                          if speedup else "")
-            table_rows.append([f"--format {kind}, {run.label}", measured, f"limits at 1,000,000 rows (BENCH_FULL=1)",
+            table_rows.append([f"--format {kind}, {run.label}", measured, "limits at 1,000,000 rows (BENCH_FULL=1)",
                                "ran" if run.ok else f"FAIL ({run.status})", "–"])
     return table_rows
 

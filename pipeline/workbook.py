@@ -24,7 +24,7 @@ from pipeline.fields import ANNOTATIONS, FIELDS
 from pipeline.money import horizon_column
 from pipeline.rank import RECOMMENDATIONS
 from pipeline.score import FACTORS as FACTOR_NAMES
-from pipeline.read import ROW, column_letter
+from pipeline.read import PLAIN_NUMBER, ROW, column_letter
 from pipeline.run import ANNOTATION_PREFIX, KEY, SRC, Result
 
 # Friendly headers: each still normalises to its canonical name, so ftscore and
@@ -216,9 +216,6 @@ def _user_format(column: pl.Series) -> str | None:
     return None
 
 
-NUMBER_CELL = r"^-?(?:0|[1-9][0-9]{0,14})(?:\.[0-9]{1,15})?$"  # as read.PLAIN_NUMBER, and exact in a double
-
-
 def _number_cells(column: pl.Series) -> pl.Series | None:
     """The cells of a text column that hold a plainly written number, as numbers (else null).
 
@@ -228,9 +225,8 @@ def _number_cells(column: pl.Series) -> pl.Series | None:
     """
     if column.dtype != pl.String:
         return None
-    numbers = pl.select(
-        pl.when(column.str.contains(NUMBER_CELL)).then(column.cast(pl.Float64, strict=False))
-    ).to_series()
+    exact = column.str.contains(PLAIN_NUMBER) & (column.str.count_matches(r"[0-9]") <= 15)  # a double holds 15 digits
+    numbers = pl.select(pl.when(exact).then(column.cast(pl.Float64, strict=False))).to_series()
     return numbers if numbers.null_count() < len(numbers) else None
 
 
@@ -624,17 +620,13 @@ def _assumptions(ws, result: Result, fmt: _Formats) -> None:
     ws.repeat_rows(0)
 
 
-def _distinct(names: list[str]) -> list[str]:
-    return list(dict.fromkeys(names))
-
-
 def _summary(ws, wb, result: Result, fmt: _Formats, *, streaming: bool = False, places: _Places | None = None,
              companion: Path | None = None) -> None:
     cfg = result.config
     horizon = horizon_column(cfg)
     # only the columns Summary reads: a filter over the whole ranking copies every column
-    ranking = result.ranking.select(_distinct([
-        "rank", "use_case", "recommendation", "fit_score", "break_even_months", "annual_api_cost", horizon]))
+    ranking = result.ranking.select(list(dict.fromkeys([
+        "rank", "use_case", "recommendation", "fit_score", "break_even_months", "annual_api_cost", horizon])))
     ws.set_column(0, 0, 52)
     ws.set_column(1, 1, 40, fmt.left)
     ws.set_column(2, 6, 16)
