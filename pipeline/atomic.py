@@ -1,33 +1,227 @@
-"""Files appear whole or not at all: written beside the target, then renamed onto it."""
+"""Files appear whole or not at all: written beside the target, then renamed onto it.
+
+Outputs that belong together (a table and its NAME-issues file, a workbook and its Parquet
+companion) are written as one group: every temporary file first, and only when all of them
+are complete is any renamed into place; a failure leaves every old file as it was and no
+temporary file behind.
+
+Temporary files are named ``.NAME.ftscore-PID-RANDOM.tmp`` beside NAME. A run killed before it
+could remove its own (kill -9, a power cut) leaves one behind; the next run writing NAME
+removes those whose process is gone.
+
+A failure to write is an OutputError: one line naming the output and the system's reason
+(No space left on device, Is a directory, ...), never an internal error.
+"""
 
 from __future__ import annotations
 
+import errno
 import os
+import re
+import stat
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+MARK = "ftscore"
+_OS_ERROR = re.compile(r"\(os error (\d+)\)")
 
-def _shared_mode() -> int:
+
+class OutputError(Exception):
+    """An output cannot be written (full disk, read-only folder, a folder at its path, ...)."""
+
+    def __init__(self, path: Path, reason: str, existed: bool = False, message: str | None = None):
+        self.path, self.reason, self.existed = Path(path), reason, existed
+        left = ", the previous file is unchanged" if existed else ""
+        super().__init__(message or f"cannot write {display(self.path)}: {reason}; nothing written{left}")
+
+
+def display(path: str | Path) -> str:
+    """A path as text that prints anywhere: bytes that are not UTF-8 become U+FFFD."""
+    text = os.fspath(path)
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def os_error(exc: BaseException) -> OSError | None:
+    """The OSError behind an exception: itself, one it wraps (xlsxwriter's FileCreateError),
+    its cause or context, or the 'os error N' a Rust library (polars) puts in its message."""
+    seen = set()
+    todo = [exc]
+    while todo:
+        e = todo.pop(0)
+        if e is None or id(e) in seen:
+            continue
+        seen.add(id(e))
+        if isinstance(e, OSError):
+            if e.errno is None:
+                found = _OS_ERROR.search(str(e))
+                if found:
+                    n = int(found.group(1))
+                    return OSError(n, os.strerror(n))
+            return e
+        todo += [a for a in getattr(e, "args", ()) if isinstance(a, BaseException)]
+        todo += [e.__cause__, e.__context__]
+    found = _OS_ERROR.search(str(exc))
+    if found:
+        n = int(found.group(1))
+        return OSError(n, os.strerror(n))
+    return None
+
+
+def reason(exc: OSError) -> str:
+    if exc.errno is not None:
+        return os.strerror(exc.errno)
+    return exc.strerror or str(exc)
+
+
+def _new_file_mode() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return 0o666 & ~mask
 
 
+def _temp_pattern(path: Path) -> re.Pattern:
+    return re.compile(re.escape(f".{path.name}.{MARK}-") + r"(\d+)-[^./]*\.(?:tmp|old)\Z")
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    except OSError:
+        return True
+    return True
+
+
+def remove_stale(path: Path) -> list[Path]:
+    """Remove the temporary files of `path` left by runs whose process is gone; return them."""
+    path = Path(path)
+    pattern = _temp_pattern(path)
+    removed = []
+    try:
+        entries = list(os.scandir(path.parent))
+    except OSError:
+        return removed
+    for entry in entries:
+        found = pattern.match(entry.name)
+        if not found or _alive(int(found.group(1))):
+            continue
+        try:
+            if entry.is_file(follow_symlinks=False) or entry.is_symlink():
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+        except OSError:
+            pass
+    return removed
+
+
+def _own_temp(path: Path) -> bool:
+    found = re.match(r"\..+\." + MARK + r"-(\d+)-[^./]*\.tmp\Z", path.name)
+    return bool(found) and int(found.group(1)) == os.getpid() and path.is_file()
+
+
+def _temp(path: Path, suffix: str) -> str:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{MARK}-{os.getpid()}-", suffix=suffix, dir=path.parent)
+    os.close(fd)
+    return tmp
+
+
+def _fail(path: Path, exc: OSError, existed: bool) -> OutputError:
+    return OutputError(path, reason(exc), existed)
+
+
+def _keep_mode(tmp: str, target: Path) -> None:
+    """The new file gets the old file's mode and owner (where allowed); a new file the umask's mode."""
+    try:
+        old = os.stat(target, follow_symlinks=False)
+    except FileNotFoundError:
+        os.chmod(tmp, _new_file_mode())
+        return
+    if not stat.S_ISREG(old.st_mode):
+        os.chmod(tmp, _new_file_mode())
+        return
+    os.chmod(tmp, stat.S_IMODE(old.st_mode))
+    if hasattr(os, "chown"):
+        try:
+            os.chown(tmp, old.st_uid, old.st_gid)
+        except OSError:
+            pass  # not ours to give away: the file keeps our owner, with the old mode
+
+
+@contextmanager
+def replace_all_when_done(paths: list[Path]) -> Iterator[list[str]]:
+    """Yield one temporary path per target; when the block succeeds, rename them all into place.
+
+    Before anything is written: stale temporary files of these targets are removed, and a
+    target that is a folder (or whose folder cannot hold it) is refused. When the block or a
+    rename fails, the targets already replaced get their old files back, every temporary file
+    is removed, and the failure is raised as OutputError when it is an OS error.
+    """
+    paths = [Path(p) for p in paths]
+    if all(_own_temp(p) for p in paths):  # already inside a group of this run: write in place
+        yield [str(p) for p in paths]
+        return
+    existed = {p: p.is_file() for p in paths}
+    temps: list[str] = []
+    backups: dict[Path, str] = {}
+    done: list[Path] = []
+    try:
+        for p in paths:
+            try:
+                p.parent.mkdir(parents=True, exist_ok=True)
+            except FileExistsError:
+                raise OSError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(p.parent)) from None
+            remove_stale(p)
+            if p.is_dir():
+                raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(p))
+            temps.append(_temp(p, ".tmp"))
+        yield temps
+        for tmp, p in zip(temps, paths):
+            _keep_mode(tmp, p)
+        for p in paths:  # the old files, kept until every new one is in place
+            if existed[p]:
+                b = _temp(p, ".old")
+                try:
+                    os.unlink(b)
+                    os.link(p, b)
+                    backups[p] = b
+                except OSError:
+                    pass  # no hard links here: a failed rename cannot be undone, but is unlikely
+        for tmp, p in zip(temps, paths):
+            os.replace(tmp, p)
+            done.append(p)
+    except BaseException as exc:
+        for p in done:  # undo: back to the old files
+            try:
+                if p in backups:
+                    os.replace(backups.pop(p), p)
+                elif not existed[p]:
+                    os.unlink(p)
+            except OSError:
+                pass
+        for t in [*temps, *backups.values()]:
+            Path(t).unlink(missing_ok=True)
+        cause = os_error(exc) if isinstance(exc, Exception) else None
+        if cause is not None and not isinstance(exc, OutputError):
+            name = getattr(cause, "filename", None)
+            failed = next((p for i, p in enumerate(paths) if name in (str(p), temps[i] if i < len(temps) else None)),
+                          paths[len(temps)] if len(temps) < len(paths) else paths[0])
+            raise _fail(failed, cause, existed.get(failed, False)) from exc
+        raise
+    for b in backups.values():
+        Path(b).unlink(missing_ok=True)
+
+
 @contextmanager
 def replace_when_done(path: Path) -> Iterator[str]:
-    """Yield a temporary path in the target's folder; when the block succeeds, give it the
-    permissions a new file would have (mkstemp makes it private) and rename it onto `path`;
-    when it fails, remove it. A reader never sees half a file, and a failed run keeps the old one."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
+    """One file: a temporary path in the target's folder, renamed onto `path` when the block
+    succeeds (see replace_all_when_done). A reader never sees half a file, and a failed run
+    keeps the old one."""
+    with replace_all_when_done([path]) as (tmp,):
         yield tmp
-        os.chmod(tmp, _shared_mode())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

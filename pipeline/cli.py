@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -13,6 +14,7 @@ import click
 from pipeline import __version__
 
 from pipeline.jobs import EXIT_BUG, EXIT_OK, EXIT_UNUSABLE, EXIT_USAGE  # noqa: E402  (stdlib-only module)
+from pipeline.jobs import EXIT_OUTPUT, Interrupted
 
 EXIT_CODES_HELP = """\b
 Exit codes:
@@ -21,7 +23,10 @@ Exit codes:
   2  bad usage or configuration; nothing written
   3  input unusable (missing, empty, corrupt, no header row); nothing written
   4  internal error in ftscore (a bug); nothing written
-  5  another ftscore run is writing the same workbook; nothing written, retry later"""
+  5  another ftscore run is writing the same workbook; nothing written, retry later
+  6  the output cannot be written (full disk, read-only folder, a folder at its path);
+     nothing written, the previous file is unchanged
+  130, 143  interrupted (Ctrl-C, SIGTERM); nothing written"""
 
 
 ENV_HELP = """\b
@@ -417,6 +422,7 @@ def template(output: Path, config_file: Path | None) -> None:
       ftscore template -o portfolio-template.xlsx
       ftscore score portfolio-template.xlsx -o template-scored.xlsx
     """
+    from pipeline.atomic import OutputError, display, reason
     from pipeline.template import write_template
 
     if output.suffix.lower() != ".xlsx":
@@ -424,17 +430,31 @@ def template(output: Path, config_file: Path | None) -> None:
     cfg = _load_config(config_file)
     try:
         write_template(output, cfg)
+    except OutputError as exc:
+        _fail(str(exc), EXIT_OUTPUT)
     except OSError as exc:
-        _fail(f"cannot write {output}: {exc.strerror or exc}", EXIT_UNUSABLE)
+        _fail(f"cannot write {display(output)}: {reason(exc)}; nothing written", EXIT_OUTPUT)
     click.echo(f"wrote {output}: fill in one row per use case, then: ftscore score {output}", err=True)
 
 
+def _on_signal(signum, frame) -> None:
+    """SIGINT and SIGTERM stop the run like an exception (click would turn a KeyboardInterrupt
+    into "Aborted!" and exit 1): temporary files are removed on the way out, then main exits
+    128 + the signal's number."""
+    raise Interrupted(signal.Signals(signum).name)
+
+
 def main() -> None:
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        if signal.getsignal(sig) is not signal.SIG_IGN:  # nohup and friends keep theirs
+            signal.signal(sig, _on_signal)
     try:
         cli(prog_name="ftscore")
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Interrupted) as exc:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C does not cut the line short
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         click.echo("ftscore: interrupted; nothing written", err=True)
-        sys.exit(130)
+        sys.exit(exc.code if isinstance(exc, Interrupted) else 130)
     except SystemExit:
         raise
     except BaseException as exc:  # a bug anywhere (a Rust panic is a BaseException): one line, exit 4

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline.atomic import replace_when_done
+from pipeline.atomic import replace_all_when_done
 from pipeline.run import ANNOTATION_PREFIX, KEY, Result
 
 FORMULA_START = r"^[=+\-@\t\r]"
@@ -47,21 +47,37 @@ def sidecar(path: Path) -> Path:
     return path.with_name(f"{path.stem}-issues{path.suffix}")
 
 
-def _atomic(path: Path, writer) -> None:
-    with replace_when_done(path) as tmp:
-        writer(tmp)
+def _write_one(frame: pl.DataFrame, tmp: str, kind: str) -> None:
+    if kind == "parquet":
+        frame.write_parquet(tmp)
+    elif kind == "csv":
+        defuse(frame.with_columns(
+            pl.col(c).cast(pl.String) for c, t in frame.schema.items() if t.is_temporal()
+        )).write_csv(tmp)
+    else:
+        raise ValueError(f"unknown table format {kind!r}")
 
 
-def write_table(result: Result, path: Path, kind: str) -> list[Path]:
-    """Write the scored rows and the issues as Parquet or CSV; return the paths written."""
-    frames = {path: table(result), sidecar(path): issues_table(result)}
-    for target, frame in frames.items():
-        if kind == "parquet":
-            _atomic(target, lambda tmp, f=frame: f.write_parquet(tmp))
-        elif kind == "csv":
-            _atomic(target, lambda tmp, f=frame: defuse(f.with_columns(
-                pl.col(c).cast(pl.String) for c, t in f.schema.items() if t.is_temporal()
-            )).write_csv(tmp))
-        else:
-            raise ValueError(f"unknown table format {kind!r}")
-    return list(frames)
+def targets(path: Path) -> list[Path]:
+    """The files write_table writes for `path`: the table, then its issues beside it."""
+    return [Path(path), sidecar(Path(path))]
+
+
+def write_table(result: Result, path: Path, kind: str, *, into: list[str] | None = None) -> list[Path]:
+    """Write the scored rows and the issues as Parquet or CSV; return the paths written.
+
+    Both files appear together or not at all (atomic.replace_all_when_done). With `into`
+    (temporary paths of a larger group, in the order of targets(path)), write there and leave
+    the renaming to the caller."""
+    if kind not in ("parquet", "csv"):
+        raise ValueError(f"unknown table format {kind!r}")
+    paths = targets(path)
+    frames = [table(result), issues_table(result)]
+    if into is not None:
+        for frame, tmp in zip(frames, into):
+            _write_one(frame, tmp, kind)
+        return paths
+    with replace_all_when_done(paths) as temps:
+        for frame, tmp in zip(frames, temps):
+            _write_one(frame, tmp, kind)
+    return paths

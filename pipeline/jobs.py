@@ -18,6 +18,8 @@ from typing import Callable
 from pipeline import __version__
 
 EXIT_OK, EXIT_ROW_ERRORS, EXIT_USAGE, EXIT_UNUSABLE, EXIT_BUG, EXIT_BUSY = 0, 1, 2, 3, 4, 5
+EXIT_OUTPUT = 6  # the output cannot be written (full disk, read-only folder, a folder at its path)
+EXIT_INTERRUPTED = {"SIGINT": 130, "SIGTERM": 143}  # 128 + the signal's number, as shells report it
 MANIFEST = ".ftscore-manifest.json"
 Progress = Callable[[str], None]
 
@@ -102,24 +104,52 @@ def output_kind(output: Path, requested: str | None = None) -> str:
 
 
 def _write_output(result, output: Path, kind: str) -> list[Path]:
+    """Write the output; a workbook and its Parquet companion appear together or not at all."""
     from pipeline import export
+    from pipeline.atomic import replace_all_when_done
     from pipeline.workbook import too_big_for_a_sheet, write
 
     if kind != "xlsx":
         return export.write_table(result, output, kind)
-    written = []
-    companion = None
-    if too_big_for_a_sheet(result):  # every row still goes somewhere: a Parquet file beside it
-        companion = output.with_suffix(".parquet")
-        written += export.write_table(result, companion, "parquet")
-    write(result, output, companion=companion)
-    return [output, *written]
+    if not too_big_for_a_sheet(result):
+        with replace_all_when_done([output]) as (tmp,):
+            write(result, tmp)
+        return [output]
+    # every row still goes somewhere: a Parquet file (and its issues) beside the workbook
+    companion = output.with_suffix(".parquet")
+    paths = [output, *export.targets(companion)]
+    with replace_all_when_done(paths) as temps:
+        export.write_table(result, companion, "parquet", into=temps[1:])
+        write(result, temps[0], companion=companion)
+    return paths
+
+
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM arrived: stop, remove temporary files on the way out, exit 128 + signal."""
+
+    def __init__(self, signame: str):
+        super().__init__(signame)
+        self.signame = signame
+        self.code = EXIT_INTERRUPTED.get(signame, 130)
+
+
+def _prepare_folder(output: Path) -> None:
+    """The output's folder exists (made when missing); a file in the way is ENOTDIR."""
+    import errno
+
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise OSError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(output.parent)) from None
+    if output.is_dir():
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(output))
 
 
 def score_job(inputs: list[Path], output: Path | None, cfg: dict, *, read_options: dict,
               price_date: date | None = None, draws: int | None = None, budget: float | None = None,
               lock_wait: float = 60.0, progress: Progress | None = None, kind: str | None = None) -> Outcome:
     """Score inputs as one portfolio and write the output (or only check, without output)."""
+    from pipeline.atomic import OutputError, display, reason
     from pipeline.lock import LockBusy, output_lock
     from pipeline.read import ReadError
     from pipeline.run import score_files
@@ -133,23 +163,28 @@ def score_job(inputs: list[Path], output: Path | None, cfg: dict, *, read_option
                              **read_options)
         outcome.result = result
         if output is not None:
-            output.parent.mkdir(parents=True, exist_ok=True)
-            with output_lock(output, wait_seconds=lock_wait):
-                if progress:
-                    progress(f"writing {output.name}")
-                t = time.perf_counter()
-                outcome.written = _write_output(result, output, output_kind(output, kind))
-                result.timings["write"] = time.perf_counter() - t
+            try:
+                _prepare_folder(output)
+                with output_lock(output, wait_seconds=lock_wait):
+                    if progress:
+                        progress(f"writing {output.name}")
+                    t = time.perf_counter()
+                    outcome.written = _write_output(result, output, output_kind(output, kind))
+                    result.timings["write"] = time.perf_counter() - t
+            except OSError as exc:  # the folder, the lock file: nothing was written yet
+                raise OutputError(output, reason(exc), output.is_file()) from exc
         outcome.code = EXIT_ROW_ERRORS if result.error_rows else EXIT_OK
     except LockBusy as exc:
         outcome.code, outcome.error = EXIT_BUSY, str(exc)
+    except OutputError as exc:
+        outcome.code, outcome.error = EXIT_OUTPUT, str(exc)
     except ReadError as exc:
         outcome.code, outcome.error = EXIT_UNUSABLE, str(exc)
     except ContractBroken as exc:
         outcome.code, outcome.error = EXIT_BUG, f"internal check failed, nothing written: {exc}"
-    except OSError as exc:
-        outcome.code, outcome.error = EXIT_UNUSABLE, f"cannot write {output}: {exc.strerror or exc}"
-    except (KeyboardInterrupt, SystemExit):
+    except OSError as exc:  # reading an input (read.py turns most into ReadError)
+        outcome.code, outcome.error = EXIT_UNUSABLE, f"cannot read {display(exc.filename or '')}: {reason(exc)}"
+    except (KeyboardInterrupt, SystemExit, Interrupted):
         raise
     except BaseException as exc:  # a bug (a Rust panic in a library is a BaseException): one line, exit 4
         if os.environ.get("FTSCORE_DEBUG"):

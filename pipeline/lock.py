@@ -8,6 +8,10 @@ ends, however it ends: a crashed run never leaves a stale lock behind. The
 lock file itself is left in place on exit: deleting it would let a third run
 lock a new file while a second still holds the old one.
 
+The lock file is opened without following a symbolic link (O_NOFOLLOW) and must be a
+regular file: a link planted at its name (to make a run as root create or open another file)
+is refused with LockRefused, and nothing is created or truncated.
+
 On platforms without ``fcntl`` (Windows) the lock is a no-op.
 """
 
@@ -15,10 +19,13 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
+
+from pipeline.atomic import OutputError, display
 
 try:
     import fcntl
@@ -36,6 +43,34 @@ class LockBusy(Exception):
     """Another run holds the output's lock and did not release it in time."""
 
 
+class LockRefused(OutputError):
+    """The lock file's name is taken by a symbolic link or something that is not a regular file."""
+
+    def __init__(self, output: Path, lockpath: Path, what: str):
+        super().__init__(output, what, output.is_file(), message=(
+            f"cannot write {display(output)}: its lock file {display(lockpath)} is {what}; "
+            "ftscore will not use it (remove it and run again); nothing written"))
+
+
+def _open_lock(output: Path, lockpath: Path) -> int:
+    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
+    flags |= getattr(os, "O_NONBLOCK", 0)  # a FIFO at the name must not hang the open
+    if os.path.islink(lockpath):
+        raise LockRefused(output, lockpath, "a symbolic link")
+    try:
+        fd = os.open(lockpath, flags, 0o666)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise LockRefused(output, lockpath, "a symbolic link") from None
+        if exc.errno == errno.EISDIR:
+            raise LockRefused(output, lockpath, "a folder") from None
+        raise
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise LockRefused(output, lockpath, "not a regular file")
+    return fd
+
+
 def lock_path(output: Path) -> Path:
     """The lock file beside `output`: ``DIR/.NAME.lock``."""
     output = Path(output)
@@ -47,7 +82,8 @@ def output_lock(output: Path, *, wait_seconds: float) -> Iterator[None]:
     """Hold an exclusive advisory lock for writing `output` while the block runs.
 
     Tries every 0.1 s until `wait_seconds` have passed (one try when 0), then
-    raises LockBusy. Raises OSError when the lock file cannot be created (for
+    raises LockBusy. Raises LockRefused when the lock file's name is a symbolic link or
+    not a regular file. Raises OSError when the lock file cannot be created (for
     example when output's folder does not exist or is not writable). On a
     filesystem that does not support flock the block runs unlocked.
     """
@@ -55,7 +91,7 @@ def output_lock(output: Path, *, wait_seconds: float) -> Iterator[None]:
         yield
         return
     lockpath = lock_path(output)
-    fd = os.open(lockpath, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o666)
+    fd = _open_lock(Path(output), lockpath)
     try:
         deadline = time.monotonic() + max(wait_seconds, 0.0)
         locked = False

@@ -1,0 +1,322 @@
+"""Outputs on disk (issue 10, points 5 and 8): the lock file, outputs that belong together,
+permissions, a full disk, temporary files left by killed runs, and SIGINT / SIGTERM."""
+
+from __future__ import annotations
+
+import errno
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import openpyxl
+import polars as pl
+import pytest
+
+from conftest import ROOT, run_cli, write_csv
+from pipeline import atomic, jobs
+from pipeline import lock as lock_mod
+from pipeline.lock import output_lock
+
+HEADERS = ["use_case_id", "use_case", "monthly_api_cost", "latency_class"]
+
+
+def small_input(tmp: Path, name: str = "in.csv") -> Path:
+    return write_csv(tmp / name, HEADERS, [["UC-1", "Triage", 12000, "quick"], ["UC-2", "Search", 800, "batch"]])
+
+
+def temps_in(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith((".tmp", ".old")))
+
+
+def dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+# ---- the lock file -------------------------------------------------------------------------
+
+def test_lock_refuses_a_planted_symlink_to_a_file_and_leaves_the_file_alone(tmp_path):
+    victim = tmp_path / "victim.conf"
+    victim.write_text("keep me\n")
+    os.symlink(victim, tmp_path / ".scored.xlsx.lock")
+    run = run_cli("score", small_input(tmp_path), "-o", tmp_path / "scored.xlsx")
+    assert run.code == jobs.EXIT_OUTPUT
+    assert "lock file" in run.stderr and "is a symbolic link" in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1
+    assert victim.read_text() == "keep me\n"
+    assert not (tmp_path / "scored.xlsx").exists()
+
+
+def test_lock_refuses_a_dangling_symlink_and_does_not_create_its_target(tmp_path):
+    target = tmp_path / "etc" / "cron.d-ftscore"
+    target.parent.mkdir()
+    os.symlink(target, tmp_path / ".scored.xlsx.lock")
+    with pytest.raises(lock_mod.LockRefused, match="symbolic link"):
+        with output_lock(tmp_path / "scored.xlsx", wait_seconds=0):
+            pytest.fail("the lock was taken through a symlink")
+    assert not target.exists()
+
+
+def test_lock_refuses_a_fifo_at_its_name(tmp_path):
+    os.mkfifo(tmp_path / ".scored.xlsx.lock")
+    with pytest.raises(lock_mod.LockRefused, match="not a regular file"):
+        with output_lock(tmp_path / "scored.xlsx", wait_seconds=0):
+            pass
+
+
+# ---- outputs that belong together ----------------------------------------------------------
+
+def test_a_failing_csv_side_file_leaves_the_old_main_file_and_no_temp(tmp_path):
+    src = small_input(tmp_path)
+    out = tmp_path / "out" / "scored.csv"
+    out.parent.mkdir()
+    out.write_text("old table\n")
+    (out.parent / "scored-issues.csv").mkdir()  # the side file cannot be replaced
+    run = run_cli("score", src, "-o", out)
+    assert run.code == jobs.EXIT_OUTPUT
+    assert "scored-issues.csv" in run.stderr and "Is a directory" in run.stderr
+    assert out.read_text() == "old table\n"
+    assert temps_in(out.parent) == []
+
+
+def test_a_full_disk_on_the_parquet_side_file_keeps_both_old_files(tmp_path, monkeypatch):
+    src = small_input(tmp_path)
+    out = tmp_path / "scored.parquet"
+    out.write_bytes(b"old table")
+    side = tmp_path / "scored-issues.parquet"
+    side.write_bytes(b"old issues")
+    real = pl.DataFrame.write_parquet
+
+    def full_for_issues(self, file, *a, **k):
+        if "-issues" in str(file):
+            raise pl.exceptions.ComputeError("parquet: underlying IO error: No space left on device (os error 28)")
+        return real(self, file, *a, **k)
+
+    monkeypatch.setattr(pl.DataFrame, "write_parquet", full_for_issues)
+    run = run_cli("score", src, "-o", out)
+    assert run.code == jobs.EXIT_OUTPUT
+    assert run.stderr.strip() == (f"ftscore: error: cannot write {out}: No space left on device; "
+                                  "nothing written, the previous file is unchanged")
+    assert out.read_bytes() == b"old table" and side.read_bytes() == b"old issues"
+    assert temps_in(tmp_path) == []
+
+
+def test_a_rename_that_fails_midway_puts_the_first_file_back(tmp_path, monkeypatch):
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    a.write_text("old a")
+    b.write_text("old b")
+    real = os.replace
+
+    def fail_second(src, dst):
+        if str(dst) == str(b):
+            raise OSError(errno.EIO, os.strerror(errno.EIO), str(dst))
+        return real(src, dst)
+
+    monkeypatch.setattr(atomic.os, "replace", fail_second)
+    with pytest.raises(atomic.OutputError, match="Input/output error"):
+        with atomic.replace_all_when_done([a, b]) as (ta, tb):
+            Path(ta).write_text("new a")
+            Path(tb).write_text("new b")
+    assert a.read_text() == "old a" and b.read_text() == "old b"
+    assert temps_in(tmp_path) == []
+
+
+# ---- permissions ---------------------------------------------------------------------------
+
+def test_replacing_a_read_only_output_keeps_its_mode(tmp_path):
+    src = small_input(tmp_path)
+    out = tmp_path / "scored.csv"
+    out.write_text("old\n")
+    out.chmod(0o400)
+    side = tmp_path / "scored-issues.csv"
+    side.write_text("old\n")
+    side.chmod(0o640)
+    run = run_cli("score", src, "-o", out)
+    assert run.code == 0, run.stderr
+    assert "Triage" in out.read_text()
+    assert stat.S_IMODE(out.stat().st_mode) == 0o400
+    assert stat.S_IMODE(side.stat().st_mode) == 0o640
+
+
+def test_a_new_output_gets_the_umask_mode(tmp_path):
+    src = small_input(tmp_path)
+    old = os.umask(0o027)
+    try:
+        run = run_cli("score", src, "-o", tmp_path / "scored.xlsx")
+    finally:
+        os.umask(old)
+    assert run.code == 0, run.stderr
+    assert stat.S_IMODE((tmp_path / "scored.xlsx").stat().st_mode) == 0o640
+
+
+# ---- output problems: their own exit code --------------------------------------------------
+
+def test_a_full_disk_while_writing_the_workbook_is_exit_6_with_one_line(tmp_path, monkeypatch):
+    import zipfile
+
+    src = small_input(tmp_path)
+    out = tmp_path / "scored.xlsx"
+    out.write_bytes(b"previous workbook")
+
+    def full(self, *a, **k):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(zipfile.ZipFile, "writestr", full)
+    monkeypatch.setattr(zipfile.ZipFile, "write", full)
+    run = run_cli("score", src, "-o", out)
+    assert run.code == jobs.EXIT_OUTPUT == 6
+    assert run.stderr.strip() == (f"ftscore: error: cannot write {out}: No space left on device; "
+                                  "nothing written, the previous file is unchanged")
+    assert out.read_bytes() == b"previous workbook"
+    assert temps_in(tmp_path) == []
+
+
+def test_a_full_disk_while_writing_csv_is_exit_6(tmp_path, monkeypatch):
+    src = small_input(tmp_path)
+    out = tmp_path / "scored.csv"
+
+    def full(self, file=None, *a, **k):
+        raise OSError("No space left on device (os error 28)")  # as polars raises it
+
+    monkeypatch.setattr(pl.DataFrame, "write_csv", full)
+    run = run_cli("score", src, "-o", out)
+    assert run.code == 6
+    assert run.stderr.strip() == f"ftscore: error: cannot write {out}: No space left on device; nothing written"
+    assert not out.exists() and temps_in(tmp_path) == []
+
+
+def test_a_folder_at_the_output_path_is_exit_6(tmp_path):
+    out = tmp_path / "scored.xlsx"
+    out.mkdir()
+    run = run_cli("score", small_input(tmp_path), "-o", out)
+    assert run.code == 6
+    assert run.stderr.strip() == f"ftscore: error: cannot write {out}: Is a directory; nothing written"
+
+
+def test_an_output_under_a_file_is_exit_6(tmp_path):
+    blocker = tmp_path / "reports"
+    blocker.write_text("a file where a folder should be")
+    run = run_cli("score", small_input(tmp_path), "-o", blocker / "scored.xlsx")
+    assert run.code == 6
+    assert "Not a directory" in run.stderr and "nothing written" in run.stderr
+    assert blocker.read_text() == "a file where a folder should be"
+
+
+def test_a_read_only_folder_is_exit_6(tmp_path, monkeypatch):
+    # tests run as root, where chmod does not stop writes: the folder refuses like a read-only one
+    import tempfile as tempfile_mod
+
+    def read_only(*a, **k):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(tmp_path))
+
+    monkeypatch.setattr(tempfile_mod, "mkstemp", read_only)
+    run = run_cli("score", small_input(tmp_path), "-o", tmp_path / "scored.xlsx")
+    assert run.code == 6
+    assert run.stderr.strip() == f"ftscore: error: cannot write {tmp_path / 'scored.xlsx'}: Permission denied; nothing written"
+
+
+def test_the_template_command_reports_an_output_problem_as_exit_6(tmp_path):
+    out = tmp_path / "template.xlsx"
+    out.mkdir()
+    run = run_cli("template", "-o", out)
+    assert run.code == 6
+    assert "Is a directory" in run.stderr
+
+
+def test_an_unreadable_input_is_still_exit_3(tmp_path):
+    run = run_cli("score", tmp_path / "missing.csv", "-o", tmp_path / "scored.xlsx")
+    assert run.code == 3
+
+
+# ---- temporary files left by killed runs ---------------------------------------------------
+
+def test_a_stale_temp_of_a_dead_run_is_removed_by_the_next_run(tmp_path):
+    out = tmp_path / "scored.xlsx"
+    pid = dead_pid()
+    stale = tmp_path / f".scored.xlsx.ftscore-{pid}-k9x2ab.tmp"
+    stale.write_bytes(b"half a workbook")
+    stale_side = tmp_path / f".scored-issues.csv.ftscore-{pid}-zz.tmp"
+    stale_side.write_bytes(b"half")
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        live = tmp_path / f".scored.xlsx.ftscore-{sleeper.pid}-abc.tmp"
+        live.write_bytes(b"another run, still writing")
+        other = tmp_path / f".other.xlsx.ftscore-{pid}-abc.tmp"
+        other.write_bytes(b"not ours")
+        run = run_cli("score", small_input(tmp_path), "-o", out)
+        assert run.code == 0, run.stderr
+        assert not stale.exists()
+        assert live.exists(), "a temp of a live process must stay"
+        assert other.exists(), "only the temps of this output are ours to remove"
+        assert stale_side.exists()
+        run = run_cli("score", small_input(tmp_path), "-o", tmp_path / "scored.csv")
+        assert run.code == 0
+        assert not stale_side.exists()
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    assert openpyxl.load_workbook(out, read_only=True).sheetnames[0] == "Summary"
+
+
+def big_input(tmp: Path, rows: int = 60_000) -> Path:
+    path = tmp / "big.csv"
+    lines = ["use_case_id,use_case,monthly_api_cost,latency_class,description"]
+    lines += [f"UC-{i},Use case {i},{1000 + i % 30000},quick,Text of row {i} to write" for i in range(rows)]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def start_scoring(src: Path, out: Path) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen([sys.executable, "-m", "pipeline", "score", str(src), "-o", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=src.parent)
+
+
+def wait_for_temp(proc: subprocess.Popen, folder: Path, name: str) -> list[str]:
+    """Poll until the run has begun writing `name` (its temporary file exists)."""
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        found = [p for p in temps_in(folder) if p.startswith(f".{name}.ftscore-{proc.pid}-")]
+        if found:
+            return found
+        assert proc.poll() is None, f"the run ended before writing: {proc.communicate()}"
+        time.sleep(0.05)
+    proc.kill()
+    pytest.fail("the run never began writing")
+
+
+def test_a_run_killed_with_sigkill_leaves_a_temp_that_the_next_run_removes(tmp_path):
+    src = big_input(tmp_path)
+    out = tmp_path / "scored.xlsx"
+    proc = start_scoring(src, out)
+    found = wait_for_temp(proc, tmp_path, "scored.xlsx")
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+    assert all((tmp_path / f).exists() for f in found)  # what kill -9 leaves
+    assert not out.exists()
+    run = run_cli("score", small_input(tmp_path), "-o", out)
+    assert run.code == 0, run.stderr
+    assert temps_in(tmp_path) == []
+    assert out.exists()
+
+
+@pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_an_interrupted_run_exits_128_plus_signal_with_one_line_and_no_temp(tmp_path, sig, code):
+    src = big_input(tmp_path)
+    out = tmp_path / "scored.xlsx"
+    out.write_bytes(b"last night's workbook")
+    proc = start_scoring(src, out)
+    wait_for_temp(proc, tmp_path, "scored.xlsx")
+    proc.send_signal(sig)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == code, stderr
+    assert stderr.strip().splitlines()[-1] == "ftscore: interrupted; nothing written"
+    assert "Traceback" not in stderr
+    assert temps_in(tmp_path) == []
+    assert out.read_bytes() == b"last night's workbook"
