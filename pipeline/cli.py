@@ -30,7 +30,8 @@ Exit codes:
 
 
 ENV_HELP = """\b
-Every option can also come from the environment, as FTSCORE_<COMMAND>_<OPTION>:
+Every option can also come from the environment, as FTSCORE_<COMMAND>_<OPTION>
+(the long option name, upper case, - as _):
   FTSCORE_SCORE_CONFIG=/etc/ftscore.toml  FTSCORE_SCORE_OUT_DIR=/srv/scored
 Shell completion: eval "$(_FTSCORE_COMPLETE=bash_source ftscore)" (zsh_source, fish_source)."""
 
@@ -40,8 +41,8 @@ def _fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100,
-                               "auto_envvar_prefix": "FTSCORE"}, epilog=ENV_HELP)
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+             epilog=ENV_HELP)  # each option's variable: _name_env_vars
 @click.version_option(__version__, "--version", prog_name="ftscore")
 def cli() -> None:
     """Score a portfolio of AI use cases: fine-tune an open model, or keep calling an API?
@@ -435,6 +436,25 @@ def template(output: Path, config_file: Path | None) -> None:
     except OSError as exc:
         _fail(f"cannot write {display(output)}: {reason(exc)}; nothing written", EXIT_OUTPUT)
     click.echo(f"wrote {output}: fill in one row per use case, then: ftscore score {output}", err=True)
+
+
+def env_name(command: str, long_option: str) -> str:
+    """FTSCORE_<COMMAND>_<OPTION>: the long option's name, upper case, - as _."""
+    return f"FTSCORE_{command.upper()}_{long_option.lstrip('-').upper().replace('-', '_')}"
+
+
+def _name_env_vars(group: click.Group) -> None:
+    """Every option of every command reads the variable named after its long option, whatever
+    its Python parameter is called (click's automatic names follow the parameter: --config
+    would be FTSCORE_SCORE_CONFIG_FILE)."""
+    for command_name, command in group.commands.items():
+        for param in command.params:
+            longs = [o for o in param.opts if o.startswith("--")] if isinstance(param, click.Option) else []
+            if longs:
+                param.envvar = env_name(command_name, longs[0])
+
+
+_name_env_vars(cli)
 
 
 def _on_signal(signum, frame) -> None:
