@@ -269,15 +269,23 @@ def score(inputs: tuple[Path, ...], output: Path | None, out_dir: Path | None, m
         elif not quiet:
             click.echo(_summary_line(outcome), err=True)
 
+    notes: list[str] = []
+
+    def note(text: str) -> None:
+        notes.append(text)
+        if not quiet:
+            progress.finish()
+            click.echo(f"ftscore: note: {text}", err=True)
+
     settings = {"read": {k: v for k, v in read_options.items()}, "price_date": price_date, "draws": draws,
                 "budget": budget, "format": kind}
     outcomes = jobs.run_jobs(
         plan, cfg, use_manifest=out_dir is not None, force=force, settings=settings, read_options=read_options,
-        on_done=done, price_date=price_date.date() if price_date else None, draws=draws, budget=budget,
+        on_done=done, on_note=note, price_date=price_date.date() if price_date else None, draws=draws, budget=budget,
         lock_wait=cfg["output"]["lock_wait_seconds"] if lock_wait is None else lock_wait, progress=progress,
         kind=kind,
     )
-    sys.exit(_report(outcomes, as_json, quiet))
+    sys.exit(_report(outcomes, as_json, quiet, {"notes": notes}))
 
 
 @cli.command(epilog=EXIT_CODES_HELP.replace("workbook written, but ", "").replace("; nothing written", ""))

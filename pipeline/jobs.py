@@ -81,19 +81,52 @@ def fingerprint(inputs: list[Path], cfg: dict, settings: dict) -> str:
     return digest.hexdigest()
 
 
-def load_manifest(folder: Path) -> dict:
+_ENTRY_TYPES = {"fingerprint": str, "exit_code": int, "rows": int, "scored": int, "error_rows": int, "warnings": int}
+
+
+def _good_entry(entry) -> bool:
+    if not isinstance(entry, dict) or not isinstance(entry.get("fingerprint"), str):
+        return False
+    if entry.get("exit_code") not in (EXIT_OK, EXIT_ROW_ERRORS) or isinstance(entry.get("exit_code"), bool):
+        return False
+    return all(isinstance(entry[k], t) and not isinstance(entry[k], bool)
+               for k, t in _ENTRY_TYPES.items() if k in entry and k not in ("fingerprint", "exit_code"))
+
+
+def load_manifest(folder: Path, notes: list[str] | None = None) -> dict:
+    """The manifest of an output folder: {output name: entry}. What cannot be read, is not JSON
+    of the right shape, or is an entry of the wrong types is ignored (said in `notes`): that
+    input is rescored and the manifest written fresh; a bad manifest never blocks a run."""
+    from pipeline.atomic import display
+
+    path = folder / MANIFEST
+    notes = notes if notes is not None else []
     try:
-        data = json.loads((folder / MANIFEST).read_text())
-        return data if isinstance(data, dict) else {}
-    except (OSError, ValueError):
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
         return {}
+    except (OSError, ValueError) as exc:
+        why = getattr(exc, "strerror", None) or exc.__class__.__name__
+        notes.append(f"{display(path)} is not a valid ftscore manifest ({why}); ignored, every input "
+                     "there is rescored and the manifest written afresh")
+        return {}
+    if not isinstance(data, dict):
+        notes.append(f"{display(path)} is not a valid ftscore manifest (not a JSON object); ignored, every "
+                     "input there is rescored and the manifest written afresh")
+        return {}
+    bad = sorted(str(k) for k, v in data.items() if not _good_entry(v))
+    for key in bad:
+        notes.append(f"{display(path)}: ignored its entry for {key} (not of the shape ftscore writes); "
+                     "that input is rescored")
+        del data[key]
+    return data
 
 
 def save_manifest(folder: Path, data: dict) -> None:
     from pipeline.atomic import replace_when_done
 
     with replace_when_done(folder / MANIFEST) as tmp:
-        Path(tmp).write_text(json.dumps(data, indent=1, sort_keys=True))
+        Path(tmp).write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
 
 
 def output_kind(output: Path, requested: str | None = None) -> str:
@@ -216,8 +249,16 @@ def plan(files: list[Path], output: Path | None, out_dir: Path | None, merge: bo
 
 def run_jobs(jobs: list[tuple[list[Path], Path]], cfg: dict, *, use_manifest: bool, force: bool,
              settings: dict, read_options: dict, on_done: Callable[[Outcome], None] | None = None,
-             **score_options) -> list[Outcome]:
-    """Run each job; with a manifest, skip a job whose inputs, config and version are unchanged."""
+             on_note: Callable[[str], None] | None = None, **score_options) -> list[Outcome]:
+    """Run each job; with a manifest, skip a job whose inputs, config and version are unchanged.
+
+    on_note gets each remark that is not an error (a manifest ignored or not updated)."""
+    from pipeline.atomic import OutputError, display
+
+    def note(text: str) -> None:
+        if on_note:
+            on_note(text)
+
     outcomes = []
     manifests: dict[Path, dict] = {}
     for inputs, output in jobs:
@@ -225,7 +266,12 @@ def run_jobs(jobs: list[tuple[list[Path], Path]], cfg: dict, *, use_manifest: bo
         key = output.name
         fp = None
         if use_manifest:
-            manifest = manifests.setdefault(folder, load_manifest(folder))
+            if folder not in manifests:
+                found: list[str] = []
+                manifests[folder] = load_manifest(folder, found)
+                for text in found:
+                    note(text)
+            manifest = manifests[folder]
             try:
                 fp = fingerprint(inputs, cfg, settings)
             except OSError:
@@ -244,8 +290,12 @@ def run_jobs(jobs: list[tuple[list[Path], Path]], cfg: dict, *, use_manifest: bo
                 "fingerprint": fp, "exit_code": outcome.code, "inputs": [str(p) for p in inputs],
                 "rows": r.rows, "scored": r.scored, "error_rows": r.error_rows, "warnings": r.warnings,
             }
-            folder.mkdir(parents=True, exist_ok=True)
-            save_manifest(folder, manifests[folder])
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                save_manifest(folder, manifests[folder])
+            except (OutputError, OSError) as exc:
+                why = exc.reason if isinstance(exc, OutputError) else (exc.strerror or str(exc))
+                note(f"cannot update the manifest {display(folder / MANIFEST)}: {why}; the next run rescores")
         outcomes.append(outcome)
         if on_done:
             on_done(outcome)

@@ -320,3 +320,59 @@ def test_an_interrupted_run_exits_128_plus_signal_with_one_line_and_no_temp(tmp_
     assert "Traceback" not in stderr
     assert temps_in(tmp_path) == []
     assert out.read_bytes() == b"last night's workbook"
+
+
+# ---- a bad manifest never blocks a run (issue 10, point 10) --------------------------------
+
+def manifest_run(tmp: Path, *extra):
+    inbox = tmp / "inbox"
+    inbox.mkdir(exist_ok=True)
+    small_input(inbox)
+    return run_cli("score", inbox, "--out-dir", tmp / "scored", "--json", *extra)
+
+
+def read_manifest(tmp: Path) -> dict:
+    import json
+
+    return json.loads((tmp / "scored" / jobs.MANIFEST).read_text())
+
+
+@pytest.mark.parametrize("content", ['{"in-scored.xlsx": {"fingerprint": "ab', "[1, 2, 3]", '"text"', "\xff\xfe"])
+def test_a_corrupt_or_wrong_shaped_manifest_is_ignored_with_a_note_and_rewritten(tmp_path, content):
+    import json
+
+    (tmp_path / "scored").mkdir()
+    (tmp_path / "scored" / jobs.MANIFEST).write_text(content, encoding="latin-1")
+    run = manifest_run(tmp_path)
+    assert run.code == 0, run.stderr
+    assert f"note: {tmp_path / 'scored' / jobs.MANIFEST} is not a valid ftscore manifest" in run.stderr
+    assert json.loads(run.stdout)["notes"], "the note is in --json too"
+    assert read_manifest(tmp_path)["in-scored.xlsx"]["exit_code"] == 0
+    assert (tmp_path / "scored" / "in-scored.xlsx").exists()
+
+
+@pytest.mark.parametrize("bad", [{"exit_code": "abc"}, {"rows": "many", "exit_code": None}, {"fingerprint": 5}, "entry"])
+def test_a_manifest_entry_of_wrong_types_is_dropped_and_the_input_rescored(tmp_path, bad):
+    import json
+
+    assert manifest_run(tmp_path).code == 0
+    data = read_manifest(tmp_path)
+    entry = data["in-scored.xlsx"]
+    data["in-scored.xlsx"] = {**entry, **bad} if isinstance(bad, dict) else bad
+    (tmp_path / "scored" / jobs.MANIFEST).write_text(json.dumps(data))
+    run = manifest_run(tmp_path)
+    assert run.code == 0, run.stderr
+    assert "ignored its entry for in-scored.xlsx" in run.stderr
+    assert json.loads(run.stdout)["jobs"][0]["status"] == "written"
+    assert read_manifest(tmp_path)["in-scored.xlsx"] == entry
+    run = manifest_run(tmp_path)  # and the run after that skips it again
+    assert json.loads(run.stdout)["jobs"][0]["status"] == "unchanged"
+
+
+def test_a_manifest_that_cannot_be_written_is_a_note_not_a_failure(tmp_path):
+    (tmp_path / "scored").mkdir()
+    (tmp_path / "scored" / jobs.MANIFEST).mkdir()  # a folder in its place
+    run = manifest_run(tmp_path)
+    assert run.code == 0, run.stderr
+    assert "note: cannot update" in run.stderr and "Is a directory" in run.stderr
+    assert (tmp_path / "scored" / "in-scored.xlsx").exists()
