@@ -36,8 +36,13 @@ Every option can also come from the environment, as FTSCORE_<COMMAND>_<OPTION>
 Shell completion: eval "$(_FTSCORE_COMPLETE=bash_source ftscore)" (zsh_source, fish_source)."""
 
 
+def _text(message: str) -> str:
+    """Printable anywhere: bytes of a file name that are not UTF-8 become U+FFFD."""
+    return message.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def _fail(message: str, code: int) -> None:
-    click.echo(f"ftscore: error: {message}", err=True)
+    click.echo(_text(f"ftscore: error: {message}"), err=True)
     sys.exit(code)
 
 
@@ -265,9 +270,9 @@ def score(inputs: tuple[Path, ...], output: Path | None, out_dir: Path | None, m
     def done(outcome) -> None:
         progress.finish()
         if outcome.error:
-            click.echo(f"ftscore: error: {outcome.error}", err=True)
+            click.echo(_text(f"ftscore: error: {outcome.error}"), err=True)
         elif not quiet:
-            click.echo(_summary_line(outcome), err=True)
+            click.echo(_text(_summary_line(outcome)), err=True)
 
     notes: list[str] = []
 
@@ -275,7 +280,7 @@ def score(inputs: tuple[Path, ...], output: Path | None, out_dir: Path | None, m
         notes.append(text)
         if not quiet:
             progress.finish()
-            click.echo(f"ftscore: note: {text}", err=True)
+            click.echo(_text(f"ftscore: note: {text}"), err=True)
 
     settings = {"read": {k: v for k, v in read_options.items()}, "price_date": price_date, "draws": draws,
                 "budget": budget, "format": kind}
@@ -313,7 +318,7 @@ def validate(inputs: tuple[Path, ...], config_file: Path | None, sheet: str | No
         found = outcome.result.issues
         problems = found.select("severity", "file", "sheet", "row", "cell", "column", "value", "problem").to_dicts()
     if outcome.error:
-        click.echo(f"ftscore: error: {outcome.error}", err=True)
+        click.echo(_text(f"ftscore: error: {outcome.error}"), err=True)
     elif not as_json:
         shown = [p for p in problems if not quiet or p["severity"] == "error"]
         rows = [("SEVERITY", "FILE", "SHEET", "CELL", "PROBLEM")] + [

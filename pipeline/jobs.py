@@ -44,10 +44,12 @@ class Outcome:
 
     def summary(self) -> dict:
         """Machine-readable facts of this job (for --json)."""
+        from pipeline.atomic import display
+
         out: dict = {
-            "inputs": [str(p) for p in self.inputs],
-            "output": str(self.output) if self.output else None,
-            "written": [str(p) for p in self.written],
+            "inputs": [display(p) for p in self.inputs],
+            "output": display(self.output) if self.output else None,
+            "written": [display(p) for p in self.written],
             "status": self.status,
             "exit_code": self.code,
             "error": self.error,
@@ -74,7 +76,7 @@ def fingerprint(inputs: list[Path], cfg: dict, settings: dict) -> str:
     digest.update(json.dumps(cfg, sort_keys=True, default=str).encode())
     digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
     for path in inputs:
-        digest.update(str(path.name).encode())
+        digest.update(os.fsencode(path.name))  # the bytes, whatever their encoding
         with open(path, "rb") as fh:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(block)
@@ -287,7 +289,7 @@ def run_jobs(jobs: list[tuple[list[Path], Path]], cfg: dict, *, use_manifest: bo
         if use_manifest and fp and outcome.error is None:
             r = outcome.result
             manifests[folder][key] = {
-                "fingerprint": fp, "exit_code": outcome.code, "inputs": [str(p) for p in inputs],
+                "fingerprint": fp, "exit_code": outcome.code, "inputs": [display(p) for p in inputs],
                 "rows": r.rows, "scored": r.scored, "error_rows": r.error_rows, "warnings": r.warnings,
             }
             try:

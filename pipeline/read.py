@@ -38,6 +38,9 @@ HINT_HEADER = "see which headers match with 'ftscore columns FILE', map yours in
 HINT_ENCODING = "try --encoding utf-8 or --encoding cp1252"
 
 
+from pipeline.atomic import display  # noqa: E402
+
+
 class ReadError(Exception):
     """The input cannot be used at all; nothing is written."""
 
@@ -206,7 +209,8 @@ def _finish(
         notes.append(f"rows 1-{header_idx} above the header row {header_idx + 1} were ignored")
     if header.span == 2:
         notes.append(f"the header spans rows {header_idx + 1}-{header_idx + 2}; data starts on row {first_data_row}")
-    return Table(str(path), sheet, header_idx + 1, columns, data, notes, encoding, blank, cell_errors)
+    # the name as text: a name that is not UTF-8 (bytes kept by surrogateescape) shows U+FFFD
+    return Table(display(path), sheet, header_idx + 1, columns, data, notes, encoding, blank, cell_errors)
 
 
 def _read_spreadsheet(path: Path, sheet: str | None, scorer: HeaderScorer, search_rows: int,

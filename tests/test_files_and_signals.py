@@ -376,3 +376,52 @@ def test_a_manifest_that_cannot_be_written_is_a_note_not_a_failure(tmp_path):
     assert run.code == 0, run.stderr
     assert "note: cannot update" in run.stderr and "Is a directory" in run.stderr
     assert (tmp_path / "scored" / "in-scored.xlsx").exists()
+
+
+# ---- file names that are not UTF-8 (issue 10, point 10) ------------------------------------
+
+def non_utf8_input(folder: Path, stem: bytes = b"caf\xe9") -> Path:
+    """A CSV whose name holds a Latin-1 byte, as Linux allows; Python keeps it by surrogateescape."""
+    path = Path(os.fsdecode(os.path.join(os.fsencode(folder), stem + b".csv")))
+    return write_csv(path, HEADERS, [["UC-1", "Triage", 12000, "quick"], ["UC-2", "", 800, "batch"]])
+
+
+def all_text(path: Path) -> list[str]:
+    wb = openpyxl.load_workbook(path, read_only=True)
+    found = [str(v) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row if v is not None]
+    wb.close()
+    return found
+
+
+def test_a_file_name_that_is_not_utf8_is_read_and_shown_with_a_replacement_character(tmp_path):
+    src = non_utf8_input(tmp_path)
+    other = small_input(tmp_path, "plain.csv")
+    out = tmp_path / "scored.xlsx"
+    run = run_cli("score", src, other, "-o", out)
+    assert run.code == 1, run.stderr  # UC-2 has no name
+    assert "Traceback" not in run.stderr and "internal error" not in run.stderr
+    text = all_text(out)
+    assert any("caf\ufffd.csv" in t for t in text), "the workbook names the file, with U+FFFD for the odd byte"
+    issues = [r for r in openpyxl.load_workbook(out, read_only=True)["Issues"].iter_rows(values_only=True)]
+    assert any("caf\ufffd.csv" in str(r[1]) for r in issues[1:])
+
+
+def test_a_folder_with_a_non_utf8_name_inside_scores_to_its_own_workbook(tmp_path):
+    import json
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    non_utf8_input(inbox)
+    run = run_cli("score", inbox, "--out-dir", tmp_path / "scored", "--json")
+    assert run.code == 1, run.stderr
+    job = json.loads(run.stdout)["jobs"][0]
+    assert job["inputs"][0].endswith("caf\ufffd.csv")
+    assert os.listdir(os.fsencode(tmp_path / "scored")).count(b"caf\xe9-scored.xlsx") == 1
+
+
+def test_an_unusable_file_with_a_non_utf8_name_is_exit_3_with_its_name(tmp_path):
+    path = Path(os.fsdecode(os.path.join(os.fsencode(tmp_path), b"r\xe9sum\xe9.csv")))
+    path.write_bytes(b"")
+    run = run_cli("score", path, "-o", tmp_path / "scored.xlsx")
+    assert run.code == 3
+    assert "r\ufffdsum\ufffd.csv" in run.stderr
