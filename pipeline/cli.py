@@ -98,8 +98,11 @@ def _load_config(config_file: Path | None) -> dict:
         _fail(str(exc), EXIT_USAGE)
 
 
-def _expand(inputs: tuple[Path, ...]) -> list[Path]:
-    """Files as given; a folder stands for the spreadsheets and text files directly in it."""
+def _expand(inputs: tuple[Path, ...], optional: set[Path] | None = None) -> list[Path]:
+    """Files as given; a folder stands for the spreadsheets and text files directly in it.
+
+    The files found in a folder are added to `optional`: one that is not a portfolio (a notes.txt,
+    an export without a header row) is left out with a note, not fatal, unless none is usable."""
     from pipeline.read import SPREADSHEET_SUFFIXES, TEXT_SUFFIXES
 
     files: list[Path] = []
@@ -113,6 +116,8 @@ def _expand(inputs: tuple[Path, ...]) -> list[Path]:
             if not found:
                 _fail(f"{item}: the folder holds no spreadsheet or CSV file", EXIT_UNUSABLE)
             files += found
+            if optional is not None:
+                optional.update(found)
         else:
             files.append(item)
     seen: set[Path] = set()
@@ -252,7 +257,8 @@ def score(inputs: tuple[Path, ...], output: Path | None, out_dir: Path | None, m
         _fail("--force goes with --out-dir (a run with -o always rescores)", EXIT_USAGE)
     if output is not None and out_dir is not None and not merge:
         _fail("give either -o (one workbook) or --out-dir (one per input), not both", EXIT_USAGE)
-    files = _expand(inputs)
+    optional: set[Path] = set()
+    files = _expand(inputs, optional)
     plan = jobs.plan(files, output, out_dir, merge, suffix=f".{kind}" if kind else ".xlsx")
     for job_inputs, target in plan:
         if target.suffix.lower() != f".{jobs.output_kind(target, kind)}":
@@ -269,6 +275,11 @@ def score(inputs: tuple[Path, ...], output: Path | None, out_dir: Path | None, m
 
     def done(outcome) -> None:
         progress.finish()
+        for path, why in outcome.not_portfolios:
+            if not quiet and not outcome.error:
+                click.echo(_text(f"ftscore: note: not a portfolio, skipped: {why}"), err=True)
+        if outcome.status == "not a portfolio":
+            return
         if outcome.error:
             click.echo(_text(f"ftscore: error: {outcome.error}"), err=True)
         elif not quiet:
@@ -288,7 +299,7 @@ def score(inputs: tuple[Path, ...], output: Path | None, out_dir: Path | None, m
         plan, cfg, use_manifest=out_dir is not None, force=force, settings=settings, read_options=read_options,
         on_done=done, on_note=note, price_date=price_date.date() if price_date else None, draws=draws, budget=budget,
         lock_wait=cfg["output"]["lock_wait_seconds"] if lock_wait is None else lock_wait, progress=progress,
-        kind=kind,
+        kind=kind, optional=frozenset(optional),
     )
     sys.exit(_report(outcomes, as_json, quiet, {"notes": notes}))
 
@@ -312,7 +323,12 @@ def validate(inputs: tuple[Path, ...], config_file: Path | None, sheet: str | No
     from pipeline import jobs
 
     cfg = _load_config(config_file)
-    outcome = jobs.score_job(_expand(inputs), None, cfg, read_options=_read_options(sheet, header_row, encoding, delimiter))
+    optional: set[Path] = set()
+    outcome = jobs.score_job(_expand(inputs, optional), None, cfg, optional=frozenset(optional),
+                             read_options=_read_options(sheet, header_row, encoding, delimiter))
+    if outcome.result is not None and not quiet:
+        for path, why in outcome.not_portfolios:
+            click.echo(_text(f"ftscore: note: not a portfolio, skipped: {why}"), err=True)
     problems = []
     if outcome.result is not None:
         found = outcome.result.issues

@@ -35,11 +35,14 @@ class Outcome:
     seconds: float = 0.0
     previous: dict = field(default_factory=dict)  # manifest entry of a skipped job
     written: list[Path] = field(default_factory=list)
+    not_portfolios: list[tuple[Path, str]] = field(default_factory=list)  # folder files left out, and why
 
     @property
     def status(self) -> str:
         if self.skipped:
             return "unchanged"
+        if self.result is None and not self.error and self.not_portfolios:
+            return "not a portfolio"
         return "failed" if self.error else "written" if self.output else "checked"
 
     def summary(self) -> dict:
@@ -54,6 +57,7 @@ class Outcome:
             "exit_code": self.code,
             "error": self.error,
             "seconds": round(self.seconds, 3),
+            "skipped_files": [{"file": display(p), "reason": why} for p, why in self.not_portfolios],
         }
         if self.skipped:
             out.update({k: self.previous.get(k) for k in ("rows", "scored", "error_rows", "warnings")})
@@ -182,8 +186,12 @@ def _prepare_folder(output: Path) -> None:
 
 def score_job(inputs: list[Path], output: Path | None, cfg: dict, *, read_options: dict,
               price_date: date | None = None, draws: int | None = None, budget: float | None = None,
-              lock_wait: float = 60.0, progress: Progress | None = None, kind: str | None = None) -> Outcome:
-    """Score inputs as one portfolio and write the output (or only check, without output)."""
+              lock_wait: float = 60.0, progress: Progress | None = None, kind: str | None = None,
+              optional: frozenset = frozenset()) -> Outcome:
+    """Score inputs as one portfolio and write the output (or only check, without output).
+
+    An input in `optional` (found in a folder) that is not a usable portfolio is left out and
+    listed in Outcome.not_portfolios; when none is usable, the job fails with exit 3."""
     from pipeline.atomic import OutputError, display, reason
     from pipeline.lock import LockBusy, output_lock
     from pipeline.read import ReadError
@@ -195,7 +203,7 @@ def score_job(inputs: list[Path], output: Path | None, cfg: dict, *, read_option
     try:
         result = score_files(inputs, cfg, max_rows=read_options.pop("max_rows", None) or cfg["input"]["max_rows"],
                              price_date=price_date, draws=draws, budget=budget, progress=progress, detail=False,
-                             **read_options)
+                             optional=frozenset(optional), skipped=outcome.not_portfolios, **read_options)
         outcome.result = result
         if output is not None:
             try:
@@ -262,6 +270,7 @@ def run_jobs(jobs: list[tuple[list[Path], Path]], cfg: dict, *, use_manifest: bo
             on_note(text)
 
     outcomes = []
+    unusable: list[tuple[Outcome, str | None]] = []  # jobs of one folder file that is not a portfolio
     manifests: dict[Path, dict] = {}
     for inputs, output in jobs:
         folder = output.parent
@@ -286,7 +295,11 @@ def run_jobs(jobs: list[tuple[list[Path], Path]], cfg: dict, *, use_manifest: bo
                     on_done(outcome)
                 continue
         outcome = score_job(list(inputs), output, cfg, read_options=dict(read_options), **score_options)
-        if use_manifest and fp and outcome.error is None:
+        if (outcome.code == EXIT_UNUSABLE and len(outcome.not_portfolios) == len(inputs) and len(jobs) > 1):
+            # one input of a folder scored on its own is not a portfolio: left out, the others go on
+            unusable.append((outcome, outcome.error))
+            outcome.code, outcome.error = EXIT_OK, None
+        if use_manifest and fp and outcome.error is None and outcome.result is not None:
             r = outcome.result
             manifests[folder][key] = {
                 "fingerprint": fp, "exit_code": outcome.code, "inputs": [display(p) for p in inputs],
@@ -299,6 +312,12 @@ def run_jobs(jobs: list[tuple[list[Path], Path]], cfg: dict, *, use_manifest: bo
                 why = exc.reason if isinstance(exc, OutputError) else (exc.strerror or str(exc))
                 note(f"cannot update the manifest {display(folder / MANIFEST)}: {why}; the next run rescores")
         outcomes.append(outcome)
+        if on_done and not (unusable and unusable[-1][0] is outcome):
+            on_done(outcome)
+    if unusable and len(unusable) == len(outcomes):  # not one usable file: that is unusable input
+        for outcome, error in unusable:
+            outcome.code, outcome.error = EXIT_UNUSABLE, error
+    for outcome, _ in unusable:
         if on_done:
             on_done(outcome)
     return outcomes

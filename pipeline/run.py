@@ -23,6 +23,7 @@ from pipeline.columns import Mapping, header_scorer, map_columns, parse
 from pipeline.fields import ANNOTATIONS
 from pipeline.money import horizon_column, money
 from pipeline.rank import EVALUATE, FINE_TUNE, decide, rank
+from pipeline.atomic import display
 from pipeline.read import HINT_HEADER, ROW, SRC, ReadError, Table, read_table
 from pipeline.score import FACTOR_FIELDS, FACTOR_INPUTS, FACTORS, factor_scores
 from pipeline.validate import ContractBroken, check, repeated_ids
@@ -346,13 +347,16 @@ def _budget(scored: pl.DataFrame, cfg: dict, amount: float) -> tuple[pl.DataFram
 
 def score_files(paths: list[str | Path], cfg: dict, *, max_rows: int | None = None,
                 price_date: date | None = None, draws: int | None = None, budget: float | None = None,
-                progress=None, detail: bool = True, **options) -> Result:
+                progress=None, detail: bool = True, optional: frozenset = frozenset(),
+                skipped: list | None = None, **options) -> Result:
     """Read, check, score and rank one or more files as one portfolio.
 
     detail=False keeps in Result.ranking only the columns the outputs show (shown_columns),
     not what `explain` reads: at 1M rows some 300 MB less at the peak.
 
-    Raises read.ReadError when an input is unusable. options go to
+    Raises read.ReadError when an input is unusable. An input in `optional` (a file found in a
+    folder) that is unusable is left out instead, and (path, reason) added to `skipped`; when
+    every input is left out, ReadError. options go to
     read.read_table: sheet, header_row, encoding, delimiter.
     """
     started = datetime.now(timezone.utc)
@@ -364,18 +368,36 @@ def score_files(paths: list[str | Path], cfg: dict, *, max_rows: int | None = No
         if progress:
             progress(f"reading {Path(path).name} ({i + 1} of {len(paths)})")
         t = time.perf_counter()
-        table = read_input(path, cfg, **options)
+        try:
+            table = read_input(path, cfg, **options)
+        except ReadError as exc:
+            if path not in optional:
+                raise
+            if skipped is not None:
+                skipped.append((path, str(exc)))
+            continue
         t_read += time.perf_counter() - t
         total += table.frame.height
         if max_rows is not None and total > max_rows:
             raise ReadError(f"{path}: the input has more than {max_rows:,} rows (--max-rows); "
                             "split it or raise the limit")
         t = time.perf_counter()
-        mapping, parsed, table_issues = check_table(table, cfg)
+        try:
+            mapping, parsed, table_issues = check_table(table, cfg)
+        except ReadError as exc:  # no use case column: a folder's stray file is not a portfolio
+            if path not in optional:
+                raise
+            total -= table.frame.height
+            if skipped is not None:
+                skipped.append((path, str(exc)))
+            continue
+        parsed_frames.append(parsed.with_columns(pl.lit(len(sources), pl.Int64).alias(SRC)))
         sources.append(Source(table, mapping, checksum(path)))
-        parsed_frames.append(parsed.with_columns(pl.lit(i, pl.Int64).alias(SRC)))
         found += table_issues
         t_check += time.perf_counter() - t
+    if not sources:
+        reasons = "; ".join(reason for _, reason in (skipped or [])[:3]) + ("; ..." if len(skipped or []) > 3 else "")
+        raise ReadError(f"{display(Path(paths[0]).parent)}: no file there is a usable portfolio ({reasons})")
     if progress:
         progress(f"scoring {total:,} use cases")
     t = time.perf_counter()

@@ -425,3 +425,73 @@ def test_an_unusable_file_with_a_non_utf8_name_is_exit_3_with_its_name(tmp_path)
     run = run_cli("score", path, "-o", tmp_path / "scored.xlsx")
     assert run.code == 3
     assert "r\ufffdsum\ufffd.csv" in run.stderr
+
+
+# ---- a stray file in a folder (issue 10, point 11) -----------------------------------------
+
+def inbox_with_strays(tmp: Path) -> Path:
+    inbox = tmp / "inbox"
+    inbox.mkdir()
+    small_input(inbox, "emea.csv")
+    write_csv(inbox / "americas.csv", HEADERS, [["UC-9", "Forecast", 4000, "batch"]])
+    (inbox / "notes.txt").write_text("Remember to send the Q3 numbers\nno header row here\n")
+    (inbox / "README.txt").write_text("Drop your portfolio here.\n")
+    return inbox
+
+
+def test_a_stray_text_file_in_a_folder_is_skipped_with_a_note_and_the_rest_scored(tmp_path):
+    import json
+
+    inbox = inbox_with_strays(tmp_path)
+    out = tmp_path / "group.xlsx"
+    run = run_cli("score", inbox, "-o", out, "--json")
+    assert run.code == 0, run.stderr
+    notes = [line for line in run.stderr.splitlines() if line.startswith("ftscore: note: not a portfolio, skipped")]
+    assert len(notes) == 2 and any("notes.txt" in n for n in notes) and any("README.txt" in n for n in notes)
+    job = json.loads(run.stdout)["jobs"][0]
+    assert sorted(Path(s["file"]).name for s in job["skipped_files"]) == ["README.txt", "notes.txt"]
+    assert job["rows"] == 3 and job["scored"] == 3
+    portfolio = list(openpyxl.load_workbook(out, read_only=True)["Portfolio"].iter_rows(values_only=True))
+    assert sorted(r[portfolio[0].index("use_case_id")] for r in portfolio[1:] if any(r)) == ["UC-1", "UC-2", "UC-9"]
+
+
+def test_with_out_dir_a_stray_file_gets_no_workbook_and_the_others_do(tmp_path):
+    import json
+
+    inbox = inbox_with_strays(tmp_path)
+    run = run_cli("score", inbox, "--out-dir", tmp_path / "scored", "--json")
+    assert run.code == 0, run.stderr
+    assert sorted(p.name for p in (tmp_path / "scored").glob("*.xlsx")) == ["americas-scored.xlsx", "emea-scored.xlsx"]
+    statuses = sorted(j["status"] for j in json.loads(run.stdout)["jobs"])
+    assert statuses == ["not a portfolio", "not a portfolio", "written", "written"]
+    assert run.stderr.count("ftscore: note: not a portfolio, skipped") == 2
+    assert "ftscore: error" not in run.stderr
+
+
+@pytest.mark.parametrize("out_dir", [False, True])
+def test_a_folder_with_no_usable_file_is_exit_3(tmp_path, out_dir):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "notes.txt").write_text("Remember to send the Q3 numbers\n")
+    (inbox / "old.csv").write_text("")
+    target = ["--out-dir", tmp_path / "scored"] if out_dir else ["-o", tmp_path / "group.xlsx"]
+    run = run_cli("score", inbox, *target)
+    assert run.code == 3
+    assert "no file there is a usable portfolio" in run.stderr
+    assert not (tmp_path / "group.xlsx").exists()
+    assert not list(tmp_path.glob("scored/*.xlsx"))
+
+
+def test_an_unusable_file_named_explicitly_is_still_exit_3(tmp_path):
+    inbox = inbox_with_strays(tmp_path)
+    run = run_cli("score", inbox / "emea.csv", inbox / "notes.txt", "-o", tmp_path / "group.xlsx")
+    assert run.code == 3
+    assert "notes.txt" in run.stderr
+    assert not (tmp_path / "group.xlsx").exists()
+
+
+def test_validate_skips_a_stray_file_in_a_folder_too(tmp_path):
+    inbox = inbox_with_strays(tmp_path)
+    run = run_cli("validate", inbox)
+    assert run.code == 0, run.stderr
+    assert run.stderr.count("ftscore: note: not a portfolio, skipped") == 2
