@@ -18,6 +18,7 @@ from __future__ import annotations
 import errno
 import os
 import re
+import shutil
 import stat
 import tempfile
 from contextlib import contextmanager
@@ -82,7 +83,7 @@ def _new_file_mode() -> int:
 
 
 def _temp_pattern(path: Path) -> re.Pattern:
-    return re.compile(re.escape(f".{path.name}.{MARK}-") + r"(\d+)-[^./]*\.(?:tmp|old)\Z")
+    return re.compile(re.escape(f".{path.name}.{MARK}-") + r"(\d+)-[^./]*\.(?:tmp|old|tmpd)\Z")
 
 
 def _alive(pid: int) -> bool:
@@ -113,9 +114,11 @@ def remove_stale(path: Path) -> list[Path]:
         if not found or _alive(int(found.group(1))):
             continue
         try:
-            if entry.is_file(follow_symlinks=False) or entry.is_symlink():
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path)
+            else:
                 os.unlink(entry.path)
-                removed.append(Path(entry.path))
+            removed.append(Path(entry.path))
         except OSError:
             pass
     return removed
@@ -216,6 +219,24 @@ def replace_all_when_done(paths: list[Path]) -> Iterator[list[str]]:
         raise
     for b in backups.values():
         Path(b).unlink(missing_ok=True)
+
+
+@contextmanager
+def scratch_folder(path: Path) -> Iterator[str]:
+    """A private folder beside `path` (``.NAME.ftscore-PID-RANDOM.tmpd``) for the scratch files of
+    libraries that use Python's tempfile (xlsxwriter's streaming mode keeps each sheet's rows in
+    one, removed only when the workbook closes): removed when the block ends however it ends,
+    and by the next run writing `path` when the process was killed. Single-threaded use only:
+    it sets tempfile.tempdir for the block."""
+    path = Path(path)
+    folder = tempfile.mkdtemp(prefix=f".{path.name}.{MARK}-{os.getpid()}-", suffix=".tmpd", dir=path.parent)
+    before = tempfile.tempdir
+    tempfile.tempdir = folder
+    try:
+        yield folder
+    finally:
+        tempfile.tempdir = before
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @contextmanager

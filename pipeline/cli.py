@@ -14,7 +14,7 @@ import click
 from pipeline import __version__
 
 from pipeline.jobs import EXIT_BUG, EXIT_OK, EXIT_UNUSABLE, EXIT_USAGE  # noqa: E402  (stdlib-only module)
-from pipeline.jobs import EXIT_OUTPUT, Interrupted
+from pipeline.jobs import EXIT_INTERRUPTED, EXIT_OUTPUT, Interrupted
 
 EXIT_CODES_HELP = """\b
 Exit codes:
@@ -424,9 +424,10 @@ def explain(inputs: tuple[Path, ...], use_case_id: str, price_date, config_file:
     from pipeline.validate import ContractBroken
 
     cfg = _load_config(config_file)
+    optional: set[Path] = set()
     try:
-        result = score_files(_expand(inputs), cfg, price_date=price_date.date() if price_date else None,
-                             **_read_options(sheet, header_row, encoding, delimiter))
+        result = score_files(_expand(inputs, optional), cfg, price_date=price_date.date() if price_date else None,
+                             optional=frozenset(optional), **_read_options(sheet, header_row, encoding, delimiter))
         click.echo(explain_one(result, use_case_id))
     except NotFound as exc:
         _fail(str(exc).strip("'\""), EXIT_USAGE)
@@ -499,11 +500,11 @@ def main() -> None:
             signal.signal(sig, _on_signal)
     try:
         cli(prog_name="ftscore")
-    except (KeyboardInterrupt, Interrupted) as exc:
+    except (KeyboardInterrupt, Interrupted) as exc:  # before SystemExit: Interrupted is one
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C does not cut the line short
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         click.echo("ftscore: interrupted; nothing written", err=True)
-        sys.exit(exc.code if isinstance(exc, Interrupted) else 130)
+        sys.exit(exc.code if isinstance(exc, Interrupted) else EXIT_INTERRUPTED["SIGINT"])
     except SystemExit:
         raise
     except BaseException as exc:  # a bug anywhere (a Rust panic is a BaseException): one line, exit 4

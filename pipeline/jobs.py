@@ -145,31 +145,33 @@ def output_kind(output: Path, requested: str | None = None) -> str:
 def _write_output(result, output: Path, kind: str) -> list[Path]:
     """Write the output; a workbook and its Parquet companion appear together or not at all."""
     from pipeline import export
-    from pipeline.atomic import replace_all_when_done
+    from pipeline.atomic import replace_all_when_done, scratch_folder
     from pipeline.workbook import too_big_for_a_sheet, write
 
     if kind != "xlsx":
         return export.write_table(result, output, kind)
     if not too_big_for_a_sheet(result):
-        with replace_all_when_done([output]) as (tmp,):
+        with replace_all_when_done([output]) as (tmp,), scratch_folder(output):
             write(result, tmp)
         return [output]
     # every row still goes somewhere: a Parquet file (and its issues) beside the workbook
     companion = output.with_suffix(".parquet")
     paths = [output, *export.targets(companion)]
-    with replace_all_when_done(paths) as temps:
+    with replace_all_when_done(paths) as temps, scratch_folder(output):
         export.write_table(result, companion, "parquet", into=temps[1:])
         write(result, temps[0], companion=companion)
     return paths
 
 
-class Interrupted(BaseException):
-    """SIGINT or SIGTERM arrived: stop, remove temporary files on the way out, exit 128 + signal."""
+class Interrupted(SystemExit):
+    """SIGINT or SIGTERM arrived: stop, remove temporary files on the way out, exit 128 + signal.
+
+    A SystemExit, so every `except BaseException` that lets SystemExit through (a reader's
+    error handler, for one) lets this through too, and click does not turn it into "Aborted!"."""
 
     def __init__(self, signame: str):
-        super().__init__(signame)
+        super().__init__(EXIT_INTERRUPTED.get(signame, 130))
         self.signame = signame
-        self.code = EXIT_INTERRUPTED.get(signame, 130)
 
 
 def _prepare_folder(output: Path) -> None:
@@ -227,7 +229,7 @@ def score_job(inputs: list[Path], output: Path | None, cfg: dict, *, read_option
         outcome.code, outcome.error = EXIT_BUG, f"internal check failed, nothing written: {exc}"
     except OSError as exc:  # reading an input (read.py turns most into ReadError)
         outcome.code, outcome.error = EXIT_UNUSABLE, f"cannot read {display(exc.filename or '')}: {reason(exc)}"
-    except (KeyboardInterrupt, SystemExit, Interrupted):
+    except (KeyboardInterrupt, SystemExit):  # Interrupted is a SystemExit
         raise
     except BaseException as exc:  # a bug (a Rust panic in a library is a BaseException): one line, exit 4
         if os.environ.get("FTSCORE_DEBUG"):

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import pipeline.lock as lock_mod
-from pipeline.lock import LockBusy, lock_path, output_lock
+from pipeline.lock import LockBusy, LockRefused, lock_path, output_lock
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -147,3 +147,30 @@ def test_no_fcntl_means_no_lock(tmp_path, monkeypatch):
         with output_lock(output, wait_seconds=0):
             pass
     assert not lock_path(output).exists()
+
+
+def test_lock_refuses_a_dangling_symlink_and_does_not_create_its_target(tmp_path):
+    target = tmp_path / "etc" / "cron.d-ftscore"
+    target.parent.mkdir()
+    os.symlink(target, tmp_path / ".scored.xlsx.lock")
+    with pytest.raises(LockRefused, match="symbolic link"):
+        with output_lock(tmp_path / "scored.xlsx", wait_seconds=0):
+            pytest.fail("the lock was taken through a symlink")
+    assert not target.exists()
+
+
+def test_lock_refuses_a_symlink_to_an_existing_file_without_truncating_it(tmp_path):
+    victim = tmp_path / "shadow"
+    victim.write_text("root:x:0:0\n")
+    os.symlink(victim, tmp_path / ".scored.xlsx.lock")
+    with pytest.raises(LockRefused, match=r"lock file .*\.scored\.xlsx\.lock is a symbolic link"):
+        with output_lock(tmp_path / "scored.xlsx", wait_seconds=0):
+            pytest.fail("the lock was taken through a symlink")
+    assert victim.read_text() == "root:x:0:0\n"
+
+
+def test_lock_refuses_a_fifo_at_its_name(tmp_path):
+    os.mkfifo(tmp_path / ".scored.xlsx.lock")
+    with pytest.raises(LockRefused, match="not a regular file"):
+        with output_lock(tmp_path / "scored.xlsx", wait_seconds=0):
+            pass
