@@ -425,9 +425,13 @@ def explain(inputs: tuple[Path, ...], use_case_id: str, price_date, config_file:
 
     cfg = _load_config(config_file)
     optional: set[Path] = set()
+    skipped: list = []
     try:
         result = score_files(_expand(inputs, optional), cfg, price_date=price_date.date() if price_date else None,
-                             optional=frozenset(optional), **_read_options(sheet, header_row, encoding, delimiter))
+                             optional=frozenset(optional), skipped=skipped,
+                             **_read_options(sheet, header_row, encoding, delimiter))
+        for _, why in skipped:
+            click.echo(_text(f"ftscore: note: not a portfolio, skipped: {why}"), err=True)
         click.echo(explain_one(result, use_case_id))
     except NotFound as exc:
         _fail(str(exc).strip("'\""), EXIT_USAGE)

@@ -502,3 +502,4 @@ def test_explain_skips_a_stray_file_in_a_folder_too(tmp_path):
     run = run_cli("explain", inbox, "--id", "UC-9")
     assert run.code == 0, run.stderr
     assert "Forecast" in run.stdout
+    assert run.stderr.count("ftscore: note: not a portfolio, skipped") == 2
