@@ -26,6 +26,11 @@ logging.getLogger("calamine").setLevel(logging.ERROR)
 
 ROW = "__row"  # the record's row number as Excel shows it (1-based)
 SRC = "__src"  # which input of the run a record came from (0-based position)
+# Names ftscore gives its own columns start with these ("__row", "__error", "ftscore:rank"). A user's
+# header that does too is kept for display (Column.header) under the key USER_KEY + header, so no
+# header of the user's can reach (and overwrite, or be overwritten by) an internal column.
+RESERVED_PREFIXES = ("__", "ftscore:")
+USER_KEY = "user:"
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 TEXT_SUFFIXES = {".csv", ".tsv", ".txt"}
@@ -123,16 +128,24 @@ def _find_header(rows: list[list[str | None]], scorer: HeaderScorer, forced: int
     return best
 
 
+def is_reserved(name: str) -> bool:
+    """A name in ftscore's own namespace (compared case-insensitively)."""
+    return name.lower().startswith(RESERVED_PREFIXES)
+
+
 def _unique_names(headers: list[str | None], letters: list[str], notes: list[str]) -> list[str]:
     names: list[str] = []
     seen: dict[str, int] = {}
     for text, letter in zip(headers, letters):
         base = " ".join(text.split()) if text and text.strip() else f"Column {letter}"
+        if is_reserved(base):
+            base = USER_KEY + base  # the header itself is still what the user sees (Column.header)
         name = base
         if base.lower() in seen:
             seen[base.lower()] += 1
             name = f"{base} ({seen[base.lower()]})"
-            notes.append(f"header '{base}' appears again in column {letter}; named it '{name}'")
+            shown = base.removeprefix(USER_KEY) if is_reserved(base.removeprefix(USER_KEY)) else base
+            notes.append(f"header '{shown}' appears again in column {letter}; named it '{name}'")
         else:
             seen[base.lower()] = 1
         names.append(name)

@@ -239,3 +239,40 @@ def test_category_answers_map_to_levels(cfg):
     assert parsed["latency_class"].to_list() == ["real-time", "real-time", "batch"]
     assert parsed["data_sensitivity"].to_list() == ["confidential", "regulated", "none"]
     assert problems.height == 0
+
+
+# ------------------------------------------------- headers that look like ftscore's own names
+# (issue 10 point 2: `__error` and `ftscore:rank` ended in exit 4; `__row`, `__src`, `__file`,
+# `__sheet` were overwritten by ftscore's own columns)
+import csv as _csv  # noqa: E402
+
+import openpyxl  # noqa: E402
+
+from conftest import run_cli, sheet_rows, write_csv, write_xlsx  # noqa: E402
+
+INTERNAL_HEADERS = ["__row", "__src", "__error", "__file", "__sheet", "ftscore:rank", "ftscore:rationale", "__key"]
+
+
+def _portfolio_values(path, header):
+    return [r[header] for r in sheet_rows(path, "Portfolio")]
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+@pytest.mark.parametrize("header", INTERNAL_HEADERS)
+def test_a_header_named_like_an_internal_column_keeps_its_values(tmp_path, kind, header):
+    headers = ["Use Case", "Monthly API Cost", header]
+    rows = [["alpha", 1200, f"{header} one"], ["beta", 40000, f"{header} two"], ["gamma", 9000, None]]
+    src = tmp_path / f"in.{kind}"
+    (write_csv if kind == "csv" else write_xlsx)(src, headers, rows)
+    out = tmp_path / "out.xlsx"
+    run = run_cli("score", src, "-o", out)
+    assert run.code in (0, 1), run.stderr
+    assert _portfolio_values(out, header) == [f"{header} one", f"{header} two", None]
+    assert _portfolio_values(out, "Use Case") == ["alpha", "beta", "gamma"]
+    assert [r["Source row"] for r in sheet_rows(out, "Portfolio")] == [2, 3, 4]
+    # the CSV table shows the user's column under the user's header too
+    table = tmp_path / "out.csv"
+    assert run_cli("score", src, "-o", table).code in (0, 1)
+    with open(table, newline="", encoding="utf-8") as fh:
+        records = list(_csv.DictReader(fh))
+    assert [r[header] for r in records] == [f"{header} one", f"{header} two", ""]
