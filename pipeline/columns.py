@@ -69,6 +69,28 @@ def header_scorer(cfg: dict) -> HeaderScorer:
     return score
 
 
+def _normalised(text: pl.Expr) -> pl.Expr:
+    """normalise() as an expression."""
+    return text.str.to_lowercase().str.replace_all("%", "pct", literal=True).str.replace_all(r"[^\p{L}\p{N}]", "")
+
+
+def header_like_rows(table: Table, mapping: "Mapping", cfg: dict) -> pl.DataFrame:
+    """Data rows that repeat a header (ROW): the cell in the use case name column is a known header
+    name, and so is at least one more cell of the row. Such a row is a second header row pasted into
+    the data (or a richer header further down), not a use case."""
+    col = mapping.fields.get("use_case")
+    frame = table.frame
+    if col is None or frame.schema[col.name] != pl.String or not frame.height:
+        return frame.select(ROW).clear()
+    keys = pl.Series(list(header_index(cfg)), dtype=pl.String).implode()
+    candidates = frame.filter(_normalised(pl.col(col.name)).is_in(keys).fill_null(False))
+    if not candidates.height:
+        return frame.select(ROW).clear()
+    texts = [c.name for c in table.columns if candidates.schema[c.name] == pl.String]
+    known = pl.sum_horizontal([_normalised(pl.col(c)).is_in(keys).fill_null(False).cast(pl.Int32) for c in texts])
+    return candidates.filter(known >= 2).select(ROW)
+
+
 @dataclass
 class Mapping:
     fields: dict[str, Column]  # canonical field -> the user's column

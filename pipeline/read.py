@@ -67,6 +67,8 @@ class Table:
     # Cells whose cached value is a formula error (#DIV/0!, #N/A, ...): ROW, "column" (the
     # Column.name), "value" (the error as Excel shows it). Such a cell reads as empty.
     cell_errors: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema={ROW: pl.Int64, "column": pl.String, "value": pl.String}))
+    # File-level problems that do not stop the run but may lose data (Issues, severity warning).
+    warnings: list[str] = field(default_factory=list)
 
 
 def column_letter(index: int) -> str:
@@ -89,6 +91,8 @@ class Header:
     index: int  # 0-based row of the (first) header row
     span: int  # 1, or 2 for a header split over two rows (merged bands)
     cells: list[str | None]
+    # 0-based rows above the header that look like use cases under it (see _looks_like_data)
+    data_above: tuple[int, ...] = ()
 
     @property
     def data_start(self) -> int:
@@ -106,26 +110,87 @@ def _two_row_variants(top: list[str | None], low: list[str | None]) -> list[list
     return [lower_first, joined]
 
 
+def _filled(value: object) -> bool:
+    return value is not None and str(value).strip() != ""
+
+
+def _named_columns(cells: list[str | None], scorer: HeaderScorer) -> tuple[list[int], int | None]:
+    """Positions of the header cells that name a known column, and of the use case name column."""
+    named, name_at = [], None
+    for i, cell in enumerate(cells):
+        if not _filled(cell):
+            continue
+        count, has_name = scorer([cell])
+        if count:
+            named.append(i)
+            if has_name and name_at is None:
+                name_at = i
+    return named, name_at
+
+
+def _looks_like_data(row: list[str | None], header: list[str | None], scorer: HeaderScorer) -> bool:
+    """A row that reads as a use case under this header: not a header itself, a value in the use case
+    name column and in at least two (three where the header names three or more) known columns.
+
+    A title ("AI portfolio 2025", "Prepared by the PMO") fills one cell and is not data.
+    """
+    named, name_at = _named_columns(header, scorer)
+    if name_at is None or name_at >= len(row) or not _filled(row[name_at]):
+        return False
+    count, has_name = scorer(row)
+    if has_name and count >= 2:
+        return False
+    filled = sum(1 for i in named if i < len(row) and _filled(row[i]))
+    return filled >= max(2, min(3, len(named)))
+
+
 def _find_header(rows: list[list[str | None]], scorer: HeaderScorer, forced: int | None = None) -> Header | None:
     """The header row: the forced one, or the row naming the most known columns.
 
     A pair of rows that together name more known columns than any single row
     is a two-row header (a band of merged cells above the column names).
+    An earlier row that is a header too (the use case name and one more known column) wins when
+    rows between it and the best one look like use cases under it: the later "header" is then a
+    row inside the data (reported as a second header row), and no use case is dropped as a title.
+    The header's data_above names the rows above it that still look like use cases.
     """
     if forced is not None:
-        return Header(forced - 1, 1, rows[forced - 1]) if forced - 1 < len(rows) else None
-    best: Header | None = None
-    best_count = 0
-    for i, cells in enumerate(rows):
-        count, has_name = scorer(cells)
-        if has_name and count > best_count:
-            best, best_count = Header(i, 1, cells), count
-    for i in range(len(rows) - 1):
-        for cells in _two_row_variants(rows[i], rows[i + 1]):
+        if forced - 1 >= len(rows):
+            return None
+        best = Header(forced - 1, 1, rows[forced - 1])
+    else:
+        best = None
+        best_count = 0
+        for i, cells in enumerate(rows):
             count, has_name = scorer(cells)
             if has_name and count > best_count:
-                best, best_count = Header(i, 2, cells), count
-    return best
+                best, best_count = Header(i, 1, cells), count
+        for i in range(len(rows) - 1):
+            for cells in _two_row_variants(rows[i], rows[i + 1]):
+                count, has_name = scorer(cells)
+                if has_name and count > best_count:
+                    best, best_count = Header(i, 2, cells), count
+        if best is None:
+            return None
+        first = next((i for i, cells in enumerate(rows[:best.index])
+                      if (found := scorer(cells))[1] and found[0] >= 2), None)
+        if first is not None and any(_looks_like_data(rows[j], rows[first], scorer)
+                                     for j in range(first + 1, best.index)):
+            best = Header(first, 1, rows[first])
+    above = tuple(j for j in range(best.index) if _looks_like_data(rows[j], best.cells, scorer))
+    return Header(best.index, best.span, best.cells, above)
+
+
+def _row_ranges(rows: list[int]) -> str:
+    """[2, 3, 4, 7] -> 'rows 2-4, 7' (as Excel numbers them)."""
+    parts, start = [], None
+    for k, r in enumerate(rows):
+        if start is None:
+            start = r
+        if k + 1 == len(rows) or rows[k + 1] != r + 1:
+            parts.append(str(start) if start == r else f"{start}-{r}")
+            start = None
+    return ("row " if len(rows) == 1 else "rows ") + ", ".join(parts)
 
 
 def is_reserved(name: str) -> bool:
@@ -213,13 +278,21 @@ def _finish(
     cell_errors = errors.select(
         ROW, pl.col("letter").replace_strict(by_letter, default=None, return_dtype=pl.String).alias("column"), "value"
     ).filter(pl.col("column").is_not_null())
-    if header_idx == 1:
+    warnings: list[str] = []
+    if header.data_above:
+        warnings.append(
+            f"{_row_ranges([j + 1 for j in header.data_above])} above the header row {header_idx + 1} look like "
+            f"use cases but were not read (only rows under the header are); if they are, give the header row "
+            f"above them with --header-row"
+        )
+    elif header_idx == 1:
         notes.append("row 1 above the header row 2 was ignored")
     elif header_idx > 1:
         notes.append(f"rows 1-{header_idx} above the header row {header_idx + 1} were ignored")
     if header.span == 2:
         notes.append(f"the header spans rows {header_idx + 1}-{header_idx + 2}; data starts on row {first_data_row}")
-    return Table(str(path), sheet, header_idx + 1, columns, data, notes, encoding, blank, cell_errors)
+    return Table(str(path), sheet, header_idx + 1, columns, data, notes, encoding, blank, cell_errors,
+                 warnings=warnings)
 
 
 def _read_spreadsheet(path: Path, sheet: str | None, scorer: HeaderScorer, search_rows: int,

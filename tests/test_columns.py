@@ -276,3 +276,59 @@ def test_a_header_named_like_an_internal_column_keeps_its_values(tmp_path, kind,
     with open(table, newline="", encoding="utf-8") as fh:
         records = list(_csv.DictReader(fh))
     assert [r[header] for r in records] == [f"{header} one", f"{header} two", ""]
+
+
+# ------------------------------------------------- a second, richer header further down
+# (issue 10 point 1: the rows above it were dropped as "title rows" with only a note)
+FIRST_HEADER = ["Use Case", "Business Unit", "Monthly API Cost"]
+RICHER_HEADER = ["Use Case", "Business Unit", "Monthly API Cost", "Monthly Calls", "Owner", "Model"]
+FIRST_ROWS = [[f"case {i}", "Ops", 1000 * i] for i in range(1, 9)]
+LATER_ROWS = [["later 1", "HR", 2500, 10000, "Ann", "gpt-4o"], ["later 2", "IT", 30000, 900000, "Bo", "gpt-4o"]]
+
+
+def _second_header_input(tmp_path, kind):
+    rows = FIRST_ROWS + [RICHER_HEADER] + LATER_ROWS
+    src = tmp_path / f"two-headers.{kind}"
+    return (write_csv if kind == "csv" else write_xlsx)(src, FIRST_HEADER, rows)
+
+
+def _issues(path):
+    return sheet_rows(path, "Issues")
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_use_cases_above_a_richer_header_are_not_title_rows(tmp_path, kind):
+    src = _second_header_input(tmp_path, kind)
+    out = tmp_path / "out.xlsx"
+    run = run_cli("score", src, "-o", out)
+    assert run.code == 1, run.stderr
+    portfolio = sheet_rows(out, "Portfolio")
+    names = [r["Use Case"] for r in portfolio]
+    assert names[:8] == [f"case {i}" for i in range(1, 9)]
+    assert names[8:] == ["Use Case", "later 1", "later 2"]
+    assert [r["Source row"] for r in portfolio] == list(range(2, 13))
+    errors = [i for i in _issues(out) if i["Severity"] == "error"]
+    assert {i["Row"] for i in errors} == {10}
+    assert [i["Cell"] for i in errors if "second header row" in i["Problem"]] == ["A10"]
+    assert not any("ignored" in (i["Problem"] or "") for i in _issues(out))
+
+
+def test_forced_header_row_below_use_cases_warns_naming_them(tmp_path):
+    src = _second_header_input(tmp_path, "xlsx")
+    out = tmp_path / "out.xlsx"
+    run = run_cli("score", src, "-o", out, "--header-row", 10)
+    assert run.code in (0, 1), run.stderr
+    assert [r["Use Case"] for r in sheet_rows(out, "Portfolio")] == ["later 1", "later 2"]
+    warnings = [i["Problem"] for i in _issues(out) if i["Severity"] == "warning" and i["Row"] is None]
+    assert any("rows 2-9" in w and "look like use cases" in w for w in warnings), warnings
+
+
+def test_title_rows_above_the_header_are_still_skipped_with_a_note(tmp_path):
+    src = write_xlsx(tmp_path / "titled.xlsx", RICHER_HEADER, LATER_ROWS, top=3,
+                     above=[["AI portfolio 2025"], ["Prepared by the PMO"], []])
+    out = tmp_path / "out.xlsx"
+    assert run_cli("score", src, "-o", out).code in (0, 1)
+    assert [r["Use Case"] for r in sheet_rows(out, "Portfolio")] == ["later 1", "later 2"]
+    issues = _issues(out)
+    assert any("rows 1-3 above the header row 4 were ignored" in i["Problem"] for i in issues)
+    assert not any(i["Severity"] == "warning" and "look like use cases" in i["Problem"] for i in issues)
