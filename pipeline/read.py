@@ -8,6 +8,7 @@ Rust calamine reader behind ``polars.read_excel``); text files through
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import itertools
 import logging
@@ -45,6 +46,10 @@ HINT_ENCODING = "try --encoding utf-8 or --encoding cp1252"
 
 class ReadError(Exception):
     """The input cannot be used at all; nothing is written."""
+
+
+class _DataRowError(ReadError):
+    """--data-row names a row that is not below the header (the reader adds the file's name)."""
 
 
 @dataclass(frozen=True)
@@ -87,17 +92,41 @@ HeaderScorer = Callable[[list[str | None]], tuple[int, bool]]
 
 
 @dataclass(frozen=True)
+class HeaderRules:
+    """A header scorer with what else the reader needs to know about headers (columns.header_scorer).
+
+    label_words: normalised flags and type names that mark a row under the header as labels;
+    suggest: the header texts of the first rows most like a use case name column;
+    alias_line: the config block that maps a header to the use case name;
+    data_row: the row (as Excel numbers it) where data starts, when the user gives it (--data-row).
+    """
+
+    score: HeaderScorer
+    label_words: frozenset[str] = frozenset()
+    suggest: Callable[[list[object]], list[str]] | None = None
+    alias_line: Callable[[str], str] | None = None
+    data_row: int | None = None
+
+    def __call__(self, cells: list[str | None]) -> tuple[int, bool]:
+        return self.score(cells)
+
+
+@dataclass(frozen=True)
 class Header:
     index: int  # 0-based row of the (first) header row
     span: int  # 1, or 2 for a header split over two rows (merged bands)
     cells: list[str | None]
     # 0-based rows above the header that look like use cases under it (see _looks_like_data)
     data_above: tuple[int, ...] = ()
+    # rows right under the header that are not data: label rows found (their use case name cells),
+    # or rows before the user's --data-row
+    skip: int = 0
+    skipped_labels: tuple[str, ...] = ()
 
     @property
     def data_start(self) -> int:
         """0-based row of the first data row."""
-        return self.index + self.span
+        return self.index + self.span + self.skip
 
 
 def _two_row_variants(top: list[str | None], low: list[str | None]) -> list[list[str | None]]:
@@ -178,7 +207,83 @@ def _find_header(rows: list[list[str | None]], scorer: HeaderScorer, forced: int
                                      for j in range(first + 1, best.index)):
             best = Header(first, 1, rows[first])
     above = tuple(j for j in range(best.index) if _looks_like_data(rows[j], best.cells, scorer))
-    return Header(best.index, best.span, best.cells, above)
+    data_row = getattr(scorer, "data_row", None)
+    under = best.index + best.span  # 0-based row right under the header
+    if data_row is not None:
+        if data_row - 1 < under:
+            raise _DataRowError(f"--data-row {data_row} is not below the header row {best.index + best.span} "
+                            f"(give a row from {under + 1} on)")
+        return Header(best.index, best.span, best.cells, above, skip=data_row - 1 - under)
+    labels = []
+    for row in rows[under:]:
+        name = _label_row(row, best.cells, scorer)
+        if name is None:
+            break
+        labels.append(name)
+    return Header(best.index, best.span, best.cells, above, skip=len(labels), skipped_labels=tuple(labels))
+
+
+def _key(text: object) -> str:
+    """Compared like headers (columns.normalise, which this module cannot import)."""
+    return "".join(ch for ch in str(text).lower().replace("%", "pct") if ch.isalnum())
+
+
+def _is_number(text: object) -> bool:
+    try:
+        float(str(text).replace(",", ""))
+        return True
+    except ValueError:
+        return False
+
+
+def _is_label(cell: object, head: object, scorer: HeaderScorer) -> bool:
+    """A flag or type name (input.label_words), the column's own header, any known column name,
+    or a help text (a sentence of six words or more)."""
+    text = " ".join(str(cell).split())
+    key = _key(text)
+    return (
+        key in getattr(scorer, "label_words", ())
+        or (head is not None and key == _key(head))
+        or scorer([text])[0] > 0
+        or (len(text.split()) >= 6 and text.endswith((".", "?", ":")))
+    )
+
+
+def _label_row(row: list[str | None], header: list[str | None], scorer: HeaderScorer) -> str | None:
+    """The use case name cell of a row of labels under the header, or None for a data row.
+
+    A row right under the header is labels, not a use case, when its use case name cell is a
+    label (see _is_label) and either no cell of the row is a number or at least half of its
+    filled cells are labels too: the "verplicht / optioneel" row, the row of translated column
+    names and the row of help texts that register templates put under their headers.
+    """
+    _, name_at = _named_columns(header, scorer)
+    if name_at is None or name_at >= len(row) or not _filled(row[name_at]):
+        return None
+    filled = [(i, v) for i, v in enumerate(row) if _filled(v)]
+    if len(filled) < 2 or not _is_label(row[name_at], header[name_at], scorer):
+        return None
+    labels = sum(1 for i, v in filled if _is_label(v, header[i] if i < len(header) else None, scorer))
+    if any(_is_number(v) for _, v in filled) and labels * 2 < len(filled):
+        return None
+    return " ".join(str(row[name_at]).split())
+
+
+def _no_header(path: Path, where: str, rows: list[list[str | None]], scorer: HeaderScorer, hint: str) -> ReadError:
+    """The refusal when no row names a use case column: the closest headers and a line to paste."""
+    message = f"{path}: no header row with a use case name column {where}; {hint}"
+    suggest = getattr(scorer, "suggest", None)
+    # the header is most likely the row naming the most known columns, else the fullest row
+    ranked = [(scorer(r)[0], sum(1 for c in r if _filled(c) and not _is_number(c)), -i) for i, r in enumerate(rows)]
+    likely = [rows[-ranked[k][2]] for k in sorted(range(len(rows)), key=lambda k: ranked[k], reverse=True)[:1]]
+    closest = suggest([c for r in likely for c in r]) if suggest and likely else []
+    if closest:
+        message += "; closest headers: " + ", ".join(f"'{c}'" for c in closest)
+        line = getattr(scorer, "alias_line", None)
+        if line:
+            message += (f"; if '{closest[0]}' names the use cases, put this line at the top of a file given with "
+                        f"--config: {line(closest[0])}")
+    return ReadError(message)
 
 
 def _row_ranges(rows: list[int]) -> str:
@@ -291,6 +396,15 @@ def _finish(
         notes.append(f"rows 1-{header_idx} above the header row {header_idx + 1} were ignored")
     if header.span == 2:
         notes.append(f"the header spans rows {header_idx + 1}-{header_idx + 2}; data starts on row {first_data_row}")
+    if header.skip:
+        skipped = list(range(header.index + header.span + 1, first_data_row))
+        if header.skipped_labels:
+            shown = ", ".join(f"'{t if len(t) <= 30 else t[:29] + '…'}'" for t in header.skipped_labels)
+            notes.append(f"{_row_ranges(skipped)} under the header row {header_idx + 1} hold labels, not use cases "
+                         f"(use case name cells {shown}); skipped. If the data starts elsewhere, give --data-row N")
+        else:
+            notes.append(f"{_row_ranges(skipped)} under the header row {header_idx + 1} were skipped (--data-row "
+                         f"{first_data_row})")
     return Table(str(path), sheet, header_idx + 1, columns, data, notes, encoding, blank, cell_errors,
                  warnings=warnings)
 
@@ -311,6 +425,7 @@ def _read_spreadsheet(path: Path, sheet: str | None, scorer: HeaderScorer, searc
     else:
         candidates = names
     tried = []
+    seen_rows: list[list[str | None]] = []  # the first rows of the sheets tried, for the refusal's suggestions
     for name in candidates:
         try:
             probe = reader.load_sheet(name, header_row=None, skip_rows=0, n_rows=max(search_rows, header_row or 0),
@@ -325,6 +440,7 @@ def _read_spreadsheet(path: Path, sheet: str | None, scorer: HeaderScorer, searc
         header = _find_header(rows, scorer, header_row)
         if header is None:
             tried.append(name)
+            seen_rows += rows
             continue
         probe_cols = probe.available_columns()
         del probe, head  # the probe holds the parsed sheet: let it go before the full load
@@ -354,11 +470,8 @@ def _read_spreadsheet(path: Path, sheet: str | None, scorer: HeaderScorer, searc
     where = f"sheet '{sheet}'" if sheet else ("any visible sheet" if len(names) > 1 else f"sheet '{names[0]}'")
     if header_row:
         raise ReadError(f"{path}: row {header_row} of {where} is not a header row (--header-row)")
-    raise ReadError(
-        f"{path}: no header row with a use case name column in the first {search_rows} rows of {where}; "
-        + (f"{HINT_SHEET}, or " if sheet is None and len(names) > 1 else "")
-        + HINT_HEADER
-    )
+    raise _no_header(path, f"in the first {search_rows} rows of {where}", seen_rows, scorer,
+                     (f"{HINT_SHEET}, or " if sheet is None and len(names) > 1 else "") + HINT_HEADER)
 
 
 EXCEL_ERRORS = {
@@ -453,7 +566,7 @@ def _read_text(path: Path, scorer: HeaderScorer, search_rows: int, header_row: i
     if header is None:
         if header_row:
             raise ReadError(f"{path}: has no row {header_row} (--header-row)")
-        raise ReadError(f"{path}: no header row with a use case name column in the first {search_rows} rows; {HINT_HEADER}")
+        raise _no_header(path, f"in the first {search_rows} rows", rows, scorer, HINT_HEADER)
     letters = [column_letter(i) for i in range(frame.width)]
     return _finish(path, None, header, header.cells, letters, frame.slice(header.data_start), notes, encoding)
 
@@ -488,13 +601,17 @@ def _reason(exc: Exception) -> str:
 
 def read_table(path: str | Path, scorer: HeaderScorer, *, sheet: str | None = None, search_rows: int = 30,
                header_row: int | None = None, encoding: str | None = None, delimiter: str | None = None,
-               max_unpacked_bytes: int = 1 << 30, max_cells: int = 60_000_000) -> Table:
+               max_unpacked_bytes: int = 1 << 30, max_cells: int = 60_000_000, data_row: int | None = None) -> Table:
     """Read one input file into a Table; raise ReadError when it cannot be used.
 
-    header_row (1-based) skips the search for the header; encoding and delimiter
-    apply to text files and replace the detected ones.
+    header_row (1-based) skips the search for the header; data_row (1-based) is where the data
+    starts (rows between the header and it are skipped; default: right under the header, past any
+    rows of labels); encoding and delimiter apply to text files and replace the detected ones.
     """
     path = Path(path)
+    if data_row is not None:
+        rules = scorer if isinstance(scorer, HeaderRules) else HeaderRules(scorer)
+        scorer = dataclasses.replace(rules, data_row=data_row)
     if not path.exists():
         raise ReadError(f"{path}: no such file")
     if path.is_dir():
@@ -513,6 +630,8 @@ def read_table(path: str | Path, scorer: HeaderScorer, *, sheet: str | None = No
         if suffix in SPREADSHEET_SUFFIXES:
             return _read_spreadsheet(path, sheet, scorer, search_rows, header_row)
         return _read_text(path, scorer, search_rows, header_row, encoding, delimiter)
+    except _DataRowError as exc:
+        raise ReadError(f"{path}: {exc}") from None
     except ReadError:
         raise
     except OSError as exc:
