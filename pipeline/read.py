@@ -74,6 +74,8 @@ class Table:
     cell_errors: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema={ROW: pl.Int64, "column": pl.String, "value": pl.String}))
     # File-level problems that do not stop the run but may lose data (Issues, severity warning).
     warnings: list[str] = field(default_factory=list)
+    # Later visible sheets of the workbook that also have a use case header (not read: no --sheet given).
+    other_sheets: list[str] = field(default_factory=list)
 
 
 def column_letter(index: int) -> str:
@@ -466,12 +468,36 @@ def _read_spreadsheet(path: Path, sheet: str | None, scorer: HeaderScorer, searc
         abs_idx = [abs_idx[k] for k in order]
         header_cells = [by_abs.get(a) for a in abs_idx]
         letters = [column_letter(a) for a in abs_idx]
-        return _finish(path, name, header, header_cells, letters, data, [], error_cells=errors)
+        table = _finish(path, name, header, header_cells, letters, data, [], error_cells=errors)
+        if sheet is None:
+            table.other_sheets = _other_use_case_sheets(reader, names[names.index(name) + 1:], scorer, search_rows)
+            if table.other_sheets:
+                listed = ", ".join(f"'{n}'" for n in table.other_sheets)
+                table.notes.append(
+                    f"sheet{'s' if len(table.other_sheets) > 1 else ''} {listed} also hold{'' if len(table.other_sheets) > 1 else 's'} "
+                    f"use cases and {'were' if len(table.other_sheets) > 1 else 'was'} not read; this run read sheet "
+                    f"'{name}' only. Read another with --sheet NAME, or run once per sheet")
+        return table
     where = f"sheet '{sheet}'" if sheet else ("any visible sheet" if len(names) > 1 else f"sheet '{names[0]}'")
     if header_row:
         raise ReadError(f"{path}: row {header_row} of {where} is not a header row (--header-row)")
     raise _no_header(path, f"in the first {search_rows} rows of {where}", seen_rows, scorer,
                      (f"{HINT_SHEET}, or " if sheet is None and len(names) > 1 else "") + HINT_HEADER)
+
+
+def _other_use_case_sheets(reader, names: list[str], scorer: HeaderScorer, search_rows: int) -> list[str]:
+    """The visible sheets among names whose first rows hold a use case header."""
+    found = []
+    for name in names:
+        try:
+            probe = reader.load_sheet(name, header_row=None, skip_rows=0, n_rows=search_rows, dtypes="string")
+        except Exception:  # an unreadable or chart sheet is not one of them
+            continue
+        if getattr(probe, "visible", "visible") != "visible":
+            continue
+        if any(scorer(list(r))[1] for r in probe.to_polars().iter_rows()):
+            found.append(name)
+    return found
 
 
 EXCEL_ERRORS = {

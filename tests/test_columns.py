@@ -332,3 +332,38 @@ def test_title_rows_above_the_header_are_still_skipped_with_a_note(tmp_path):
     issues = _issues(out)
     assert any("rows 1-3 above the header row 4 were ignored" in i["Problem"] for i in issues)
     assert not any(i["Severity"] == "warning" and "look like use cases" in i["Problem"] for i in issues)
+
+
+# ------------------------------------------------- a second sheet of use cases (issue 10 point 3)
+import json as _json  # noqa: E402
+
+import xlsxwriter as _xlsxwriter  # noqa: E402
+
+
+def test_other_sheets_with_use_cases_are_named_in_a_note(tmp_path):
+    src = tmp_path / "regions.xlsx"
+    wb = _xlsxwriter.Workbook(src)
+    for sheet, names in (("Read me", None), ("EMEA", ["e1", "e2"]), ("Notes", None), ("Americas", ["a1"]),
+                         ("APAC", ["p1", "p2", "p3"])):
+        ws = wb.add_worksheet(sheet)
+        if names is None:
+            ws.write_row(0, 0, ["This workbook lists our use cases by region."])
+            continue
+        ws.write_row(0, 0, ["Use Case", "Monthly API Cost"])
+        for i, n in enumerate(names, start=1):
+            ws.write_row(i, 0, [n, 1000 * i])
+    wb.close()
+    out = tmp_path / "out.xlsx"
+    run = run_cli("score", src, "-o", out, "--json")
+    assert run.code == 0, run.stderr
+    assert [r["Use Case"] for r in sheet_rows(out, "Portfolio")] == ["e1", "e2"]
+    notes = [i["Problem"] for i in sheet_rows(out, "Issues") if i["Severity"] == "note"]
+    found = [n for n in notes if "'Americas', 'APAC'" in n]
+    assert len(found) == 1 and "--sheet" in found[0] and "Notes" not in found[0], notes
+    assert "'Americas', 'APAC'" in run.stderr
+    source = _json.loads(run.stdout)["jobs"][0]["sources"][0]
+    assert source["other_sheets"] == ["Americas", "APAC"]
+    # a sheet chosen with --sheet: no note
+    out2 = tmp_path / "out2.xlsx"
+    assert run_cli("score", src, "-o", out2, "--sheet", "APAC").code == 0
+    assert not any("also" in (i["Problem"] or "") for i in sheet_rows(out2, "Issues"))
