@@ -130,6 +130,10 @@ def _where(result) -> str:
             where.append(f"sheet '{t.sheet}'")
         else:
             where.append(f"encoding {t.encoding}")
+        if t.other_sheets:  # sheets that also hold use cases but were not read
+            many = len(t.other_sheets) > 1
+            where.append(f"sheet{'s' if many else ''} {', '.join(repr(n) for n in t.other_sheets)} also "
+                         f"hold{'' if many else 's'} use cases, not read: --sheet NAME")
     return f" ({'; '.join(where)})" if where else ""
 
 
@@ -140,14 +144,8 @@ def _summary_line(outcome) -> str:
                 f"use cases scored, {p.get('error_rows')} with errors; --force rescores)")
     r = outcome.result
     target = f" -> {outcome.output}" if outcome.output else ""
-    return f"scored {r.scored} of {r.rows} use cases, {r.error_rows} with errors{target}{_where(r)}{_other_sheets(r)}"
+    return f"scored {r.scored} of {r.rows} use cases, {r.error_rows} with errors{target}{_where(r)}"
 
-
-def _other_sheets(result) -> str:
-    """Sheets that also hold use cases but were not read (no --sheet given)."""
-    parts = [f"; {Path(s.table.file).name}: sheets {', '.join(repr(n) for n in s.table.other_sheets)} also hold "
-             f"use cases, not read (--sheet NAME)" for s in result.sources if s.table.other_sheets]
-    return "".join(parts)
 
 
 class StageLine:
@@ -329,7 +327,7 @@ def validate(inputs: tuple[Path, ...], config_file: Path | None, sheet: str | No
         if not quiet:
             r = outcome.result
             click.echo(f"checked {r.rows} use cases: {r.scored} can be scored, {r.error_rows} with errors"
-                       f"{_where(r)}{_other_sheets(r)}", err=True)
+                       f"{_where(r)}", err=True)
     sys.exit(_report([outcome], as_json, quiet, {"problems": problems} if as_json else None))
 
 
