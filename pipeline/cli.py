@@ -93,10 +93,17 @@ def _load_config(config_file: Path | None) -> dict:
         _fail(str(exc), EXIT_USAGE)
 
 
-def _expand(inputs: tuple[Path, ...]) -> list[Path]:
-    """Files as given; a folder stands for the spreadsheets and text files directly in it."""
+def _expand(inputs: tuple[Path, ...], skipped: list[dict] | None = None, batch: bool = False) -> list[Path]:
+    """Files as given; a folder stands for the spreadsheets and text files directly in it.
+
+    ftscore's own outputs (pipeline/own.py) found in a folder, or given to a batch run (--out-dir,
+    --merge), are left out and listed in skipped: a nightly run whose --out-dir is its inbox does
+    not score its own workbooks. An output given as a file to a plain run is read (its Portfolio).
+    """
+    from pipeline import own
     from pipeline.read import SPREADSHEET_SUFFIXES, TEXT_SUFFIXES
 
+    skipped = [] if skipped is None else skipped
     files: list[Path] = []
     for item in inputs:
         if item.is_dir():
@@ -107,9 +114,17 @@ def _expand(inputs: tuple[Path, ...]) -> list[Path]:
             )
             if not found:
                 _fail(f"{item}: the folder holds no spreadsheet or CSV file", EXIT_UNUSABLE)
-            files += found
+            outputs = {p: o for p in found if (o := own.detect(p)) is not None}
+            if len(outputs) == len(found):
+                _fail(f"{item}: the folder holds only ftscore outputs, nothing to score", EXIT_UNUSABLE)
+            skipped += [{"file": str(p), "reason": f"{o.describe()}, not an input"} for p, o in outputs.items()]
+            files += [p for p in found if p not in outputs]
+        elif batch and (o := own.detect(item)) is not None:
+            skipped.append({"file": str(item), "reason": f"{o.describe()}, not an input"})
         else:
             files.append(item)
+    if not files:
+        _fail("every input is an ftscore output; nothing to score", EXIT_UNUSABLE)
     seen: set[Path] = set()
     unique = []
     for f in files:
@@ -118,6 +133,11 @@ def _expand(inputs: tuple[Path, ...]) -> list[Path]:
             seen.add(key)
             unique.append(f)
     return unique
+
+
+def _say_skipped(skipped: list[dict]) -> None:
+    for entry in skipped:
+        click.echo(f"ftscore: note: skipped {entry['file']}: {entry['reason']}", err=True)
 
 
 def _where(result) -> str:
@@ -252,7 +272,10 @@ def score(inputs: tuple[Path, ...], output: Path | None, out_dir: Path | None, m
         _fail("--force goes with --out-dir (a run with -o always rescores)", EXIT_USAGE)
     if output is not None and out_dir is not None and not merge:
         _fail("give either -o (one workbook) or --out-dir (one per input), not both", EXIT_USAGE)
-    files = _expand(inputs)
+    skipped: list[dict] = []
+    files = _expand(inputs, skipped, batch=out_dir is not None)
+    if not quiet:
+        _say_skipped(skipped)
     plan = jobs.plan(files, output, out_dir, merge, suffix=f".{kind}" if kind else ".xlsx")
     for job_inputs, target in plan:
         if target.suffix.lower() != f".{jobs.output_kind(target, kind)}":
@@ -282,7 +305,7 @@ def score(inputs: tuple[Path, ...], output: Path | None, out_dir: Path | None, m
         lock_wait=cfg["output"]["lock_wait_seconds"] if lock_wait is None else lock_wait, progress=progress,
         kind=kind,
     )
-    sys.exit(_report(outcomes, as_json, quiet))
+    sys.exit(_report(outcomes, as_json, quiet, {"skipped_inputs": skipped}))
 
 
 @cli.command(epilog=EXIT_CODES_HELP.replace("workbook written, but ", "").replace("; nothing written", ""))
@@ -305,7 +328,11 @@ def validate(inputs: tuple[Path, ...], config_file: Path | None, sheet: str | No
     from pipeline import jobs
 
     cfg = _load_config(config_file)
-    outcome = jobs.score_job(_expand(inputs), None, cfg, read_options=_read_options(sheet, header_row, encoding, delimiter, data_row))
+    skipped: list[dict] = []
+    files = _expand(inputs, skipped)
+    if not quiet and not as_json:
+        _say_skipped(skipped)
+    outcome = jobs.score_job(files, None, cfg, read_options=_read_options(sheet, header_row, encoding, delimiter, data_row))
     problems = []
     if outcome.result is not None:
         found = outcome.result.issues
@@ -328,7 +355,7 @@ def validate(inputs: tuple[Path, ...], config_file: Path | None, sheet: str | No
             r = outcome.result
             click.echo(f"checked {r.rows} use cases: {r.scored} can be scored, {r.error_rows} with errors"
                        f"{_where(r)}", err=True)
-    sys.exit(_report([outcome], as_json, quiet, {"problems": problems} if as_json else None))
+    sys.exit(_report([outcome], as_json, quiet, {"problems": problems, "skipped_inputs": skipped} if as_json else None))
 
 
 @cli.command()

@@ -625,6 +625,50 @@ def _reason(exc: Exception) -> str:
     return text[:200]
 
 
+def column_index(letter: str) -> int:
+    """A -> 0, Z -> 25, AA -> 26."""
+    index = 0
+    for ch in letter:
+        index = index * 26 + ord(ch) - 64
+    return index - 1
+
+
+def _read_own(path: Path, output, scorer: HeaderScorer, search_rows: int, sheet: str | None,
+              header_row: int | None, encoding: str | None, delimiter: str | None) -> Table:
+    """An output of ftscore given as input: its Portfolio (sheet or CSV table), the user's columns only."""
+    if output.kind == "issues":
+        raise ReadError(f"{path}: is {output.describe()}, not a portfolio; score the portfolio it lists")
+    try:
+        if output.kind == "workbook":
+            try:
+                table = _read_spreadsheet(path, sheet or "Portfolio", scorer, search_rows,
+                                          header_row or (1 if sheet is None else None))
+            except ReadError as exc:
+                if sheet is None and "no sheet named 'Portfolio'" in str(exc):
+                    raise ReadError(f"{path}: is {output.describe()} without a Portfolio sheet (more rows than a "
+                                    "sheet holds); score the .parquet file written beside it") from None
+                raise
+        else:
+            table = _read_text(path, scorer, search_rows, header_row, encoding, delimiter)
+    except ReadError:
+        raise
+    except Exception as exc:  # a reader's own error on a damaged file
+        raise ReadError(f"{path}: cannot be read ({_reason(exc)})") from None
+    if output.user_columns is None or (output.kind == "workbook" and table.sheet != "Portfolio"):
+        table.notes.append(f"{path.name} is {output.describe()}; read as any input")
+        return table
+    keep = [c for c in table.columns if column_index(c.letter) < output.user_columns]
+    left = len(table.columns) - len(keep)
+    names = [c.name for c in keep]
+    table.frame = table.frame.select(*names, ROW)
+    table.cell_errors = table.cell_errors.filter(pl.col("column").is_in(names))
+    table.columns = keep
+    where = "its Portfolio sheet" if output.kind == "workbook" else "its table"
+    table.notes.append(f"{path.name} is {output.describe()}: read {where}, your {len(keep)} columns only; "
+                       f"the {left} columns ftscore added were left out")
+    return table
+
+
 def read_table(path: str | Path, scorer: HeaderScorer, *, sheet: str | None = None, search_rows: int = 30,
                header_row: int | None = None, encoding: str | None = None, delimiter: str | None = None,
                max_unpacked_bytes: int = 1 << 30, max_cells: int = 60_000_000, data_row: int | None = None) -> Table:
@@ -652,6 +696,11 @@ def read_table(path: str | Path, scorer: HeaderScorer, *, sheet: str | None = No
     from pipeline import guard  # checks the bytes before any parser sees them
 
     guard.inspect(path, max_uncompressed_bytes=max_unpacked_bytes, max_cells=max_cells)
+    from pipeline import own
+
+    output = own.detect(path)
+    if output is not None:
+        return _read_own(path, output, scorer, search_rows, sheet, header_row, encoding, delimiter)
     try:
         if suffix in SPREADSHEET_SUFFIXES:
             return _read_spreadsheet(path, sheet, scorer, search_rows, header_row)
