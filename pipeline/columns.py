@@ -83,7 +83,8 @@ KINDS = {0: "canonical name", 1: "alias", 2: "first line, canonical name", 3: "f
 def suggest_use_case(cells: list[object], cfg: dict, limit: int = 3) -> list[str]:
     """The header texts most like a use case name column (difflib against its names), best first.
 
-    Cells that already name another known column, numbers and long texts are left out.
+    Cells that already name another known column, cells without a letter and texts longer than a
+    header (over 50 characters: titles, sentences) are left out.
     """
     index = header_index(cfg)
     suffix = language_suffix(cfg)
@@ -94,7 +95,8 @@ def suggest_use_case(cells: list[object], cfg: dict, limit: int = 3) -> list[str
             continue
         text = " ".join(str(cell).split())
         key = normalise(text)
-        if not key or len(text) > 80 or key.isdigit() or text in scored or _lookup(index, text, suffix):
+        if (not key or len(text) > 50 or not any(ch.isalpha() for ch in text) or key.isdigit() or text in scored
+                or _lookup(index, text, suffix)):
             continue
         scored[text] = max(difflib.SequenceMatcher(None, key, n).ratio() for n in names)
     return sorted(scored, key=lambda t: -scored[t])[:limit]

@@ -653,6 +653,11 @@ def _summary(ws, wb, result: Result, fmt: _Formats, *, streaming: bool = False, 
         ("Scored", result.scored),
         ("Not scored (errors)", result.error_rows),
         ("Warnings", result.warnings),
+        *[("Note", f"{Path(s.table.file).name}: sheet{'s' if len(s.table.other_sheets) > 1 else ''} "
+                   f"{', '.join(repr(n) for n in s.table.other_sheets)} also hold"
+                   f"{'' if len(s.table.other_sheets) > 1 else 's'} use cases and {'were' if len(s.table.other_sheets) > 1 else 'was'} "
+                   "not read; read each with --sheet NAME, or run once per sheet")
+          for s in result.sources if s.table.other_sheets],
         *([("Note", f"{places.comments_left_out:,} more problem cells have no comment on Portfolio; "
                     "every problem is on Issues")] if places and places.comments_left_out else []),
         *([("Note", "Large portfolio: written streaming; Ranking has a filter instead of an Excel table, and "

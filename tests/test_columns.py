@@ -361,6 +361,10 @@ def test_other_sheets_with_use_cases_are_named_in_a_note(tmp_path):
     found = [n for n in notes if "'Americas', 'APAC'" in n]
     assert len(found) == 1 and "--sheet" in found[0] and "Notes" not in found[0], notes
     assert "'Americas', 'APAC'" in run.stderr
+    wb = openpyxl.load_workbook(out, read_only=True)
+    summary = [r for r in wb["Summary"].iter_rows(values_only=True) if r and r[0] == "Note"]
+    wb.close()
+    assert any("'Americas', 'APAC' also hold use cases" in (r[1] or "") for r in summary), summary
     source = _json.loads(run.stdout)["jobs"][0]["sources"][0]
     assert source["other_sheets"] == ["Americas", "APAC"]
     # a sheet chosen with --sheet: no note

@@ -116,3 +116,20 @@ def test_refusal_names_the_closest_headers_and_a_ready_alias_line(tmp_path: Path
     cfg = tmp_path / "alias.toml"
     cfg.write_text(line + "\n", encoding="utf-8")
     assert run_cli("score", src, "-o", tmp_path / "o.xlsx", "--config", cfg).code == 0
+
+
+def test_data_row_from_the_environment_and_on_columns(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from pipeline.cli import cli
+
+    src = REGISTERS / "netherlands-algoritmeregister.xlsx"
+    out = tmp_path / "env.xlsx"
+    result = CliRunner().invoke(cli, ["score", str(src), "-o", str(out)], env={"FTSCORE_SCORE_DATA_ROW": "7"},
+                                catch_exceptions=False)
+    assert result.exit_code in (0, 1), result.stderr
+    assert [r["Source row"] for r in sheet_rows(out, "Portfolio")] == list(range(7, 11))
+    listing = run_cli("columns", src, "--data-row", 6)
+    assert listing.code == 0 and "header row 1, 5 data rows" in listing.stdout.splitlines()[0]
+    checked = run_cli("validate", src, "--data-row", 6, "--json")
+    assert checked.code in (0, 1)
