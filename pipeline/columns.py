@@ -131,15 +131,28 @@ def _normalised(text: pl.Expr) -> pl.Expr:
 def header_like_rows(table: Table, mapping: "Mapping", cfg: dict) -> pl.DataFrame:
     """Data rows that repeat a header (ROW): the cell in the use case name column is a known header
     name, and so is at least one more cell of the row. Such a row is a second header row pasted into
-    the data (or a richer header further down), not a use case."""
+    the data (or a richer header further down), not a use case.
+
+    The cell is first compared as written (trimmed, lower-case) with this file's headers and the
+    shipped and configured names, a cheap test on every row; only the rows that pass are compared
+    normalised (at 1M rows the normalising alone takes a second).
+    """
     col = mapping.fields.get("use_case")
     frame = table.frame
     if col is None or frame.schema[col.name] != pl.String or not frame.height:
         return frame.select(ROW).clear()
-    keys = pl.Series(list(header_index(cfg)), dtype=pl.String).implode()
-    candidates = frame.filter(_normalised(pl.col(col.name)).is_in(keys).fill_null(False))
+    index = header_index(cfg)
+    written = {c.header.strip().lower() for c in table.columns}
+    for name in FIELDS:
+        written |= {name, name.replace("_", " ")}
+    for aliases in cfg["columns"]["aliases"].values():
+        written |= {a.strip().lower() for a in aliases}
+    near = pl.col(col.name).str.strip_chars().str.to_lowercase().is_in(sorted(written)).fill_null(False)
+    candidates = frame.filter(near)
     if not candidates.height:
         return frame.select(ROW).clear()
+    keys = pl.Series(list(index), dtype=pl.String).implode()
+    candidates = candidates.filter(_normalised(pl.col(col.name)).is_in(keys).fill_null(False))
     texts = [c.name for c in table.columns if candidates.schema[c.name] == pl.String]
     known = pl.sum_horizontal([_normalised(pl.col(c)).is_in(keys).fill_null(False).cast(pl.Int32) for c in texts])
     return candidates.filter(known >= 2).select(ROW)

@@ -371,3 +371,15 @@ def test_other_sheets_with_use_cases_are_named_in_a_note(tmp_path):
     out2 = tmp_path / "out2.xlsx"
     assert run_cli("score", src, "-o", out2, "--sheet", "APAC").code == 0
     assert not any("also" in (i["Problem"] or "") for i in sheet_rows(out2, "Issues"))
+
+
+def test_a_header_pasted_inside_the_data_is_an_error_row(tmp_path):
+    # two exports concatenated: the second one's header sits in the middle of the data
+    rows = FIRST_ROWS[:3] + [["use case", "business unit", "monthly api cost"]] + FIRST_ROWS[3:5]
+    src = write_csv(tmp_path / "joined.csv", FIRST_HEADER, rows)
+    out = tmp_path / "out.xlsx"
+    assert run_cli("score", src, "-o", out).code == 1
+    assert [r["Source row"] for r in sheet_rows(out, "Portfolio")] == list(range(2, 8))
+    errors = [i for i in _issues(out) if i["Severity"] == "error"]
+    assert {i["Row"] for i in errors} == {5}
+    assert any("second header row" in i["Problem"] for i in errors)
