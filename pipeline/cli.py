@@ -73,6 +73,9 @@ def input_options(func):
                      help="Sheet to read. Default: the first visible sheet with a recognisable header row."),
         click.option("--header-row", type=click.IntRange(min=1), default=None,
                      help="Row (as Excel numbers it) that holds the headers. Default: found by itself."),
+        click.option("--data-row", type=click.IntRange(min=1), default=None,
+                     help="Row (as Excel numbers it) where the use cases start. Default: right under the "
+                          "header, past rows of labels (required/optional flags, translated names, help texts)."),
         click.option("--encoding", default=None,
                      help="Text encoding of a CSV/TSV/TXT input, e.g. utf-8 or cp1252. "
                           "Default: UTF-8 (with or without BOM), else Windows-1252."),
@@ -84,9 +87,12 @@ def input_options(func):
     return func
 
 
-def _read_options(sheet, header_row, encoding, delimiter) -> dict:
-    return {"sheet": sheet, "header_row": header_row, "encoding": encoding,
-            "delimiter": "\t" if delimiter == "tab" else delimiter}
+def _read_options(sheet, header_row, encoding, delimiter, data_row=None) -> dict:
+    options = {"sheet": sheet, "header_row": header_row, "encoding": encoding,
+               "delimiter": "\t" if delimiter == "tab" else delimiter}
+    if data_row is not None:
+        options["data_row"] = data_row
+    return options
 
 
 def _load_config(config_file: Path | None) -> dict:
@@ -98,13 +104,20 @@ def _load_config(config_file: Path | None) -> dict:
         _fail(str(exc), EXIT_USAGE)
 
 
-def _expand(inputs: tuple[Path, ...], optional: set[Path] | None = None) -> list[Path]:
+def _expand(inputs: tuple[Path, ...], optional: set[Path] | None = None, skipped: list[dict] | None = None,
+            batch: bool = False) -> list[Path]:
     """Files as given; a folder stands for the spreadsheets and text files directly in it.
 
     The files found in a folder are added to `optional`: one that is not a portfolio (a notes.txt,
-    an export without a header row) is left out with a note, not fatal, unless none is usable."""
+    an export without a header row) is left out with a note, not fatal, unless none is usable.
+    ftscore's own outputs (pipeline/own.py) found in a folder, or given to a batch run (--out-dir,
+    --merge), are left out and listed in skipped: a nightly run whose --out-dir is its inbox does
+    not score its own workbooks. An output given as a file to a plain run is read (its Portfolio).
+    """
+    from pipeline import own
     from pipeline.read import SPREADSHEET_SUFFIXES, TEXT_SUFFIXES
 
+    skipped = [] if skipped is None else skipped
     files: list[Path] = []
     for item in inputs:
         if item.is_dir():
@@ -115,11 +128,20 @@ def _expand(inputs: tuple[Path, ...], optional: set[Path] | None = None) -> list
             )
             if not found:
                 _fail(f"{item}: the folder holds no spreadsheet or CSV file", EXIT_UNUSABLE)
-            files += found
+            outputs = {p: o for p in found if (o := own.detect(p)) is not None}
+            if len(outputs) == len(found):
+                _fail(f"{item}: the folder holds only ftscore outputs, nothing to score", EXIT_UNUSABLE)
+            skipped += [{"file": _text(str(p)), "reason": f"{o.describe()}, not an input"} for p, o in outputs.items()]
+            inputs_found = [p for p in found if p not in outputs]
+            files += inputs_found
             if optional is not None:
-                optional.update(found)
+                optional.update(inputs_found)
+        elif batch and (o := own.detect(item)) is not None:
+            skipped.append({"file": _text(str(item)), "reason": f"{o.describe()}, not an input"})
         else:
             files.append(item)
+    if not files:
+        _fail("every input is an ftscore output; nothing to score", EXIT_UNUSABLE)
     seen: set[Path] = set()
     unique = []
     for f in files:
@@ -128,6 +150,11 @@ def _expand(inputs: tuple[Path, ...], optional: set[Path] | None = None) -> list
             seen.add(key)
             unique.append(f)
     return unique
+
+
+def _say_skipped(skipped: list[dict]) -> None:
+    for entry in skipped:
+        click.echo(_text(f"ftscore: note: skipped {entry['file']}: {entry['reason']}"), err=True)
 
 
 def _where(result) -> str:
@@ -140,6 +167,10 @@ def _where(result) -> str:
             where.append(f"sheet '{t.sheet}'")
         else:
             where.append(f"encoding {t.encoding}")
+        if t.other_sheets:  # sheets that also hold use cases but were not read
+            many = len(t.other_sheets) > 1
+            where.append(f"sheet{'s' if many else ''} {', '.join(repr(n) for n in t.other_sheets)} also "
+                         f"hold{'' if many else 's'} use cases, not read: --sheet NAME")
     return f" ({'; '.join(where)})" if where else ""
 
 
@@ -151,6 +182,7 @@ def _summary_line(outcome) -> str:
     r = outcome.result
     target = f" -> {outcome.output}" if outcome.output else ""
     return f"scored {r.scored} of {r.rows} use cases, {r.error_rows} with errors{target}{_where(r)}"
+
 
 
 class StageLine:
@@ -231,7 +263,7 @@ def score(inputs: tuple[Path, ...], output: Path | None, out_dir: Path | None, m
           force: bool,
           max_rows: int | None, price_date, draws: int | None, budget: float | None, lock_wait: float | None,
           config_file: Path | None, sheet: str | None, header_row: int | None, encoding: str | None,
-          delimiter: str | None, as_json: bool, quiet: bool) -> None:
+          delimiter: str | None, as_json: bool, quiet: bool, data_row: int | None = None) -> None:
     """Score INPUT (.xlsx, .xlsm, .xls, .xlsb, .ods, .csv, .tsv, .txt) and write an annotated workbook.
 
     Several files, or a folder, are scored as one portfolio; every row keeps
@@ -258,7 +290,10 @@ def score(inputs: tuple[Path, ...], output: Path | None, out_dir: Path | None, m
     if output is not None and out_dir is not None and not merge:
         _fail("give either -o (one workbook) or --out-dir (one per input), not both", EXIT_USAGE)
     optional: set[Path] = set()
-    files = _expand(inputs, optional)
+    skipped: list[dict] = []
+    files = _expand(inputs, optional, skipped, batch=out_dir is not None)
+    if not quiet:
+        _say_skipped(skipped)
     plan = jobs.plan(files, output, out_dir, merge, suffix=f".{kind}" if kind else ".xlsx")
     for job_inputs, target in plan:
         if target.suffix.lower() != f".{jobs.output_kind(target, kind)}":
@@ -268,7 +303,7 @@ def score(inputs: tuple[Path, ...], output: Path | None, out_dir: Path | None, m
             if target.resolve() == f.resolve() or (target.exists() and f.exists() and target.samefile(f)):
                 _fail(f"the output {target} is the input file {f}; choose another -o", EXIT_USAGE)
     cfg = _load_config(config_file)
-    read_options = _read_options(sheet, header_row, encoding, delimiter)
+    read_options = _read_options(sheet, header_row, encoding, delimiter, data_row)
     read_options["max_rows"] = max_rows
     stages = sum(len(i) + 2 for i, _ in plan)
     progress = StageLine(not quiet, stages)
@@ -301,7 +336,7 @@ def score(inputs: tuple[Path, ...], output: Path | None, out_dir: Path | None, m
         lock_wait=cfg["output"]["lock_wait_seconds"] if lock_wait is None else lock_wait, progress=progress,
         kind=kind, optional=frozenset(optional),
     )
-    sys.exit(_report(outcomes, as_json, quiet, {"notes": notes}))
+    sys.exit(_report(outcomes, as_json, quiet, {"notes": notes, "skipped_inputs": skipped}))
 
 
 @cli.command(epilog=EXIT_CODES_HELP.replace("workbook written, but ", "").replace("; nothing written", ""))
@@ -309,7 +344,8 @@ def score(inputs: tuple[Path, ...], output: Path | None, out_dir: Path | None, m
 @input_options
 @output_options
 def validate(inputs: tuple[Path, ...], config_file: Path | None, sheet: str | None, header_row: int | None,
-             encoding: str | None, delimiter: str | None, as_json: bool, quiet: bool) -> None:
+             encoding: str | None, delimiter: str | None, as_json: bool, quiet: bool,
+             data_row: int | None = None) -> None:
     """Check INPUT as `ftscore score` would, write nothing, and list the problems.
 
     For a pre-flight step in a pipeline: one line per problem (severity, file,
@@ -324,8 +360,12 @@ def validate(inputs: tuple[Path, ...], config_file: Path | None, sheet: str | No
 
     cfg = _load_config(config_file)
     optional: set[Path] = set()
-    outcome = jobs.score_job(_expand(inputs, optional), None, cfg, optional=frozenset(optional),
-                             read_options=_read_options(sheet, header_row, encoding, delimiter))
+    skipped: list[dict] = []
+    files = _expand(inputs, optional, skipped)
+    if not quiet and not as_json:
+        _say_skipped(skipped)
+    outcome = jobs.score_job(files, None, cfg, optional=frozenset(optional),
+                             read_options=_read_options(sheet, header_row, encoding, delimiter, data_row))
     if outcome.result is not None and not quiet:
         for path, why in outcome.not_portfolios:
             click.echo(_text(f"ftscore: note: not a portfolio, skipped: {why}"), err=True)
@@ -351,14 +391,14 @@ def validate(inputs: tuple[Path, ...], config_file: Path | None, sheet: str | No
             r = outcome.result
             click.echo(f"checked {r.rows} use cases: {r.scored} can be scored, {r.error_rows} with errors"
                        f"{_where(r)}", err=True)
-    sys.exit(_report([outcome], as_json, quiet, {"problems": problems} if as_json else None))
+    sys.exit(_report([outcome], as_json, quiet, {"problems": problems, "skipped_inputs": skipped} if as_json else None))
 
 
 @cli.command()
 @click.argument("input_file", metavar="INPUT", type=click.Path(path_type=Path))
 @input_options
 def columns(input_file: Path, config_file: Path | None, sheet: str | None, header_row: int | None,
-            encoding: str | None, delimiter: str | None) -> None:
+            encoding: str | None, delimiter: str | None, data_row: int | None = None) -> None:
     """Show how each header of INPUT was matched (or not), and why.
 
     Use it to fix a mapping without reading code: a header that should feed a
@@ -380,7 +420,7 @@ def columns(input_file: Path, config_file: Path | None, sheet: str | None, heade
 
     cfg = _load_config(config_file)
     try:
-        table = read_input(input_file, cfg, **_read_options(sheet, header_row, encoding, delimiter))
+        table = read_input(input_file, cfg, **_read_options(sheet, header_row, encoding, delimiter, data_row))
     except ReadError as exc:
         _fail(str(exc), EXIT_UNUSABLE)
     mapping = map_columns(table, cfg)
@@ -406,7 +446,7 @@ def columns(input_file: Path, config_file: Path | None, sheet: str | None, heade
               help="Date at which catalog prices apply (YYYY-MM-DD). Default: today.")
 @input_options
 def explain(inputs: tuple[Path, ...], use_case_id: str, price_date, config_file: Path | None, sheet: str | None,
-            header_row: int | None, encoding: str | None, delimiter: str | None) -> None:
+            header_row: int | None, encoding: str | None, delimiter: str | None, data_row: int | None = None) -> None:
     """Explain one use case: each factor with its facts and thresholds, the rule that
     fired, the money month by month, and what would change the decision.
 
@@ -429,7 +469,7 @@ def explain(inputs: tuple[Path, ...], use_case_id: str, price_date, config_file:
     try:
         result = score_files(_expand(inputs, optional), cfg, price_date=price_date.date() if price_date else None,
                              optional=frozenset(optional), skipped=skipped,
-                             **_read_options(sheet, header_row, encoding, delimiter))
+                             **_read_options(sheet, header_row, encoding, delimiter, data_row))
         for _, why in skipped:
             click.echo(_text(f"ftscore: note: not a portfolio, skipped: {why}"), err=True)
         click.echo(explain_one(result, use_case_id))

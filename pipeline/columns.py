@@ -8,6 +8,8 @@ failure of the whole column.
 
 from __future__ import annotations
 
+import difflib
+import json
 import re
 
 from dataclasses import dataclass, field
@@ -16,7 +18,7 @@ import polars as pl
 
 from pipeline import issues
 from pipeline.fields import CATEGORY_VOCAB, FIELDS
-from pipeline.read import ROW, Column, HeaderScorer, Table
+from pipeline.read import ROW, Column, HeaderRules, Table
 
 
 NUMBERED = re.compile(r"\s*\d{1,3}\s*[_.):]\s*(?=[^\W\d_])")  # "2_", "16. ", "3) " before a word
@@ -41,7 +43,16 @@ def header_index(cfg: dict) -> dict[str, tuple[str, int]]:
     return index
 
 
-def _lookup(index: dict[str, tuple[str, int]], header: object) -> tuple[str, int] | None:
+def language_suffix(cfg: dict) -> re.Pattern | None:
+    """A trailing language code set off from the header: "name_ai_system_en", "Description (FR)"."""
+    codes = [c for c in cfg["columns"].get("language_suffixes", []) if c]
+    if not codes:
+        return None
+    return re.compile(rf"[\s_.\-/(\[]+(?:{'|'.join(map(re.escape, codes))})[)\]]?\s*$", re.IGNORECASE)
+
+
+def _lookup(index: dict[str, tuple[str, int]], header: object, suffix: re.Pattern | None = None
+            ) -> tuple[str, int] | None:
     if header is None:
         return None
     text = str(header)
@@ -56,17 +67,95 @@ def _lookup(index: dict[str, tuple[str, int]], header: object) -> tuple[str, int
         hit = index.get(normalise(text[numbered.end():]))
         if hit is not None:
             hit = (hit[0], hit[1] + 4)
+    if hit is None and suffix is not None and (found := suffix.search(text.strip())) and found.start() > 0:
+        # bilingual registers: "name_ai_system_en" beside "name_ai_system_fr"
+        inner = _lookup(index, text.strip()[:found.start()])
+        if inner is not None:
+            hit = (inner[0], inner[1] + 6)
     return hit
 
 
-def header_scorer(cfg: dict) -> HeaderScorer:
+KINDS = {0: "canonical name", 1: "alias", 2: "first line, canonical name", 3: "first line, alias",
+         4: "after its number, canonical name", 5: "after its number, alias",
+         6: "without its language code, canonical name", 7: "without its language code, alias"}
+
+
+def suggest_use_case(cells: list[object], cfg: dict, limit: int = 3) -> list[str]:
+    """The header texts most like a use case name column (difflib against its names), best first.
+
+    Cells that already name another known column, cells without a letter and texts longer than a
+    header (over 50 characters: titles, sentences) are left out.
+    """
     index = header_index(cfg)
+    suffix = language_suffix(cfg)
+    names = [normalise(n) for n in ["use_case", *cfg["columns"]["aliases"].get("use_case", [])]]
+    scored: dict[str, float] = {}
+    for cell in cells:
+        if cell is None:
+            continue
+        text = " ".join(str(cell).split())
+        key = normalise(text)
+        if (not key or len(text) > 50 or not any(ch.isalpha() for ch in text) or key.isdigit() or text in scored
+                or _lookup(index, text, suffix)):
+            continue
+        scored[text] = max(difflib.SequenceMatcher(None, key, n).ratio() for n in names)
+    return sorted(scored, key=lambda t: -scored[t])[:limit]
+
+
+def alias_line(field: str, header: str) -> str:
+    """A ready-to-paste config line mapping one header (TOML's dotted key: one line, at the top of a file)."""
+    return f"columns.aliases.{field} = [{json.dumps(header, ensure_ascii=False)}]"
+
+
+def header_scorer(cfg: dict) -> HeaderRules:
+    index = header_index(cfg)
+    suffix = language_suffix(cfg)
 
     def score(cells: list[str | None]) -> tuple[int, bool]:
-        fields = {hit[0] for c in cells if (hit := _lookup(index, c)) is not None}
+        fields = {hit[0] for c in cells if (hit := _lookup(index, c, suffix)) is not None}
         return len(fields), "use_case" in fields
 
-    return score
+    return HeaderRules(
+        score,
+        label_words=frozenset(normalise(w) for w in cfg["input"].get("label_words", [])),
+        suggest=lambda cells: suggest_use_case(cells, cfg),
+        alias_line=lambda header: alias_line("use_case", header),
+    )
+
+
+def _normalised(text: pl.Expr) -> pl.Expr:
+    """normalise() as an expression."""
+    return text.str.to_lowercase().str.replace_all("%", "pct", literal=True).str.replace_all(r"[^\p{L}\p{N}]", "")
+
+
+def header_like_rows(table: Table, mapping: "Mapping", cfg: dict) -> pl.DataFrame:
+    """Data rows that repeat a header (ROW): the cell in the use case name column is a known header
+    name, and so is at least one more cell of the row. Such a row is a second header row pasted into
+    the data (or a richer header further down), not a use case.
+
+    The cell is first compared as written (trimmed, lower-case) with this file's headers and the
+    shipped and configured names, a cheap test on every row; only the rows that pass are compared
+    normalised (at 1M rows the normalising alone takes a second).
+    """
+    col = mapping.fields.get("use_case")
+    frame = table.frame
+    if col is None or frame.schema[col.name] != pl.String or not frame.height:
+        return frame.select(ROW).clear()
+    index = header_index(cfg)
+    written = {c.header.strip().lower() for c in table.columns}
+    for name in FIELDS:
+        written |= {name, name.replace("_", " ")}
+    for aliases in cfg["columns"]["aliases"].values():
+        written |= {a.strip().lower() for a in aliases}
+    near = pl.col(col.name).str.strip_chars().str.to_lowercase().is_in(sorted(written)).fill_null(False)
+    candidates = frame.filter(near)
+    if not candidates.height:
+        return frame.select(ROW).clear()
+    keys = pl.Series(list(index), dtype=pl.String).implode()
+    candidates = candidates.filter(_normalised(pl.col(col.name)).is_in(keys).fill_null(False))
+    texts = [c.name for c in table.columns if candidates.schema[c.name] == pl.String]
+    known = pl.sum_horizontal([_normalised(pl.col(c)).is_in(keys).fill_null(False).cast(pl.Int32) for c in texts])
+    return candidates.filter(known >= 2).select(ROW)
 
 
 @dataclass
@@ -79,10 +168,11 @@ class Mapping:
 
 def map_columns(table: Table, cfg: dict) -> Mapping:
     index = header_index(cfg)
+    suffix = language_suffix(cfg)
     best: dict[str, tuple[int, int, Column]] = {}
     hits: dict[str, tuple[str, int]] = {}
     for pos, col in enumerate(table.columns):
-        hit = _lookup(index, col.header)
+        hit = _lookup(index, col.header, suffix)
         if hit is None:
             continue
         hits[col.name] = hit
@@ -92,12 +182,11 @@ def map_columns(table: Table, cfg: dict) -> Mapping:
     fields = {name: col for name, (_, _, col) in best.items()}
     used = {c.name for c in fields.values()}
     mapping = Mapping(fields, [c for c in table.columns if c.name not in used])
-    kinds = {0: "canonical name", 1: "alias", 2: "first line, canonical name", 3: "first line, alias",
-             4: "after its number, canonical name", 5: "after its number, alias"}
+    kinds = KINDS
     for col in table.columns:
         if col.name in used:
             name, rank = hits[col.name]
-            mapping.how[col.name] = f"{name} ({kinds[rank]})"
+            mapping.how[col.name] = f"{name} ({kinds.get(rank, 'without its language code')})"
         elif col.name in hits:
             name = hits[col.name][0]
             mapping.how[col.name] = f"not used: {name} is already column {fields[name].letter}"

@@ -229,11 +229,14 @@ def check(cfg: dict) -> None:
           "must be a number of seconds of at least 0")
     for key in ("streaming_rows", "max_cell_comments", "chart_points"):
         _need(isinstance(o[key], int) and o[key] >= 0, f"output.{key}", "must be a whole number of at least 0")
-    for key in ("missing", "true_words", "false_words", "no_regulation"):
+    for key in ("missing", "true_words", "false_words", "no_regulation", "label_words"):
         section = cfg["privacy"] if key == "no_regulation" else i
         where = "privacy" if key == "no_regulation" else "input"
         _need(all(isinstance(v, str) for v in section[key]), f"{where}.{key}", "must be a list of texts")
 
+    _need(isinstance(cfg["columns"]["language_suffixes"], list)
+          and all(isinstance(v, str) and v.isalpha() for v in cfg["columns"]["language_suffixes"]),
+          "columns.language_suffixes", "must be a list of language codes (letters only)")
     for field, aliases in cfg["columns"]["aliases"].items():
         _need(field in FIELDS, f"columns.aliases.{field}",
               f"names no known column (known: {', '.join(FIELDS)})")

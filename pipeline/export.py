@@ -12,6 +12,7 @@ from pathlib import Path
 import polars as pl
 
 from pipeline.atomic import replace_all_when_done
+from pipeline.read import USER_KEY, is_reserved
 from pipeline.run import ANNOTATION_PREFIX, KEY, Result
 
 FORMULA_START = r"^[=+\-@\t\r]"
@@ -22,8 +23,11 @@ def table(result: Result) -> pl.DataFrame:
     """Portfolio as one frame with plain column names (an annotation that collides with a user
     column of the same name is suffixed ' (ftscore)')."""
     frame = result.portfolio.drop(KEY)
-    user = {c for c in frame.columns if not c.startswith(ANNOTATION_PREFIX)}
-    renames = {}
+    # A user's header in ftscore's namespace ("__row", "ftscore:rank") is keyed "user:__row" inside
+    # the run; the table shows it under the user's own header again.
+    renames = {c: c[len(USER_KEY):] for c in frame.columns
+               if c.startswith(USER_KEY) and is_reserved(c[len(USER_KEY):])}
+    user = {renames.get(c, c) for c in frame.columns if not c.startswith(ANNOTATION_PREFIX)}
     for c in frame.columns:
         if c.startswith(ANNOTATION_PREFIX):
             name = c[len(ANNOTATION_PREFIX):]

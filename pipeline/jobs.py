@@ -67,7 +67,8 @@ class Outcome:
                 rows=r.rows, scored=r.scored, error_rows=r.error_rows, warnings=r.warnings,
                 recommendations={k: v for k, v in r.ranking.group_by("recommendation").len().iter_rows()},
                 sources=[{"file": s.table.file, "sheet": s.table.sheet, "header_row": s.table.header_row,
-                          "encoding": s.table.encoding, "rows": s.table.frame.height} for s in r.sources],
+                          "encoding": s.table.encoding, "rows": s.table.frame.height,
+                          "other_sheets": s.table.other_sheets} for s in r.sources],
                 timings={k: round(v, 3) for k, v in r.timings.items()},
             )
         return out

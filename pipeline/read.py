@@ -8,6 +8,7 @@ Rust calamine reader behind ``polars.read_excel``); text files through
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import itertools
 import logging
@@ -26,6 +27,11 @@ logging.getLogger("calamine").setLevel(logging.ERROR)
 
 ROW = "__row"  # the record's row number as Excel shows it (1-based)
 SRC = "__src"  # which input of the run a record came from (0-based position)
+# Names ftscore gives its own columns start with these ("__row", "__error", "ftscore:rank"). A user's
+# header that does too is kept for display (Column.header) under the key USER_KEY + header, so no
+# header of the user's can reach (and overwrite, or be overwritten by) an internal column.
+RESERVED_PREFIXES = ("__", "ftscore:")
+USER_KEY = "user:"
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 TEXT_SUFFIXES = {".csv", ".tsv", ".txt"}
@@ -43,6 +49,10 @@ from pipeline.atomic import display  # noqa: E402
 
 class ReadError(Exception):
     """The input cannot be used at all; nothing is written."""
+
+
+class _DataRowError(ReadError):
+    """--data-row names a row that is not below the header (the reader adds the file's name)."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +75,10 @@ class Table:
     # Cells whose cached value is a formula error (#DIV/0!, #N/A, ...): ROW, "column" (the
     # Column.name), "value" (the error as Excel shows it). Such a cell reads as empty.
     cell_errors: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema={ROW: pl.Int64, "column": pl.String, "value": pl.String}))
+    # File-level problems that do not stop the run but may lose data (Issues, severity warning).
+    warnings: list[str] = field(default_factory=list)
+    # Later visible sheets of the workbook that also have a use case header (not read: no --sheet given).
+    other_sheets: list[str] = field(default_factory=list)
 
 
 def column_letter(index: int) -> str:
@@ -83,15 +97,41 @@ HeaderScorer = Callable[[list[str | None]], tuple[int, bool]]
 
 
 @dataclass(frozen=True)
+class HeaderRules:
+    """A header scorer with what else the reader needs to know about headers (columns.header_scorer).
+
+    label_words: normalised flags and type names that mark a row under the header as labels;
+    suggest: the header texts of the first rows most like a use case name column;
+    alias_line: the config block that maps a header to the use case name;
+    data_row: the row (as Excel numbers it) where data starts, when the user gives it (--data-row).
+    """
+
+    score: HeaderScorer
+    label_words: frozenset[str] = frozenset()
+    suggest: Callable[[list[object]], list[str]] | None = None
+    alias_line: Callable[[str], str] | None = None
+    data_row: int | None = None
+
+    def __call__(self, cells: list[str | None]) -> tuple[int, bool]:
+        return self.score(cells)
+
+
+@dataclass(frozen=True)
 class Header:
     index: int  # 0-based row of the (first) header row
     span: int  # 1, or 2 for a header split over two rows (merged bands)
     cells: list[str | None]
+    # 0-based rows above the header that look like use cases under it (see _looks_like_data)
+    data_above: tuple[int, ...] = ()
+    # rows right under the header that are not data: label rows found (their use case name cells),
+    # or rows before the user's --data-row
+    skip: int = 0
+    skipped_labels: tuple[str, ...] = ()
 
     @property
     def data_start(self) -> int:
         """0-based row of the first data row."""
-        return self.index + self.span
+        return self.index + self.span + self.skip
 
 
 def _two_row_variants(top: list[str | None], low: list[str | None]) -> list[list[str | None]]:
@@ -104,26 +144,168 @@ def _two_row_variants(top: list[str | None], low: list[str | None]) -> list[list
     return [lower_first, joined]
 
 
+def _filled(value: object) -> bool:
+    return value is not None and str(value).strip() != ""
+
+
+def _named_columns(cells: list[str | None], scorer: HeaderScorer) -> tuple[list[int], int | None]:
+    """Positions of the header cells that name a known column, and of the use case name column."""
+    named, name_at = [], None
+    for i, cell in enumerate(cells):
+        if not _filled(cell):
+            continue
+        count, has_name = scorer([cell])
+        if count:
+            named.append(i)
+            if has_name and name_at is None:
+                name_at = i
+    return named, name_at
+
+
+def _looks_like_data(row: list[str | None], header: list[str | None], scorer: HeaderScorer) -> bool:
+    """A row that reads as a use case under this header: not a header itself, a value in the use case
+    name column and in at least two (three where the header names three or more) known columns.
+
+    A title ("AI portfolio 2025", "Prepared by the PMO") fills one cell and is not data.
+    """
+    named, name_at = _named_columns(header, scorer)
+    if name_at is None or name_at >= len(row) or not _filled(row[name_at]):
+        return False
+    count, has_name = scorer(row)
+    if has_name and count >= 2:
+        return False
+    filled = sum(1 for i in named if i < len(row) and _filled(row[i]))
+    return filled >= max(2, min(3, len(named)))
+
+
 def _find_header(rows: list[list[str | None]], scorer: HeaderScorer, forced: int | None = None) -> Header | None:
     """The header row: the forced one, or the row naming the most known columns.
 
     A pair of rows that together name more known columns than any single row
     is a two-row header (a band of merged cells above the column names).
+    An earlier row that is a header too (the use case name and one more known column) wins when
+    rows between it and the best one look like use cases under it: the later "header" is then a
+    row inside the data (reported as a second header row), and no use case is dropped as a title.
+    The header's data_above names the rows above it that still look like use cases.
     """
     if forced is not None:
-        return Header(forced - 1, 1, rows[forced - 1]) if forced - 1 < len(rows) else None
-    best: Header | None = None
-    best_count = 0
-    for i, cells in enumerate(rows):
-        count, has_name = scorer(cells)
-        if has_name and count > best_count:
-            best, best_count = Header(i, 1, cells), count
-    for i in range(len(rows) - 1):
-        for cells in _two_row_variants(rows[i], rows[i + 1]):
+        if forced - 1 >= len(rows):
+            return None
+        best = Header(forced - 1, 1, rows[forced - 1])
+    else:
+        best = None
+        best_count = 0
+        for i, cells in enumerate(rows):
             count, has_name = scorer(cells)
             if has_name and count > best_count:
-                best, best_count = Header(i, 2, cells), count
-    return best
+                best, best_count = Header(i, 1, cells), count
+        for i in range(len(rows) - 1):
+            for cells in _two_row_variants(rows[i], rows[i + 1]):
+                count, has_name = scorer(cells)
+                if has_name and count > best_count:
+                    best, best_count = Header(i, 2, cells), count
+        if best is None:
+            return None
+        first = next((i for i, cells in enumerate(rows[:best.index])
+                      if (found := scorer(cells))[1] and found[0] >= 2), None)
+        if first is not None and any(_looks_like_data(rows[j], rows[first], scorer)
+                                     for j in range(first + 1, best.index)):
+            best = Header(first, 1, rows[first])
+    above = tuple(j for j in range(best.index) if _looks_like_data(rows[j], best.cells, scorer))
+    data_row = getattr(scorer, "data_row", None)
+    under = best.index + best.span  # 0-based row right under the header
+    if data_row is not None:
+        if data_row - 1 < under:
+            raise _DataRowError(f"--data-row {data_row} is not below the header row {best.index + best.span} "
+                            f"(give a row from {under + 1} on)")
+        return Header(best.index, best.span, best.cells, above, skip=data_row - 1 - under)
+    labels = []
+    for row in rows[under:]:
+        name = _label_row(row, best.cells, scorer)
+        if name is None:
+            break
+        labels.append(name)
+    return Header(best.index, best.span, best.cells, above, skip=len(labels), skipped_labels=tuple(labels))
+
+
+def _key(text: object) -> str:
+    """Compared like headers (columns.normalise, which this module cannot import)."""
+    return "".join(ch for ch in str(text).lower().replace("%", "pct") if ch.isalnum())
+
+
+def _is_number(text: object) -> bool:
+    try:
+        float(str(text).replace(",", ""))
+        return True
+    except ValueError:
+        return False
+
+
+def _is_label(cell: object, head: object, scorer: HeaderScorer) -> bool:
+    """A flag or type name (input.label_words), the column's own header, any known column name,
+    or a help text (a sentence of six words or more)."""
+    text = " ".join(str(cell).split())
+    key = _key(text)
+    return (
+        key in getattr(scorer, "label_words", ())
+        or (head is not None and key == _key(head))
+        or scorer([text])[0] > 0
+        or (len(text.split()) >= 6 and text.endswith((".", "?", ":")))
+    )
+
+
+def _label_row(row: list[str | None], header: list[str | None], scorer: HeaderScorer) -> str | None:
+    """The use case name cell of a row of labels under the header, or None for a data row.
+
+    A row right under the header is labels, not a use case, when its use case name cell is a
+    label (see _is_label) and either no cell of the row is a number or at least half of its
+    filled cells are labels too: the "verplicht / optioneel" row, the row of translated column
+    names and the row of help texts that register templates put under their headers.
+    """
+    _, name_at = _named_columns(header, scorer)
+    if name_at is None or name_at >= len(row) or not _filled(row[name_at]):
+        return None
+    filled = [(i, v) for i, v in enumerate(row) if _filled(v)]
+    if len(filled) < 2 or not _is_label(row[name_at], header[name_at], scorer):
+        return None
+    labels = sum(1 for i, v in filled if _is_label(v, header[i] if i < len(header) else None, scorer))
+    if any(_is_number(v) for _, v in filled) and labels * 2 < len(filled):
+        return None
+    return " ".join(str(row[name_at]).split())
+
+
+def _no_header(path: Path, where: str, rows: list[list[str | None]], scorer: HeaderScorer, hint: str) -> ReadError:
+    """The refusal when no row names a use case column: the closest headers and a line to paste."""
+    message = f"{path}: no header row with a use case name column {where}; {hint}"
+    suggest = getattr(scorer, "suggest", None)
+    # the header is most likely the row naming the most known columns, else the fullest row
+    ranked = [(scorer(r)[0], sum(1 for c in r if _filled(c) and not _is_number(c)), -i) for i, r in enumerate(rows)]
+    likely = [rows[-ranked[k][2]] for k in sorted(range(len(rows)), key=lambda k: ranked[k], reverse=True)[:1]]
+    closest = suggest([c for r in likely for c in r]) if suggest and likely else []
+    if closest:
+        message += "; closest headers: " + ", ".join(f"'{c}'" for c in closest)
+        line = getattr(scorer, "alias_line", None)
+        if line:
+            message += (f"; if '{closest[0]}' names the use cases, put this line at the top of a file given with "
+                        f"--config: {line(closest[0])}")
+    return ReadError(message)
+
+
+def _row_ranges(rows: list[int]) -> str:
+    """[2, 3, 4, 7] -> 'rows 2-4, 7' (as Excel numbers them)."""
+    parts, start = [], None
+    for k, r in enumerate(rows):
+        if start is None:
+            start = r
+        if k + 1 == len(rows) or rows[k + 1] != r + 1:
+            parts.append(str(start) if start == r else f"{start}-{r}")
+            start = None
+    return ("row " if len(rows) == 1 else "rows ") + ", ".join(parts)
+
+
+def is_reserved(name: str) -> bool:
+    """A name in ftscore's own namespace (compared case-insensitively)."""
+    return name.lower().startswith(RESERVED_PREFIXES)
 
 
 def _unique_names(headers: list[str | None], letters: list[str], notes: list[str]) -> list[str]:
@@ -131,11 +313,14 @@ def _unique_names(headers: list[str | None], letters: list[str], notes: list[str
     seen: dict[str, int] = {}
     for text, letter in zip(headers, letters):
         base = " ".join(text.split()) if text and text.strip() else f"Column {letter}"
+        if is_reserved(base):
+            base = USER_KEY + base  # the header itself is still what the user sees (Column.header)
         name = base
         if base.lower() in seen:
             seen[base.lower()] += 1
             name = f"{base} ({seen[base.lower()]})"
-            notes.append(f"header '{base}' appears again in column {letter}; named it '{name}'")
+            shown = base.removeprefix(USER_KEY) if is_reserved(base.removeprefix(USER_KEY)) else base
+            notes.append(f"header '{shown}' appears again in column {letter}; named it '{name}'")
         else:
             seen[base.lower()] = 1
         names.append(name)
@@ -203,14 +388,31 @@ def _finish(
     cell_errors = errors.select(
         ROW, pl.col("letter").replace_strict(by_letter, default=None, return_dtype=pl.String).alias("column"), "value"
     ).filter(pl.col("column").is_not_null())
-    if header_idx == 1:
+    warnings: list[str] = []
+    if header.data_above:
+        warnings.append(
+            f"{_row_ranges([j + 1 for j in header.data_above])} above the header row {header_idx + 1} look like "
+            f"use cases but were not read (only rows under the header are); if they are, give the header row "
+            f"above them with --header-row"
+        )
+    elif header_idx == 1:
         notes.append("row 1 above the header row 2 was ignored")
     elif header_idx > 1:
         notes.append(f"rows 1-{header_idx} above the header row {header_idx + 1} were ignored")
     if header.span == 2:
         notes.append(f"the header spans rows {header_idx + 1}-{header_idx + 2}; data starts on row {first_data_row}")
+    if header.skip:
+        skipped = list(range(header.index + header.span + 1, first_data_row))
+        if header.skipped_labels:
+            shown = ", ".join(f"'{t if len(t) <= 30 else t[:29] + '…'}'" for t in header.skipped_labels)
+            notes.append(f"{_row_ranges(skipped)} under the header row {header_idx + 1} hold labels, not use cases "
+                         f"(use case name cells {shown}); skipped. If the data starts elsewhere, give --data-row N")
+        else:
+            notes.append(f"{_row_ranges(skipped)} under the header row {header_idx + 1} were skipped (--data-row "
+                         f"{first_data_row})")
     # the name as text: a name that is not UTF-8 (bytes kept by surrogateescape) shows U+FFFD
-    return Table(display(path), sheet, header_idx + 1, columns, data, notes, encoding, blank, cell_errors)
+    return Table(display(path), sheet, header_idx + 1, columns, data, notes, encoding, blank, cell_errors,
+                 warnings=warnings)
 
 
 def _read_spreadsheet(path: Path, sheet: str | None, scorer: HeaderScorer, search_rows: int,
@@ -229,6 +431,7 @@ def _read_spreadsheet(path: Path, sheet: str | None, scorer: HeaderScorer, searc
     else:
         candidates = names
     tried = []
+    seen_rows: list[list[str | None]] = []  # the first rows of the sheets tried, for the refusal's suggestions
     for name in candidates:
         try:
             probe = reader.load_sheet(name, header_row=None, skip_rows=0, n_rows=max(search_rows, header_row or 0),
@@ -243,6 +446,7 @@ def _read_spreadsheet(path: Path, sheet: str | None, scorer: HeaderScorer, searc
         header = _find_header(rows, scorer, header_row)
         if header is None:
             tried.append(name)
+            seen_rows += rows
             continue
         probe_cols = probe.available_columns()
         del probe, head  # the probe holds the parsed sheet: let it go before the full load
@@ -268,15 +472,36 @@ def _read_spreadsheet(path: Path, sheet: str | None, scorer: HeaderScorer, searc
         abs_idx = [abs_idx[k] for k in order]
         header_cells = [by_abs.get(a) for a in abs_idx]
         letters = [column_letter(a) for a in abs_idx]
-        return _finish(path, name, header, header_cells, letters, data, [], error_cells=errors)
+        table = _finish(path, name, header, header_cells, letters, data, [], error_cells=errors)
+        if sheet is None:
+            table.other_sheets = _other_use_case_sheets(reader, names[names.index(name) + 1:], scorer, search_rows)
+            if table.other_sheets:
+                listed = ", ".join(f"'{n}'" for n in table.other_sheets)
+                table.notes.append(
+                    f"sheet{'s' if len(table.other_sheets) > 1 else ''} {listed} also hold{'' if len(table.other_sheets) > 1 else 's'} "
+                    f"use cases and {'were' if len(table.other_sheets) > 1 else 'was'} not read; this run read sheet "
+                    f"'{name}' only. Read another with --sheet NAME, or run once per sheet")
+        return table
     where = f"sheet '{sheet}'" if sheet else ("any visible sheet" if len(names) > 1 else f"sheet '{names[0]}'")
     if header_row:
         raise ReadError(f"{path}: row {header_row} of {where} is not a header row (--header-row)")
-    raise ReadError(
-        f"{path}: no header row with a use case name column in the first {search_rows} rows of {where}; "
-        + (f"{HINT_SHEET}, or " if sheet is None and len(names) > 1 else "")
-        + HINT_HEADER
-    )
+    raise _no_header(path, f"in the first {search_rows} rows of {where}", seen_rows, scorer,
+                     (f"{HINT_SHEET}, or " if sheet is None and len(names) > 1 else "") + HINT_HEADER)
+
+
+def _other_use_case_sheets(reader, names: list[str], scorer: HeaderScorer, search_rows: int) -> list[str]:
+    """The visible sheets among names whose first rows hold a use case header."""
+    found = []
+    for name in names:
+        try:
+            probe = reader.load_sheet(name, header_row=None, skip_rows=0, n_rows=search_rows, dtypes="string")
+        except Exception:  # an unreadable or chart sheet is not one of them
+            continue
+        if getattr(probe, "visible", "visible") != "visible":
+            continue
+        if any(scorer(list(r))[1] for r in probe.to_polars().iter_rows()):
+            found.append(name)
+    return found
 
 
 EXCEL_ERRORS = {
@@ -371,7 +596,7 @@ def _read_text(path: Path, scorer: HeaderScorer, search_rows: int, header_row: i
     if header is None:
         if header_row:
             raise ReadError(f"{path}: has no row {header_row} (--header-row)")
-        raise ReadError(f"{path}: no header row with a use case name column in the first {search_rows} rows; {HINT_HEADER}")
+        raise _no_header(path, f"in the first {search_rows} rows", rows, scorer, HINT_HEADER)
     letters = [column_letter(i) for i in range(frame.width)]
     return _finish(path, None, header, header.cells, letters, frame.slice(header.data_start), notes, encoding)
 
@@ -404,15 +629,63 @@ def _reason(exc: Exception) -> str:
     return text[:200]
 
 
+def column_index(letter: str) -> int:
+    """A -> 0, Z -> 25, AA -> 26."""
+    index = 0
+    for ch in letter:
+        index = index * 26 + ord(ch) - 64
+    return index - 1
+
+
+def _read_own(path: Path, output, scorer: HeaderScorer, search_rows: int, sheet: str | None,
+              header_row: int | None, encoding: str | None, delimiter: str | None) -> Table:
+    """An output of ftscore given as input: its Portfolio (sheet or CSV table), the user's columns only."""
+    if output.kind == "issues":
+        raise ReadError(f"{path}: is {output.describe()}, not a portfolio; score the portfolio it lists")
+    try:
+        if output.kind == "workbook":
+            try:
+                table = _read_spreadsheet(path, sheet or "Portfolio", scorer, search_rows,
+                                          header_row or (1 if sheet is None else None))
+            except ReadError as exc:
+                if sheet is None and "no sheet named 'Portfolio'" in str(exc):
+                    raise ReadError(f"{path}: is {output.describe()} without a Portfolio sheet (more rows than a "
+                                    "sheet holds); score the .parquet file written beside it") from None
+                raise
+        else:
+            table = _read_text(path, scorer, search_rows, header_row, encoding, delimiter)
+    except ReadError:
+        raise
+    except Exception as exc:  # a reader's own error on a damaged file
+        raise ReadError(f"{path}: cannot be read ({_reason(exc)})") from None
+    if output.user_columns is None or (output.kind == "workbook" and table.sheet != "Portfolio"):
+        table.notes.append(f"{path.name} is {output.describe()}; read as any input")
+        return table
+    keep = [c for c in table.columns if column_index(c.letter) < output.user_columns]
+    left = len(table.columns) - len(keep)
+    names = [c.name for c in keep]
+    table.frame = table.frame.select(*names, ROW)
+    table.cell_errors = table.cell_errors.filter(pl.col("column").is_in(names))
+    table.columns = keep
+    where = "its Portfolio sheet" if output.kind == "workbook" else "its table"
+    table.notes.append(f"{path.name} is {output.describe()}: read {where}, your {len(keep)} columns only; "
+                       f"the {left} columns ftscore added were left out")
+    return table
+
+
 def read_table(path: str | Path, scorer: HeaderScorer, *, sheet: str | None = None, search_rows: int = 30,
                header_row: int | None = None, encoding: str | None = None, delimiter: str | None = None,
-               max_unpacked_bytes: int = 1 << 30, max_cells: int = 60_000_000) -> Table:
+               max_unpacked_bytes: int = 1 << 30, max_cells: int = 60_000_000, data_row: int | None = None) -> Table:
     """Read one input file into a Table; raise ReadError when it cannot be used.
 
-    header_row (1-based) skips the search for the header; encoding and delimiter
-    apply to text files and replace the detected ones.
+    header_row (1-based) skips the search for the header; data_row (1-based) is where the data
+    starts (rows between the header and it are skipped; default: right under the header, past any
+    rows of labels); encoding and delimiter apply to text files and replace the detected ones.
     """
     path = Path(path)
+    if data_row is not None:
+        rules = scorer if isinstance(scorer, HeaderRules) else HeaderRules(scorer)
+        scorer = dataclasses.replace(rules, data_row=data_row)
     if not path.exists():
         raise ReadError(f"{path}: no such file")
     if path.is_dir():
@@ -427,10 +700,17 @@ def read_table(path: str | Path, scorer: HeaderScorer, *, sheet: str | None = No
     from pipeline import guard  # checks the bytes before any parser sees them
 
     guard.inspect(path, max_uncompressed_bytes=max_unpacked_bytes, max_cells=max_cells)
+    from pipeline import own
+
+    output = own.detect(path)
+    if output is not None:
+        return _read_own(path, output, scorer, search_rows, sheet, header_row, encoding, delimiter)
     try:
         if suffix in SPREADSHEET_SUFFIXES:
             return _read_spreadsheet(path, sheet, scorer, search_rows, header_row)
         return _read_text(path, scorer, search_rows, header_row, encoding, delimiter)
+    except _DataRowError as exc:
+        raise ReadError(f"{path}: {exc}") from None
     except ReadError:
         raise
     except OSError as exc:

@@ -19,7 +19,7 @@ from pathlib import Path
 import polars as pl
 
 from pipeline import __version__, budget as budget_mod, issues, prices, stability
-from pipeline.columns import Mapping, header_scorer, map_columns, parse
+from pipeline.columns import Mapping, header_like_rows, header_scorer, map_columns, parse
 from pipeline.fields import ANNOTATIONS
 from pipeline.money import horizon_column, money
 from pipeline.rank import EVALUATE, FINE_TUNE, decide, rank
@@ -132,6 +132,13 @@ def check_table(table: Table, cfg: dict) -> tuple[Mapping, pl.DataFrame, list[pl
     parsed, parse_issues = parse(table, mapping, cfg)
     found = [parse_issues, check(table, mapping, parsed, cfg)]
     found += [issues.for_file(table, note) for note in table.notes + mapping.notes]
+    found += [issues.for_file(table, warning, severity="warning") for warning in table.warnings]
+    repeated = header_like_rows(table, mapping, cfg)
+    if repeated.height:
+        found.append(issues.for_cells(
+            table, repeated.join(table.frame, on=ROW, how="left"), mapping.fields["use_case"],
+            "looks like a second header row (its cells are column names), not a use case; delete it, "
+            "or give the header row with --header-row"))
     found += _formula_errors(table, mapping)
     return mapping, parsed, found
 

@@ -289,6 +289,7 @@ def write(result: Result, output: str | Path, *, streaming: bool | None = None,
     with replace_when_done(output) as tmp:
         # use_zip64: a streamed workbook can pass the 4 GB a plain ZIP member may hold.
         wb = xlsxwriter.Workbook(tmp, {**WORKBOOK_OPTIONS, "constant_memory": streaming, "use_zip64": streaming})
+        _mark(wb, result)
         fmt = _Formats(wb)
         summary = wb.add_worksheet("Summary")
         ranking = wb.add_worksheet("Ranking")
@@ -308,6 +309,17 @@ def write(result: Result, output: str | Path, *, streaming: bool | None = None,
         in_order.flush()
         wb.close()
     return output
+
+
+def _mark(wb: xlsxwriter.Workbook, result: Result) -> None:
+    """The marker that says ftscore wrote this workbook (pipeline/own.py reads it): custom document
+    properties, which survive re-saving in Excel, with how many Portfolio columns are the user's."""
+    from pipeline import own
+
+    notes = {ANNOTATION_PREFIX + n for n in result.annotation_names()}
+    user = [c for c in result.portfolio.columns if c not in notes and c not in KEY]
+    wb.set_custom_property(own.MARKER, __version__)
+    wb.set_custom_property(own.USER_COLUMNS, len(user))
 
 
 def _ranking_columns(cfg: dict, present: list[str] | None = None) -> list[str]:
@@ -641,6 +653,11 @@ def _summary(ws, wb, result: Result, fmt: _Formats, *, streaming: bool = False, 
         ("Scored", result.scored),
         ("Not scored (errors)", result.error_rows),
         ("Warnings", result.warnings),
+        *[("Note", f"{Path(s.table.file).name}: sheet{'s' if len(s.table.other_sheets) > 1 else ''} "
+                   f"{', '.join(repr(n) for n in s.table.other_sheets)} also hold"
+                   f"{'' if len(s.table.other_sheets) > 1 else 's'} use cases and {'were' if len(s.table.other_sheets) > 1 else 'was'} "
+                   "not read; read each with --sheet NAME, or run once per sheet")
+          for s in result.sources if s.table.other_sheets],
         *([("Note", f"{places.comments_left_out:,} more problem cells have no comment on Portfolio; "
                     "every problem is on Issues")] if places and places.comments_left_out else []),
         *([("Note", "Large portfolio: written streaming; Ranking has a filter instead of an Excel table, and "

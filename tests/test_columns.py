@@ -239,3 +239,147 @@ def test_category_answers_map_to_levels(cfg):
     assert parsed["latency_class"].to_list() == ["real-time", "real-time", "batch"]
     assert parsed["data_sensitivity"].to_list() == ["confidential", "regulated", "none"]
     assert problems.height == 0
+
+
+# ------------------------------------------------- headers that look like ftscore's own names
+# (issue 10 point 2: `__error` and `ftscore:rank` ended in exit 4; `__row`, `__src`, `__file`,
+# `__sheet` were overwritten by ftscore's own columns)
+import csv as _csv  # noqa: E402
+
+import openpyxl  # noqa: E402
+
+from conftest import run_cli, sheet_rows, write_csv, write_xlsx  # noqa: E402
+
+INTERNAL_HEADERS = ["__row", "__src", "__error", "__file", "__sheet", "ftscore:rank", "ftscore:rationale", "__key"]
+
+
+def _portfolio_values(path, header):
+    return [r[header] for r in sheet_rows(path, "Portfolio")]
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+@pytest.mark.parametrize("header", INTERNAL_HEADERS)
+def test_a_header_named_like_an_internal_column_keeps_its_values(tmp_path, kind, header):
+    headers = ["Use Case", "Monthly API Cost", header]
+    rows = [["alpha", 1200, f"{header} one"], ["beta", 40000, f"{header} two"], ["gamma", 9000, None]]
+    src = tmp_path / f"in.{kind}"
+    (write_csv if kind == "csv" else write_xlsx)(src, headers, rows)
+    out = tmp_path / "out.xlsx"
+    run = run_cli("score", src, "-o", out)
+    assert run.code in (0, 1), run.stderr
+    assert _portfolio_values(out, header) == [f"{header} one", f"{header} two", None]
+    assert _portfolio_values(out, "Use Case") == ["alpha", "beta", "gamma"]
+    assert [r["Source row"] for r in sheet_rows(out, "Portfolio")] == [2, 3, 4]
+    # the CSV table shows the user's column under the user's header too
+    table = tmp_path / "out.csv"
+    assert run_cli("score", src, "-o", table).code in (0, 1)
+    with open(table, newline="", encoding="utf-8") as fh:
+        records = list(_csv.DictReader(fh))
+    assert [r[header] for r in records] == [f"{header} one", f"{header} two", ""]
+
+
+# ------------------------------------------------- a second, richer header further down
+# (issue 10 point 1: the rows above it were dropped as "title rows" with only a note)
+FIRST_HEADER = ["Use Case", "Business Unit", "Monthly API Cost"]
+RICHER_HEADER = ["Use Case", "Business Unit", "Monthly API Cost", "Monthly Calls", "Owner", "Model"]
+FIRST_ROWS = [[f"case {i}", "Ops", 1000 * i] for i in range(1, 9)]
+LATER_ROWS = [["later 1", "HR", 2500, 10000, "Ann", "gpt-4o"], ["later 2", "IT", 30000, 900000, "Bo", "gpt-4o"]]
+
+
+def _second_header_input(tmp_path, kind):
+    rows = FIRST_ROWS + [RICHER_HEADER] + LATER_ROWS
+    src = tmp_path / f"two-headers.{kind}"
+    return (write_csv if kind == "csv" else write_xlsx)(src, FIRST_HEADER, rows)
+
+
+def _issues(path):
+    return sheet_rows(path, "Issues")
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_use_cases_above_a_richer_header_are_not_title_rows(tmp_path, kind):
+    src = _second_header_input(tmp_path, kind)
+    out = tmp_path / "out.xlsx"
+    run = run_cli("score", src, "-o", out)
+    assert run.code == 1, run.stderr
+    portfolio = sheet_rows(out, "Portfolio")
+    names = [r["Use Case"] for r in portfolio]
+    assert names[:8] == [f"case {i}" for i in range(1, 9)]
+    assert names[8:] == ["Use Case", "later 1", "later 2"]
+    assert [r["Source row"] for r in portfolio] == list(range(2, 13))
+    errors = [i for i in _issues(out) if i["Severity"] == "error"]
+    assert {i["Row"] for i in errors} == {10}
+    assert [i["Cell"] for i in errors if "second header row" in i["Problem"]] == ["A10"]
+    assert not any("ignored" in (i["Problem"] or "") for i in _issues(out))
+
+
+def test_forced_header_row_below_use_cases_warns_naming_them(tmp_path):
+    src = _second_header_input(tmp_path, "xlsx")
+    out = tmp_path / "out.xlsx"
+    run = run_cli("score", src, "-o", out, "--header-row", 10)
+    assert run.code in (0, 1), run.stderr
+    assert [r["Use Case"] for r in sheet_rows(out, "Portfolio")] == ["later 1", "later 2"]
+    warnings = [i["Problem"] for i in _issues(out) if i["Severity"] == "warning" and i["Row"] is None]
+    assert any("rows 2-9" in w and "look like use cases" in w for w in warnings), warnings
+
+
+def test_title_rows_above_the_header_are_still_skipped_with_a_note(tmp_path):
+    src = write_xlsx(tmp_path / "titled.xlsx", RICHER_HEADER, LATER_ROWS, top=3,
+                     above=[["AI portfolio 2025"], ["Prepared by the PMO"], []])
+    out = tmp_path / "out.xlsx"
+    assert run_cli("score", src, "-o", out).code in (0, 1)
+    assert [r["Use Case"] for r in sheet_rows(out, "Portfolio")] == ["later 1", "later 2"]
+    issues = _issues(out)
+    assert any("rows 1-3 above the header row 4 were ignored" in i["Problem"] for i in issues)
+    assert not any(i["Severity"] == "warning" and "look like use cases" in i["Problem"] for i in issues)
+
+
+# ------------------------------------------------- a second sheet of use cases (issue 10 point 3)
+import json as _json  # noqa: E402
+
+import xlsxwriter as _xlsxwriter  # noqa: E402
+
+
+def test_other_sheets_with_use_cases_are_named_in_a_note(tmp_path):
+    src = tmp_path / "regions.xlsx"
+    wb = _xlsxwriter.Workbook(src)
+    for sheet, names in (("Read me", None), ("EMEA", ["e1", "e2"]), ("Notes", None), ("Americas", ["a1"]),
+                         ("APAC", ["p1", "p2", "p3"])):
+        ws = wb.add_worksheet(sheet)
+        if names is None:
+            ws.write_row(0, 0, ["This workbook lists our use cases by region."])
+            continue
+        ws.write_row(0, 0, ["Use Case", "Monthly API Cost"])
+        for i, n in enumerate(names, start=1):
+            ws.write_row(i, 0, [n, 1000 * i])
+    wb.close()
+    out = tmp_path / "out.xlsx"
+    run = run_cli("score", src, "-o", out, "--json")
+    assert run.code == 0, run.stderr
+    assert [r["Use Case"] for r in sheet_rows(out, "Portfolio")] == ["e1", "e2"]
+    notes = [i["Problem"] for i in sheet_rows(out, "Issues") if i["Severity"] == "note"]
+    found = [n for n in notes if "'Americas', 'APAC'" in n]
+    assert len(found) == 1 and "--sheet" in found[0] and "Notes" not in found[0], notes
+    assert "'Americas', 'APAC'" in run.stderr
+    wb = openpyxl.load_workbook(out, read_only=True)
+    summary = [r for r in wb["Summary"].iter_rows(values_only=True) if r and r[0] == "Note"]
+    wb.close()
+    assert any("'Americas', 'APAC' also hold use cases" in (r[1] or "") for r in summary), summary
+    source = _json.loads(run.stdout)["jobs"][0]["sources"][0]
+    assert source["other_sheets"] == ["Americas", "APAC"]
+    # a sheet chosen with --sheet: no note
+    out2 = tmp_path / "out2.xlsx"
+    assert run_cli("score", src, "-o", out2, "--sheet", "APAC").code == 0
+    assert not any("also" in (i["Problem"] or "") for i in sheet_rows(out2, "Issues"))
+
+
+def test_a_header_pasted_inside_the_data_is_an_error_row(tmp_path):
+    # two exports concatenated: the second one's header sits in the middle of the data
+    rows = FIRST_ROWS[:3] + [["use case", "business unit", "monthly api cost"]] + FIRST_ROWS[3:5]
+    src = write_csv(tmp_path / "joined.csv", FIRST_HEADER, rows)
+    out = tmp_path / "out.xlsx"
+    assert run_cli("score", src, "-o", out).code == 1
+    assert [r["Source row"] for r in sheet_rows(out, "Portfolio")] == list(range(2, 8))
+    errors = [i for i in _issues(out) if i["Severity"] == "error"]
+    assert {i["Row"] for i in errors} == {5}
+    assert any("second header row" in i["Problem"] for i in errors)
