@@ -64,18 +64,22 @@ def input_options(func):
                      help="Row (as Excel numbers it) that holds the headers. Default: found by itself."),
         click.option("--encoding", default=None,
                      help="Text encoding of a CSV/TSV/TXT input, e.g. utf-8 or cp1252. "
-                          "Default: UTF-8 (with or without BOM), else Windows-1252."),
+                          "Default: UTF-16 with a BOM, UTF-8 (with or without BOM), else Windows-1252."),
         click.option("--delimiter", type=click.Choice([",", ";", "tab", "|"]), default=None,
                      help="Delimiter of a CSV/TSV/TXT input. Default: sniffed."),
+        click.option("--decimal", type=click.Choice(["auto", ".", ","]), default=None,
+                     help="Decimal mark of numbers written as text (1.234,56 or 1,234.56). Default: "
+                          "input.decimal in the config, auto: ',' in a ;-delimited file, else '.'; "
+                          "a number the mark cannot place is an error naming both readings."),
     )
     for option in reversed(options):
         func = option(func)
     return func
 
 
-def _read_options(sheet, header_row, encoding, delimiter) -> dict:
+def _read_options(sheet, header_row, encoding, delimiter, decimal=None) -> dict:
     return {"sheet": sheet, "header_row": header_row, "encoding": encoding,
-            "delimiter": "\t" if delimiter == "tab" else delimiter}
+            "delimiter": "\t" if delimiter == "tab" else delimiter, "decimal": decimal}
 
 
 def _load_config(config_file: Path | None) -> dict:
@@ -215,7 +219,7 @@ def score(inputs: tuple[Path, ...], output: Path | None, out_dir: Path | None, m
           force: bool,
           max_rows: int | None, price_date, draws: int | None, budget: float | None, lock_wait: float | None,
           config_file: Path | None, sheet: str | None, header_row: int | None, encoding: str | None,
-          delimiter: str | None, as_json: bool, quiet: bool) -> None:
+          delimiter: str | None, as_json: bool, quiet: bool, decimal: str | None = None) -> None:
     """Score INPUT (.xlsx, .xlsm, .xls, .xlsb, .ods, .csv, .tsv, .txt) and write an annotated workbook.
 
     Several files, or a folder, are scored as one portfolio; every row keeps
@@ -251,7 +255,7 @@ def score(inputs: tuple[Path, ...], output: Path | None, out_dir: Path | None, m
             if target.resolve() == f.resolve() or (target.exists() and f.exists() and target.samefile(f)):
                 _fail(f"the output {target} is the input file {f}; choose another -o", EXIT_USAGE)
     cfg = _load_config(config_file)
-    read_options = _read_options(sheet, header_row, encoding, delimiter)
+    read_options = _read_options(sheet, header_row, encoding, delimiter, decimal)
     read_options["max_rows"] = max_rows
     stages = sum(len(i) + 2 for i, _ in plan)
     progress = StageLine(not quiet, stages)
@@ -279,7 +283,7 @@ def score(inputs: tuple[Path, ...], output: Path | None, out_dir: Path | None, m
 @input_options
 @output_options
 def validate(inputs: tuple[Path, ...], config_file: Path | None, sheet: str | None, header_row: int | None,
-             encoding: str | None, delimiter: str | None, as_json: bool, quiet: bool) -> None:
+             encoding: str | None, delimiter: str | None, as_json: bool, quiet: bool, decimal: str | None = None) -> None:
     """Check INPUT as `ftscore score` would, write nothing, and list the problems.
 
     For a pre-flight step in a pipeline: one line per problem (severity, file,
@@ -293,7 +297,7 @@ def validate(inputs: tuple[Path, ...], config_file: Path | None, sheet: str | No
     from pipeline import jobs
 
     cfg = _load_config(config_file)
-    outcome = jobs.score_job(_expand(inputs), None, cfg, read_options=_read_options(sheet, header_row, encoding, delimiter))
+    outcome = jobs.score_job(_expand(inputs), None, cfg, read_options=_read_options(sheet, header_row, encoding, delimiter, decimal))
     problems = []
     if outcome.result is not None:
         found = outcome.result.issues
@@ -323,7 +327,7 @@ def validate(inputs: tuple[Path, ...], config_file: Path | None, sheet: str | No
 @click.argument("input_file", metavar="INPUT", type=click.Path(path_type=Path))
 @input_options
 def columns(input_file: Path, config_file: Path | None, sheet: str | None, header_row: int | None,
-            encoding: str | None, delimiter: str | None) -> None:
+            encoding: str | None, delimiter: str | None, decimal: str | None = None) -> None:
     """Show how each header of INPUT was matched (or not), and why.
 
     Use it to fix a mapping without reading code: a header that should feed a
@@ -345,7 +349,7 @@ def columns(input_file: Path, config_file: Path | None, sheet: str | None, heade
 
     cfg = _load_config(config_file)
     try:
-        table = read_input(input_file, cfg, **_read_options(sheet, header_row, encoding, delimiter))
+        table = read_input(input_file, cfg, **_read_options(sheet, header_row, encoding, delimiter, decimal))
     except ReadError as exc:
         _fail(str(exc), EXIT_UNUSABLE)
     mapping = map_columns(table, cfg)
@@ -371,7 +375,7 @@ def columns(input_file: Path, config_file: Path | None, sheet: str | None, heade
               help="Date at which catalog prices apply (YYYY-MM-DD). Default: today.")
 @input_options
 def explain(inputs: tuple[Path, ...], use_case_id: str, price_date, config_file: Path | None, sheet: str | None,
-            header_row: int | None, encoding: str | None, delimiter: str | None) -> None:
+            header_row: int | None, encoding: str | None, delimiter: str | None, decimal: str | None = None) -> None:
     """Explain one use case: each factor with its facts and thresholds, the rule that
     fired, the money month by month, and what would change the decision.
 
@@ -391,7 +395,7 @@ def explain(inputs: tuple[Path, ...], use_case_id: str, price_date, config_file:
     cfg = _load_config(config_file)
     try:
         result = score_files(_expand(inputs), cfg, price_date=price_date.date() if price_date else None,
-                             **_read_options(sheet, header_row, encoding, delimiter))
+                             **_read_options(sheet, header_row, encoding, delimiter, decimal))
         click.echo(explain_one(result, use_case_id))
     except NotFound as exc:
         _fail(str(exc).strip("'\""), EXIT_USAGE)

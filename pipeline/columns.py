@@ -279,6 +279,79 @@ DTYPE = {
 }
 
 
+# Text fields whose cells are the user's text even when they read "Null", "NA", "N/A", "None"
+# or "-" (a use case named "Null", a unit called "NA"); input.missing applies to every other
+# field, where the column's kind gives those words a meaning (a number, a yes/no, a level, a
+# model name: not given).
+KEEP_NULL_WORDS = {name for name, spec in FIELDS.items() if spec.kind == "text"} - {"model"}
+
+# Numbers written as text, read with a decimal mark (see README, "Numbers with a decimal comma").
+NUMBER_RUN = r"^(.*?)([0-9.,]*[0-9])(.*)$"  # before, the digits with their marks, after
+POINT_OK = r"^(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]*)(?:\.[0-9]+)?$"  # 1,234.56  12.5  .5
+COMMA_OK = r"^(?:[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]*)(?:,[0-9]+)?$"  # 1.234,56  12,5  ,5
+MARK_NAME = {".": "point", ",": "comma"}
+
+
+def _readings(t: pl.Expr) -> dict[str, pl.Expr]:
+    """How a cell's number reads with each decimal mark: valid or not, and its value."""
+    parts = t.str.extract_groups(NUMBER_RUN)
+    run = parts.struct[1]
+    point = run.str.replace_all(",", "", literal=True)
+    comma = run.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True)
+    return {
+        "pre": parts.struct[0], "run": run, "post": parts.struct[2],
+        ".ok": run.str.contains(POINT_OK), ",ok": run.str.contains(COMMA_OK),
+        ".": point, ",": comma,
+    }
+
+
+def _decimal_marks(table: Table, text_frame: pl.DataFrame, names: list[str]
+                   ) -> tuple[pl.DataFrame, list[tuple[str, pl.DataFrame]]]:
+    """Numbers written as text, rewritten with a decimal point; (frame, [(field, ambiguous cells)]).
+
+    The mark is the user's (--decimal) or suggested by the delimiter (table.decimal). Unless
+    the user chose it, the file's numbers may overrule the suggestion: when some can only be
+    read with the other mark and none only with the suggested one, the other mark is used. A
+    cell is ambiguous (an error naming both readings, never a guess) when only the other mark
+    reads it (a file mixing both), or when the numbers overruled the delimiter and both marks
+    read it, with different values (12.500, 1,234).
+    """
+    if not names:
+        return text_frame, []
+    hint = table.decimal
+    other = "," if hint == "." else "."
+    facts = text_frame.select(
+        pl.concat_list([(r := _readings(pl.col(n)))[f"{hint}ok"] & ~r[f"{other}ok"] for n in names]).list.any().any().alias("this"),
+        pl.concat_list([(r := _readings(pl.col(n)))[f"{other}ok"] & ~r[f"{hint}ok"] for n in names]).list.any().any().alias("other"),
+    ).row(0, named=True)
+    contradicted = not table.decimal_given and facts["other"] and not facts["this"]
+    mark = other if contradicted else hint
+    alt = "," if mark == "." else "."
+    found, rewrites = [], []
+    for n in names:
+        r = _readings(pl.col(n))
+        value_m = r[mark].cast(pl.Float64, strict=False)
+        value_o = r[alt].cast(pl.Float64, strict=False)
+        ambiguous = (~r[f"{mark}ok"] & r[f"{alt}ok"]) | (
+            pl.lit(contradicted) & r[f"{mark}ok"] & r[f"{alt}ok"] & (value_m != value_o))
+        ambiguous = ambiguous.fill_null(False)
+        shown = {m: as_text(r[m].cast(pl.Float64, strict=False), pl.Float64) for m in (".", ",")}
+        problem = pl.format(
+            "ambiguous number: {} with a decimal point, or {} with a decimal comma; numbers in this file are read "
+            f"with a decimal {MARK_NAME[mark]}"
+            + (f" (its numbers use one, though its delimiter suggests a decimal {MARK_NAME[hint]})" if contradicted else "")
+            + "; write the number without a thousands separator, or give --decimal",
+            shown["."].fill_null("no number"), shown[","].fill_null("no number"))
+        bad = text_frame.filter(text_frame.select(ambiguous).to_series()).select(
+            ROW, pl.col(n).alias("__text"), problem.alias("__problem"))
+        if bad.height:
+            found.append((n, bad))
+        rewritten = pl.when(ambiguous).then(None).when(r[f"{mark}ok"]).then(
+            r["pre"] + r[mark] + r["post"]).otherwise(pl.col(n))
+        rewrites.append(rewritten.alias(n))
+    return text_frame.with_columns(rewrites), found
+
+
 def parse(table: Table, mapping: Mapping, cfg: dict) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The canonical frame (every field of FIELDS, typed; ROW kept) and the cells that failed to parse."""
     missing = [m.lower() for m in cfg["input"]["missing"]]
@@ -286,8 +359,15 @@ def parse(table: Table, mapping: Mapping, cfg: dict) -> tuple[pl.DataFrame, pl.D
     texts = {}
     for name, col in mapping.fields.items():
         t = as_text(pl.col(col.name), frame.schema[col.name]).str.strip_chars()
-        texts[name] = pl.when(t.is_null() | t.str.to_lowercase().is_in(missing)).then(None).otherwise(t)
+        if name in KEEP_NULL_WORDS:
+            texts[name] = pl.when(t.str.len_chars() > 0).then(t)
+        else:
+            texts[name] = pl.when(t.is_null() | t.str.to_lowercase().is_in(missing)).then(None).otherwise(t)
     text_frame = frame.select(pl.col(ROW), *[expr.alias(name) for name, expr in texts.items()])
+    # Numbers the user wrote as text are read with the file's decimal mark; typed numbers are numbers.
+    written = [name for name, col in mapping.fields.items()
+               if FIELDS[name].kind in NUMERIC and frame.schema[col.name] == pl.String]
+    text_frame, ambiguous = _decimal_marks(table, text_frame, written)
 
     columns = [text_frame.get_column(ROW)]
     for name, spec in FIELDS.items():
@@ -299,7 +379,8 @@ def parse(table: Table, mapping: Mapping, cfg: dict) -> tuple[pl.DataFrame, pl.D
         pl.lit(None, DTYPE[spec.kind]).alias(name) for name, spec in FIELDS.items() if name not in mapping.fields
     ).select(ROW, *FIELDS)
 
-    failures = []
+    failures = [issues.for_cells(table, bad, mapping.fields[name], pl.col("__problem"), value=pl.col("__text"))
+                for name, bad in ambiguous]
     for name, col in mapping.fields.items():
         kind = FIELDS[name].kind
         if kind in ("text", "category"):
