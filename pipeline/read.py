@@ -450,6 +450,11 @@ def _csv_problem(path: Path, text: str, sep: str, exc: Exception | None = None) 
 
 def _count_records(path: Path, text: str, sep: str) -> tuple[int, list[str] | None]:
     """(records, the last record) as the csv module reads the text; a quote never closed is a ReadError."""
+    if '"' not in text:  # no quotes: every line end ends a record, as the csv module reads it
+        ends = text.count("\n") + text.count("\r") - text.count("\r\n")
+        lines = re.split(r"\r\n|\r|\n", text[-65536:])
+        last = lines[-1] if lines[-1] or len(lines) < 2 else lines[-2]
+        return ends + (1 if lines[-1] else 0), (last.split(sep) if last else [])
     try:
         tail = collections.deque(enumerate(_csv_reader(text, sep, strict=True), 1), maxlen=1)
     except csv.Error as exc:
@@ -571,10 +576,14 @@ def _numbers_from_text(frame: pl.DataFrame, decimal: str = ".") -> pl.DataFrame:
         values = col.drop_nulls()
         if not values.str.contains(pattern).all():
             continue
-        digits = values.str.replace_all(r"[-.]", "").str.strip_chars_start("0").str.len_chars()
-        if (digits > FLOAT_DIGITS).any() or (decimal == "auto" and values.str.contains(EITHER_WAY).any()):
+        if (values.str.len_bytes() > FLOAT_DIGITS).any():
+            digits = values.str.replace_all(r"[-.]", "").str.strip_chars_start("0").str.len_chars()
+            if (digits > FLOAT_DIGITS).any():
+                continue
+        nums = as_num.drop_nulls()
+        whole = (nums % 1 == 0).all() and nums.abs().max() < 2**53
+        if not whole and decimal == "auto" and values.str.contains(EITHER_WAY).any():
             continue
-        whole = (as_num.drop_nulls() % 1 == 0).all() and as_num.drop_nulls().abs().max() < 2**53
         casts.append(as_num.cast(pl.Int64) if whole else as_num)
     return frame.with_columns(casts) if casts else frame
 
