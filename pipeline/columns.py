@@ -16,7 +16,7 @@ import polars as pl
 
 from pipeline import issues
 from pipeline.fields import CATEGORY_VOCAB, FIELDS
-from pipeline.read import ROW, Column, HeaderScorer, Table
+from pipeline.read import ROW, VISIBLE, Column, HeaderScorer, Table
 
 
 NUMBERED = re.compile(r"\s*\d{1,3}\s*[_.):]\s*(?=[^\W\d_])")  # "2_", "16. ", "3) " before a word
@@ -359,8 +359,8 @@ def parse(table: Table, mapping: Mapping, cfg: dict) -> tuple[pl.DataFrame, pl.D
     texts = {}
     for name, col in mapping.fields.items():
         t = as_text(pl.col(col.name), frame.schema[col.name]).str.strip_chars()
-        if name in KEEP_NULL_WORDS:
-            texts[name] = pl.when(t.str.len_chars() > 0).then(t)
+        if name in KEEP_NULL_WORDS:  # text of invisible characters only (a zero-width space) is no text
+            texts[name] = pl.when(t.str.contains(VISIBLE)).then(t)
         else:
             texts[name] = pl.when(t.is_null() | t.str.to_lowercase().is_in(missing)).then(None).otherwise(t)
     text_frame = frame.select(pl.col(ROW), *[expr.alias(name) for name, expr in texts.items()])

@@ -534,7 +534,10 @@ def _read_text(path: Path, scorer: HeaderScorer, search_rows: int, header_row: i
     # A last record with no line end and fewer fields than the header: the file was cut off
     # mid-write, and the row's last value may be cut too. A short row that ends its line is the
     # user's (trailing cells left empty).
-    header_fields = max(len(head_lines[i]) for i in range(header.index, min(header.data_start, len(head_lines))))
+    def named(cells: list[str]) -> int:  # fields up to the last header cell with a name
+        return max((i + 1 for i, c in enumerate(cells) if c.strip()), default=0)
+
+    header_fields = max(named(head_lines[i]) for i in range(header.index, min(header.data_start, len(head_lines))))
     if ends_open and last is not None and records > header.data_start and 0 < len(last) < header_fields \
             and table.frame.get_column(ROW).tail(1).to_list() == [records]:
         table.row_errors.append((records, (

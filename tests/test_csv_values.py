@@ -176,6 +176,14 @@ def test_a_row_of_invisible_characters_is_blank(tmp: Path) -> None:
     assert [r["Source row"] for r in sheet_rows(out, "Portfolio")] == [2, 3 + len(invisible)]
 
 
+def test_a_name_of_invisible_characters_is_no_name(tmp: Path) -> None:
+    src = raw(tmp / "zwname.csv", HEADER + "\nU1,\u200b\u00a0,100\nU2,two,200\n")
+    out = tmp / "o.xlsx"
+    run = run_cli("score", src, "-o", out)
+    assert run.code == 1, run.stderr
+    assert set(errors(out)) == {"B2"} and "missing" in errors(out)["B2"]["Problem"]
+
+
 # ------------------------------------------------------------------ null words
 def test_null_words_in_text_columns_are_the_users_text(tmp: Path) -> None:
     src = raw(tmp / "nw.csv", "ID,Use Case,Business Unit,Owner,Monthly API Cost,Contains PII\n"
@@ -204,6 +212,15 @@ def test_a_cut_off_last_row_is_an_error(tmp: Path) -> None:
 
 def test_a_short_row_with_a_line_end_is_the_users(tmp: Path) -> None:
     src = raw(tmp / "short.csv", "ID,Use Case,Monthly API Cost,Owner\nU1,one,100\nU2,two,50,bo")
+    out = tmp / "o.xlsx"
+    run = run_cli("score", src, "-o", out)
+    assert run.code == 0, run.stderr
+    assert set(by_id(out)) == {"U1", "U2"}
+
+
+def test_a_last_row_as_wide_as_the_named_headers_is_whole(tmp: Path) -> None:
+    """A trailing empty header cell (a stray delimiter) does not make the last row look cut off."""
+    src = raw(tmp / "wide.csv", "ID,Use Case,Monthly API Cost,\nU1,one,100,\nU2,two,50")
     out = tmp / "o.xlsx"
     run = run_cli("score", src, "-o", out)
     assert run.code == 0, run.stderr
