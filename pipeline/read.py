@@ -481,6 +481,10 @@ def _read_text(path: Path, scorer: HeaderScorer, search_rows: int, header_row: i
     else:
         text, encoding, notes = _decode(path, raw)
     if "\x00" in text[:4096]:
+        head = raw[:4096]
+        for codec, zeros in (("utf-16-le", head[1::2]), ("utf-16-be", head[0::2])):
+            if zeros.count(0) > len(zeros) * 0.9 and head.count(0) < len(head) * 0.6:
+                raise ReadError(f"{path}: looks like UTF-16 text without a BOM; give --encoding {codec}")
         raise ReadError(f"{path}: not a text file (binary content); {HINT_FORMATS}")
     if not text.strip():
         raise ReadError(f"{path}: the file is empty")

@@ -276,6 +276,12 @@ def test_utf16_other_shapes(tmp: Path, codec: str, bom: bytes, given: str | None
     assert by_id(out)["U1"]["Use case"] == "Ärger"
 
 
+def test_utf16_without_bom_is_named_not_called_binary(tmp: Path) -> None:
+    src = raw(tmp / "u.csv", "ID,Use Case\nU1,one\n".encode("utf-16-le"))
+    run = run_cli("score", src, "-o", tmp / "o.xlsx")
+    assert run.code == 3 and "--encoding utf-16-le" in run.stderr
+
+
 # ------------------------------------------------------------------ parser messages
 def test_a_field_over_the_csv_module_limit_is_read(tmp: Path) -> None:
     long = "x" * 300_000
