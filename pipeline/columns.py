@@ -286,23 +286,30 @@ DTYPE = {
 KEEP_NULL_WORDS = {name for name, spec in FIELDS.items() if spec.kind == "text"} - {"model"}
 
 # Numbers written as text, read with a decimal mark (see README, "Numbers with a decimal comma").
-NUMBER_RUN = r"^(.*?)([0-9.,]*[0-9])(.*)$"  # before, the digits with their marks, after
-POINT_OK = r"^(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]*)(?:\.[0-9]+)?$"  # 1,234.56  12.5  .5
-COMMA_OK = r"^(?:[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]*)(?:,[0-9]+)?$"  # 1.234,56  12,5  ,5
+NUMBER_RUN = r"(?s)^(?<pre>[^0-9.,]*)(?<run>[0-9.,]*[0-9])(?<post>.*)$"  # "$", "1.234,56", " USD"
+POINT_OK = r"^(?:[1-9][0-9]{0,2}(?:,[0-9]{3})+|[0-9]*)(?:\.[0-9]+)?$"  # 1,234.56  12.5  .5  0.880
+COMMA_OK = r"^(?:[1-9][0-9]{0,2}(?:\.[0-9]{3})+|[0-9]*)(?:,[0-9]+)?$"  # 1.234,56  12,5  ,5  0,880
 MARK_NAME = {".": "point", ",": "comma"}
 
 
-def _readings(t: pl.Expr) -> dict[str, pl.Expr]:
-    """How a cell's number reads with each decimal mark: valid or not, and its value."""
-    parts = t.str.extract_groups(NUMBER_RUN)
-    run = parts.struct[1]
-    point = run.str.replace_all(",", "", literal=True)
-    comma = run.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True)
-    return {
-        "pre": parts.struct[0], "run": run, "post": parts.struct[2],
-        ".ok": run.str.contains(POINT_OK), ",ok": run.str.contains(COMMA_OK),
-        ".": point, ",": comma,
-    }
+def _readings(text: pl.Series, row: pl.Series, marks: tuple[str, ...] = (".", ",")) -> pl.DataFrame:
+    """The cells holding one of marks: how their number reads with each mark (valid or not, value).
+
+    Columns: i (position in the column), ROW, t (the text), pre, run, post, .ok, ,ok, ".", ",".
+    """
+    where = text.str.contains_any(list(marks)).fill_null(False)
+    idx = where.arg_true()
+    cells = pl.DataFrame({"i": idx, ROW: row.gather(idx), "t": text.gather(idx)})
+    return (
+        cells.with_columns(pl.col("t").str.extract_groups(NUMBER_RUN).alias("g")).unnest("g")
+        .filter(pl.col("run").is_not_null())
+        .with_columns(
+            pl.col("run").str.contains(POINT_OK).alias(".ok"),
+            pl.col("run").str.contains(COMMA_OK).alias(",ok"),
+            pl.col("run").str.replace_all(",", "", literal=True).alias("."),
+            pl.col("run").str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True).alias(","),
+        )
+    )
 
 
 def _decimal_marks(table: Table, text_frame: pl.DataFrame, names: list[str]
@@ -316,39 +323,49 @@ def _decimal_marks(table: Table, text_frame: pl.DataFrame, names: list[str]
     reads it (a file mixing both), or when the numbers overruled the delimiter and both marks
     read it, with different values (12.500, 1,234).
     """
-    if not names:
-        return text_frame, []
+    row = text_frame.get_column(ROW)
     hint = table.decimal
     other = "," if hint == "." else "."
-    facts = text_frame.select(
-        pl.concat_list([(r := _readings(pl.col(n)))[f"{hint}ok"] & ~r[f"{other}ok"] for n in names]).list.any().any().alias("this"),
-        pl.concat_list([(r := _readings(pl.col(n)))[f"{other}ok"] & ~r[f"{hint}ok"] for n in names]).list.any().any().alias("other"),
-    ).row(0, named=True)
-    contradicted = not table.decimal_given and facts["other"] and not facts["this"]
+
+    def read(marks: tuple[str, ...]) -> dict[str, pl.DataFrame]:
+        return {n: r for n in names if (r := _readings(text_frame.get_column(n), row, marks)).height}
+
+    def some(mark: str) -> bool:  # some number only this mark can read
+        return any(r.select((pl.col(f"{mark}ok") & ~pl.col(f"{'.' if mark == ',' else ','}ok")).any()).item()
+                   for r in cells.values())
+
+    # With a decimal point, only cells holding a comma can read otherwise (1,5) or overrule the
+    # mark; the others are looked at only when they do (most files: none, and no cost).
+    cells = read((",",) if hint == "." else (".", ","))
+    if hint == "." and cells and not table.decimal_given and some(","):
+        cells = read((".", ","))
+    if not cells:
+        return text_frame, []
+    contradicted = not table.decimal_given and some(other) and not some(hint)
     mark = other if contradicted else hint
     alt = "," if mark == "." else "."
     found, rewrites = [], []
-    for n in names:
-        r = _readings(pl.col(n))
-        value_m = r[mark].cast(pl.Float64, strict=False)
-        value_o = r[alt].cast(pl.Float64, strict=False)
-        ambiguous = (~r[f"{mark}ok"] & r[f"{alt}ok"]) | (
-            pl.lit(contradicted) & r[f"{mark}ok"] & r[f"{alt}ok"] & (value_m != value_o))
-        ambiguous = ambiguous.fill_null(False)
-        shown = {m: as_text(r[m].cast(pl.Float64, strict=False), pl.Float64) for m in (".", ",")}
-        problem = pl.format(
-            "ambiguous number: {} with a decimal point, or {} with a decimal comma; numbers in this file are read "
-            f"with a decimal {MARK_NAME[mark]}"
-            + (f" (its numbers use one, though its delimiter suggests a decimal {MARK_NAME[hint]})" if contradicted else "")
-            + "; write the number without a thousands separator, or give --decimal",
-            shown["."].fill_null("no number"), shown[","].fill_null("no number"))
-        bad = text_frame.filter(text_frame.select(ambiguous).to_series()).select(
-            ROW, pl.col(n).alias("__text"), problem.alias("__problem"))
+    for n, r in cells.items():
+        value_m = pl.col(mark).cast(pl.Float64, strict=False)
+        value_a = pl.col(alt).cast(pl.Float64, strict=False)
+        ambiguous = ((~pl.col(f"{mark}ok") & pl.col(f"{alt}ok")) | (
+            pl.lit(contradicted) & pl.col(f"{mark}ok") & pl.col(f"{alt}ok") & (value_m != value_a))).fill_null(False)
+        r = r.with_columns(ambiguous.alias("__ambiguous"))
+        bad = r.filter("__ambiguous")
         if bad.height:
-            found.append((n, bad))
-        rewritten = pl.when(ambiguous).then(None).when(r[f"{mark}ok"]).then(
-            r["pre"] + r[mark] + r["post"]).otherwise(pl.col(n))
-        rewrites.append(rewritten.alias(n))
+            shown = {m: as_text(pl.col(m).cast(pl.Float64, strict=False), pl.Float64).fill_null("no number")
+                     for m in (".", ",")}
+            problem = pl.format(
+                "ambiguous number: {} with a decimal point, or {} with a decimal comma; numbers in this file are "
+                f"read with a decimal {MARK_NAME[mark]}"
+                + (f" (its numbers use one, though its delimiter suggests a decimal {MARK_NAME[hint]})"
+                   if contradicted else "")
+                + "; write the number without a thousands separator, or give --decimal",
+                shown["."], shown[","])
+            found.append((n, bad.select(ROW, pl.col("t").alias("__text"), problem.alias("__problem"))))
+        new = r.select(pl.when("__ambiguous").then(None).when(pl.col(f"{mark}ok"))
+                       .then(pl.col("pre") + pl.col(mark) + pl.col("post")).otherwise(pl.col("t"))).to_series()
+        rewrites.append(text_frame.get_column(n).scatter(r.get_column("i"), new))
     return text_frame.with_columns(rewrites), found
 
 

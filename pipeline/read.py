@@ -448,13 +448,48 @@ def _csv_problem(path: Path, text: str, sep: str, exc: Exception | None = None) 
     return ReadError(f"{path}: row {row} (line {line} of the file): {why}; fix the quotes or save the file again")
 
 
+def _line_ends(text: str, start: int, end: int) -> int:
+    """LF, CR and CRLF line ends in text[start:end], CRLF counted once."""
+    return text.count("\n", start, end) + text.count("\r", start, end) - text.count("\r\n", start, end)
+
+
+def _walk_quotes(text: str, sep: str) -> tuple[int, list[str] | None] | None:
+    """(records, the last record when the text has no final line end) by the csv module's rules,
+    walking from quote to quote: a quote at the start of a field opens a quoted value that runs to
+    the next single quote ("" is a quote inside it), and line ends inside it end no record; any
+    other quote is text. None when a quoted value is never closed (the csv module says where).
+
+    Far cheaper than the csv module where quoted cells are few (a 1M-row file: ~1 s, not ~9 s).
+    """
+    n, pos, ends, last_start = len(text), 0, 0, 0
+    i = text.find('"')
+    while i != -1:
+        if i == 0 or text[i - 1] in (sep, "\r", "\n"):
+            ends += _line_ends(text, pos, i)
+            last_start = max(last_start, text.rfind("\n", pos, i) + 1, text.rfind("\r", pos, i) + 1)
+            j = text.find('"', i + 1)
+            while j != -1 and text.startswith('"', j + 1):
+                j = text.find('"', j + 2)
+            if j == -1:
+                return None
+            pos = j + 1
+            i = text.find('"', pos)
+        else:
+            i = text.find('"', i + 1)
+    ends += _line_ends(text, pos, n)
+    last_start = max(last_start, text.rfind("\n", pos, n) + 1, text.rfind("\r", pos, n) + 1)
+    if text.endswith(("\n", "\r")):
+        return ends, None
+    return ends + 1, next(_csv_reader(text[last_start:], sep), [])
+
+
 def _count_records(path: Path, text: str, sep: str) -> tuple[int, list[str] | None]:
-    """(records, the last record) as the csv module reads the text; a quote never closed is a ReadError."""
-    if '"' not in text:  # no quotes: every line end ends a record, as the csv module reads it
-        ends = text.count("\n") + text.count("\r") - text.count("\r\n")
-        lines = re.split(r"\r\n|\r|\n", text[-65536:])
-        last = lines[-1] if lines[-1] or len(lines) < 2 else lines[-2]
-        return ends + (1 if lines[-1] else 0), (last.split(sep) if last else [])
+    """(records, the last record when the text has no final line end) as Python's csv module reads
+    the text (newline=''); a quote never closed is a ReadError naming its row."""
+    if text.count('"') <= 2 * (_line_ends(text, 0, len(text)) + 1):  # few quoted cells
+        walked = _walk_quotes(text, sep)
+        if walked is not None:
+            return walked
     try:
         tail = collections.deque(enumerate(_csv_reader(text, sep, strict=True), 1), maxlen=1)
     except csv.Error as exc:
@@ -462,7 +497,9 @@ def _count_records(path: Path, text: str, sep: str) -> tuple[int, list[str] | No
             raise _csv_problem(path, text, sep) from None
         # strict mode also refuses text after a closing quote, which polars and Excel accept
         tail = collections.deque(enumerate(_csv_reader(text, sep), 1), maxlen=1)
-    return tail[0] if tail else (0, None)
+    if not tail:
+        return 0, None
+    return tail[0][0], (None if text.endswith(("\n", "\r")) else tail[0][1])
 
 
 def _read_text(path: Path, scorer: HeaderScorer, search_rows: int, header_row: int | None,
@@ -493,8 +530,11 @@ def _read_text(path: Path, scorer: HeaderScorer, search_rows: int, header_row: i
     records, last = _count_records(path, text, sep)
     # polars takes the number of fields from the first line; a title line above
     # the header has fewer, so count the widest of the first rows instead.
-    head_lines = list(itertools.islice(_csv_reader(text, sep), max(search_rows, header_row or 0)))
+    wanted = max(search_rows, header_row or 0)
+    head_lines = list(itertools.islice(_csv_reader(text[:1 << 20], sep), wanted + 1))  # not a copy of it all
+    head_lines = head_lines[:wanted] if len(head_lines) > wanted else list(itertools.islice(_csv_reader(text, sep), wanted))
     width = max((len(r) for r in head_lines), default=1)
+    ends_open = not text.endswith(("\n", "\r"))
     if re.search(r"\r(?!\n)", text):
         # polars ends records at LF only: a lone CR (old Mac, some exports) would merge two
         # rows. Write the records out again as the csv module reads them, with LF line ends.
@@ -508,7 +548,6 @@ def _read_text(path: Path, scorer: HeaderScorer, search_rows: int, header_row: i
         data = raw[3:]
     else:
         data = text.encode("utf-8")
-    ends_open = not text.endswith(("\n", "\r"))
     text_for_errors = text if data is not raw else None
     del text
     options = dict(has_header=False, separator=sep, quote_char='"', missing_columns="insert",

@@ -200,6 +200,17 @@ def test_null_words_in_text_columns_are_the_users_text(tmp: Path) -> None:
 
 
 # ------------------------------------------------------------------ truncated last row
+@pytest.mark.parametrize("ending", ["\n", "\r"])
+def test_a_cut_off_last_row_is_an_error_whatever_the_line_ends(tmp: Path, ending: str) -> None:
+    src = raw(tmp / "cut.csv", ending.join(["ID,Use Case,Monthly API Cost,Owner", 'U1,"one",100,ann', 'U2,"two",5']))
+    out = tmp / "o.xlsx"
+    run = run_cli("score", src, "-o", out)
+    assert run.code == 1, run.stderr
+    assert set(by_id(out)) == {"U1"}
+    issue = next(i for i in sheet_rows(out, "Issues") if i["Severity"] == "error")
+    assert issue["Row"] == 3 and "cut off" in issue["Problem"]
+
+
 def test_a_cut_off_last_row_is_an_error(tmp: Path) -> None:
     src = raw(tmp / "cut.csv", "ID,Use Case,Monthly API Cost,Owner\nU1,one,100,ann\nU2,two,50")
     out = tmp / "o.xlsx"
@@ -324,3 +335,26 @@ def test_accounting_counts_the_records_of_the_file(tmp: Path, monkeypatch: pytes
     run = run_cli("score", src, "-o", out2)
     assert run.code == 4
     assert not out2.exists()
+
+
+def test_the_record_count_is_the_csv_modules() -> None:
+    """The count that checks the reader, on many small texts mixing quotes, delimiters and line ends."""
+    import csv
+    import io
+    import random
+
+    from pipeline.read import _count_records
+
+    rng = random.Random(10)
+    pieces = ['"', '""', ",", ";", "\r", "\n", "\r\n", "a", "b", " ", "1.5"]
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 25)))
+        sep = rng.choice(",;")
+        try:
+            records = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True))
+        except csv.Error as exc:
+            if "unexpected end of data" in str(exc):
+                continue  # a quote never closed: a plain error, tested above
+            records = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))  # text after a closing quote
+        last = None if text.endswith(("\n", "\r")) or not records else records[-1]
+        assert _count_records(Path("t.csv"), text, sep) == (len(records), last), repr(text)
