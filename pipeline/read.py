@@ -409,7 +409,7 @@ def _decode_noting(raw: bytes, codec: str, label: str, offset: int = 0,
 
 
 def _sniff(text: str) -> str:
-    sample = text[:65536]
+    sample = re.sub(r"\r\n?", "\n", text[:65536])  # the sniffer splits lines at LF only
     try:
         return csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
     except csv.Error:

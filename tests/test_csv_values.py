@@ -43,6 +43,15 @@ def test_a_lone_cr_ends_a_row(tmp: Path) -> None:
     assert [r["Source row"] for r in portfolio] == list(range(2, 52))
 
 
+@pytest.mark.parametrize("ending", ["\r", "\r\n"])
+def test_the_delimiter_is_sniffed_whatever_the_line_ends(tmp: Path, ending: str) -> None:
+    src = raw(tmp / "s.csv", ending.join(["ID;Use Case;Monthly API Cost", "D1;eins;1.234,56", "D2;zwei;12.500", ""]))
+    out = tmp / "o.xlsx"
+    run = run_cli("score", src, "-o", out)
+    assert run.code == 0, run.stderr
+    assert [by_id(out)[k]["Monthly API cost"] for k in ("D1", "D2")] == pytest.approx([1234.56, 12500])
+
+
 @pytest.mark.parametrize("ending", ["\n", "\r\n", "\r", "mixed"])
 def test_every_line_ending_and_line_breaks_inside_quotes(tmp: Path, ending: str) -> None:
     rows = [HEADER + ",Description", 'U1,one,100,"first\rline"', 'U2,two,200,"second\r\nline"',
@@ -186,8 +195,8 @@ def test_a_name_of_invisible_characters_is_no_name(tmp: Path) -> None:
 
 # ------------------------------------------------------------------ null words
 def test_null_words_in_text_columns_are_the_users_text(tmp: Path) -> None:
-    src = raw(tmp / "nw.csv", "ID,Use Case,Business Unit,Owner,Monthly API Cost,Contains PII\n"
-                              "N1,Null,NA,N/A,n/a,n/a\nN2,None,-,null,2000,no\n")
+    src = raw(tmp / "nw.csv", "ID,Use Case,Business Unit,Owner,Monthly API Cost,Contains PII,Regulations\n"
+                              "N1,Null,NA,N/A,n/a,n/a,null\nN2,None,-,null,2000,no,GDPR\n")
     out = tmp / "o.xlsx"
     run = run_cli("score", src, "-o", out)
     assert run.code == 0, run.stderr
@@ -195,6 +204,7 @@ def test_null_words_in_text_columns_are_the_users_text(tmp: Path) -> None:
     assert ranking["N1"]["Use case"] == "Null" and ranking["N1"]["Business unit"] == "NA"
     assert ranking["N2"]["Use case"] == "None" and ranking["N2"]["Business unit"] == "-"
     assert ranking["N1"]["Monthly API cost"] is None  # "n/a" in a number column: not given
+    assert ranking["N1"]["Privacy score"] == 0 and ranking["N2"]["Privacy score"] == 10  # "null": no regulation
     portfolio = {r["ID"]: r for r in sheet_rows(out, "Portfolio")}
     assert (portfolio["N1"]["Use Case"], portfolio["N1"]["Business Unit"], portfolio["N1"]["Owner"]) == ("Null", "NA", "N/A")
 
