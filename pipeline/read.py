@@ -375,7 +375,7 @@ def _decode(path: Path, raw: bytes) -> tuple[str, str, list[str]]:
     if good >= len(_bad_spans.spans):  # a cp1252 file has (almost) no valid UTF-8 sequences
         return _decode_noting(raw, "utf-8", "utf-8", decoded=(as_utf8, _bad_spans.spans))
     del as_utf8
-    return raw.decode("cp1252", errors="replace"), "windows-1252", []
+    return _decode_noting(raw, "cp1252", "windows-1252")  # its 5 undefined bytes are named too
 
 
 def _decode_noting(raw: bytes, codec: str, label: str, offset: int = 0,
@@ -400,7 +400,7 @@ def _decode_noting(raw: bytes, codec: str, label: str, offset: int = 0,
             f"{_where_in_bytes(raw, a)}: {raw[a:b].hex(' ').upper()}" for a, b in spans[:BAD_BYTES_SHOWN]
         )
         more = f" and {len(spans) - BAD_BYTES_SHOWN} more" if len(spans) > BAD_BYTES_SHOWN else ""
-        name = codec.upper()
+        name = {"cp1252": "Windows-1252"}.get(codec, codec.upper())
         notes.append(
             f"the file is {name} except for {len(spans)} byte sequence(s) that are not: {shown}{more}; "
             f"read as {name} with each shown as \ufffd; give --encoding if the file uses another encoding"

@@ -271,6 +271,17 @@ def test_windows_1252_stays_windows_1252(tmp: Path) -> None:
     assert sheet_rows(out, "Portfolio")[0]["Use Case"] == "Café"
 
 
+def test_a_byte_windows_1252_does_not_define_is_named(tmp: Path) -> None:
+    data = "ID,Use Case\nU1,Café\nU2,two".encode("cp1252") + b"\x81" + b"\n"
+    src = raw(tmp / "w.csv", data)
+    out = tmp / "o.xlsx"
+    run = run_cli("score", src, "-o", out)
+    assert run.code == 0 and "windows-1252" in run.stderr
+    note = next(n for n in notes(out) if "byte" in n)
+    offset = data.index(b"\x81")
+    assert f"byte {offset} (line 3" in note and ": 81" in note and "Windows-1252" in note
+
+
 def test_excel_unicode_text_export_is_read(tmp: Path) -> None:
     """Excel's "Unicode text": tab-separated UTF-16LE with a BOM, CRLF line ends."""
     text = "ID\tUse Case\tMonthly API Cost\r\nU1\tÜbersetzung\t1200\r\nU2\t翻訳\t900\r\n"
