@@ -316,12 +316,12 @@ def _decimal_marks(table: Table, text_frame: pl.DataFrame, names: list[str]
                    ) -> tuple[pl.DataFrame, list[tuple[str, pl.DataFrame]]]:
     """Numbers written as text, rewritten with a decimal point; (frame, [(field, ambiguous cells)]).
 
-    The mark is the user's (--decimal) or suggested by the delimiter (table.decimal). Unless
-    the user chose it, the file's numbers may overrule the suggestion: when some can only be
-    read with the other mark and none only with the suggested one, the other mark is used. A
-    cell is ambiguous (an error naming both readings, never a guess) when only the other mark
-    reads it (a file mixing both), or when the numbers overruled the delimiter and both marks
-    read it, with different values (12.500, 1,234).
+    The mark is the user's (--decimal) or suggested by the delimiter (table.decimal: "," in a
+    ;-delimited file). Unless the user chose it, the numbers of a ;-file may overrule the comma:
+    when some can only be read with a decimal point (0.85) and none only with a comma, the
+    point is used. A cell is ambiguous (an error naming both readings, never a guess) when only
+    the other mark reads it (1,5 read with a point), or when the numbers overruled the
+    delimiter and both marks read it, with different values (12.500).
     """
     row = text_frame.get_column(ROW)
     hint = table.decimal
@@ -334,14 +334,12 @@ def _decimal_marks(table: Table, text_frame: pl.DataFrame, names: list[str]
         return any(r.select((pl.col(f"{mark}ok") & ~pl.col(f"{'.' if mark == ',' else ','}ok")).any()).item()
                    for r in cells.values())
 
-    # With a decimal point, only cells holding a comma can read otherwise (1,5) or overrule the
-    # mark; the others are looked at only when they do (most files: none, and no cost).
+    # With a decimal point only cells holding a comma read otherwise (1,5): the others are not
+    # looked at (most files: none, and no cost).
     cells = read((",",) if hint == "." else (".", ","))
-    if hint == "." and cells and not table.decimal_given and some(","):
-        cells = read((".", ","))
     if not cells:
         return text_frame, []
-    contradicted = not table.decimal_given and some(other) and not some(hint)
+    contradicted = not table.decimal_given and hint == "," and some(other) and not some(hint)
     mark = other if contradicted else hint
     alt = "," if mark == "." else "."
     found, rewrites = [], []

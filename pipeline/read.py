@@ -580,7 +580,8 @@ def _read_text(path: Path, scorer: HeaderScorer, search_rows: int, header_row: i
     def named(cells: list[str]) -> int:  # fields up to the last header cell with a name
         return max((i + 1 for i, c in enumerate(cells) if c.strip()), default=0)
 
-    header_fields = max(named(head_lines[i]) for i in range(header.index, min(header.data_start, len(head_lines))))
+    header_fields = max((named(head_lines[i]) for i in range(header.index, min(header.data_start, len(head_lines)))),
+                        default=0)
     if ends_open and last is not None and records > header.data_start and 0 < len(last) < header_fields \
             and table.frame.get_column(ROW).tail(1).to_list() == [records]:
         table.row_errors.append((records, (

@@ -120,6 +120,12 @@ def test_decimal_point_flags_a_comma_it_cannot_place(tmp: Path) -> None:
     assert bad["C3"]["Value"] == "1,5"
     assert "1.5" in bad["C3"]["Problem"] and "15" in bad["C3"]["Problem"]
 
+    # alone in its file, 1,5 is no more certain: a comma-delimited file reads a decimal point
+    src = raw(tmp / "one.csv", 'ID,Use Case,Monthly API Cost\nU1,one,100\nU2,two,"1,5"\n')
+    run = run_cli("score", src, "-o", out)
+    assert run.code == 1, run.stderr
+    assert set(errors(out)) == {"C3"} and set(by_id(out)) == {"U1"}
+
 
 @pytest.mark.parametrize("how", ["option", "config", "env"])
 def test_decimal_comma_can_be_asked_for(tmp: Path, how: str, monkeypatch: pytest.MonkeyPatch) -> None:
