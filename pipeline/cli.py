@@ -78,18 +78,22 @@ def input_options(func):
                           "header, past rows of labels (required/optional flags, translated names, help texts)."),
         click.option("--encoding", default=None,
                      help="Text encoding of a CSV/TSV/TXT input, e.g. utf-8 or cp1252. "
-                          "Default: UTF-8 (with or without BOM), else Windows-1252."),
+                          "Default: UTF-16 with a BOM, UTF-8 (with or without BOM), else Windows-1252."),
         click.option("--delimiter", type=click.Choice([",", ";", "tab", "|"]), default=None,
                      help="Delimiter of a CSV/TSV/TXT input. Default: sniffed."),
+        click.option("--decimal", type=click.Choice(["auto", ".", ","]), default=None,
+                     help="Decimal mark of numbers written as text (1.234,56 or 1,234.56). Default: "
+                          "input.decimal in the config, auto: ',' in a ;-delimited file, else '.'; "
+                          "a number the mark cannot place is an error naming both readings."),
     )
     for option in reversed(options):
         func = option(func)
     return func
 
 
-def _read_options(sheet, header_row, encoding, delimiter, data_row=None) -> dict:
+def _read_options(sheet, header_row, encoding, delimiter, data_row=None, decimal=None) -> dict:
     options = {"sheet": sheet, "header_row": header_row, "encoding": encoding,
-               "delimiter": "\t" if delimiter == "tab" else delimiter}
+               "delimiter": "\t" if delimiter == "tab" else delimiter, "decimal": decimal}
     if data_row is not None:
         options["data_row"] = data_row
     return options
@@ -263,7 +267,8 @@ def score(inputs: tuple[Path, ...], output: Path | None, out_dir: Path | None, m
           force: bool,
           max_rows: int | None, price_date, draws: int | None, budget: float | None, lock_wait: float | None,
           config_file: Path | None, sheet: str | None, header_row: int | None, encoding: str | None,
-          delimiter: str | None, as_json: bool, quiet: bool, data_row: int | None = None) -> None:
+          delimiter: str | None, as_json: bool, quiet: bool, data_row: int | None = None,
+            decimal: str | None = None) -> None:
     """Score INPUT (.xlsx, .xlsm, .xls, .xlsb, .ods, .csv, .tsv, .txt) and write an annotated workbook.
 
     Several files, or a folder, are scored as one portfolio; every row keeps
@@ -303,7 +308,7 @@ def score(inputs: tuple[Path, ...], output: Path | None, out_dir: Path | None, m
             if target.resolve() == f.resolve() or (target.exists() and f.exists() and target.samefile(f)):
                 _fail(f"the output {target} is the input file {f}; choose another -o", EXIT_USAGE)
     cfg = _load_config(config_file)
-    read_options = _read_options(sheet, header_row, encoding, delimiter, data_row)
+    read_options = _read_options(sheet, header_row, encoding, delimiter, data_row, decimal)
     read_options["max_rows"] = max_rows
     stages = sum(len(i) + 2 for i, _ in plan)
     progress = StageLine(not quiet, stages)
@@ -345,7 +350,8 @@ def score(inputs: tuple[Path, ...], output: Path | None, out_dir: Path | None, m
 @output_options
 def validate(inputs: tuple[Path, ...], config_file: Path | None, sheet: str | None, header_row: int | None,
              encoding: str | None, delimiter: str | None, as_json: bool, quiet: bool,
-             data_row: int | None = None) -> None:
+             data_row: int | None = None,
+            decimal: str | None = None) -> None:
     """Check INPUT as `ftscore score` would, write nothing, and list the problems.
 
     For a pre-flight step in a pipeline: one line per problem (severity, file,
@@ -365,7 +371,7 @@ def validate(inputs: tuple[Path, ...], config_file: Path | None, sheet: str | No
     if not quiet and not as_json:
         _say_skipped(skipped)
     outcome = jobs.score_job(files, None, cfg, optional=frozenset(optional),
-                             read_options=_read_options(sheet, header_row, encoding, delimiter, data_row))
+                             read_options=_read_options(sheet, header_row, encoding, delimiter, data_row, decimal))
     if outcome.result is not None and not quiet:
         for path, why in outcome.not_portfolios:
             click.echo(_text(f"ftscore: note: not a portfolio, skipped: {why}"), err=True)
@@ -398,7 +404,8 @@ def validate(inputs: tuple[Path, ...], config_file: Path | None, sheet: str | No
 @click.argument("input_file", metavar="INPUT", type=click.Path(path_type=Path))
 @input_options
 def columns(input_file: Path, config_file: Path | None, sheet: str | None, header_row: int | None,
-            encoding: str | None, delimiter: str | None, data_row: int | None = None) -> None:
+            encoding: str | None, delimiter: str | None, data_row: int | None = None,
+            decimal: str | None = None) -> None:
     """Show how each header of INPUT was matched (or not), and why.
 
     Use it to fix a mapping without reading code: a header that should feed a
@@ -420,7 +427,7 @@ def columns(input_file: Path, config_file: Path | None, sheet: str | None, heade
 
     cfg = _load_config(config_file)
     try:
-        table = read_input(input_file, cfg, **_read_options(sheet, header_row, encoding, delimiter, data_row))
+        table = read_input(input_file, cfg, **_read_options(sheet, header_row, encoding, delimiter, data_row, decimal))
     except ReadError as exc:
         _fail(str(exc), EXIT_UNUSABLE)
     mapping = map_columns(table, cfg)
@@ -446,7 +453,8 @@ def columns(input_file: Path, config_file: Path | None, sheet: str | None, heade
               help="Date at which catalog prices apply (YYYY-MM-DD). Default: today.")
 @input_options
 def explain(inputs: tuple[Path, ...], use_case_id: str, price_date, config_file: Path | None, sheet: str | None,
-            header_row: int | None, encoding: str | None, delimiter: str | None, data_row: int | None = None) -> None:
+            header_row: int | None, encoding: str | None, delimiter: str | None, data_row: int | None = None,
+            decimal: str | None = None) -> None:
     """Explain one use case: each factor with its facts and thresholds, the rule that
     fired, the money month by month, and what would change the decision.
 
@@ -469,7 +477,7 @@ def explain(inputs: tuple[Path, ...], use_case_id: str, price_date, config_file:
     try:
         result = score_files(_expand(inputs, optional), cfg, price_date=price_date.date() if price_date else None,
                              optional=frozenset(optional), skipped=skipped,
-                             **_read_options(sheet, header_row, encoding, delimiter, data_row))
+                             **_read_options(sheet, header_row, encoding, delimiter, data_row, decimal))
         for _, why in skipped:
             click.echo(_text(f"ftscore: note: not a portfolio, skipped: {why}"), err=True)
         click.echo(explain_one(result, use_case_id))

@@ -18,7 +18,7 @@ import polars as pl
 
 from pipeline import issues
 from pipeline.fields import CATEGORY_VOCAB, FIELDS
-from pipeline.read import ROW, Column, HeaderRules, Table
+from pipeline.read import ROW, VISIBLE, Column, HeaderRules, Table
 
 
 NUMBERED = re.compile(r"\s*\d{1,3}\s*[_.):]\s*(?=[^\W\d_])")  # "2_", "16. ", "3) " before a word
@@ -368,6 +368,94 @@ DTYPE = {
 }
 
 
+# Text fields whose cells are the user's text even when they read "Null", "NA", "N/A", "None"
+# or "-" (a use case named "Null", a unit called "NA"); input.missing applies to every other
+# field, where the column's meaning gives those words one (a number, a yes/no, a level, a
+# model name, a list of regulations: not given).
+KEEP_NULL_WORDS = {name for name, spec in FIELDS.items() if spec.kind == "text"} - {"model", "regulations"}
+
+# Numbers written as text, read with a decimal mark (see README, "Numbers with a decimal comma").
+NUMBER_RUN = r"(?s)^(?<pre>[^0-9.,]*)(?<run>[0-9.,]*[0-9])(?<post>.*)$"  # "$", "1.234,56", " USD"
+POINT_OK = r"^(?:[1-9][0-9]{0,2}(?:,[0-9]{3})+|[0-9]*)(?:\.[0-9]+)?$"  # 1,234.56  12.5  .5  0.880
+COMMA_OK = r"^(?:[1-9][0-9]{0,2}(?:\.[0-9]{3})+|[0-9]*)(?:,[0-9]+)?$"  # 1.234,56  12,5  ,5  0,880
+MARK_NAME = {".": "point", ",": "comma"}
+
+
+def _readings(text: pl.Series, row: pl.Series, marks: tuple[str, ...] = (".", ",")) -> pl.DataFrame:
+    """The cells holding one of marks: how their number reads with each mark (valid or not, value).
+
+    Columns: i (position in the column), ROW, t (the text), pre, run, post, .ok, ,ok, ".", ",".
+    """
+    where = text.str.contains_any(list(marks)).fill_null(False)
+    idx = where.arg_true()
+    cells = pl.DataFrame({"i": idx, ROW: row.gather(idx), "t": text.gather(idx)})
+    return (
+        cells.with_columns(pl.col("t").str.extract_groups(NUMBER_RUN).alias("g")).unnest("g")
+        .filter(pl.col("run").is_not_null())
+        .with_columns(
+            pl.col("run").str.contains(POINT_OK).alias(".ok"),
+            pl.col("run").str.contains(COMMA_OK).alias(",ok"),
+            pl.col("run").str.replace_all(",", "", literal=True).alias("."),
+            pl.col("run").str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True).alias(","),
+        )
+    )
+
+
+def _decimal_marks(table: Table, text_frame: pl.DataFrame, names: list[str]
+                   ) -> tuple[pl.DataFrame, list[tuple[str, pl.DataFrame]]]:
+    """Numbers written as text, rewritten with a decimal point; (frame, [(field, ambiguous cells)]).
+
+    The mark is the user's (--decimal) or suggested by the delimiter (table.decimal: "," in a
+    ;-delimited file). Unless the user chose it, the numbers of a ;-file may overrule the comma:
+    when some can only be read with a decimal point (0.85) and none only with a comma, the
+    point is used. A cell is ambiguous (an error naming both readings, never a guess) when only
+    the other mark reads it (1,5 read with a point), or when the numbers overruled the
+    delimiter and both marks read it, with different values (12.500).
+    """
+    row = text_frame.get_column(ROW)
+    hint = table.decimal
+    other = "," if hint == "." else "."
+
+    def read(marks: tuple[str, ...]) -> dict[str, pl.DataFrame]:
+        return {n: r for n in names if (r := _readings(text_frame.get_column(n), row, marks)).height}
+
+    def some(mark: str) -> bool:  # some number only this mark can read
+        return any(r.select((pl.col(f"{mark}ok") & ~pl.col(f"{'.' if mark == ',' else ','}ok")).any()).item()
+                   for r in cells.values())
+
+    # With a decimal point only cells holding a comma read otherwise (1,5): the others are not
+    # looked at (most files: none, and no cost).
+    cells = read((",",) if hint == "." else (".", ","))
+    if not cells:
+        return text_frame, []
+    contradicted = not table.decimal_given and hint == "," and some(other) and not some(hint)
+    mark = other if contradicted else hint
+    alt = "," if mark == "." else "."
+    found, rewrites = [], []
+    for n, r in cells.items():
+        value_m = pl.col(mark).cast(pl.Float64, strict=False)
+        value_a = pl.col(alt).cast(pl.Float64, strict=False)
+        ambiguous = ((~pl.col(f"{mark}ok") & pl.col(f"{alt}ok")) | (
+            pl.lit(contradicted) & pl.col(f"{mark}ok") & pl.col(f"{alt}ok") & (value_m != value_a))).fill_null(False)
+        r = r.with_columns(ambiguous.alias("__ambiguous"))
+        bad = r.filter("__ambiguous")
+        if bad.height:
+            shown = {m: as_text(pl.col(m).cast(pl.Float64, strict=False), pl.Float64).fill_null("no number")
+                     for m in (".", ",")}
+            problem = pl.format(
+                "ambiguous number: {} with a decimal point, or {} with a decimal comma; numbers in this file are "
+                f"read with a decimal {MARK_NAME[mark]}"
+                + (f" (its numbers use one, though its delimiter suggests a decimal {MARK_NAME[hint]})"
+                   if contradicted else "")
+                + "; write the number without a thousands separator, or give --decimal",
+                shown["."], shown[","])
+            found.append((n, bad.select(ROW, pl.col("t").alias("__text"), problem.alias("__problem"))))
+        new = r.select(pl.when("__ambiguous").then(None).when(pl.col(f"{mark}ok"))
+                       .then(pl.col("pre") + pl.col(mark) + pl.col("post")).otherwise(pl.col("t"))).to_series()
+        rewrites.append(text_frame.get_column(n).scatter(r.get_column("i"), new))
+    return text_frame.with_columns(rewrites), found
+
+
 def parse(table: Table, mapping: Mapping, cfg: dict) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The canonical frame (every field of FIELDS, typed; ROW kept) and the cells that failed to parse."""
     missing = [m.lower() for m in cfg["input"]["missing"]]
@@ -375,8 +463,15 @@ def parse(table: Table, mapping: Mapping, cfg: dict) -> tuple[pl.DataFrame, pl.D
     texts = {}
     for name, col in mapping.fields.items():
         t = as_text(pl.col(col.name), frame.schema[col.name]).str.strip_chars()
-        texts[name] = pl.when(t.is_null() | t.str.to_lowercase().is_in(missing)).then(None).otherwise(t)
+        if name in KEEP_NULL_WORDS:  # text of invisible characters only (a zero-width space) is no text
+            texts[name] = pl.when(t.str.contains(VISIBLE)).then(t)
+        else:
+            texts[name] = pl.when(t.is_null() | t.str.to_lowercase().is_in(missing)).then(None).otherwise(t)
     text_frame = frame.select(pl.col(ROW), *[expr.alias(name) for name, expr in texts.items()])
+    # Numbers the user wrote as text are read with the file's decimal mark; typed numbers are numbers.
+    written = [name for name, col in mapping.fields.items()
+               if FIELDS[name].kind in NUMERIC and frame.schema[col.name] == pl.String]
+    text_frame, ambiguous = _decimal_marks(table, text_frame, written)
 
     columns = [text_frame.get_column(ROW)]
     for name, spec in FIELDS.items():
@@ -388,7 +483,8 @@ def parse(table: Table, mapping: Mapping, cfg: dict) -> tuple[pl.DataFrame, pl.D
         pl.lit(None, DTYPE[spec.kind]).alias(name) for name, spec in FIELDS.items() if name not in mapping.fields
     ).select(ROW, *FIELDS)
 
-    failures = []
+    failures = [issues.for_cells(table, bad, mapping.fields[name], pl.col("__problem"), value=pl.col("__text"))
+                for name, bad in ambiguous]
     for name, col in mapping.fields.items():
         kind = FIELDS[name].kind
         if kind in ("text", "category"):

@@ -229,6 +229,7 @@ def check(cfg: dict) -> None:
           "must be a number of seconds of at least 0")
     for key in ("streaming_rows", "max_cell_comments", "chart_points"):
         _need(isinstance(o[key], int) and o[key] >= 0, f"output.{key}", "must be a whole number of at least 0")
+    _need(i["decimal"] in ("auto", ".", ","), "input.decimal", 'must be "auto", "." or ","')
     for key in ("missing", "true_words", "false_words", "no_regulation", "label_words"):
         section = cfg["privacy"] if key == "no_regulation" else i
         where = "privacy" if key == "no_regulation" else "input"

@@ -7,12 +7,15 @@ Rust calamine reader behind ``polars.read_excel``); text files through
 
 from __future__ import annotations
 
+import codecs
+import collections
 import csv
 import dataclasses
 import io
 import itertools
 import logging
 import re
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -79,6 +82,17 @@ class Table:
     warnings: list[str] = field(default_factory=list)
     # Later visible sheets of the workbook that also have a use case header (not read: no --sheet given).
     other_sheets: list[str] = field(default_factory=list)
+    # Text files only. records: the file's records as Python's csv module counts them (newline=''),
+    # checked against title + header + blank + data rows; data_start: records before the first data row.
+    records: int | None = None
+    data_start: int = 0
+    delimiter: str | None = None
+    # The decimal mark numbers written as text are read with: "." or ","; decimal_given: chosen by
+    # the user (--decimal, input.decimal), not suggested by the delimiter.
+    decimal: str = "."
+    decimal_given: bool = False
+    # (row, problem) of rows that cannot be trusted as read (a last row cut off mid-write).
+    row_errors: list[tuple[int, str]] = field(default_factory=list)
 
 
 def column_letter(index: int) -> str:
@@ -327,19 +341,26 @@ def _unique_names(headers: list[str | None], letters: list[str], notes: list[str
     return names
 
 
+# A character that shows something: not a Unicode space (\s covers NBSP, U+2000-U+200A, U+3000 ...)
+# nor a zero-width or format character (ZWSP, ZWNJ, ZWJ, word joiner, BOM, soft hyphen, MVS).
+INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"
+VISIBLE = rf"[^\s{INVISIBLE}]"
+
+
 def _drop_blank(frame: pl.DataFrame, keep_rows: set[int] = frozenset()) -> tuple[pl.DataFrame, int]:
     """Rows with no value in any cell are not use cases (a cell holding a formula error is a value)."""
     cols = [c for c in frame.columns if c != ROW]
     if not cols:
         return frame.clear(), frame.height
 
-    # A non-empty cell counts; a text cell of spaces only does not. Most rows are decided by the
+    # A non-empty cell counts; a text cell of spaces or other invisible characters only does not
+    # (zero-width space, joiners, BOM, NBSP and every Unicode space). Most rows are decided by the
     # cheap null test; the space test runs only on rows where every non-null cell is text.
     some = pl.any_horizontal([pl.col(c).is_not_null() for c in cols])
     texts = [c for c in cols if frame.schema[c] == pl.String]
     others = [c for c in cols if c not in texts]
     if texts:
-        visible = pl.any_horizontal([pl.col(c).str.contains(r"\S").fill_null(False) for c in texts])
+        visible = pl.any_horizontal([pl.col(c).str.contains(VISIBLE).fill_null(False) for c in texts])
         has_other = pl.any_horizontal([pl.col(c).is_not_null() for c in others]) if others else pl.lit(False)
         some = pl.when(some.not_()).then(False).when(has_other).then(True).otherwise(visible)
     filled = some | pl.col(ROW).is_in(sorted(keep_rows))
@@ -357,6 +378,7 @@ def _finish(
     notes: list[str],
     encoding: str | None = None,
     error_cells: list[tuple[int, str, str]] = (),
+    decimal: str = ".",
 ) -> Table:
     """The table from its header and data; error_cells are (data row offset, letter, error)."""
     header_idx, first_data_row = header.index, header.data_start + 1
@@ -382,7 +404,7 @@ def _finish(
         schema={ROW: pl.Int64, "letter": pl.String, "value": pl.String}, orient="row",
     )
     data, blank = _drop_blank(data, set(errors.get_column(ROW).to_list()))
-    data = _numbers_from_text(data)
+    data = _numbers_from_text(data, decimal)
     columns = [Column(n, (h or "").strip() or n, letter) for n, h, letter in zip(names, headers, letters)]
     by_letter = {c.letter: c.name for c in columns}
     cell_errors = errors.select(
@@ -535,17 +557,88 @@ def _load_typed(reader, name: str, skip_rows: int):
             as_text[found.group(1)] = "string"
 
 
-def _decode(path: Path, raw: bytes) -> tuple[str, str]:
+# ------------------------------------------------------------------ text files
+UTF16_BOMS = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}
+# A valid multi-byte UTF-8 sequence (a non-ASCII character written the UTF-8 way).
+UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+BAD_BYTES_SHOWN = 5
+
+_bad_spans = threading.local()
+
+
+def _record_bad_bytes(exc: UnicodeDecodeError) -> tuple[str, int]:
+    _bad_spans.spans.append((exc.start, exc.end))
+    return "\ufffd", exc.end
+
+
+codecs.register_error("ftscore.record", _record_bad_bytes)
+
+
+def _where_in_bytes(raw: bytes, offset: int) -> str:
+    """'byte 1234 (line 3, column 9)': line as any line end counts, column in bytes, both 1-based."""
+    before = raw[:offset]
+    ends = list(re.finditer(rb"\r\n|\r|\n", before))
+    column = offset - (ends[-1].end() if ends else 0) + 1
+    return f"byte {offset} (line {len(ends) + 1}, column {column})"
+
+
+def _decode(path: Path, raw: bytes) -> tuple[str, str, list[str]]:
+    """(text, encoding as said to the user, notes).
+
+    UTF-16 with a BOM (Excel's "Unicode text"); UTF-8 with or without BOM; a file whose
+    non-ASCII characters are mostly valid UTF-8 stays UTF-8, its few bad bytes shown as U+FFFD
+    and named in a note; anything else is Windows-1252.
+    """
+    for bom, codec in UTF16_BOMS.items():
+        if raw.startswith(bom):
+            return _decode_noting(raw, codec, f"{codec} (with BOM)", offset=2)
     if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8", errors="strict"), "utf-8 (with BOM)"
+        return _decode_noting(raw, "utf-8", "utf-8 (with BOM)", offset=3)
     try:
-        return raw.decode("utf-8"), "utf-8"
+        return raw.decode("utf-8"), "utf-8", []
     except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace"), "windows-1252"
+        pass
+    good = sum(1 for _ in itertools.islice(UTF8_MULTIBYTE.finditer(raw), 10_000))
+    _bad_spans.spans = []
+    as_utf8 = raw.decode("utf-8", errors="ftscore.record")
+    if good >= len(_bad_spans.spans):  # a cp1252 file has (almost) no valid UTF-8 sequences
+        return _decode_noting(raw, "utf-8", "utf-8", decoded=(as_utf8, _bad_spans.spans))
+    del as_utf8
+    return _decode_noting(raw, "cp1252", "windows-1252")  # its 5 undefined bytes are named too
+
+
+def _decode_noting(raw: bytes, codec: str, label: str, offset: int = 0,
+                   decoded: tuple[str, list[tuple[int, int]]] | None = None) -> tuple[str, str, list[str]]:
+    """raw[offset:] (after a BOM) decoded, bad bytes shown as U+FFFD and named in a note."""
+    if decoded is None:
+        _bad_spans.spans = []
+        text = raw[offset:].decode(codec, errors="ftscore.record")
+        spans = [(a + offset, b + offset) for a, b in _bad_spans.spans]
+    else:
+        text, spans = decoded
+    merged: list[tuple[int, int]] = []
+    for a, b in spans:  # adjacent bad bytes are one sequence
+        if merged and merged[-1][1] == a:
+            merged[-1] = (merged[-1][0], b)
+        else:
+            merged.append((a, b))
+    spans = merged
+    notes = []
+    if spans:
+        shown = "; ".join(
+            f"{_where_in_bytes(raw, a)}: {raw[a:b].hex(' ').upper()}" for a, b in spans[:BAD_BYTES_SHOWN]
+        )
+        more = f" and {len(spans) - BAD_BYTES_SHOWN} more" if len(spans) > BAD_BYTES_SHOWN else ""
+        name = {"cp1252": "Windows-1252"}.get(codec, codec.upper())
+        notes.append(
+            f"the file is {name} except for {len(spans)} byte sequence(s) that are not: {shown}{more}; "
+            f"read as {name} with each shown as \ufffd; give --encoding if the file uses another encoding"
+        )
+    return text, label, notes
 
 
 def _sniff(text: str) -> str:
-    sample = text[:65536]
+    sample = re.sub(r"\r\n?", "\n", text[:65536])  # the sniffer splits lines at LF only
     try:
         return csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
     except csv.Error:
@@ -553,34 +646,139 @@ def _sniff(text: str) -> str:
         return max(DELIMITERS, key=first.count)
 
 
+def _csv_reader(text: str, sep: str, strict: bool = False):
+    """Records as Python's csv module reads the file opened with newline='': a lone CR, LF
+    or CRLF ends a record (as in Excel), except inside quotes."""
+    return csv.reader(io.StringIO(text, newline=""), delimiter=sep, quotechar='"', strict=strict)
+
+
+CSV_ERRORS = {
+    "unexpected end of data": "a quoted value opens in this row and is never closed (a missing quote, "
+                              "or the file is cut off); the rest of the file would be one cell",
+    "expected after": "a quoted value is followed by more text before the next delimiter",
+    "line contains nul": "it holds a NUL byte (binary content)",
+    "field larger than field limit": "a cell is larger than the file",
+}
+
+
+def _csv_problem(path: Path, text: str, sep: str, exc: Exception | None = None) -> ReadError:
+    """The plain sentence for a file the csv module cannot split: file, row (record) and line."""
+    reader = _csv_reader(text, sep, strict=True)
+    row, line = 1, 1
+    try:
+        for _ in reader:
+            row, line = row + 1, reader.line_num + 1
+    except csv.Error as err:
+        exc = err
+    detail = str(exc) if exc is not None else "the fields cannot be told apart"
+    why = next((plain for key, plain in CSV_ERRORS.items() if key in detail.lower()), None)
+    if why is None:
+        why = f"its fields cannot be told apart ({_reason(exc) if exc is not None else detail})"
+    return ReadError(f"{path}: row {row} (line {line} of the file): {why}; fix the quotes or save the file again")
+
+
+def _line_ends(text: str, start: int, end: int) -> int:
+    """LF, CR and CRLF line ends in text[start:end], CRLF counted once."""
+    return text.count("\n", start, end) + text.count("\r", start, end) - text.count("\r\n", start, end)
+
+
+def _walk_quotes(text: str, sep: str) -> tuple[int, list[str] | None] | None:
+    """(records, the last record when the text has no final line end) by the csv module's rules,
+    walking from quote to quote: a quote at the start of a field opens a quoted value that runs to
+    the next single quote ("" is a quote inside it), and line ends inside it end no record; any
+    other quote is text. None when a quoted value is never closed (the csv module says where).
+
+    Far cheaper than the csv module where quoted cells are few (a 1M-row file: ~1 s, not ~9 s).
+    """
+    n, pos, ends, last_start = len(text), 0, 0, 0
+    i = text.find('"')
+    while i != -1:
+        if i == 0 or text[i - 1] in (sep, "\r", "\n"):
+            ends += _line_ends(text, pos, i)
+            last_start = max(last_start, text.rfind("\n", pos, i) + 1, text.rfind("\r", pos, i) + 1)
+            j = text.find('"', i + 1)
+            while j != -1 and text.startswith('"', j + 1):
+                j = text.find('"', j + 2)
+            if j == -1:
+                return None
+            pos = j + 1
+            i = text.find('"', pos)
+        else:
+            i = text.find('"', i + 1)
+    ends += _line_ends(text, pos, n)
+    last_start = max(last_start, text.rfind("\n", pos, n) + 1, text.rfind("\r", pos, n) + 1)
+    if text.endswith(("\n", "\r")):
+        return ends, None
+    return ends + 1, next(_csv_reader(text[last_start:], sep), [])
+
+
+def _count_records(path: Path, text: str, sep: str) -> tuple[int, list[str] | None]:
+    """(records, the last record when the text has no final line end) as Python's csv module reads
+    the text (newline=''); a quote never closed is a ReadError naming its row."""
+    if text.count('"') <= 2 * (_line_ends(text, 0, len(text)) + 1):  # few quoted cells
+        walked = _walk_quotes(text, sep)
+        if walked is not None:
+            return walked
+    try:
+        tail = collections.deque(enumerate(_csv_reader(text, sep, strict=True), 1), maxlen=1)
+    except csv.Error as exc:
+        if "unexpected end of data" in str(exc) or "nul" in str(exc).lower():
+            raise _csv_problem(path, text, sep) from None
+        # strict mode also refuses text after a closing quote, which polars and Excel accept
+        tail = collections.deque(enumerate(_csv_reader(text, sep), 1), maxlen=1)
+    if not tail:
+        return 0, None
+    return tail[0][0], (None if text.endswith(("\n", "\r")) else tail[0][1])
+
+
 def _read_text(path: Path, scorer: HeaderScorer, search_rows: int, header_row: int | None,
-               encoding: str | None, delimiter: str | None) -> Table:
+               encoding: str | None, delimiter: str | None, decimal: str | None = None) -> Table:
     raw = path.read_bytes()
     if not raw or raw.isspace():
         raise ReadError(f"{path}: the file is empty")
-    if b"\x00" in raw[:4096]:
-        raise ReadError(f"{path}: not a text file (binary content); {HINT_FORMATS}")
+    notes: list[str] = []
     if encoding:
         try:
             text = raw.decode(encoding)
         except (LookupError, UnicodeDecodeError) as exc:
             raise ReadError(f"{path}: cannot be decoded as {encoding} ({exc.__class__.__name__}); {HINT_ENCODING}") from None
+        if text.startswith("\ufeff"):  # a BOM the named codec keeps (utf-8, utf-16-le ...)
+            text = text[1:]
     else:
-        text, encoding = _decode(path, raw)
+        text, encoding, notes = _decode(path, raw)
+    if "\x00" in text[:4096]:
+        head = raw[:4096]
+        for codec, zeros in (("utf-16-le", head[1::2]), ("utf-16-be", head[0::2])):
+            if zeros.count(0) > len(zeros) * 0.9 and head.count(0) < len(head) * 0.6:
+                raise ReadError(f"{path}: looks like UTF-16 text without a BOM; give --encoding {codec}")
+        raise ReadError(f"{path}: not a text file (binary content); {HINT_FORMATS}")
+    if not text.strip():
+        raise ReadError(f"{path}: the file is empty")
     sep = delimiter or ("\t" if path.suffix.lower() == ".tsv" else _sniff(text))
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))  # one cell may be the whole file
+    records, last = _count_records(path, text, sep)
     # polars takes the number of fields from the first line; a title line above
     # the header has fewer, so count the widest of the first rows instead.
-    head_lines = list(itertools.islice(csv.reader(io.StringIO(text), delimiter=sep), max(search_rows, header_row or 0)))
+    wanted = max(search_rows, header_row or 0)
+    head_lines = list(itertools.islice(_csv_reader(text[:1 << 20], sep), wanted + 1))  # not a copy of it all
+    head_lines = head_lines[:wanted] if len(head_lines) > wanted else list(itertools.islice(_csv_reader(text, sep), wanted))
     width = max((len(r) for r in head_lines), default=1)
-    # UTF-8 bytes go to polars as they are; other encodings once re-encoded (one copy, not two).
-    if encoding in ("utf-8", "utf8"):
-        data = raw
-    elif encoding == "utf-8 (with BOM)":
+    ends_open = not text.endswith(("\n", "\r"))
+    if re.search(r"\r(?!\n)", text):
+        # polars ends records at LF only: a lone CR (old Mac, some exports) would merge two
+        # rows. Write the records out again as the csv module reads them, with LF line ends.
+        out = io.StringIO()
+        csv.writer(out, delimiter=sep, quotechar='"', lineterminator="\n").writerows(_csv_reader(text, sep))
+        text = out.getvalue()
+        data = text.encode("utf-8")
+    elif encoding in ("utf-8", "utf8") and not notes:
+        data = raw  # UTF-8 bytes go to polars as they are; others once re-encoded (one copy, not two)
+    elif encoding == "utf-8 (with BOM)" and not notes:
         data = raw[3:]
     else:
         data = text.encode("utf-8")
+    text_for_errors = text if data is not raw else None
     del text
-    notes: list[str] = []
     options = dict(has_header=False, separator=sep, quote_char='"', missing_columns="insert",
                    schema={f"column_{i}": pl.String for i in range(width)})
     try:
@@ -590,37 +788,79 @@ def _read_text(path: Path, scorer: HeaderScorer, search_rows: int, header_row: i
             frame = pl.read_csv(data, truncate_ragged_lines=True, **options)
             notes.append(f"some rows have more than the {width} fields of the header; the extra fields were dropped")
     except pl.exceptions.PolarsError as exc:
-        raise ReadError(f"{path}: not a readable delimited text file ({_reason(exc)})") from None
+        text = text_for_errors if text_for_errors is not None else raw.decode("utf-8", errors="replace")
+        raise _csv_problem(path, text, sep, exc) from None
     rows = [list(r) for r in frame.head(max(search_rows, header_row or 0)).iter_rows()]
     header = _find_header(rows, scorer, header_row)
     if header is None:
         if header_row:
             raise ReadError(f"{path}: has no row {header_row} (--header-row)")
         raise _no_header(path, f"in the first {search_rows} rows", rows, scorer, HINT_HEADER)
+    given = decimal in (".", ",")
+    mark = decimal if given else ("," if sep == ";" else ".")
     letters = [column_letter(i) for i in range(frame.width)]
-    return _finish(path, None, header, header.cells, letters, frame.slice(header.data_start), notes, encoding)
+    table = _finish(path, None, header, header.cells, letters, frame.slice(header.data_start), notes, encoding,
+                    decimal=mark if given or mark == "," else "auto")
+    table.records, table.data_start, table.delimiter = records, header.data_start, sep
+    table.decimal, table.decimal_given = mark, given
+    # A last record with no line end and fewer fields than the header: the file was cut off
+    # mid-write, and the row's last value may be cut too. A short row that ends its line is the
+    # user's (trailing cells left empty).
+    def named(cells: list[str]) -> int:  # fields up to the last header cell with a name
+        return max((i + 1 for i, c in enumerate(cells) if c.strip()), default=0)
+
+    header_fields = max((named(head_lines[i]) for i in range(header.index, min(header.data_start, len(head_lines)))),
+                        default=0)
+    if ends_open and last is not None and records > header.data_start and 0 < len(last) < header_fields \
+            and table.frame.get_column(ROW).tail(1).to_list() == [records]:
+        table.row_errors.append((records, (
+            f"the file ends in the middle of this row (no line end after {len(last)} of the header's "
+            f"{header_fields} fields): it appears cut off, so the row's last value may be truncated; "
+            "check the file is complete")))
+    return table
 
 
 PLAIN_NUMBER = r"^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?$"
+PLAIN_INTEGER = r"^-?(?:0|[1-9][0-9]*)$"
+# 12.500, 1.234: a decimal point, or a thousands point under a decimal comma.
+EITHER_WAY = r"^-?[1-9][0-9]{0,2}(?:\.[0-9]{3})+$"
+# A float holds 15 significant digits exactly; a longer number (an account, a 17-digit id) stays text.
+FLOAT_DIGITS = 15
 
 
-def _numbers_from_text(frame: pl.DataFrame) -> pl.DataFrame:
+def _numbers_from_text(frame: pl.DataFrame, decimal: str = ".") -> pl.DataFrame:
     """Text columns whose every value is a plainly written number become numbers (for display).
 
-    Codes such as "06090" or "+44" stay text: a leading zero or sign is part of them.
+    Codes such as "06090" or "+44" stay text: a leading zero or sign is part of them; so does
+    a number of more than 15 significant digits, which a float cannot hold exactly. decimal:
+    "." numbers with a decimal point; "," (a decimal comma) whole numbers only, the rest stay
+    as written; "auto" like "." but a column holding 12.500 (which the decimal mark decides)
+    stays as written.
     """
     casts = []
-    for name in frame.columns:
-        if name == ROW or frame.schema[name] != pl.String:
+    pattern = PLAIN_INTEGER if decimal == "," else PLAIN_NUMBER
+    for name, dtype in frame.schema.items():
+        if name == ROW or dtype != pl.String:
             continue
         col = frame.get_column(name).str.strip_chars()
         col = col.set(col.str.len_chars() == 0, None)
         if col.null_count() == frame.height:
             continue
         as_num = col.cast(pl.Float64, strict=False)  # cheap first test; the pattern only if it passes
-        if as_num.null_count() == col.null_count() and col.drop_nulls().str.contains(PLAIN_NUMBER).all():
-            whole = (as_num.drop_nulls() % 1 == 0).all() and as_num.drop_nulls().abs().max() < 2**53
-            casts.append(as_num.cast(pl.Int64) if whole else as_num)
+        if as_num.null_count() != col.null_count():
+            continue
+        values = col.drop_nulls()
+        if not values.str.contains(pattern).all():
+            continue
+        if (values.str.len_bytes() > FLOAT_DIGITS).any():
+            digits = values.str.replace_all(r"[-.]", "").str.strip_chars_start("0").str.len_chars()
+            if (digits > FLOAT_DIGITS).any():
+                continue
+        nums = as_num.drop_nulls()
+        whole = (nums % 1 == 0).all() and nums.abs().max() < 2**53
+        if not whole and decimal == "auto" and values.str.contains(EITHER_WAY).any():
+            continue
+        casts.append(as_num.cast(pl.Int64) if whole else as_num)
     return frame.with_columns(casts) if casts else frame
 
 
@@ -638,7 +878,7 @@ def column_index(letter: str) -> int:
 
 
 def _read_own(path: Path, output, scorer: HeaderScorer, search_rows: int, sheet: str | None,
-              header_row: int | None, encoding: str | None, delimiter: str | None) -> Table:
+              header_row: int | None, encoding: str | None, delimiter: str | None, decimal: str | None) -> Table:
     """An output of ftscore given as input: its Portfolio (sheet or CSV table), the user's columns only."""
     if output.kind == "issues":
         raise ReadError(f"{path}: is {output.describe()}, not a portfolio; score the portfolio it lists")
@@ -653,7 +893,7 @@ def _read_own(path: Path, output, scorer: HeaderScorer, search_rows: int, sheet:
                                     "sheet holds); score the .parquet file written beside it") from None
                 raise
         else:
-            table = _read_text(path, scorer, search_rows, header_row, encoding, delimiter)
+            table = _read_text(path, scorer, search_rows, header_row, encoding, delimiter, decimal)
     except ReadError:
         raise
     except Exception as exc:  # a reader's own error on a damaged file
@@ -675,12 +915,15 @@ def _read_own(path: Path, output, scorer: HeaderScorer, search_rows: int, sheet:
 
 def read_table(path: str | Path, scorer: HeaderScorer, *, sheet: str | None = None, search_rows: int = 30,
                header_row: int | None = None, encoding: str | None = None, delimiter: str | None = None,
-               max_unpacked_bytes: int = 1 << 30, max_cells: int = 60_000_000, data_row: int | None = None) -> Table:
+               decimal: str | None = None, max_unpacked_bytes: int = 1 << 30, max_cells: int = 60_000_000,
+               data_row: int | None = None) -> Table:
     """Read one input file into a Table; raise ReadError when it cannot be used.
 
     header_row (1-based) skips the search for the header; data_row (1-based) is where the data
     starts (rows between the header and it are skipped; default: right under the header, past any
     rows of labels); encoding and delimiter apply to text files and replace the detected ones.
+    decimal ("." or ",", None or "auto": "," in a ;-delimited text file, else ".") is the decimal
+    mark of numbers written as text.
     """
     path = Path(path)
     if data_row is not None:
@@ -704,11 +947,14 @@ def read_table(path: str | Path, scorer: HeaderScorer, *, sheet: str | None = No
 
     output = own.detect(path)
     if output is not None:
-        return _read_own(path, output, scorer, search_rows, sheet, header_row, encoding, delimiter)
+        return _read_own(path, output, scorer, search_rows, sheet, header_row, encoding, delimiter, decimal)
     try:
         if suffix in SPREADSHEET_SUFFIXES:
-            return _read_spreadsheet(path, sheet, scorer, search_rows, header_row)
-        return _read_text(path, scorer, search_rows, header_row, encoding, delimiter)
+            table = _read_spreadsheet(path, sheet, scorer, search_rows, header_row)
+            if decimal in (".", ","):
+                table.decimal, table.decimal_given = decimal, True
+            return table
+        return _read_text(path, scorer, search_rows, header_row, encoding, delimiter, decimal)
     except _DataRowError as exc:
         raise ReadError(f"{path}: {exc}") from None
     except ReadError:

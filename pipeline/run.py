@@ -106,6 +106,7 @@ def checksum(path: str | Path) -> str:
 def read_input(path: str | Path, cfg: dict, **options) -> Table:
     """Read one file with the header matching of this config (options: see read.read_table)."""
     i = cfg["input"]
+    options["decimal"] = options.get("decimal") or i["decimal"]
     return read_table(path, header_scorer(cfg), search_rows=i["header_search_rows"],
                       max_unpacked_bytes=i["max_unpacked_mb"] * 1_000_000, max_cells=i["max_cells"], **options)
 
@@ -140,6 +141,9 @@ def check_table(table: Table, cfg: dict) -> tuple[Mapping, pl.DataFrame, list[pl
             "looks like a second header row (its cells are column names), not a use case; delete it, "
             "or give the header row with --header-row"))
     found += _formula_errors(table, mapping)
+    if table.row_errors:
+        rows = pl.DataFrame(table.row_errors, schema={ROW: pl.Int64, "problem": pl.String}, orient="row")
+        found.append(issues.for_cells(table, rows, None, pl.col("problem")))
     return mapping, parsed, found
 
 
@@ -274,7 +278,17 @@ def _portfolio(sources: list[Source], scored: pl.DataFrame, found: pl.DataFrame,
 
 
 def account(sources: list[Source], portfolio: pl.DataFrame, scored: pl.DataFrame, found: pl.DataFrame) -> None:
-    """Nothing lost: every input row on Portfolio, scored or with an error, never both. Raises if not."""
+    """Nothing lost: every input row on Portfolio, scored or with an error, never both. Raises if not.
+
+    For a text file the records are also counted the way the file holds them (Python's csv module,
+    newline=''): title and header rows, blank rows and data rows must add up to them.
+    """
+    for s in sources:
+        t = s.table
+        if t.records is not None and t.data_start + t.skipped_blank_rows + t.frame.height != t.records:
+            raise ContractBroken(
+                f"{t.file}: the file holds {t.records} records, read as {t.data_start} title/header, "
+                f"{t.skipped_blank_rows} blank and {t.frame.height} data rows")
     expected = pl.concat([s.table.frame.select(pl.lit(i, pl.Int64).alias(SRC), ROW) for i, s in enumerate(sources)])
     if not portfolio.select(KEY).equals(expected):
         raise ContractBroken(f"Portfolio has {portfolio.height} rows, the inputs {expected.height}")
