@@ -26,6 +26,7 @@ from pipeline.rank import RECOMMENDATIONS
 from pipeline.score import FACTORS as FACTOR_NAMES
 from pipeline.read import PLAIN_NUMBER, ROW, column_letter
 from pipeline.run import ANNOTATION_PREFIX, KEY, SRC, Result
+from pipeline.xlsxtext import TextWorkbook
 
 # Friendly headers: each still normalises to its canonical name, so ftscore and
 # scripts can read the workbook back.
@@ -288,7 +289,7 @@ def write(result: Result, output: str | Path, *, streaming: bool | None = None,
         streaming = overflow or result.portfolio.height >= cfg["output"]["streaming_rows"]
     with replace_when_done(output) as tmp:
         # use_zip64: a streamed workbook can pass the 4 GB a plain ZIP member may hold.
-        wb = xlsxwriter.Workbook(tmp, {**WORKBOOK_OPTIONS, "constant_memory": streaming, "use_zip64": streaming})
+        wb = TextWorkbook(tmp, {**WORKBOOK_OPTIONS, "constant_memory": streaming, "use_zip64": streaming})
         fmt = _Formats(wb)
         summary = wb.add_worksheet("Summary")
         ranking = wb.add_worksheet("Ranking")

@@ -1,0 +1,195 @@
+"""User text that looks like XML, a formula or a terminal escape reaches every output as that text.
+
+xlsxwriter copies a string that starts with "<r>" and ends with "</r>" into the sheet XML
+unescaped (it takes it for its own rich string); other texts carry XML specials, control
+characters, formula starts. Each goes in every text column and in headers of a real CSV, is
+scored into a normal and a streamed workbook, and is read back with openpyxl (and LibreOffice).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import shutil
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from conftest import run_cli, write_csv
+from pipeline.xlsxtext import CELL_TEXT_MAX, CUT_MARK, decode_xstring
+
+HOSTILE = [
+    "<r>A</r>",
+    "<r><t>x</t></r>",
+    '<r><rPr><b/></rPr><t>bold</t></r><r><t xml:space="preserve"> y</t></r>',
+    "</r><r>",
+    "<r>",
+    "</r>",
+    "x <r>mid</r> y",
+    '=HYPERLINK("http://example.com","click")',
+    "+1+2",
+    "@SUM(A1:A2)",
+    "&<>\"' &amp; &lt;b&gt; ]]> <![CDATA[x]]>",
+    "ctrl\x01a\x1bb\x0bc\x0cd\x1fe\x08f",
+    "tab\there",
+    "Ω ☃ 𝄞 😀 ＝1",
+    "<r>" + "L" * 20_000 + "&<>" + "</r>",  # long, and longer still once escaped
+]
+# Headers of extra columns (unknown to ftscore, carried through to Portfolio).
+HOSTILE_HEADERS = ["<r>H</r>", '=HYPERLINK("http://h")', "</r>\x1b[31m<r>", "Notes <r>x</r>"]
+TEXT_COLUMNS = ["Use Case ID", "Use Case", "Business Unit", "Owner", "Description", "Model"]
+_CONTROL_ESCAPE = re.compile(r"_x00([01][0-9A-Fa-f])_")
+
+
+def shown(value):
+    """A cell as Excel shows it: openpyxl leaves the file format's _x00HH_ escapes of control
+    characters as they are (no HOSTILE text holds such a sequence literally)."""
+    return _CONTROL_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), value) if isinstance(value, str) else value
+
+
+def hostile_input(tmp: Path) -> Path:
+    headers = TEXT_COLUMNS + ["Monthly API Cost ($)", "Current Accuracy", "Latency Class"] + HOSTILE_HEADERS
+    rows = [[h] * len(TEXT_COLUMNS) + [5000 + k, "90%", "batch"] + [h] * len(HOSTILE_HEADERS)
+            for k, h in enumerate(HOSTILE)]
+    return write_csv(tmp / "hostile.csv", headers, rows)
+
+
+def score(tmp: Path, streamed: bool) -> Path:
+    src = hostile_input(tmp)
+    out = tmp / ("streamed.xlsx" if streamed else "normal.xlsx")
+    args = ["score", src, "-o", out]
+    if streamed:
+        cfg = tmp / "stream.toml"
+        cfg.write_text("[output]\nstreaming_rows = 1\n")
+        args += ["--config", cfg]
+    run = run_cli(*args)
+    assert run.code in (0, 1), run.stderr
+    return out
+
+
+def cells(path: Path, sheet: str) -> list[list]:
+    ws = openpyxl.load_workbook(path)[sheet]
+    for row in ws.iter_rows():
+        for c in row:
+            assert c.data_type != "f", f"{sheet}!{c.coordinate} is a formula: {c.value!r}"
+    return [[shown(v) for v in row] for row in ws.iter_rows(values_only=True)]
+
+
+@pytest.fixture(scope="module", params=[False, True], ids=["normal", "streamed"])
+def book(request, tmp_path_factory) -> Path:
+    return score(tmp_path_factory.mktemp("hostile"), request.param)
+
+
+def test_every_text_column_and_header_reads_back_as_given_on_portfolio(book: Path) -> None:
+    rows = cells(book, "Portfolio")
+    header = rows[0]
+    for h in HOSTILE_HEADERS:
+        assert h in header, (h, header)
+    for col in TEXT_COLUMNS + HOSTILE_HEADERS:
+        j = header.index(col)
+        assert [r[j] for r in rows[1:len(HOSTILE) + 1]] == HOSTILE, col
+
+
+def test_ranking_and_summary_show_the_names_as_given(book: Path) -> None:
+    rows = cells(book, "Ranking")
+    j, k = rows[0].index("Use case"), rows[0].index("Use case ID")
+    assert sorted(r[j] for r in rows[1:]) == sorted(HOSTILE)
+    assert all(r[j] == r[k] for r in rows[1:])  # each row its own name: nothing shifted
+    summary = cells(book, "Summary")
+    names = {v for row in summary for v in row if isinstance(v, str)}
+    top = [row[1] for row in summary if isinstance(row[0], (int, float))]  # "Top use cases": rank, name, ...
+    assert len(top) == 10 and set(top) <= set(HOSTILE)
+    assert set(top) <= names
+
+
+def test_issues_show_the_values_as_given(book: Path) -> None:
+    rows = cells(book, "Issues")
+    head = rows[0]
+    values = [r[head.index("Value")] for r in rows[1:] if r[head.index("Column")] == "Model"]
+    assert sorted(values) == sorted(HOSTILE)  # an unknown model, each reported with its value
+
+
+def test_chart_caches_hold_the_names_as_given(tmp: Path) -> None:
+    # The factor chart's categories are use case names; a normal workbook caches them in the chart.
+    book = score(tmp, streamed=False)
+    with zipfile.ZipFile(book) as zf:
+        charts = [zf.read(n).decode() for n in zf.namelist() if n.startswith("xl/charts/chart")]
+    cached = set()
+    for xml in charts:
+        cached |= {decode_xstring(_unescape(v)) for v in re.findall(r"<c:v>(.*?)</c:v>", xml, re.S)}
+    assert {n for n in HOSTILE if n in cached}, "no use case name cached in any chart"
+    assert not any(v.startswith('<r><t xml:space="preserve">') for v in cached)
+
+
+def _unescape(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&amp;", "&")
+
+
+def test_control_characters_are_stored_with_the_format_escape(tmp: Path) -> None:
+    # XML 1.0 cannot hold U+0001 or U+001B: the file holds Excel's escape (_x0001_), which Excel and
+    # LibreOffice show as the character; a literal "_x0041_" is escaped in turn so it stays text.
+    src = write_csv(tmp / "c.csv", ["Use Case", "Monthly API Cost", "Current Accuracy", "Latency Class"],
+                    [["a\x01b\x1bc", 5000, "90%", "batch"], ["_x0041_ stays", 6000, "90%", "batch"]])
+    for streamed in (False, True):
+        out = tmp / f"c{int(streamed)}.xlsx"
+        cfg = tmp / "s.toml"
+        cfg.write_text(f"[output]\nstreaming_rows = {1 if streamed else 1000}\n")
+        assert run_cli("score", src, "-o", out, "--config", cfg).code == 0
+        with zipfile.ZipFile(out) as zf:
+            xml = "".join(zf.read(n).decode() for n in zf.namelist() if n.endswith(".xml"))
+        assert "a_x0001_b_x001B_c" in xml and "_x005F_x0041_ stays" in xml
+        assert "\x01" not in xml and "\x1b" not in xml
+
+
+def test_libreoffice_shows_every_hostile_text_as_given(tmp: Path) -> None:
+    from test_libreoffice import _convert, _require_soffice
+
+    soffice = _require_soffice(shutil.which("soffice"))
+    extra = ["_x0041_ literal", "cr\rhere"]
+    src = write_csv(tmp / "lo.csv", ["Use Case", "Monthly API Cost", "Current Accuracy", "Latency Class"],
+                    [[h, 5000 + k, "90%", "batch"] for k, h in enumerate(HOSTILE + extra)])
+    for streamed in (False, True):
+        out = tmp / f"lo{int(streamed)}.xlsx"
+        cfg = tmp / "s.toml"
+        cfg.write_text(f"[output]\nstreaming_rows = {1 if streamed else 1000}\n")
+        assert run_cli("score", src, "-o", out, "--config", cfg).code == 0
+        outdir = tmp / f"out{int(streamed)}"
+        # Portfolio is the third sheet; text CSV, UTF-8, every field quoted
+        _convert(soffice, "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,true,true,false,false,false,3", out, outdir)
+        with open(outdir / f"lo{int(streamed)}-Portfolio.csv", newline="", encoding="utf-8") as fh:
+            rows = list(csv.reader(fh))
+        names = [r[0] for r in rows[1:len(HOSTILE) + len(extra) + 1]]
+        assert names == HOSTILE + extra, names
+
+
+def test_a_text_over_a_cell_is_cut_with_a_mark_never_as_xml(tmp: Path) -> None:
+    # A run-shaped text grows when escaped: it must be cut as text first, then written as a run.
+    long = "<r>" + "&" * 40_000 + "</r>"
+    src = write_csv(tmp / "l.csv", ["Use Case", "Notes", "Monthly API Cost", "Current Accuracy", "Latency Class"],
+                    [["a", long, 5000, "90%", "batch"]])
+    out = tmp / "l.xlsx"
+    assert run_cli("score", src, "-o", out).code == 0
+    notes = openpyxl.load_workbook(out)["Portfolio"]["B2"].value
+    assert len(notes) == CELL_TEXT_MAX and notes.endswith(CUT_MARK) and long.startswith(notes[: -len(CUT_MARK)])
+
+
+def test_the_template_writes_config_levels_as_given(tmp: Path) -> None:
+    # Config levels become drop-down values; one with a control character or a quote cannot sit in
+    # an inline list formula, so the list goes to the hidden Lists sheet, written as text.
+    levels = ["<r>fast</r>", "=1+1", 'a\x1bb "q"']
+    cfg = tmp / "t.toml"
+    body = "\n".join(f"{json.dumps(v)} = {i}" for i, v in enumerate(levels))
+    cfg.write_text(f"[speed.latency_class]\n{body}\n")
+    out = tmp / "t.xlsx"
+    run = run_cli("template", "-o", out, "--config", cfg)
+    assert run.code == 0, run.stderr
+    wb = openpyxl.load_workbook(out)
+    lists = wb["Lists"]
+    written = [shown(c.value) for row in lists.iter_rows(min_row=2) for c in row if c.value is not None]
+    assert written[-len(levels):] == levels  # after the default levels
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            assert all(c.data_type != "f" for c in row)
