@@ -30,8 +30,27 @@ Every option can also come from the environment, as FTSCORE_<COMMAND>_<OPTION>:
 Shell completion: eval "$(_FTSCORE_COMPLETE=bash_source ftscore)" (zsh_source, fish_source)."""
 
 
+# Characters a terminal acts on instead of showing: C0 controls but LF and tab, DEL, C1 controls
+# (CSI and the rest), and the bidirectional overrides that reorder what a line appears to say.
+_ACTING = {c: f"\\x{c:02x}" for c in (*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0))}
+_ACTING.update({c: f"\\u{c:04x}" for c in (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A),
+                                              0x2028, 0x2029)})
+_ACTING_ONE_LINE = {**_ACTING, 0x0A: "\\n", 0x09: "\\t"}
+
+
+def visible(text: object, *, one_line: bool = False) -> str:
+    """Text for the terminal: escape sequences and control characters from a user's file (a cell, a
+    header, a sheet or file name) shown as \\x1b, \\r, \\u202e, never acted on. one_line: LF and tab too."""
+    return str(text).translate(_ACTING_ONE_LINE if one_line else _ACTING)
+
+
+def say(message: object, *, err: bool = False) -> None:
+    """The one way ftscore prints a line that may hold user text (see visible)."""
+    click.echo(visible(message), err=err)
+
+
 def _fail(message: str, code: int) -> None:
-    click.echo(f"ftscore: error: {message}", err=True)
+    say(f"ftscore: error: {message}", err=True)
     sys.exit(code)
 
 
@@ -156,7 +175,7 @@ class StageLine:
             return
         filled = int(20 * (self.done_stages - 1) / self.stages)
         bar = "#" * filled + "-" * (20 - filled)
-        click.echo(f"\r\033[K[{bar}] {label} ({elapsed:.0f} s)", err=True, nl=False)
+        click.echo(f"\r\033[K[{bar}] {visible(label, one_line=True)} ({elapsed:.0f} s)", err=True, nl=False)
         self.shown = True
 
     def finish(self) -> None:
@@ -259,9 +278,9 @@ def score(inputs: tuple[Path, ...], output: Path | None, out_dir: Path | None, m
     def done(outcome) -> None:
         progress.finish()
         if outcome.error:
-            click.echo(f"ftscore: error: {outcome.error}", err=True)
+            say(f"ftscore: error: {outcome.error}", err=True)
         elif not quiet:
-            click.echo(_summary_line(outcome), err=True)
+            say(_summary_line(outcome), err=True)
 
     settings = {"read": {k: v for k, v in read_options.items()}, "price_date": price_date, "draws": draws,
                 "budget": budget, "format": kind}
@@ -299,23 +318,24 @@ def validate(inputs: tuple[Path, ...], config_file: Path | None, sheet: str | No
         found = outcome.result.issues
         problems = found.select("severity", "file", "sheet", "row", "cell", "column", "value", "problem").to_dicts()
     if outcome.error:
-        click.echo(f"ftscore: error: {outcome.error}", err=True)
+        say(f"ftscore: error: {outcome.error}", err=True)
     elif not as_json:
         shown = [p for p in problems if not quiet or p["severity"] == "error"]
         rows = [("SEVERITY", "FILE", "SHEET", "CELL", "PROBLEM")] + [
-            (p["severity"], p["file"], p["sheet"] or "-",
-             p["cell"] or (f"row {p['row']}" if p["row"] is not None else "-"),
-             p["problem"] + (f" [value: {p['value']}]" if p["value"] not in (None, "") else ""))
+            tuple(visible(v, one_line=True) for v in (
+                p["severity"], p["file"], p["sheet"] or "-",
+                p["cell"] or (f"row {p['row']}" if p["row"] is not None else "-"),
+                p["problem"] + (f" [value: {p['value']}]" if p["value"] not in (None, "") else "")))
             for p in shown
         ]
         widths = [max(len(str(r[i])) for r in rows) for i in range(4)]
         if shown:
             for r in rows:
-                click.echo("  ".join(str(v).ljust(w) for v, w in zip(r[:4], widths)) + "  " + r[4])
+                say("  ".join(str(v).ljust(w) for v, w in zip(r[:4], widths)) + "  " + r[4])
         if not quiet:
             r = outcome.result
-            click.echo(f"checked {r.rows} use cases: {r.scored} can be scored, {r.error_rows} with errors"
-                       f"{_where(r)}", err=True)
+            say(f"checked {r.rows} use cases: {r.scored} can be scored, {r.error_rows} with errors"
+                f"{_where(r)}", err=True)
     sys.exit(_report([outcome], as_json, quiet, {"problems": problems} if as_json else None))
 
 
@@ -350,17 +370,17 @@ def columns(input_file: Path, config_file: Path | None, sheet: str | None, heade
         _fail(str(exc), EXIT_UNUSABLE)
     mapping = map_columns(table, cfg)
     where = f"sheet '{table.sheet}', " if table.sheet else (f"encoding {table.encoding}, " if table.encoding else "")
-    click.echo(f"{table.file}: {where}header row {table.header_row}, {table.frame.height} data rows")
-    width = max((len(c.header.splitlines()[0]) for c in table.columns), default=10)
+    say(f"{table.file}: {where}header row {table.header_row}, {table.frame.height} data rows")
+    width = max((len(visible(c.header.replace("\n", " "), one_line=True)) for c in table.columns), default=10)
     width = min(width, 60)
     for col in table.columns:
-        head = col.header.replace("\n", " ")
+        head = visible(col.header.replace("\n", " "), one_line=True)
         head = head if len(head) <= width else head[: width - 1] + "…"
-        click.echo(f"  {col.letter:>3}  {head:<{width}}  -> {mapping.how.get(col.name, '')}")
+        say(f"  {col.letter:>3}  {head:<{width}}  -> {mapping.how.get(col.name, '')}")
     missing = [name for name in FIELDS if name not in mapping.fields]
-    click.echo(f"not in this file: {', '.join(missing) if missing else 'none'}")
+    say(f"not in this file: {', '.join(missing) if missing else 'none'}")
     for note in table.notes + mapping.notes:
-        click.echo(f"note: {note}")
+        say(f"note: {note}")
 
 
 @cli.command(epilog=EXIT_CODES_HELP)
@@ -392,7 +412,7 @@ def explain(inputs: tuple[Path, ...], use_case_id: str, price_date, config_file:
     try:
         result = score_files(_expand(inputs), cfg, price_date=price_date.date() if price_date else None,
                              **_read_options(sheet, header_row, encoding, delimiter))
-        click.echo(explain_one(result, use_case_id))
+        say(explain_one(result, use_case_id))
     except NotFound as exc:
         _fail(str(exc).strip("'\""), EXIT_USAGE)
     except ReadError as exc:
@@ -426,14 +446,14 @@ def template(output: Path, config_file: Path | None) -> None:
         write_template(output, cfg)
     except OSError as exc:
         _fail(f"cannot write {output}: {exc.strerror or exc}", EXIT_UNUSABLE)
-    click.echo(f"wrote {output}: fill in one row per use case, then: ftscore score {output}", err=True)
+    say(f"wrote {output}: fill in one row per use case, then: ftscore score {output}", err=True)
 
 
 def main() -> None:
     try:
         cli(prog_name="ftscore")
     except KeyboardInterrupt:
-        click.echo("ftscore: interrupted; nothing written", err=True)
+        say("ftscore: interrupted; nothing written", err=True)
         sys.exit(130)
     except SystemExit:
         raise

@@ -193,3 +193,50 @@ def test_the_template_writes_config_levels_as_given(tmp: Path) -> None:
     for ws in wb.worksheets:
         for row in ws.iter_rows():
             assert all(c.data_type != "f" for c in row)
+
+
+# --------------------------------------------------------------------------- CSV output and the terminal
+
+RISKY = ["=1+1", "+1", "-x", "@SUM(A1)", "\t=1", "\rx", " =1", "\u00a0=1", "\u3000=1", "\u2003 \u200b+1",
+         "\ufeff@x", "\n=1", "＝1+1", "＋1", "－x", "＠x", "﹦1"]
+SAFE = ["a=b", "plain", "  plain", "1-2", "'=already"]
+
+
+def test_csv_output_defuses_formula_starts_in_cells_and_headers(tmp: Path) -> None:
+    headers = ["Use Case", "Monthly API Cost", "Current Accuracy", "Latency Class", "Notes", "=Head", "+Head",
+               "＠Head", "Fine"]
+    values = RISKY + SAFE
+    rows = [[f"case {k}", 5000, "90%", "batch", v, v, v, v, v] for k, v in enumerate(values)]
+    src = write_csv(tmp / "risky.csv", headers, rows)
+    out = tmp / "out.csv"
+    run = run_cli("score", src, "-o", out)
+    assert run.code == 0, run.stderr
+    with open(out, newline="", encoding="utf-8") as fh:
+        table = list(csv.reader(fh))
+    head = table[0]
+    assert {"'=Head", "'+Head", "'＠Head", "Fine", "Notes"} <= set(head), head
+    for name in ("Notes", "'=Head", "'+Head", "'＠Head", "Fine"):
+        j = head.index(name)
+        got = [r[j] for r in table[1:len(values) + 1]]
+        assert got == ["'" + v for v in RISKY] + SAFE, name
+
+
+def test_the_terminal_shows_escape_sequences_never_acts_on_them(tmp: Path) -> None:
+    esc = "\x1b]0;pwned\x07\x1b[2J"
+    src = write_csv(tmp / "esc.csv", ["Use Case ID", "Use Case", "Monthly API Cost", "Current Accuracy",
+                                      "Latency Class", "Head\x1b[31m"],
+                    [["UC-1", "evil" + esc, 5000, "90%", "fast" + esc + "\r\u202e", "x"]])
+    runs = {
+        "validate": run_cli("validate", src),
+        "columns": run_cli("columns", src),
+        "score": run_cli("score", src, "-o", tmp / "o.xlsx"),
+        "explain": run_cli("explain", src, "--id", "UC-1"),
+        "error line": run_cli("score", tmp / "missing\x1b[2J.csv", "-o", tmp / "m.xlsx"),
+    }
+    for name, run in runs.items():
+        for text in (run.stdout, run.stderr):
+            assert not any(ch in text for ch in "\x1b\x07\r\u202e"), (name, text)
+    assert "fast\\x1b]0;pwned\\x07\\x1b[2J" in runs["validate"].stdout
+    assert "\\u202e" in runs["validate"].stdout
+    assert "Head\\x1b[31m" in runs["columns"].stdout
+    assert "missing\\x1b[2J.csv" in runs["error line"].stderr
