@@ -43,8 +43,8 @@ def fit(text: str, limit: int = CELL_TEXT_MAX) -> str:
         return text
     room = limit - len(CUT_MARK)
     head = text[:room]
-    while utf16_len(head) > room:  # characters past U+FFFF count twice
-        head = head[: room - (utf16_len(head) - room)]
+    while (excess := utf16_len(head) - room) > 0:  # characters past U+FFFF count twice
+        head = head[: len(head) - (excess + 1) // 2]  # each character dropped frees one unit or two
     return head + CUT_MARK
 
 

@@ -240,3 +240,67 @@ def test_the_terminal_shows_escape_sequences_never_acts_on_them(tmp: Path) -> No
     assert "\\u202e" in runs["validate"].stdout
     assert "Head\\x1b[31m" in runs["columns"].stdout
     assert "missing\\x1b[2J.csv" in runs["error line"].stderr
+
+
+# --------------------------------------------------------------------------- texts past Excel's limits
+
+KEPT = CELL_TEXT_MAX - len(CUT_MARK)
+
+
+def _utf16(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+@pytest.mark.parametrize("streaming_rows", [1000, 1], ids=["normal", "streamed"])
+def test_a_cell_past_excels_limit_is_cut_visibly_and_reported(tmp: Path, streaming_rows: int) -> None:
+    long_note = "n" * 40_000
+    long_name = "Use case " + "u" * 35_000
+    emoji = "😀" * 20_000  # 20,000 characters, 40,000 UTF-16 units: Excel counts the units
+    head_300 = "H" * 300
+    head_long = "Header " + "h" * 40_000
+    src = write_csv(tmp / "long.csv",
+                    ["Use Case", "Monthly API Cost", "Current Accuracy", "Latency Class", "Notes", head_300, head_long],
+                    [[long_name, 5000, "90%", "batch", long_note, emoji, "short"],
+                     ["ok", 6000, "90%", "batch", "fine", "x", "y"]])
+    cfg = tmp / "s.toml"
+    cfg.write_text(f"[output]\nstreaming_rows = {streaming_rows}\n")
+    out = tmp / "long.xlsx"
+    run = run_cli("score", src, "-o", out, "--config", cfg)
+    assert run.code == 0, run.stderr
+    wb = openpyxl.load_workbook(out)
+    port = wb["Portfolio"]
+    # the header over 255 is whole; the header over a cell is cut visibly
+    assert port["F1"].value == head_300
+    assert port["G1"].value == head_long[:KEPT] + CUT_MARK
+    # cells: the first characters, then the mark; never more than a cell holds
+    assert port["A2"].value == long_name[:KEPT] + CUT_MARK
+    assert port["E2"].value == long_note[:KEPT] + CUT_MARK
+    assert _utf16(port["F2"].value) <= CELL_TEXT_MAX and port["F2"].value.endswith(CUT_MARK)
+    assert emoji.startswith(port["F2"].value[: -len(CUT_MARK)])
+    assert port["E3"].value == "fine" and port["F3"].value == "x"
+    # each cut input cell has a warning on Issues naming it, and its Portfolio cell a comment
+    issues = [r for r in wb["Issues"].iter_rows(values_only=True)][1:]
+    cut = {r[5]: r for r in issues if r[7] and "an Excel cell holds at most 32,767" in r[7]}
+    assert set(cut) == {"A2", "E2", "F2", "G1"}, sorted(cut)
+    assert all(r[0] == "warning" and r[1].endswith("long.csv") for r in cut.values())
+    assert "40000 characters" in cut["E2"][7] and "40000 characters" in cut["F2"][7]
+    assert cut["E2"][4] == "Notes" and cut["G1"][3] == 1 and "this header holds 40,007 characters" in cut["G1"][7]
+    for cell in ("A2", "E2", "F2"):
+        assert "an Excel cell holds at most 32,767" in port[cell].comment.text, cell
+    # Ranking shows the same cut name; Summary says how many texts were cut, and where
+    ranking = cells(out, "Ranking")
+    j = ranking[0].index("Use case")
+    assert long_name[:KEPT] + CUT_MARK in [r[j] for r in ranking[1:]]
+    notes = [r[1] for r in wb["Summary"].iter_rows(values_only=True) if r[0] == "Note"]
+    assert any("longer than an Excel cell holds" in n and "Portfolio 4" in n for n in notes), notes
+
+
+def test_a_csv_output_keeps_the_whole_long_text(tmp: Path) -> None:
+    long_note = "n" * 40_000
+    src = write_csv(tmp / "long.csv", ["Use Case", "Monthly API Cost", "Current Accuracy", "Latency Class", "Notes"],
+                    [["a", 5000, "90%", "batch", long_note]])
+    out = tmp / "long.csv.out.csv"
+    assert run_cli("score", src, "-o", out).code == 0
+    with open(out, newline="", encoding="utf-8") as fh:
+        table = list(csv.reader(fh))
+    assert table[1][table[0].index("Notes")] == long_note
