@@ -114,15 +114,17 @@ class TextSheet(Worksheet):
         # longer than its text and must never be cut by xlsxwriter's own check.
         self.xls_strmax = 1 << 62
 
-    def _write_string(self, row, col, string, cell_format=None):
-        if len(string) > CELL_TEXT_MAX // 2:
+    def _write_string(self, row, col, string, cell_format=None, _write=Worksheet._write_string,
+                      _half=CELL_TEXT_MAX // 2):
+        # Every string cell passes here: the common case costs two cheap tests.
+        if len(string) > _half:
             fitted = fit(string)
             if fitted is not string:
                 self.cut.append((row, col, utf16_len(string)))
                 string = fitted
-        if string.startswith("<r>") and string.endswith("</r>"):
+        if string[:3] == "<r>" and string.endswith("</r>"):
             string = as_run(string)
-        return Worksheet._write_string(self, row, col, string, cell_format)
+        return _write(self, row, col, string, cell_format)
 
     def write_comment(self, row, col, comment, options=None):
         return super().write_comment(row, col, fit(comment), options)
