@@ -93,6 +93,15 @@ def test_every_text_column_and_header_reads_back_as_given_on_portfolio(book: Pat
         assert [r[j] for r in rows[1:len(HOSTILE) + 1]] == HOSTILE, col
 
 
+def test_cell_comments_quote_the_values_as_given(book: Path) -> None:
+    # an unknown model is a warning whose comment on the Portfolio cell quotes the value
+    ws = openpyxl.load_workbook(book)["Portfolio"]
+    j = [c.value for c in ws[1]].index("Model") + 1
+    for i, h in enumerate(HOSTILE, start=2):
+        comment = ws.cell(i, j).comment
+        assert comment is not None and f"unknown model '{h}'" in shown(comment.text), (h, comment)
+
+
 def test_ranking_and_summary_show_the_names_as_given(book: Path) -> None:
     rows = cells(book, "Ranking")
     j, k = rows[0].index("Use case"), rows[0].index("Use case ID")
