@@ -41,8 +41,27 @@ def _text(message: str) -> str:
     return message.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
+# Characters a terminal acts on instead of showing: C0 controls but LF and tab, DEL, C1 controls
+# (CSI and the rest), and the bidirectional overrides that reorder what a line appears to say.
+_ACTING = {c: f"\\x{c:02x}" for c in (*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0))}
+_ACTING.update({c: f"\\u{c:04x}" for c in (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A),
+                                              0x2028, 0x2029)})
+_ACTING_ONE_LINE = {**_ACTING, 0x0A: "\\n", 0x09: "\\t"}
+
+
+def visible(text: object, *, one_line: bool = False) -> str:
+    """Text for the terminal: escape sequences and control characters from a user's file (a cell, a
+    header, a sheet or file name) shown as \\x1b, \\r, \\u202e, never acted on. one_line: LF and tab too."""
+    return _text(str(text)).translate(_ACTING_ONE_LINE if one_line else _ACTING)
+
+
+def say(message: object, *, err: bool = False) -> None:
+    """The one way ftscore prints a line that may hold user text (see visible)."""
+    click.echo(visible(message), err=err)
+
+
 def _fail(message: str, code: int) -> None:
-    click.echo(_text(f"ftscore: error: {message}"), err=True)
+    say(f"ftscore: error: {message}", err=True)
     sys.exit(code)
 
 
@@ -158,7 +177,7 @@ def _expand(inputs: tuple[Path, ...], optional: set[Path] | None = None, skipped
 
 def _say_skipped(skipped: list[dict]) -> None:
     for entry in skipped:
-        click.echo(_text(f"ftscore: note: skipped {entry['file']}: {entry['reason']}"), err=True)
+        say(f"ftscore: note: skipped {entry['file']}: {entry['reason']}", err=True)
 
 
 def _where(result) -> str:
@@ -208,7 +227,7 @@ class StageLine:
             return
         filled = int(20 * (self.done_stages - 1) / self.stages)
         bar = "#" * filled + "-" * (20 - filled)
-        click.echo(f"\r\033[K[{bar}] {label} ({elapsed:.0f} s)", err=True, nl=False)
+        click.echo(f"\r\033[K[{bar}] {visible(label, one_line=True)} ({elapsed:.0f} s)", err=True, nl=False)
         self.shown = True
 
     def finish(self) -> None:
@@ -317,13 +336,13 @@ def score(inputs: tuple[Path, ...], output: Path | None, out_dir: Path | None, m
         progress.finish()
         for path, why in outcome.not_portfolios:
             if not quiet and not outcome.error:
-                click.echo(_text(f"ftscore: note: not a portfolio, skipped: {why}"), err=True)
+                say(f"ftscore: note: not a portfolio, skipped: {why}", err=True)
         if outcome.status == "not a portfolio":
             return
         if outcome.error:
-            click.echo(_text(f"ftscore: error: {outcome.error}"), err=True)
+            say(f"ftscore: error: {outcome.error}", err=True)
         elif not quiet:
-            click.echo(_text(_summary_line(outcome)), err=True)
+            say(_summary_line(outcome), err=True)
 
     notes: list[str] = []
 
@@ -331,7 +350,7 @@ def score(inputs: tuple[Path, ...], output: Path | None, out_dir: Path | None, m
         notes.append(text)
         if not quiet:
             progress.finish()
-            click.echo(_text(f"ftscore: note: {text}"), err=True)
+            say(f"ftscore: note: {text}", err=True)
 
     settings = {"read": {k: v for k, v in read_options.items()}, "price_date": price_date, "draws": draws,
                 "budget": budget, "format": kind}
@@ -374,29 +393,30 @@ def validate(inputs: tuple[Path, ...], config_file: Path | None, sheet: str | No
                              read_options=_read_options(sheet, header_row, encoding, delimiter, data_row, decimal))
     if outcome.result is not None and not quiet:
         for path, why in outcome.not_portfolios:
-            click.echo(_text(f"ftscore: note: not a portfolio, skipped: {why}"), err=True)
+            say(f"ftscore: note: not a portfolio, skipped: {why}", err=True)
     problems = []
     if outcome.result is not None:
         found = outcome.result.issues
         problems = found.select("severity", "file", "sheet", "row", "cell", "column", "value", "problem").to_dicts()
     if outcome.error:
-        click.echo(_text(f"ftscore: error: {outcome.error}"), err=True)
+        say(f"ftscore: error: {outcome.error}", err=True)
     elif not as_json:
         shown = [p for p in problems if not quiet or p["severity"] == "error"]
         rows = [("SEVERITY", "FILE", "SHEET", "CELL", "PROBLEM")] + [
-            (p["severity"], p["file"], p["sheet"] or "-",
-             p["cell"] or (f"row {p['row']}" if p["row"] is not None else "-"),
-             p["problem"] + (f" [value: {p['value']}]" if p["value"] not in (None, "") else ""))
+            tuple(visible(v, one_line=True) for v in (
+                p["severity"], p["file"], p["sheet"] or "-",
+                p["cell"] or (f"row {p['row']}" if p["row"] is not None else "-"),
+                p["problem"] + (f" [value: {p['value']}]" if p["value"] not in (None, "") else "")))
             for p in shown
         ]
         widths = [max(len(str(r[i])) for r in rows) for i in range(4)]
         if shown:
             for r in rows:
-                click.echo("  ".join(str(v).ljust(w) for v, w in zip(r[:4], widths)) + "  " + r[4])
+                say("  ".join(str(v).ljust(w) for v, w in zip(r[:4], widths)) + "  " + r[4])
         if not quiet:
             r = outcome.result
-            click.echo(f"checked {r.rows} use cases: {r.scored} can be scored, {r.error_rows} with errors"
-                       f"{_where(r)}", err=True)
+            say(f"checked {r.rows} use cases: {r.scored} can be scored, {r.error_rows} with errors"
+                f"{_where(r)}", err=True)
     sys.exit(_report([outcome], as_json, quiet, {"problems": problems, "skipped_inputs": skipped} if as_json else None))
 
 
@@ -432,17 +452,17 @@ def columns(input_file: Path, config_file: Path | None, sheet: str | None, heade
         _fail(str(exc), EXIT_UNUSABLE)
     mapping = map_columns(table, cfg)
     where = f"sheet '{table.sheet}', " if table.sheet else (f"encoding {table.encoding}, " if table.encoding else "")
-    click.echo(f"{table.file}: {where}header row {table.header_row}, {table.frame.height} data rows")
-    width = max((len(c.header.splitlines()[0]) for c in table.columns), default=10)
+    say(f"{table.file}: {where}header row {table.header_row}, {table.frame.height} data rows")
+    width = max((len(visible(c.header.replace("\n", " "), one_line=True)) for c in table.columns), default=10)
     width = min(width, 60)
     for col in table.columns:
-        head = col.header.replace("\n", " ")
+        head = visible(col.header.replace("\n", " "), one_line=True)
         head = head if len(head) <= width else head[: width - 1] + "…"
-        click.echo(f"  {col.letter:>3}  {head:<{width}}  -> {mapping.how.get(col.name, '')}")
+        say(f"  {col.letter:>3}  {head:<{width}}  -> {mapping.how.get(col.name, '')}")
     missing = [name for name in FIELDS if name not in mapping.fields]
-    click.echo(f"not in this file: {', '.join(missing) if missing else 'none'}")
+    say(f"not in this file: {', '.join(missing) if missing else 'none'}")
     for note in table.notes + mapping.notes:
-        click.echo(f"note: {note}")
+        say(f"note: {note}")
 
 
 @cli.command(epilog=EXIT_CODES_HELP)
@@ -479,8 +499,8 @@ def explain(inputs: tuple[Path, ...], use_case_id: str, price_date, config_file:
                              optional=frozenset(optional), skipped=skipped,
                              **_read_options(sheet, header_row, encoding, delimiter, data_row, decimal))
         for _, why in skipped:
-            click.echo(_text(f"ftscore: note: not a portfolio, skipped: {why}"), err=True)
-        click.echo(explain_one(result, use_case_id))
+            say(f"ftscore: note: not a portfolio, skipped: {why}", err=True)
+        say(explain_one(result, use_case_id))
     except NotFound as exc:
         _fail(str(exc).strip("'\""), EXIT_USAGE)
     except ReadError as exc:
@@ -517,7 +537,7 @@ def template(output: Path, config_file: Path | None) -> None:
         _fail(str(exc), EXIT_OUTPUT)
     except OSError as exc:
         _fail(f"cannot write {display(output)}: {reason(exc)}; nothing written", EXIT_OUTPUT)
-    click.echo(f"wrote {output}: fill in one row per use case, then: ftscore score {output}", err=True)
+    say(f"wrote {output}: fill in one row per use case, then: ftscore score {output}", err=True)
 
 
 def env_name(command: str, long_option: str) -> str:
@@ -555,7 +575,7 @@ def main() -> None:
     except (KeyboardInterrupt, Interrupted) as exc:  # before SystemExit: Interrupted is one
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C does not cut the line short
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        click.echo("ftscore: interrupted; nothing written", err=True)
+        say("ftscore: interrupted; nothing written", err=True)
         sys.exit(exc.code if isinstance(exc, Interrupted) else EXIT_INTERRUPTED["SIGINT"])
     except SystemExit:
         raise

@@ -2,7 +2,10 @@
 
 The table is Portfolio's: the user's columns as read, then the annotation columns under their
 canonical names. Issues go beside it (NAME-issues.parquet / .csv). In CSV, text that a
-spreadsheet would run as a formula (=, +, -, @, tab, CR first) gets a leading apostrophe.
+spreadsheet would run as a formula gets a leading apostrophe, in cells and headers alike: text
+that starts with = + - @ or their full-width and small forms (＝＋－＠ ﹦﹢﹣﹫) after any leading
+whitespace of any Unicode kind (space, NBSP, ideographic space, zero-width space, BOM, LF ...),
+or that starts with a tab or CR.
 """
 
 from __future__ import annotations
@@ -15,7 +18,11 @@ from pipeline.atomic import replace_all_when_done
 from pipeline.read import USER_KEY, is_reserved
 from pipeline.run import ANNOTATION_PREFIX, KEY, Result
 
-FORMULA_START = r"^[=+\-@\t\r]"
+# Rust regex: \s is Unicode White_Space (NBSP, U+2000-U+200A, U+3000, ...); the zero-width
+# characters and the BOM are not White_Space, but are invisible and some importers skip them.
+_LEADING_SPACE = r"[\s\x{200B}\x{200C}\x{200D}\x{2060}\x{FEFF}]"
+_FORMULA_SIGNS = r"[=+\-@\x{FF1D}\x{FF0B}\x{FF0D}\x{FF20}\x{FE66}\x{FE62}\x{FE63}\x{FE6B}]"
+FORMULA_START = rf"^(?:[\t\r]|{_LEADING_SPACE}*{_FORMULA_SIGNS})"
 FORMATS = ("xlsx", "parquet", "csv")
 
 
@@ -40,11 +47,24 @@ def issues_table(result: Result) -> pl.DataFrame:
 
 
 def defuse(frame: pl.DataFrame) -> pl.DataFrame:
-    """Text that a spreadsheet would take for a formula, made plain text with a leading apostrophe."""
-    return frame.with_columns(
+    """Text (cells and headers) that a spreadsheet would take for a formula, made plain text with a
+    leading apostrophe."""
+    frame = frame.with_columns(
         pl.when(pl.col(c).str.contains(FORMULA_START)).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
         for c, t in frame.schema.items() if t == pl.String
     )
+    names = pl.Series(frame.columns, dtype=pl.String)
+    risky = names.str.contains(FORMULA_START).to_list()
+    taken = set(frame.columns)
+    renames = {}
+    for name, bad in zip(frame.columns, risky):
+        if bad:
+            new = "'" + name
+            while new in taken:  # "=a" beside a column already named "'=a"
+                new = "'" + new
+            renames[name] = new
+            taken.add(new)
+    return frame.rename(renames) if renames else frame
 
 
 def sidecar(path: Path) -> Path:

@@ -5,10 +5,11 @@ the OLE2 directory, a few KB of a sheet part) and raises ``ReadError`` with a
 one-line message starting with the path when the file cannot be what its
 extension says, is password-protected, or would make a reader decompress or
 allocate far more than a spreadsheet of use cases needs. It never parses a
-whole file, never unpacks a ZIP member whole (at most a bounded prefix: 200
+whole file and parses no XML (a regex on a bounded prefix is enough: 200
 bytes of ``mimetype``, 4 KB of a large sheet part, 256 KB of an .ods
-manifest) and parses no XML (a regex on that prefix is enough), so defusedxml
-is not needed.
+manifest), so defusedxml is not needed. The members of a ZIP container are
+inflated as streams and counted, never kept, so that the limit holds for the
+bytes a parser would really get, whatever sizes the ZIP declares.
 
 Files whose suffix ftscore does not read are left alone: ``read_table`` names
 the known formats for them.
@@ -20,6 +21,7 @@ import re
 import struct
 import zipfile
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
@@ -422,6 +424,89 @@ def _zip_size_problem(zf: zipfile.ZipFile, max_uncompressed_bytes: int) -> str |
     return None
 
 
+INFLATE_IN_CHUNK = 1 << 16  # compressed bytes read at a time
+INFLATE_OUT_CHUNK = 1 << 20  # most bytes inflated at a time: a bomb is stopped within one of these
+
+
+@dataclass
+class Inflated:
+    """What inflating a ZIP's members found: a reason to refuse, or the real size of every member."""
+
+    problem: str | None
+    sizes: dict[str, int]  # member name -> bytes it really inflates to (the members done)
+    inflated: int  # bytes inflated in all, when done or stopped
+
+
+def _data_start(fh: BinaryIO, info: zipfile.ZipInfo) -> int:
+    """Where a member's data begins: after its local header (whose own name and extra lengths count)."""
+    fh.seek(info.header_offset)
+    head = fh.read(30)
+    if len(head) < 30 or not head.startswith(ZIP_MAGIC):
+        raise zipfile.BadZipFile(f"no local header for {info.filename}")
+    name_len, extra_len = struct.unpack_from("<HH", head, 26)
+    return info.header_offset + 30 + name_len + extra_len
+
+
+def inflate_sizes(path: Path, zf: zipfile.ZipFile, max_uncompressed_bytes: int) -> Inflated:
+    """Inflate every member as a stream, counting the bytes it really gives, and stop as soon as the
+    running total passes max_uncompressed_bytes or a member passes the ratio rule.
+
+    The sizes a ZIP declares (central directory and local headers alike) are not trusted: a deflate
+    stream runs until its own end, whatever the header says, and a parser may inflate all of it.
+    Nothing is kept: each chunk is counted and dropped. Raises zlib.error / BadZipFile on damage.
+    """
+    sizes: dict[str, int] = {}
+    total = 0
+    file_size = path.stat().st_size
+    declared = sum(i.file_size for i in zf.infolist())
+
+    def too_big(name: str, size: int, consumed: int) -> str | None:
+        if total + size > max_uncompressed_bytes:
+            return (f"unpacks to more than {_mb(max_uncompressed_bytes)} (the limit), although its parts "
+                    f"declare {_mb(declared)}; refusing a possible zip bomb")
+        if size > RATIO_MIN_BYTES and size > RATIO_LIMIT * max(consumed, 1):
+            return (f"part {name} unpacks from {_mb(consumed)} to more than {_mb(size)} "
+                    f"({size / max(consumed, 1):,.0f}:1); refusing a possible zip bomb")
+        return None
+
+    with path.open("rb") as fh:
+        for info in zf.infolist():
+            if info.is_dir() and info.compress_size == 0:
+                continue
+            start = _data_start(fh, info)
+            size = 0
+            if info.compress_type == zipfile.ZIP_STORED:
+                size = max(min(info.compress_size, file_size - start), 0)  # stored bytes are what is there
+                problem = too_big(info.filename, size, size)
+            elif info.compress_type == zipfile.ZIP_DEFLATED:
+                inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+                fh.seek(start)
+                fed = 0
+                problem = None
+                while not inflater.eof and problem is None:
+                    data = fh.read(INFLATE_IN_CHUNK)
+                    if not data:
+                        break  # a truncated stream: the parser reports it
+                    fed += len(data)
+                    while data and not inflater.eof:
+                        size += len(inflater.decompress(data, INFLATE_OUT_CHUNK))
+                        data = inflater.unconsumed_tail
+                        problem = too_big(info.filename, size, fed - len(data) - len(inflater.unused_data))
+                        if problem:
+                            break
+            else:  # another method (bzip2, lzma): as zipfile inflates it
+                problem = None
+                with zf.open(info) as member:
+                    while problem is None and (chunk := member.read(INFLATE_OUT_CHUNK)):
+                        size += len(chunk)
+                        problem = too_big(info.filename, size, info.compress_size)
+            if problem:
+                return Inflated(problem, sizes, total + size)
+            sizes[info.filename] = size
+            total += size
+    return Inflated(None, sizes, total)
+
+
 _SHEET_PART = re.compile(r"^xl/worksheets/[^/]+\.xml$", re.IGNORECASE)
 _DIMENSION = re.compile(rb"<(?:[\w.-]+:)?dimension\b[^>]*?\bref\s*=\s*[\"']([^\"']*)[\"']")
 _CELL = re.compile(r"^\$?([A-Za-z]{1,3})?\$?(\d{1,7})?$")
@@ -454,7 +539,8 @@ def _range_cells(ref: str) -> int | None:
     return rows * cols
 
 
-def _cells_problem(zf: zipfile.ZipFile, max_uncompressed_bytes: int, max_cells: int) -> str | None:
+def _cells_problem(zf: zipfile.ZipFile, max_uncompressed_bytes: int, max_cells: int,
+                   sizes: dict[str, int] | None = None) -> str | None:
     # The declared <dimension> alone proves nothing: Gnumeric and some export
     # tools write ref="A1:XFD1048576" (17 billion cells) on a sheet holding two
     # rows, and such files read fine. A sheet really holding that many cells is
@@ -462,10 +548,12 @@ def _cells_problem(zf: zipfile.ZipFile, max_uncompressed_bytes: int, max_cells: 
     # refused only when BOTH its declared range is over max_cells AND its
     # declared uncompressed size is over a quarter of max_uncompressed_bytes.
     # Small sheets are therefore not even opened.
+    # sizes: what each part really inflates to (inflate_sizes); else the declared sizes.
     big = max_uncompressed_bytes // 4
     for info in zf.infolist():
         name = info.filename.replace("\\", "/")
-        if not _SHEET_PART.match(name) or info.file_size <= big:
+        size = sizes.get(info.filename, info.file_size) if sizes is not None else info.file_size
+        if not _SHEET_PART.match(name) or size <= big:
             continue
         with zf.open(info) as fh:
             head = fh.read(SHEET_PREFIX_BYTES)
@@ -476,7 +564,7 @@ def _cells_problem(zf: zipfile.ZipFile, max_uncompressed_bytes: int, max_cells: 
         cells = _range_cells(ref)
         if cells is not None and cells > max_cells:
             return (f"sheet part {name} declares the range {ref} ({cells:,} cells, limit {max_cells:,}) "
-                    f"and holds {_mb(info.file_size)} of XML; too large to read")
+                    f"and holds {_mb(size)} of XML; too large to read")
     return None
 
 
@@ -541,8 +629,11 @@ def _zip_problem(path: Path, suffix: str, max_uncompressed_bytes: int, max_cells
             if fmt == "ods" and _ods_encrypted(zf):
                 return ("is password-protected (encrypted); open it in LibreOffice, save it without "
                         "a password and try again")
+            inflated = inflate_sizes(path, zf, max_uncompressed_bytes)
+            if inflated.problem:
+                return inflated.problem
             if fmt == "xlsx":
-                return _cells_problem(zf, max_uncompressed_bytes, max_cells)
+                return _cells_problem(zf, max_uncompressed_bytes, max_cells, inflated.sizes)
             return None
     except _ZIP_ERRORS as exc:
         detail = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else exc.__class__.__name__
@@ -598,12 +689,12 @@ def inspect(path: Path, *, max_uncompressed_bytes: int, max_cells: int) -> None:
     - .xlsx/.xlsm/.xlsb/.ods: a ZIP holding the right parts (else names what it
       is: PDF, .xls, CSV, another Office file, a plain ZIP); a password-protected
       file (an OLE2 file with an EncryptedPackage stream, encrypted ZIP parts,
-      an encrypted .ods); a damaged or truncated ZIP; declared uncompressed
-      sizes over max_uncompressed_bytes or an absurd compression ratio; a
+      an encrypted .ods); a damaged or truncated ZIP; declared or really
+      inflated sizes over max_uncompressed_bytes, or an absurd compression ratio; a
       large .xlsx/.xlsm sheet part declaring more than max_cells cells.
     - .xls: an OLE2 file with a Workbook stream and no FILEPASS (encryption) record.
     - .csv/.tsv/.txt: not a ZIP (a workbook saved under a text name), OLE2 or PDF.
-    Any other suffix is left alone. Nothing is extracted or parsed whole.
+    Any other suffix is left alone. Nothing is extracted (kept) or parsed whole.
     """
     path = Path(path)
     suffix = path.suffix.lower()

@@ -14,6 +14,7 @@ place, like the scored workbook.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -22,6 +23,7 @@ import xlsxwriter
 from pipeline.atomic import replace_when_done
 from pipeline.columns import header_index, normalise
 from pipeline.fields import CATEGORY_VOCAB, FIELDS
+from pipeline.xlsxtext import TextWorkbook
 
 SHEET = "Use cases"
 HELP_SHEET = "How to fill it in"
@@ -371,6 +373,11 @@ def accepted(name: str, cfg: dict, bound: Bounds | None) -> str:
     return f"A number, {words}"
 
 
+# A drop-down value that can sit in an inline list formula ("a,b,c"): no comma, no quote, no control
+# character, no leading "=" or whitespace.
+_INLINE_LEVEL = re.compile(r"[^,\"\x00-\x1f\x7f=\s][^,\"\x00-\x1f\x7f]*")
+
+
 def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
@@ -426,7 +433,7 @@ def write_template(path: Path, cfg: dict) -> Path:
     path = Path(path)
     check_headers(cfg)
     with replace_when_done(path) as tmp:
-        wb = xlsxwriter.Workbook(tmp, WORKBOOK_OPTIONS)
+        wb = TextWorkbook(tmp, WORKBOOK_OPTIONS)
         ws = wb.add_worksheet(SHEET)
         help_ws = wb.add_worksheet(HELP_SHEET)
         _fill(wb, ws, help_ws, cfg)
@@ -467,9 +474,10 @@ def _fill(wb: xlsxwriter.Workbook, ws, help_ws, cfg: dict) -> None:
         source: str | list[str] | None = None
         if kind in ("category", "flag"):
             values = levels(name, cfg)
-            if len(",".join(values)) <= 255 and not any("," in v for v in values):
+            if len(",".join(values)) <= 255 and all(_INLINE_LEVEL.fullmatch(v) for v in values):
                 source = values
-            else:  # too long (or a level with a comma) for an inline list: a range on a hidden sheet
+            else:  # too long (or a level with a comma, quote or control character) for an inline
+                # list formula: a range on a hidden sheet, whose cells hold any text as it is
                 if lists_ws is None:
                     lists_ws = wb.add_worksheet(LISTS_SHEET)
                     lists_ws.hide()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,8 @@ from pipeline.rank import RECOMMENDATIONS
 from pipeline.score import FACTORS as FACTOR_NAMES
 from pipeline.read import PLAIN_NUMBER, ROW, column_letter
 from pipeline.run import ANNOTATION_PREFIX, KEY, SRC, Result
+from pipeline import issues as issues_mod
+from pipeline.xlsxtext import CELL_TEXT_MAX, CUT_MARK, TextWorkbook, utf16_len
 
 # Friendly headers: each still normalises to its canonical name, so ftscore and
 # scripts can read the workbook back.
@@ -267,6 +269,70 @@ EXCEL_DATA_ROWS = 1_048_575  # rows under the header that one Excel sheet holds
 MAX_LINKS = 65_530  # hyperlinks Excel allows on one sheet
 
 
+KEPT = CELL_TEXT_MAX - len(CUT_MARK)  # characters of an over-long text a cell shows, before CUT_MARK
+_CUT_WORDS = (f"an Excel cell holds at most {CELL_TEXT_MAX:,} characters, so the workbook shows the first "
+              f"{KEPT:,} followed by {CUT_MARK} (the input, and a .csv or .parquet output, hold all of it)")
+
+
+def _utf16_units(col: str) -> pl.Expr:
+    return pl.col(col).str.len_chars() + pl.col(col).str.count_matches(r"[\x{10000}-\x{10FFFF}]")
+
+
+def long_text_issues(result: Result) -> pl.DataFrame:
+    """A warning for every text the workbook cannot hold whole: a Portfolio cell or a header over
+    Excel's 32,767 characters (the Portfolio cell gets its comment from it, like any problem cell).
+
+    Only rows with such a text are looked at: the sieve is the UTF-8 length, never below the
+    UTF-16 length Excel counts.
+    """
+    cfg = result.config
+    frame = result.portfolio
+    texts = [c for c, t in frame.schema.items() if t == pl.String]
+    found: list[pl.DataFrame] = []
+    for i, source in enumerate(result.sources):
+        table = source.table
+        for col in table.columns:
+            n = utf16_len(col.header)
+            if n > CELL_TEXT_MAX:
+                found.append(pl.DataFrame([{
+                    "file": table.file, "sheet": table.sheet, "row": table.header_row, "column": col.header,
+                    "cell": f"{col.letter}{table.header_row}", "value": None,
+                    "problem": f"this header holds {n:,} characters; {_CUT_WORDS}", "severity": "warning",
+                }], schema=issues_mod.SCHEMA).with_columns(pl.lit(i, pl.Int64).alias(SRC)))
+    if texts:
+        long_rows = frame.filter(pl.any_horizontal([pl.col(c).str.len_bytes() > CELL_TEXT_MAX for c in texts]))
+        for c in texts if long_rows.height else []:
+            rows = long_rows.select(SRC, ROW, c, _utf16_units(c).alias("__n")).filter(pl.col("__n") > CELL_TEXT_MAX)
+            for i, source in enumerate(result.sources):
+                mine = rows.filter(pl.col(SRC) == i)
+                if not mine.height:
+                    continue
+                table = source.table
+                own = next((col for col in table.columns if col.name == c), None)
+                if c.startswith(ANNOTATION_PREFIX):  # ftscore's own text about this row, on Portfolio
+                    what = label(c[len(ANNOTATION_PREFIX):], cfg)
+                    problem = pl.format("ftscore's {} for this row holds {} characters; " + _CUT_WORDS,
+                                        pl.lit(what), pl.col("__n"))
+                else:
+                    problem = pl.format("this cell holds {} characters; " + _CUT_WORDS, pl.col("__n"))
+                value = pl.col(c).str.slice(0, 60) + pl.lit("…")
+                found.append(issues_mod.for_cells(table, mine, own, problem, severity="warning", value=value)
+                             .with_columns(pl.lit(i, pl.Int64).alias(SRC)))
+    if not found:
+        return result.issues.clear()
+    return pl.concat(found, how="vertical").select(result.issues.columns)
+
+
+def _with_long_text_issues(result: Result) -> Result:
+    extra = long_text_issues(result)
+    if not extra.height:
+        return result
+    found = pl.concat([result.issues, extra], how="vertical").sort(
+        [SRC, pl.col("row").fill_null(0), pl.col("severity").replace_strict(issues_mod.SEVERITY_ORDER, default=9)],
+        maintain_order=True)
+    return replace(result, issues=found)
+
+
 def too_big_for_a_sheet(result: Result) -> bool:
     return result.portfolio.height > EXCEL_DATA_ROWS
 
@@ -283,12 +349,13 @@ def write(result: Result, output: str | Path, *, streaming: bool | None = None,
     """
     output = Path(output)
     cfg = result.config
+    result = _with_long_text_issues(result)
     overflow = too_big_for_a_sheet(result)
     if streaming is None:
         streaming = overflow or result.portfolio.height >= cfg["output"]["streaming_rows"]
     with replace_when_done(output) as tmp:
         # use_zip64: a streamed workbook can pass the 4 GB a plain ZIP member may hold.
-        wb = xlsxwriter.Workbook(tmp, {**WORKBOOK_OPTIONS, "constant_memory": streaming, "use_zip64": streaming})
+        wb = TextWorkbook(tmp, {**WORKBOOK_OPTIONS, "constant_memory": streaming, "use_zip64": streaming})
         _mark(wb, result)
         fmt = _Formats(wb)
         summary = wb.add_worksheet("Summary")
@@ -304,8 +371,9 @@ def write(result: Result, output: str | Path, *, streaming: bool | None = None,
             _portfolio(portfolio, result, fmt, places, height_rows)
         _issues(issues_ws, result, fmt, places)
         _assumptions(assumptions, result, fmt)
+        cuts = {ws.name: len(ws.cut) for ws in wb.worksheets() if ws.cut}
         in_order = _InOrder(summary)
-        _summary(in_order, wb, result, fmt, streaming=streaming, places=places, companion=companion)
+        _summary(in_order, wb, result, fmt, streaming=streaming, places=places, companion=companion, cuts=cuts)
         in_order.flush()
         wb.close()
     return output
@@ -633,7 +701,7 @@ def _assumptions(ws, result: Result, fmt: _Formats) -> None:
 
 
 def _summary(ws, wb, result: Result, fmt: _Formats, *, streaming: bool = False, places: _Places | None = None,
-             companion: Path | None = None) -> None:
+             companion: Path | None = None, cuts: dict[str, int] | None = None) -> None:
     cfg = result.config
     horizon = horizon_column(cfg)
     # only the columns Summary reads: a filter over the whole ranking copies every column
@@ -658,6 +726,10 @@ def _summary(ws, wb, result: Result, fmt: _Formats, *, streaming: bool = False, 
                    f"{'' if len(s.table.other_sheets) > 1 else 's'} use cases and {'were' if len(s.table.other_sheets) > 1 else 'was'} "
                    "not read; read each with --sheet NAME, or run once per sheet")
           for s in result.sources if s.table.other_sheets],
+        *([("Note", f"{sum(cuts.values()):,} {'text is' if sum(cuts.values()) == 1 else 'texts are'} longer than "
+                    f"an Excel cell holds ({CELL_TEXT_MAX:,} characters) and end in {CUT_MARK} ("
+                    + ", ".join(f"{name} {n:,}" for name, n in cuts.items())
+                    + "); Issues names each such cell of the input")] if cuts else []),
         *([("Note", f"{places.comments_left_out:,} more problem cells have no comment on Portfolio; "
                     "every problem is on Issues")] if places and places.comments_left_out else []),
         *([("Note", "Large portfolio: written streaming; Ranking has a filter instead of an Excel table, and "

@@ -424,3 +424,89 @@ def test_whole_column_ranges_count_every_row(tmp_path):
     assert _range_cells("A:C") == 3 * 1_048_576
     assert _range_cells("1:2") == 2 * 16_384
     assert _range_cells("nonsense") is None
+
+
+# --------------------------------------------------------------------------- declared sizes are not trusted
+
+
+def _big_sheet_xlsx(path: Path, rows: int, same: bool = False) -> Path:
+    """A real workbook whose sheet holds `rows` use cases (the same row repeated when `same`)."""
+    small = real_xlsx(path.with_name("small-" + path.name))
+    cells = "".join(
+        f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>case {1 if same else r}</t></is></c>'
+        f'<c r="B{r}"><v>{100 if same else (r * 7919) % 100003}</v></c></row>' for r in range(2, rows + 2))
+    sheet = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="http://schemas.'
+             'openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>'
+             'Use case</t></is></c><c r="B1" t="inlineStr"><is><t>Monthly API cost</t></is></c></row>'
+             + cells + "</sheetData></worksheet>")
+    with zipfile.ZipFile(small) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            data = sheet.encode() if info.filename == "xl/worksheets/sheet1.xml" else src.read(info)
+            out.writestr(info.filename, data)
+    return path
+
+
+def _declare_size(path: Path, member: str, size: int) -> None:
+    """Patch the uncompressed size `member` declares, in its local header and in the central directory."""
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo(member)
+        at = zf.start_dir
+    struct.pack_into("<I", data, info.header_offset + 22, size)
+    while data[at:at + 4] == b"PK\x01\x02":
+        n, m, k = struct.unpack_from("<HHH", data, at + 28)
+        if data[at + 46:at + 46 + n].decode() == member:
+            struct.pack_into("<I", data, at + 24, size)
+        at += 46 + n + m + k
+    path.write_bytes(bytes(data))
+
+
+def test_declared_sizes_patched_small_are_not_trusted(tmp_path):
+    import pipeline.guard as guard
+
+    path = _big_sheet_xlsx(tmp_path / "patched.xlsx", 60_000)
+    real = zipfile.ZipFile(path).getinfo("xl/worksheets/sheet1.xml").file_size
+    _declare_size(path, "xl/worksheets/sheet1.xml", 2_000)
+    assert zipfile.ZipFile(path).getinfo("xl/worksheets/sheet1.xml").file_size == 2_000
+    limit = 2 * MB
+    assert real > 2 * limit  # the sheet really unpacks to far more than the limit
+    message = refused(path, max_uncompressed_bytes=limit)
+    assert "unpacks to more than 2.0 MB (the limit), although its parts declare 0.0 MB" in message
+    assert "zip bomb" in message
+    # refused while inflating, within one output chunk past the limit, not after the whole sheet
+    with zipfile.ZipFile(path) as zf:
+        found = guard.inflate_sizes(path, zf, limit)
+    assert found.problem and limit < found.inflated <= limit + guard.INFLATE_OUT_CHUNK < real
+
+
+def test_declared_sizes_patched_small_ratio_rule(tmp_path):
+    # 50 MB of one byte, declared as 2 KB: refused by the ratio rule, well under the total limit
+    path = _bomb(tmp_path / "zeros.xlsx", 50 * MB)
+    _declare_size(path, "xl/worksheets/sheet1.xml", 2_000)
+    message = refused(path, max_uncompressed_bytes=1000 * MB)
+    assert "part xl/worksheets/sheet1.xml unpacks from" in message and "zip bomb" in message
+
+
+def test_real_sizes_pass_and_are_counted(tmp_path):
+    import pipeline.guard as guard
+
+    path = _big_sheet_xlsx(tmp_path / "honest.xlsx", 5_000)
+    with zipfile.ZipFile(path) as zf:
+        found = guard.inflate_sizes(path, zf, 100 * MB)
+        assert found.problem is None
+        assert found.sizes == {i.filename: i.file_size for i in zf.infolist()}
+    inspect(path, **LIMITS)
+
+
+def test_score_refuses_a_patched_bomb_and_writes_nothing(tmp_path):
+    from conftest import run_cli
+
+    path = _big_sheet_xlsx(tmp_path / "bomb.xlsx", 60_000)
+    _declare_size(path, "xl/worksheets/sheet1.xml", 2_000)
+    cfg = tmp_path / "small.toml"
+    cfg.write_text("[input]\nmax_unpacked_mb = 2\n")
+    out = tmp_path / "out.xlsx"
+    run = run_cli("score", path, "-o", out, "--config", cfg)
+    assert run.code == 3, run.stderr
+    assert "refusing a possible zip bomb" in run.stderr and not out.exists()
+    assert list(tmp_path.glob("out*")) == []
