@@ -22,12 +22,14 @@ from pipeline.read import ROW, Column, HeaderScorer, Table
 NUMBERED = re.compile(r"\s*\d{1,3}\s*[_.):]\s*(?=[^\W\d_])")  # "2_", "16. ", "3) " before a word
 
 
+NOT_ALNUM = re.compile(r"[\W_]+")  # \W is exactly "not str.isalnum()", plus "_"
+
+
 def normalise(text: object) -> str:
     """'Monthly API Cost ($)' -> 'monthlyapicost'; '85%' -> '85pct'."""
     if text is None:
         return ""
-    s = str(text).lower().replace("%", "pct")
-    return "".join(ch for ch in s if ch.isalnum())
+    return NOT_ALNUM.sub("", str(text).lower().replace("%", "pct"))
 
 
 def header_index(cfg: dict) -> dict[str, tuple[str, int]]:
@@ -61,9 +63,19 @@ def _lookup(index: dict[str, tuple[str, int]], header: object) -> tuple[str, int
 
 def header_scorer(cfg: dict) -> HeaderScorer:
     index = header_index(cfg)
+    # cell text -> hit, once per distinct text: the rows searched repeat their values, and a wide
+    # input has tens of thousands of cells in them.
+    seen: dict[object, tuple[str, int] | None] = {None: None}
+    unseen = object()
 
     def score(cells: list[str | None]) -> tuple[int, bool]:
-        fields = {hit[0] for c in cells if (hit := _lookup(index, c)) is not None}
+        fields = set()
+        for cell in cells:
+            hit = seen.get(cell, unseen)
+            if hit is unseen:
+                hit = seen[cell] = _lookup(index, cell)
+            if hit is not None:
+                fields.add(hit[0])
         return len(fields), "use_case" in fields
 
     return score
@@ -283,9 +295,10 @@ def parse(table: Table, mapping: Mapping, cfg: dict) -> tuple[pl.DataFrame, pl.D
     """The canonical frame (every field of FIELDS, typed; ROW kept) and the cells that failed to parse."""
     missing = [m.lower() for m in cfg["input"]["missing"]]
     frame = table.frame
+    schema = frame.schema  # once: each lookup costs O(columns)
     texts = {}
     for name, col in mapping.fields.items():
-        t = as_text(pl.col(col.name), frame.schema[col.name]).str.strip_chars()
+        t = as_text(pl.col(col.name), schema[col.name]).str.strip_chars()
         texts[name] = pl.when(t.is_null() | t.str.to_lowercase().is_in(missing)).then(None).otherwise(t)
     text_frame = frame.select(pl.col(ROW), *[expr.alias(name) for name, expr in texts.items()])
 

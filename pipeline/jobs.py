@@ -103,13 +103,13 @@ def output_kind(output: Path, requested: str | None = None) -> str:
 
 def _write_output(result, output: Path, kind: str) -> list[Path]:
     from pipeline import export
-    from pipeline.workbook import too_big_for_a_sheet, write
+    from pipeline.workbook import needs_companion, write
 
     if kind != "xlsx":
         return export.write_table(result, output, kind)
     written = []
     companion = None
-    if too_big_for_a_sheet(result):  # every row still goes somewhere: a Parquet file beside it
+    if needs_companion(result):  # every row and column still goes somewhere: a Parquet file beside it
         companion = output.with_suffix(".parquet")
         written += export.write_table(result, companion, "parquet")
     write(result, output, companion=companion)

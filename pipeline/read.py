@@ -139,6 +139,9 @@ def _unique_names(headers: list[str | None], letters: list[str], notes: list[str
     return names
 
 
+BLANK_TEST_COLUMNS = 64  # text columns tested for a visible value at a time (see _drop_blank)
+
+
 def _drop_blank(frame: pl.DataFrame, keep_rows: set[int] = frozenset()) -> tuple[pl.DataFrame, int]:
     """Rows with no value in any cell are not use cases (a cell holding a formula error is a value)."""
     cols = [c for c in frame.columns if c != ROW]
@@ -146,16 +149,26 @@ def _drop_blank(frame: pl.DataFrame, keep_rows: set[int] = frozenset()) -> tuple
         return frame.clear(), frame.height
 
     # A non-empty cell counts; a text cell of spaces only does not. Most rows are decided by the
-    # cheap null test; the space test runs only on rows where every non-null cell is text.
-    some = pl.any_horizontal([pl.col(c).is_not_null() for c in cols])
-    texts = [c for c in cols if frame.schema[c] == pl.String]
-    others = [c for c in cols if c not in texts]
-    if texts:
-        visible = pl.any_horizontal([pl.col(c).str.contains(r"\S").fill_null(False) for c in texts])
-        has_other = pl.any_horizontal([pl.col(c).is_not_null() for c in others]) if others else pl.lit(False)
-        some = pl.when(some.not_()).then(False).when(has_other).then(True).otherwise(visible)
-    filled = some | pl.col(ROW).is_in(sorted(keep_rows))
-    kept = frame.filter(filled)
+    # cheap null test; the space test runs only on rows where every non-null cell is text, and
+    # on those a block of columns at a time, until each row has shown a visible value (a wide
+    # input's rows are decided in their first columns, not after a test of every cell).
+    texts = [c for c, t in zip(frame.columns, frame.dtypes) if c != ROW and t == pl.String]
+    text_set = set(texts)
+    others = [c for c in cols if c not in text_set]
+    filled = frame.select(
+        pl.any_horizontal(pl.col(others).is_not_null()) if others else pl.repeat(False, frame.height)
+    ).to_series()
+    todo = frame.select(pl.any_horizontal(pl.col(texts).is_not_null()) & filled.not_()).to_series() if texts else None
+    for start in range(0, len(texts), BLANK_TEST_COLUMNS):
+        if not todo.any():
+            break
+        where = todo.arg_true()
+        block = frame.select(texts[start:start + BLANK_TEST_COLUMNS])[where]
+        visible = block.select(pl.any_horizontal(pl.all().str.contains(r"\S").fill_null(False))).to_series()
+        seen = where.filter(visible)
+        filled = filled.scatter(seen, True)
+        todo = todo.scatter(seen, False)
+    kept = frame.filter(pl.lit(filled) | pl.col(ROW).is_in(sorted(keep_rows)))
     return kept, frame.height - kept.height
 
 
@@ -174,19 +187,25 @@ def _finish(
     header_idx, first_data_row = header.index, header.data_start + 1
     error_letters = {letter for _, letter, _ in error_cells}
     # Columns with neither a header nor any value are not part of the table.
+    # (every per-column fact is taken once for the whole frame: data.columns and data.schema
+    # cost O(columns) each time, so looked up per column they make wide inputs quadratic)
+    data_columns = data.columns
+    nulls = data.null_count().row(0) if data.width else ()
     keep = [
         i
         for i, cell in enumerate(header_cells)
         if (cell is not None and str(cell).strip())
-        or data.get_column(data.columns[i]).null_count() < data.height
+        or nulls[i] < data.height
         or letters[i] in error_letters
     ]
     header_cells = [header_cells[i] for i in keep]
     letters = [letters[i] for i in keep]
-    data = data.select([data.columns[i] for i in keep])
+    if len(keep) < len(data_columns):
+        data = data.select([data_columns[i] for i in keep])
+        data_columns = [data_columns[i] for i in keep]
     headers = [None if c is None else str(c) for c in header_cells]
     names = _unique_names(headers, letters, notes)
-    data = data.rename(dict(zip(data.columns, names))).with_columns(
+    data = data.rename(dict(zip(data_columns, names))).with_columns(
         pl.int_range(first_data_row, first_data_row + data.height, dtype=pl.Int64).alias(ROW)
     )
     errors = pl.DataFrame(
@@ -379,20 +398,32 @@ def _numbers_from_text(frame: pl.DataFrame) -> pl.DataFrame:
     """Text columns whose every value is a plainly written number become numbers (for display).
 
     Codes such as "06090" or "+44" stay text: a leading zero or sign is part of them.
+    The facts of every text column are taken in one select, and the casts made in one
+    with_columns: a frame operation per column would cost O(columns) each (wide inputs).
     """
-    casts = []
-    for name in frame.columns:
-        if name == ROW or frame.schema[name] != pl.String:
-            continue
-        col = frame.get_column(name).str.strip_chars()
-        col = col.set(col.str.len_chars() == 0, None)
-        if col.null_count() == frame.height:
-            continue
-        as_num = col.cast(pl.Float64, strict=False)  # cheap first test; the pattern only if it passes
-        if as_num.null_count() == col.null_count() and col.drop_nulls().str.contains(PLAIN_NUMBER).all():
-            whole = (as_num.drop_nulls() % 1 == 0).all() and as_num.drop_nulls().abs().max() < 2**53
-            casts.append(as_num.cast(pl.Int64) if whole else as_num)
-    return frame.with_columns(casts) if casts else frame
+    texts = [n for n, t in zip(frame.columns, frame.dtypes) if n != ROW and t == pl.String]
+    if not texts or not frame.height:
+        return frame
+    # Staged, each stage over all columns at once (one big select would make polars' planner
+    # compare tens of thousands of expressions).
+    stripped = frame.select(pl.col(texts).str.strip_chars())  # "" stays "": it casts to null
+    numbers = stripped.select(pl.all().cast(pl.Float64, strict=False))
+    filled = stripped.select((pl.all().str.len_bytes() > 0).sum()).row(0)
+    parsed = numbers.count().row(0)
+    candidates = [n for n, f, p in zip(texts, filled, parsed) if f and f == p]
+    if not candidates:
+        return frame
+    plain = stripped.select((pl.col(candidates).str.contains(PLAIN_NUMBER) | (pl.col(candidates) == "")).all()).row(0)
+    candidates = [n for n, ok in zip(candidates, plain) if ok]
+    if not candidates:
+        return frame
+    whole = numbers.select((pl.col(candidates) % 1 == 0).all()).row(0)
+    small = numbers.select(pl.col(candidates).abs().max() < 2**53).row(0)
+    casts = [
+        numbers.get_column(n).cast(pl.Int64) if w and m else numbers.get_column(n)
+        for n, w, m in zip(candidates, whole, small)
+    ]
+    return frame.with_columns(casts)
 
 
 def _reason(exc: Exception) -> str:

@@ -113,7 +113,12 @@ def _formula_errors(table: Table, mapping: Mapping) -> list[pl.DataFrame]:
     """A cell whose cached value is a formula error: an error where ftscore uses the column."""
     out = []
     used = {c.name for c in mapping.fields.values()}
-    for col in table.columns:
+    if not table.cell_errors.height:
+        return out
+    having = set(table.cell_errors.get_column("column").unique().to_list())
+    for col in table.columns:  # only the columns with errors are filtered for (wide inputs)
+        if col.name not in having:
+            continue
         cells = table.cell_errors.filter(pl.col("column") == col.name)
         if cells.height:
             severity = "error" if col.name in used else "warning"
