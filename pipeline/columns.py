@@ -274,6 +274,7 @@ def _parse_column(kind: str, text: pl.Series, cfg: dict, name: str) -> pl.Series
             where = need.arg_true()
             rest = pl.DataFrame({"t": text.gather(where).rechunk()})
             slow = rest.select(_parse(kind, pl.col("t"), cfg, name).cast(pl.Float64)).to_series()
+            slow = pl.select(pl.when(slow.is_finite()).then(slow)).to_series()  # "1e400%" is no rate
             fast = fast.scatter(where, slow)
         return fast
     if kind in ("flag", "category"):

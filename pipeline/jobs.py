@@ -22,6 +22,16 @@ MANIFEST = ".ftscore-manifest.json"
 Progress = Callable[[str], None]
 
 
+def one_line(exc: BaseException, limit: int = 300) -> str:
+    """An exception as one short line: its type and the first line of its text (a polars error
+    goes on with the whole expression it failed in; that is for FTSCORE_DEBUG=1, not a log)."""
+    text = str(exc).strip()
+    first = " ".join(text.splitlines()[0].split()) if text else ""
+    if len(first) > limit:
+        first = first[: limit - 1] + "…"
+    return f"{exc.__class__.__name__}: {first}" if first else exc.__class__.__name__
+
+
 @dataclass
 class Outcome:
     inputs: list[Path]
@@ -146,7 +156,7 @@ def score_job(inputs: list[Path], output: Path | None, cfg: dict, *, read_option
     except ReadError as exc:
         outcome.code, outcome.error = EXIT_UNUSABLE, str(exc)
     except ContractBroken as exc:
-        outcome.code, outcome.error = EXIT_BUG, f"internal check failed, nothing written: {exc}"
+        outcome.code, outcome.error = EXIT_BUG, f"internal check failed, nothing written: {one_line(exc).split(': ', 1)[-1]}"
     except OSError as exc:
         outcome.code, outcome.error = EXIT_UNUSABLE, f"cannot write {output}: {exc.strerror or exc}"
     except (KeyboardInterrupt, SystemExit):
@@ -155,8 +165,7 @@ def score_job(inputs: list[Path], output: Path | None, cfg: dict, *, read_option
         if os.environ.get("FTSCORE_DEBUG"):
             raise
         outcome.code = EXIT_BUG
-        outcome.error = (f"internal error, nothing written ({exc.__class__.__name__}: {exc}); "
-                         "set FTSCORE_DEBUG=1 for the traceback")
+        outcome.error = f"internal error, nothing written ({one_line(exc)}); set FTSCORE_DEBUG=1 for the traceback"
     outcome.seconds = time.perf_counter() - started
     return outcome
 
