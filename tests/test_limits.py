@@ -283,3 +283,20 @@ def test_a_number_too_large_in_a_workbook_is_an_error_naming_its_cell(tmp):
     assert [i["Cell"] for i in errors_of_row(out, 3)] == ["C3"]
     assert [i["Cell"] for i in errors_of_row(out, 4)] == ["D4"]
     assert "UC-1" in {x["Use case ID"] for x in sheet_rows(out, "Ranking")}
+
+
+def test_widths_and_number_cells_of_all_columns_at_once_match_column_by_column():
+    """The batched per-column facts of the Portfolio writer (wide inputs) against the per-column rule."""
+    import datetime as dt
+
+    from pipeline.workbook import _numbers_of_texts, _width, _widths
+
+    f = pl.DataFrame({
+        "s": ["abc", None, "12", "x" * 80], "n": [1, 2, None, 123456789], "f": [1.5, None, None, -2e9],
+        "d": [dt.date(2020, 1, 1), None, None, None], "e": pl.Series([None] * 4, dtype=pl.String),
+        "z": [None] * 4, "m": ["12", "0012", "1e3", "3.5"], "b": [True, None, False, True],
+    })
+    headers = ["header one", "a much longer header than twenty-four chars", "f", "d", "e", "z", "m", "b"]
+    assert _widths(f, headers) == [_width(f.get_column(c), h) for c, h in zip(f.columns, headers)]
+    numbers = {k: v.to_list() for k, v in _numbers_of_texts(f).items()}
+    assert numbers == {"s": [None, None, 12.0, None], "m": [12.0, None, None, 3.5]}
