@@ -246,6 +246,11 @@ def _numbers_of_texts(frame: pl.DataFrame) -> dict[str, pl.Series]:
     strings = [n for n, t in zip(frame.columns, frame.dtypes) if t == pl.String]
     if not strings or not frame.height:
         return {}
+    # the pattern only where some cell reads as a number at all (a cheap cast first)
+    castable = frame.select(pl.col(strings).cast(pl.Float64, strict=False).count()).row(0)
+    strings = [n for n, c in zip(strings, castable) if c]
+    if not strings:
+        return {}
     text = pl.col(strings)
     exact = text.str.contains(PLAIN_NUMBER) & (text.str.count_matches(r"[0-9]") <= 15)  # a double holds 15 digits
     numbers = frame.select(pl.when(exact).then(text.cast(pl.Float64, strict=False)))
