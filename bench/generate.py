@@ -125,6 +125,31 @@ def ensure(rows: int, seed: int, formats: tuple[str, ...] = FORMATS) -> dict[str
     return paths
 
 
+def wide_path_for(columns: int, rows: int, seed: int) -> Path:
+    return DATA / f"portfolio-wide-{columns}x{rows}-s{seed}-v{VERSION}.csv"
+
+
+def ensure_wide(columns: int, rows: int, seed: int) -> Path:
+    """A wide input (cached): the sample's columns, then carried columns up to `columns` in all,
+    a third each of numbers, short text and blanks with a few values (a survey or ERP export)."""
+    path = wide_path_for(columns, rows, seed)
+    if not path.exists():
+        frame = generate(rows, seed)
+        rng = random.Random(seed + 1)
+        extra = []
+        for j in range(max(columns - frame.width, 0)):
+            if j % 3 == 0:
+                values = [str(rng.randint(0, 99_999)) for _ in range(rows)]
+            elif j % 3 == 1:
+                values = [rng.choice(TASKS) for _ in range(rows)]
+            else:
+                values = [rng.choice(TASKS) if rng.random() < 0.05 else None for _ in range(rows)]
+            extra.append(pl.Series(f"Field {j + 1}", values, dtype=pl.String))
+        DATA.mkdir(parents=True, exist_ok=True)
+        _write_atomically(frame.hstack(extra), path, write_csv)
+    return path
+
+
 def generate(rows: int, seed: int) -> pl.DataFrame:
     """rows use cases as typed into a spreadsheet: every column text (None = blank cell)."""
     rng = random.Random(seed)

@@ -11,6 +11,7 @@ Environment:
   BENCH_FULL=1             also 1,000,000 rows, as .csv and .xlsx (the naive pipeline is skipped there)
   BENCH_SEED=42            seed of the generated portfolios
   BENCH_TIMEOUT=1800       seconds before a run is killed and marked "timeout"
+  BENCH_WIDE=10000         columns of the wide input (100 rows, .csv -> workbook); 0 skips it
 
 Exit status: 0 when every run finished, 1 when one failed (exit >= 2 from ftscore, any
 non-zero exit from the references) or timed out. Targets missed do not change it: they are
@@ -47,6 +48,7 @@ STAGES = ("read", "validate", "score", "write")
 TOOLS = ("ftscore", "floor", "naive")
 TABLE_FORMATS = ("parquet", "csv")  # ftscore score --format: every row as one table, no workbook
 TABLE_SECONDS, TABLE_SPEEDUP = 15, 10  # targets at 1M rows: at most 15 s, 10x faster than the workbook
+WIDE_COLUMNS, WIDE_ROWS, WIDE_SECONDS = 10_000, 100, 10  # a wide input scores to a workbook in < 10 s
 LIBRARIES = ("polars", "fastexcel", "pandera", "xlsxwriter", "openpyxl", "pandas", "psutil")
 RATIOS_NOTE = ("ftscore/floor: what ftscore costs beyond reading the input and writing as many cells in the same "
                "sheets (1.00 = nothing more). naive/ftscore: how many times slower (wall) or bigger (RSS) the "
@@ -59,6 +61,7 @@ class Settings:
     full: bool
     seed: int
     timeout: float
+    wide: int = WIDE_COLUMNS  # columns of the wide input; 0: not run
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -68,7 +71,8 @@ class Settings:
         if full and FULL_SIZE not in sizes:
             sizes.append(FULL_SIZE)
         return cls(sorted(set(sizes)), full, int(os.environ.get("BENCH_SEED", 42)),
-                   float(os.environ.get("BENCH_TIMEOUT", 1800)))
+                   float(os.environ.get("BENCH_TIMEOUT", 1800)),
+                   int(os.environ.get("BENCH_WIDE", str(WIDE_COLUMNS)).replace("_", "") or 0))
 
     def formats(self, rows: int) -> tuple[str, ...]:
         """The 1M-row .xlsx (writing it takes minutes) only with BENCH_FULL."""
@@ -86,6 +90,7 @@ class Run:
     out_mib: float | None = None
     stages: dict[str, float] = field(default_factory=dict)
     report: dict = field(default_factory=dict)  # the JSON the tool printed (ftscore: its --json job summary)
+    columns: int | None = None  # the wide input's columns (None: the generated portfolios' 25)
 
     @property
     def ok(self) -> bool:
@@ -97,7 +102,8 @@ class Run:
 
     @property
     def label(self) -> str:
-        return f"{self.rows:,} .{self.fmt}"
+        wide = f" × {self.columns:,} cols" if self.columns else ""
+        return f"{self.rows:,}{wide} .{self.fmt}"
 
 
 def measured(run: Run, cmd: list[str], output: Path, timeout: float, ok_codes=(0,)) -> Run:
@@ -145,6 +151,14 @@ def run_naive(rows: int, fmt: str, source: Path, shapes: dict | None, timeout: f
     output = OUT / f"{source.stem}-naive.xlsx"
     cmd = [sys.executable, str(BENCH / "naive.py"), str(source), str(output), json.dumps(shapes)]
     return measured(Run(rows, fmt, "naive"), cmd, output, timeout)
+
+
+def wide_run(columns: int, seed: int, timeout: float) -> Run:
+    """The wide input scored to a workbook (reading, every per-column step and writing at width)."""
+    source = generate.ensure_wide(columns, WIDE_ROWS, seed)
+    output = OUT / f"{source.stem}-ftscore.xlsx"
+    cmd = [*measure.which_ftscore(sys.executable), "score", str(source), "-o", str(output), "--json", "--quiet"]
+    return measured(Run(WIDE_ROWS, "csv", "ftscore", columns=columns), cmd, output, timeout, ok_codes=(0, 1))
 
 
 def sheet_shapes(workbook: Path) -> dict[str, list]:
@@ -272,7 +286,8 @@ class Target:
         return [self.name, measured, f"{sign} {self.limit:,.2f}{self.unit}", *self.result()]
 
 
-def targets(runs: list[Run], samples: list[Run], tables: list[Run] | None) -> list[list[str]]:
+def targets(runs: list[Run], samples: list[Run], tables: list[Run] | None,
+            wide: Run | None = None) -> list[list[str]]:
     def find(rows, fmt, tool):
         return next((r for r in runs if (r.rows, r.fmt, r.tool) == (rows, fmt, tool)), None)
 
@@ -305,6 +320,9 @@ def targets(runs: list[Run], samples: list[Run], tables: list[Run] | None) -> li
                statistics.median(walls) if len(walls) == len(samples) else None, 1.5, True, " s", strict=True,
                missing="a run failed"),
     ]
+    rows.append(Target(f"{wide.columns if wide else WIDE_COLUMNS:,}-column .csv ({WIDE_ROWS} rows) → workbook: wall",
+                       wide.wall if wide and wide.ok else None, WIDE_SECONDS, True, " s", strict=True,
+                       missing="not run (BENCH_WIDE=0)" if wide is None else wide.status))
     table_rows = [t.row() for t in rows]
     completes = "–" if ft1m is None else ("completed" if ft1m.ok else ft1m.status)
     table_rows.insert(3, ["1,000,000-row .csv: ftscore completes", completes, "exit 0 or 1",
@@ -429,25 +447,31 @@ def main() -> int:
         runs.append(run)
         print(f"  {run.label:>15} {run.tool:<8} {run.status if not run.ok else num(run.wall) + ' s'}", file=sys.stderr)
 
+    wide = wide_run(settings.wide, settings.seed, settings.timeout) if settings.wide else None
+    if wide is not None:
+        files[wide.label] = generate.wide_path_for(settings.wide, WIDE_ROWS, settings.seed)
+        print(f"  {wide.label:>15} {wide.tool:<8} {wide.status if not wide.ok else num(wide.wall) + ' s'}"
+              f"{'' if wide.peak_mib is None else f', {wide.peak_mib:,.0f} MiB'}", file=sys.stderr)
+
     state_at_end = source_state()
     if state_at_end != state:
         state += f"; changed during the run, at its end: {state_at_end}"
     wall = (datetime.now().astimezone() - started).total_seconds()
     context = Context(started, wall, state, other_load.seconds())
-    report = render(settings, context, runs, files, samples, tables)
+    report = render(settings, context, runs, files, samples, tables, wide)
     print(report)
     RESULTS.write_text(report)
     print(f"\nwritten: {RESULTS.relative_to(ROOT)}", file=sys.stderr)
-    return 1 if any(r.failed for r in [*runs, *samples]) else 0
+    return 1 if any(r.failed for r in [*runs, *samples, *([wide] if wide else [])]) else 0
 
 
 def render(settings: Settings, context: Context, runs: list[Run], files: dict[str, Path], samples: list[Run],
-           tables: list[Run] | None) -> str:
+           tables: list[Run] | None, wide: Run | None = None) -> str:
     sample_walls = ", ".join(num(s.wall) if s.ok else s.status for s in samples)
     sample_peak = max((s.peak_mib for s in samples if s.peak_mib is not None), default=None)
     variant = ("" if settings.sizes == sorted(DEFAULT_SIZES) and not settings.full
                else f" (BENCH_SIZES={','.join(map(str, settings.sizes))}{', BENCH_FULL=1' if settings.full else ''})")
-    target_rows = targets(runs, samples, tables)
+    target_rows = targets(runs, samples, tables, wide)
     return "\n".join([
         "# ftscore benchmark",
         "",
@@ -462,7 +486,7 @@ def render(settings: Settings, context: Context, runs: list[Run], files: dict[st
         "Seconds; stages as each tool reports them (ftscore: `--json` timings); "
         "other = wall − stages (interpreter start-up, imports, finishing).",
         "",
-        results_table(runs),
+        results_table(runs + ([wide] if wide else [])),
         "",
         f"25-row sample (samples/portfolio.xlsx), ftscore, {SAMPLE_RUNS} runs: {sample_walls} s; "
         f"peak RSS up to {num(sample_peak, 0)} MiB.",

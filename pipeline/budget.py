@@ -51,6 +51,9 @@ GREEDY = "greedy (portfolio too large for the exact search)"
 EXACT_LIMIT = 2_000
 DP_CELLS = 10_000_000
 NODE_LIMIT = 5_000_000
+# The most a config may set (its check names the key): node_limit bounds the time (about 100 s
+# at 500,000,000), exact_limit the rows the exact search takes on.
+CEILINGS = {"exact_limit": 100_000, "node_limit": 500_000_000}
 
 
 def limits(cfg: dict) -> dict:
@@ -59,8 +62,9 @@ def limits(cfg: dict) -> dict:
     given = cfg.get("budget", {}) or {}
     out = {"exact_limit": given.get("exact_limit", EXACT_LIMIT), "node_limit": given.get("node_limit", NODE_LIMIT)}
     for key, value in out.items():
-        if not (isinstance(value, int) and not isinstance(value, bool) and value >= 0):
-            raise ValueError(f"config key 'budget.{key}' must be a whole number of at least 0, got {value!r}")
+        most = CEILINGS[key]
+        if not (isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= most):
+            raise ValueError(f"config key 'budget.{key}' must be a whole number from 0 to {most:,}, got {value!r}")
     return out
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import signal
 import sys
@@ -60,6 +61,27 @@ def say(message: object, *, err: bool = False) -> None:
     click.echo(visible(message), err=err)
 
 
+class FiniteFloat(click.FloatRange):
+    """A number within bounds that is a real number: click's FloatRange lets 'nan' and 'inf' through."""
+
+    def convert(self, value, param, ctx):
+        rv = super().convert(value, param, ctx)
+        if not math.isfinite(rv):
+            self.fail(f"{value!r} is not a finite number.", param, ctx)
+        return rv
+
+
+EXCEL_ROWS = 1_048_576  # the largest --header-row: the last row of a sheet
+
+
+def _at_most(ctx: click.Context, name: str, value: float | None, most: float, key: str) -> None:
+    """An option's value past its bound in the config (key): click's usual error, exit 2."""
+    if value is not None and value > most:
+        param = next(p for p in ctx.command.params if p.name == name)
+        shown = f"{value:,}" if isinstance(value, int) else f"{value:,g}"
+        raise click.BadParameter(f"{shown} is above {key} of the config ({most:,g}).", ctx=ctx, param=param)
+
+
 def _fail(message: str, code: int) -> None:
     say(f"ftscore: error: {message}", err=True)
     sys.exit(code)
@@ -90,7 +112,7 @@ def input_options(func):
                           "([columns.aliases]) and answer mappings ([values.COLUMN])."),
         click.option("--sheet", default=None,
                      help="Sheet to read. Default: the first visible sheet with a recognisable header row."),
-        click.option("--header-row", type=click.IntRange(min=1), default=None,
+        click.option("--header-row", type=click.IntRange(min=1, max=EXCEL_ROWS), default=None,
                      help="Row (as Excel numbers it) that holds the headers. Default: found by itself."),
         click.option("--data-row", type=click.IntRange(min=1), default=None,
                      help="Row (as Excel numbers it) where the use cases start. Default: right under the "
@@ -273,13 +295,15 @@ def _report(outcomes, as_json: bool, quiet: bool, extra: dict | None = None) -> 
               help="Date at which catalog prices apply (YYYY-MM-DD). Default: the day of the run.")
 @click.option("--stability", "draws", type=click.IntRange(min=1), default=None, metavar="N",
               help="Perturb weights and uncertain inputs N times (fixed seed) and add p_top10 and "
-                   "p_same_decision to Ranking. Ranges: [stability] in the config.")
-@click.option("--budget", type=click.FloatRange(min=0), default=None, metavar="USD",
+                   "p_same_decision to Ranking. Ranges: [stability] in the config; N at most "
+                   "stability.max_draws (100,000).")
+@click.option("--budget", type=FiniteFloat(min=0), default=None, metavar="USD",
               help="Fund the Fine-tune/Evaluate use cases whose setup costs fit this budget and that save "
-                   "the most over the horizon (exact search; greedy beyond a size, said on Summary).")
-@click.option("--lock-wait", type=click.FloatRange(min=0), default=None,
+                   "the most over the horizon (exact search; greedy beyond a size, said on Summary). "
+                   "At most money.max_amount of the config.")
+@click.option("--lock-wait", type=FiniteFloat(min=0), default=None,
               help="Seconds to wait while another run writes the same workbook (default: "
-                   "output.lock_wait_seconds of the config, 60).")
+                   "output.lock_wait_seconds of the config, 60; at most output.max_lock_wait_seconds, a day).")
 @input_options
 @output_options
 def score(inputs: tuple[Path, ...], output: Path | None, out_dir: Path | None, merge: bool, kind: str | None,
@@ -327,6 +351,10 @@ def score(inputs: tuple[Path, ...], output: Path | None, out_dir: Path | None, m
             if target.resolve() == f.resolve() or (target.exists() and f.exists() and target.samefile(f)):
                 _fail(f"the output {target} is the input file {f}; choose another -o", EXIT_USAGE)
     cfg = _load_config(config_file)
+    ctx = click.get_current_context()
+    _at_most(ctx, "draws", draws, cfg["stability"]["max_draws"], "stability.max_draws")
+    _at_most(ctx, "budget", budget, cfg["money"]["max_amount"], "money.max_amount")
+    _at_most(ctx, "lock_wait", lock_wait, cfg["output"]["max_lock_wait_seconds"], "output.max_lock_wait_seconds")
     read_options = _read_options(sheet, header_row, encoding, delimiter, data_row, decimal)
     read_options["max_rows"] = max_rows
     stages = sum(len(i) + 2 for i, _ in plan)
@@ -582,7 +610,9 @@ def main() -> None:
     except BaseException as exc:  # a bug anywhere (a Rust panic is a BaseException): one line, exit 4
         if os.environ.get("FTSCORE_DEBUG"):
             raise
-        _fail(f"internal error ({exc.__class__.__name__}: {exc}); set FTSCORE_DEBUG=1 for the traceback", EXIT_BUG)
+        from pipeline.jobs import one_line
+
+        _fail(f"internal error ({one_line(exc)}); set FTSCORE_DEBUG=1 for the traceback", EXIT_BUG)
 
 
 if __name__ == "__main__":

@@ -24,12 +24,14 @@ from pipeline.read import ROW, VISIBLE, Column, HeaderRules, Table
 NUMBERED = re.compile(r"\s*\d{1,3}\s*[_.):]\s*(?=[^\W\d_])")  # "2_", "16. ", "3) " before a word
 
 
+NOT_ALNUM = re.compile(r"[\W_]+")  # \W is exactly "not str.isalnum()", plus "_"
+
+
 def normalise(text: object) -> str:
     """'Monthly API Cost ($)' -> 'monthlyapicost'; '85%' -> '85pct'."""
     if text is None:
         return ""
-    s = str(text).lower().replace("%", "pct")
-    return "".join(ch for ch in s if ch.isalnum())
+    return NOT_ALNUM.sub("", str(text).lower().replace("%", "pct"))
 
 
 def header_index(cfg: dict) -> dict[str, tuple[str, int]]:
@@ -111,8 +113,19 @@ def header_scorer(cfg: dict) -> HeaderRules:
     index = header_index(cfg)
     suffix = language_suffix(cfg)
 
+    # cell text -> hit, once per distinct text: the rows searched repeat their values, and a wide
+    # input has tens of thousands of cells in them.
+    seen: dict[object, tuple[str, int] | None] = {None: None}
+    unseen = object()
+
     def score(cells: list[str | None]) -> tuple[int, bool]:
-        fields = {hit[0] for c in cells if (hit := _lookup(index, c, suffix)) is not None}
+        fields = set()
+        for cell in cells:
+            hit = seen.get(cell, unseen)
+            if hit is unseen:
+                hit = seen[cell] = _lookup(index, cell, suffix)
+            if hit is not None:
+                fields.add(hit[0])
         return len(fields), "use_case" in fields
 
     return HeaderRules(
@@ -351,6 +364,7 @@ def _parse_column(kind: str, text: pl.Series, cfg: dict, name: str) -> pl.Series
             where = need.arg_true()
             rest = pl.DataFrame({"t": text.gather(where).rechunk()})
             slow = rest.select(_parse(kind, pl.col("t"), cfg, name).cast(pl.Float64)).to_series()
+            slow = pl.select(pl.when(slow.is_finite()).then(slow)).to_series()  # "1e400%" is no rate
             fast = fast.scatter(where, slow)
         return fast
     if kind in ("flag", "category"):
@@ -460,9 +474,10 @@ def parse(table: Table, mapping: Mapping, cfg: dict) -> tuple[pl.DataFrame, pl.D
     """The canonical frame (every field of FIELDS, typed; ROW kept) and the cells that failed to parse."""
     missing = [m.lower() for m in cfg["input"]["missing"]]
     frame = table.frame
+    schema = frame.schema  # once: each lookup costs O(columns)
     texts = {}
     for name, col in mapping.fields.items():
-        t = as_text(pl.col(col.name), frame.schema[col.name]).str.strip_chars()
+        t = as_text(pl.col(col.name), schema[col.name]).str.strip_chars()
         if name in KEEP_NULL_WORDS:  # text of invisible characters only (a zero-width space) is no text
             texts[name] = pl.when(t.str.contains(VISIBLE)).then(t)
         else:

@@ -20,6 +20,7 @@ from pipeline.fields import FIELDS
 # Tables whose keys a user may add to (new categories, industries, aliases).
 OPEN_TABLES = {
     "prices.models",
+    "input.max_value",
     "stability.relative",
     "stability.absolute",
     "privacy.sensitivity",
@@ -44,8 +45,15 @@ def _read_toml(path: Path | Any) -> dict:
             return tomllib.load(fh)
     except FileNotFoundError:
         raise ConfigError(f"config file {path} does not exist") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"config file {path} is not UTF-8 text (byte {exc.object[exc.start:exc.start + 1]!r} "
+                          f"at position {exc.start}); save it as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+        raise ConfigError(f"config file {path} is not valid TOML: {str(exc).splitlines()[0] if str(exc) else exc}") from None
+    except RecursionError:
+        raise ConfigError(f"config file {path} nests tables or lists too deeply to be a config") from None
+    except (ValueError, MemoryError) as exc:  # anything else tomllib cannot make sense of
+        raise ConfigError(f"config file {path} cannot be read as TOML ({exc.__class__.__name__})") from None
     except OSError as exc:
         raise ConfigError(f"config file {path} cannot be read: {exc.strerror}") from None
 
@@ -105,7 +113,10 @@ def load(path: str | Path | None = None) -> dict:
     """The defaults, overridden by the file at ``path`` when given, checked."""
     cfg = defaults()
     if path is not None:
-        _merge(cfg, _read_toml(Path(path)))
+        try:
+            _merge(cfg, _read_toml(Path(path)))
+        except RecursionError:  # a table nested thousands deep under an open table
+            raise ConfigError(f"config file {path} nests tables or lists too deeply to be a config") from None
     check(cfg)
     return cfg
 
@@ -119,11 +130,33 @@ def _is_num(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 
+# No amount or bound in a config may pass this: past 2**53 (~9e15) a float no longer holds
+# every whole number, and past ~9.2e18 a money column cannot be shown as whole dollars.
+AMOUNT_CEILING = 1e15
+NUMERIC_KINDS = ("money", "count", "seconds")
+
+
+def _between(key: str, value: Any, low: float, high: float, what: str, *, low_open: bool = False) -> None:
+    """A finite number from low to high (above low when low_open): else the key is named."""
+    ok = _is_num(value) and (value > low if low_open else value >= low) and value <= high
+    _need(ok, key, f"must be {what} {'above' if low_open else 'from'} {low:,g} "
+                   f"{'and at most' if low_open else 'to'} {high:,g}, got {value!r}")
+
+
+def max_value(cfg: dict, field: str) -> float | None:
+    """The largest value a cell of this canonical column may hold (input.max_value), or None."""
+    bounds = cfg["input"]["max_value"]
+    if field in bounds:
+        return float(bounds[field])
+    kind = FIELDS[field].kind if field in FIELDS else None
+    return float(bounds[kind]) if kind in bounds else None
+
+
 def _score(key: str, value: Any) -> None:
     _need(_is_num(value) and 0 <= value <= 10, key, f"must be a score from 0 to 10, got {value!r}")
 
 
-def _anchors(key: str, points: Any, *, positive: bool = False) -> None:
+def _anchors(key: str, points: Any, *, positive: bool = False, most: float = AMOUNT_CEILING) -> None:
     ok = isinstance(points, list) and len(points) >= 2 and all(
         isinstance(p, list) and len(p) == 2 and all(_is_num(v) for v in p) for p in points
     )
@@ -134,10 +167,27 @@ def _anchors(key: str, points: Any, *, positive: bool = False) -> None:
         _score(key, p[1])
         if positive:
             _need(p[0] > 0, key, f"values must be above 0 (log scale), got {p[0]!r}")
+        else:
+            _need(p[0] >= 0, key, f"values must be at least 0, got {p[0]!r}")
+        _need(p[0] <= most, key, f"values must be at most {most:,g}, got {p[0]!r}")
+
+
+def _limits(cfg: dict) -> None:
+    """The bounds the other checks use: money.max_amount and input.max_value."""
+    _between("money.max_amount", cfg["money"]["max_amount"], 1, AMOUNT_CEILING, "an amount")
+    numeric = [n for n, f in FIELDS.items() if f.kind in NUMERIC_KINDS]
+    for key, value in cfg["input"]["max_value"].items():
+        _need(key in NUMERIC_KINDS or key in numeric, f"input.max_value.{key}",
+              f"names no kind of number ({', '.join(NUMERIC_KINDS)}) nor a column of one ({', '.join(numeric)})")
+        _between(f"input.max_value.{key}", value, 0, AMOUNT_CEILING, "a number", low_open=True)
+    for kind in NUMERIC_KINDS:
+        _need(kind in cfg["input"]["max_value"], f"input.max_value.{kind}", "is missing")
 
 
 def check(cfg: dict) -> None:
     """Raise ConfigError naming the first key whose value cannot be used."""
+    _limits(cfg)
+    most = cfg["money"]["max_amount"]
     weights = cfg["weights"]
     for name, w in weights.items():
         _need(_is_num(w) and 0 <= w <= 1, f"weights.{name}", f"must be between 0 and 1, got {w!r}")
@@ -151,7 +201,7 @@ def check(cfg: dict) -> None:
         _score(f"privacy.sensitivity.{level}", v)
 
     _score("cost.default", cfg["cost"]["default"])
-    _anchors("cost.anchors", cfg["cost"]["anchors"])
+    _anchors("cost.anchors", cfg["cost"]["anchors"], most=most)
 
     a = cfg["accuracy"]
     for key in ("default", "breach_score", "max_score"):
@@ -170,15 +220,15 @@ def check(cfg: dict) -> None:
 
     s = cfg["speed"]
     _score("speed.default", s["default"])
-    _anchors("speed.latency_anchors", s["latency_anchors"], positive=True)
+    _anchors("speed.latency_anchors", s["latency_anchors"], positive=True,
+             most=cfg["input"]["max_value"]["seconds"])
     for level, v in s["latency_class"].items():
         _score(f"speed.latency_class.{level}", v)
 
     d = cfg["decision"]
     for key in ("finetune_fit_score", "finetune_privacy_score", "evaluate_fit_score"):
         _score(f"decision.{key}", d[key])
-    _need(_is_num(d["evaluate_monthly_api_cost"]) and d["evaluate_monthly_api_cost"] >= 0,
-          "decision.evaluate_monthly_api_cost", "must be an amount of at least 0")
+    _between("decision.evaluate_monthly_api_cost", d["evaluate_monthly_api_cost"], 0, most, "an amount")
 
     m = cfg["money"]
     search = m["break_even_search_months"]
@@ -187,25 +237,28 @@ def check(cfg: dict) -> None:
     _need(isinstance(m["horizon_months"], int) and 12 <= m["horizon_months"] <= search,
           "money.horizon_months", "must be a whole number of months from 12 to break_even_search_months")
     for key in ("finetune_setup_cost", "finetune_monthly_cost"):
-        _need(_is_num(m[key]) and m[key] >= 0, f"money.{key}", "must be an amount of at least 0")
+        _between(f"money.{key}", m[key], 0, max_value(cfg, key), "an amount")
     for key in ("usage_growth_pct", "api_price_change_pct"):
-        _need(_is_num(m[key]) and m[key] > -1, f"money.{key}", "must be a yearly change above -1 (-100 %)")
+        _between(f"money.{key}", m[key], -1, 10, "a yearly change (-1 = -100 %, 10 = 1000 %)", low_open=True)
 
+    # Every hosting number multiplies or divides a cost: 0, negative or unbounded values are refused.
     h = cfg["hosting"]
-    for key in ("hours_per_month", "peak_factor", "monitoring_monthly_cost", "maintenance_share"):
-        _need(_is_num(h[key]) and h[key] >= 0, f"hosting.{key}", "must be a number of at least 0")
-    _need(_is_num(h["gpu_utilisation"]) and 0 < h["gpu_utilisation"] <= 1, "hosting.gpu_utilisation",
-          "must be a share above 0 and at most 1")
+    _between("hosting.hours_per_month", h["hours_per_month"], 0, 744, "a number of hours", low_open=True)
+    _between("hosting.peak_factor", h["peak_factor"], 0, 100, "a multiple of the average", low_open=True)
+    _between("hosting.monitoring_monthly_cost", h["monitoring_monthly_cost"], 0, cfg["input"]["max_value"]["money"],
+             "an amount")
+    _between("hosting.maintenance_share", h["maintenance_share"], 0, 10, "a share")
+    _between("hosting.gpu_utilisation", h["gpu_utilisation"], 0, 1, "a share", low_open=True)
     for model, entry in cfg["prices"]["models"].items():
         key = f"prices.models.{model}"
         _need(isinstance(entry, dict), key, "must be a table like { input_per_1m = 0.6, output_per_1m = 0.8 }")
         unknown = set(entry) - {"input_per_1m", "output_per_1m", "cached_input_per_1m"}
         _need(not unknown, key, f"has unknown keys: {', '.join(sorted(unknown))}")
         for part in ("input_per_1m", "output_per_1m"):
-            _need(_is_num(entry.get(part)) and entry[part] >= 0, f"{key}.{part}", "must be a price of at least 0")
+            _between(f"{key}.{part}", entry.get(part), 0, cfg["input"]["max_value"]["money"], "a price")
         if "cached_input_per_1m" in entry:
-            _need(_is_num(entry["cached_input_per_1m"]) and entry["cached_input_per_1m"] >= 0,
-                  f"{key}.cached_input_per_1m", "must be a price of at least 0")
+            _between(f"{key}.cached_input_per_1m", entry["cached_input_per_1m"], 0,
+                     cfg["input"]["max_value"]["money"], "a price")
 
     from pipeline import budget, stability  # their own checks name the key
 
@@ -221,12 +274,13 @@ def check(cfg: dict) -> None:
     _score("output.driver_min_score", o["driver_min_score"])
 
     i = cfg["input"]
-    _need(isinstance(i["header_search_rows"], int) and i["header_search_rows"] >= 1,
-          "input.header_search_rows", "must be a whole number of at least 1")
+    _need(isinstance(i["header_search_rows"], int) and 1 <= i["header_search_rows"] <= 10_000,
+          "input.header_search_rows", "must be a whole number from 1 to 10,000")
     for key in ("max_rows", "max_unpacked_mb", "max_cells"):
         _need(isinstance(i[key], int) and i[key] >= 1, f"input.{key}", "must be a whole number of at least 1")
-    _need(_is_num(o["lock_wait_seconds"]) and o["lock_wait_seconds"] >= 0, "output.lock_wait_seconds",
-          "must be a number of seconds of at least 0")
+    _between("output.max_lock_wait_seconds", o["max_lock_wait_seconds"], 0, 31_536_000, "a number of seconds")
+    _between("output.lock_wait_seconds", o["lock_wait_seconds"], 0, o["max_lock_wait_seconds"],
+             "a number of seconds (output.max_lock_wait_seconds at most)")
     for key in ("streaming_rows", "max_cell_comments", "chart_points"):
         _need(isinstance(o[key], int) and o[key] >= 0, f"output.{key}", "must be a whole number of at least 0")
     _need(i["decimal"] in ("auto", ".", ","), "input.decimal", 'must be "auto", "." or ","')

@@ -24,6 +24,16 @@ MANIFEST = ".ftscore-manifest.json"
 Progress = Callable[[str], None]
 
 
+def one_line(exc: BaseException, limit: int = 300) -> str:
+    """An exception as one short line: its type and the first line of its text (a polars error
+    goes on with the whole expression it failed in; that is for FTSCORE_DEBUG=1, not a log)."""
+    text = str(exc).strip()
+    first = " ".join(text.splitlines()[0].split()) if text else ""
+    if len(first) > limit:
+        first = first[: limit - 1] + "…"
+    return f"{exc.__class__.__name__}: {first}" if first else exc.__class__.__name__
+
+
 @dataclass
 class Outcome:
     inputs: list[Path]
@@ -147,15 +157,15 @@ def _write_output(result, output: Path, kind: str) -> list[Path]:
     """Write the output; a workbook and its Parquet companion appear together or not at all."""
     from pipeline import export
     from pipeline.atomic import replace_all_when_done, scratch_folder
-    from pipeline.workbook import too_big_for_a_sheet, write
+    from pipeline.workbook import needs_companion, write
 
     if kind != "xlsx":
         return export.write_table(result, output, kind)
-    if not too_big_for_a_sheet(result):
+    if not needs_companion(result):
         with replace_all_when_done([output]) as (tmp,), scratch_folder(output):
             write(result, tmp)
         return [output]
-    # every row still goes somewhere: a Parquet file (and its issues) beside the workbook
+    # every row and column still goes somewhere: a Parquet file (and its issues) beside the workbook
     companion = output.with_suffix(".parquet")
     paths = [output, *export.targets(companion)]
     with replace_all_when_done(paths) as temps, scratch_folder(output):
@@ -227,7 +237,7 @@ def score_job(inputs: list[Path], output: Path | None, cfg: dict, *, read_option
     except ReadError as exc:
         outcome.code, outcome.error = EXIT_UNUSABLE, str(exc)
     except ContractBroken as exc:
-        outcome.code, outcome.error = EXIT_BUG, f"internal check failed, nothing written: {exc}"
+        outcome.code, outcome.error = EXIT_BUG, f"internal check failed, nothing written: {one_line(exc).split(': ', 1)[-1]}"
     except OSError as exc:  # reading an input (read.py turns most into ReadError)
         outcome.code, outcome.error = EXIT_UNUSABLE, f"cannot read {display(exc.filename or '')}: {reason(exc)}"
     except (KeyboardInterrupt, SystemExit):  # Interrupted is a SystemExit
@@ -236,8 +246,7 @@ def score_job(inputs: list[Path], output: Path | None, cfg: dict, *, read_option
         if os.environ.get("FTSCORE_DEBUG"):
             raise
         outcome.code = EXIT_BUG
-        outcome.error = (f"internal error, nothing written ({exc.__class__.__name__}: {exc}); "
-                         "set FTSCORE_DEBUG=1 for the traceback")
+        outcome.error = f"internal error, nothing written ({one_line(exc)}); set FTSCORE_DEBUG=1 for the traceback"
     outcome.seconds = time.perf_counter() - started
     return outcome
 

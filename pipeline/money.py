@@ -157,3 +157,57 @@ def schedule(scored: pl.DataFrame, cfg: dict, months: list[int]) -> pl.DataFrame
             (_cum_api(monthly, r, m) - running * m - setup).alias("cumulative_net"),
         ))
     return pl.concat(parts)
+
+
+# Computed columns checked for overflow, in the order they are computed: what each is called
+# in the problem, and the input columns it comes from (the first one a file has is named).
+COMPUTED = {
+    "api_cost_per_call": ("API cost per call", ("input_tokens", "output_tokens", "cached_input_tokens",
+                                                "input_price_per_1k", "output_price_per_1k")),
+    "monthly_api_cost": ("monthly API cost", ("monthly_calls", "input_tokens", "output_tokens",
+                                              "input_price_per_1k", "output_price_per_1k", "monthly_api_cost")),
+    "annual_api_cost": ("annual API cost", ("monthly_api_cost", "monthly_calls")),
+    "gpus_needed": ("number of GPUs needed", ("monthly_calls", "throughput_tokens_per_s", "gpu_utilisation", "gpus")),
+    "hosting_estimate": ("hosting estimate", ("gpus", "gpu_hourly_cost", "monthly_calls", "throughput_tokens_per_s")),
+    "team_monthly_cost_total": ("team cost", ("team_size", "team_monthly_cost")),
+    "__running": ("monthly running cost", ("finetune_monthly_cost", "gpu_hourly_cost", "team_monthly_cost")),
+    "__setup": ("setup cost", ("finetune_setup_cost",)),
+    "net_savings_12m": ("net savings over 12 months", ("usage_growth_pct", "api_price_change_pct",
+                                                       "monthly_api_cost", "monthly_calls")),
+    "{horizon}": ("net savings over {months} months", ("usage_growth_pct", "api_price_change_pct",
+                                                      "monthly_api_cost", "monthly_calls")),
+    "roi_pct": ("ROI", ("usage_growth_pct", "api_price_change_pct", "monthly_api_cost", "monthly_calls")),
+}
+
+
+def computed_checks(cfg: dict) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """COMPUTED with this config's horizon column."""
+    months = cfg["money"]["horizon_months"]
+    out = {}
+    for name, (label, inputs) in COMPUTED.items():
+        out[name.format(horizon=horizon_column(cfg))] = (label.format(months=months), inputs)
+    return out
+
+
+def overflow(frame: pl.DataFrame, cfg: dict) -> pl.DataFrame:
+    """Rows of money()'s frame whose computed amounts are not finite or past money.max_amount:
+    __src/__row as given, __what (the first such column) and __amount (its value).
+
+    Such a row cannot be reported (nor ranked); the caller makes it an error on its row.
+    A percentage (roi_pct) only has to be finite.
+    """
+    most = float(cfg["money"]["max_amount"])
+    checks = [c for c in computed_checks(cfg) if c in frame.columns]
+    keys = [c for c in ("__src", "__row") if c in frame.columns]
+
+    def bad(c: str) -> pl.Expr:
+        x = pl.col(c).cast(pl.Float64)
+        out = x.is_finite().not_() if c == "roi_pct" else x.is_finite().not_() | (x.abs() > most)
+        return out.fill_null(False)
+
+    what = pl.when(pl.lit(False)).then(pl.lit(None, pl.String))
+    amount = pl.when(pl.lit(False)).then(pl.lit(None, pl.Float64))
+    for c in checks:
+        what = what.when(bad(c)).then(pl.lit(c))
+        amount = amount.when(bad(c)).then(pl.col(c).cast(pl.Float64))
+    return frame.select(*keys, what.alias("__what"), amount.alias("__amount")).filter(pl.col("__what").is_not_null())

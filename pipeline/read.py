@@ -345,6 +345,7 @@ def _unique_names(headers: list[str | None], letters: list[str], notes: list[str
 # nor a zero-width or format character (ZWSP, ZWNJ, ZWJ, word joiner, BOM, soft hyphen, MVS).
 INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"
 VISIBLE = rf"[^\s{INVISIBLE}]"
+BLANK_TEST_COLUMNS = 64  # text columns tested for a visible value at a time (see _drop_blank)
 
 
 def _drop_blank(frame: pl.DataFrame, keep_rows: set[int] = frozenset()) -> tuple[pl.DataFrame, int]:
@@ -355,16 +356,26 @@ def _drop_blank(frame: pl.DataFrame, keep_rows: set[int] = frozenset()) -> tuple
 
     # A non-empty cell counts; a text cell of spaces or other invisible characters only does not
     # (zero-width space, joiners, BOM, NBSP and every Unicode space). Most rows are decided by the
-    # cheap null test; the space test runs only on rows where every non-null cell is text.
-    some = pl.any_horizontal([pl.col(c).is_not_null() for c in cols])
-    texts = [c for c in cols if frame.schema[c] == pl.String]
-    others = [c for c in cols if c not in texts]
-    if texts:
-        visible = pl.any_horizontal([pl.col(c).str.contains(VISIBLE).fill_null(False) for c in texts])
-        has_other = pl.any_horizontal([pl.col(c).is_not_null() for c in others]) if others else pl.lit(False)
-        some = pl.when(some.not_()).then(False).when(has_other).then(True).otherwise(visible)
-    filled = some | pl.col(ROW).is_in(sorted(keep_rows))
-    kept = frame.filter(filled)
+    # cheap null test; the space test runs only on rows where every non-null cell is text, and
+    # on those a block of columns at a time, until each row has shown a visible value (a wide
+    # input's rows are decided in their first columns, not after a test of every cell).
+    texts = [c for c, t in zip(frame.columns, frame.dtypes) if c != ROW and t == pl.String]
+    text_set = set(texts)
+    others = [c for c in cols if c not in text_set]
+    filled = frame.select(
+        pl.any_horizontal(pl.col(others).is_not_null()) if others else pl.repeat(False, frame.height)
+    ).to_series()
+    todo = frame.select(pl.any_horizontal(pl.col(texts).is_not_null()) & filled.not_()).to_series() if texts else None
+    for start in range(0, len(texts), BLANK_TEST_COLUMNS):
+        if not todo.any():
+            break
+        where = todo.arg_true()
+        block = frame.select(texts[start:start + BLANK_TEST_COLUMNS])[where]
+        visible = block.select(pl.any_horizontal(pl.all().str.contains(VISIBLE).fill_null(False))).to_series()
+        seen = where.filter(visible)
+        filled = filled.scatter(seen, True)
+        todo = todo.scatter(seen, False)
+    kept = frame.filter(pl.lit(filled) | pl.col(ROW).is_in(sorted(keep_rows)))
     return kept, frame.height - kept.height
 
 
@@ -384,19 +395,25 @@ def _finish(
     header_idx, first_data_row = header.index, header.data_start + 1
     error_letters = {letter for _, letter, _ in error_cells}
     # Columns with neither a header nor any value are not part of the table.
+    # (every per-column fact is taken once for the whole frame: data.columns and data.schema
+    # cost O(columns) each time, so looked up per column they make wide inputs quadratic)
+    data_columns = data.columns
+    nulls = data.null_count().row(0) if data.width else ()
     keep = [
         i
         for i, cell in enumerate(header_cells)
         if (cell is not None and str(cell).strip())
-        or data.get_column(data.columns[i]).null_count() < data.height
+        or nulls[i] < data.height
         or letters[i] in error_letters
     ]
     header_cells = [header_cells[i] for i in keep]
     letters = [letters[i] for i in keep]
-    data = data.select([data.columns[i] for i in keep])
+    if len(keep) < len(data_columns):
+        data = data.select([data_columns[i] for i in keep])
+        data_columns = [data_columns[i] for i in keep]
     headers = [None if c is None else str(c) for c in header_cells]
     names = _unique_names(headers, letters, notes)
-    data = data.rename(dict(zip(data.columns, names))).with_columns(
+    data = data.rename(dict(zip(data_columns, names))).with_columns(
         pl.int_range(first_data_row, first_data_row + data.height, dtype=pl.Int64).alias(ROW)
     )
     errors = pl.DataFrame(
@@ -836,31 +853,41 @@ def _numbers_from_text(frame: pl.DataFrame, decimal: str = ".") -> pl.DataFrame:
     "." numbers with a decimal point; "," (a decimal comma) whole numbers only, the rest stay
     as written; "auto" like "." but a column holding 12.500 (which the decimal mark decides)
     stays as written.
+    The facts of every text column are taken in one select, and the casts made in one
+    with_columns: a frame operation per column would cost O(columns) each (wide inputs).
     """
-    casts = []
+    texts = [n for n, t in zip(frame.columns, frame.dtypes) if n != ROW and t == pl.String]
+    if not texts or not frame.height:
+        return frame
     pattern = PLAIN_INTEGER if decimal == "," else PLAIN_NUMBER
-    for name, dtype in frame.schema.items():
-        if name == ROW or dtype != pl.String:
-            continue
-        col = frame.get_column(name).str.strip_chars()
-        col = col.set(col.str.len_chars() == 0, None)
-        if col.null_count() == frame.height:
-            continue
-        as_num = col.cast(pl.Float64, strict=False)  # cheap first test; the pattern only if it passes
-        if as_num.null_count() != col.null_count():
-            continue
-        values = col.drop_nulls()
-        if not values.str.contains(pattern).all():
-            continue
-        if (values.str.len_bytes() > FLOAT_DIGITS).any():
-            digits = values.str.replace_all(r"[-.]", "").str.strip_chars_start("0").str.len_chars()
-            if (digits > FLOAT_DIGITS).any():
-                continue
-        nums = as_num.drop_nulls()
-        whole = (nums % 1 == 0).all() and nums.abs().max() < 2**53
-        if not whole and decimal == "auto" and values.str.contains(EITHER_WAY).any():
-            continue
-        casts.append(as_num.cast(pl.Int64) if whole else as_num)
+    # Staged, each stage over all columns at once (one big select would make polars' planner
+    # compare tens of thousands of expressions).
+    stripped = frame.select(pl.col(texts).str.strip_chars())  # "" stays "": it casts to null
+    numbers = stripped.select(pl.all().cast(pl.Float64, strict=False))
+    filled = stripped.select((pl.all().str.len_bytes() > 0).sum()).row(0)
+    parsed = numbers.count().row(0)
+    candidates = [n for n, f, p in zip(texts, filled, parsed) if f and f == p]
+    if not candidates:
+        return frame
+    plain = stripped.select((pl.col(candidates).str.contains(pattern) | (pl.col(candidates) == "")).all()).row(0)
+    candidates = [n for n, ok in zip(candidates, plain) if ok]
+    if not candidates:
+        return frame
+    digits = stripped.select(
+        pl.col(candidates).str.replace_all(r"[-.]", "").str.strip_chars_start("0").str.len_chars().max()
+    ).row(0)
+    candidates = [n for n, d in zip(candidates, digits) if d is None or d <= FLOAT_DIGITS]
+    if not candidates:
+        return frame
+    whole = numbers.select((pl.col(candidates) % 1 == 0).all()).row(0)
+    small = numbers.select(pl.col(candidates).abs().max() < 2**53).row(0)
+    either = (stripped.select(pl.col(candidates).str.contains(EITHER_WAY).any()).row(0) if decimal == "auto"
+              else [False] * len(candidates))
+    casts = [
+        numbers.get_column(n).cast(pl.Int64) if w and m else numbers.get_column(n)
+        for n, w, m, e in zip(candidates, whole, small, either)
+        if (w and m) or not e  # a fraction that either decimal mark reads (12.500) stays as written
+    ]
     return frame.with_columns(casts) if casts else frame
 
 

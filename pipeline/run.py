@@ -21,7 +21,7 @@ import polars as pl
 from pipeline import __version__, budget as budget_mod, issues, prices, stability
 from pipeline.columns import Mapping, header_like_rows, header_scorer, map_columns, parse
 from pipeline.fields import ANNOTATIONS
-from pipeline.money import horizon_column, money
+from pipeline.money import computed_checks, horizon_column, money, overflow
 from pipeline.rank import EVALUATE, FINE_TUNE, decide, rank
 from pipeline.atomic import display
 from pipeline.read import HINT_HEADER, ROW, SRC, ReadError, Table, read_table
@@ -115,7 +115,12 @@ def _formula_errors(table: Table, mapping: Mapping) -> list[pl.DataFrame]:
     """A cell whose cached value is a formula error: an error where ftscore uses the column."""
     out = []
     used = {c.name for c in mapping.fields.values()}
-    for col in table.columns:
+    if not table.cell_errors.height:
+        return out
+    having = set(table.cell_errors.get_column("column").unique().to_list())
+    for col in table.columns:  # only the columns with errors are filtered for (wide inputs)
+        if col.name not in having:
+            continue
         cells = table.cell_errors.filter(pl.col("column") == col.name)
         if cells.height:
             severity = "error" if col.name in used else "warning"
@@ -212,8 +217,15 @@ def score_sources(sources: list[Source], valid: list[pl.DataFrame], found: pl.Da
     once ranked the unsorted input columns are let go (at 1M rows, some 400 MB).
     """
     files = [s.table.file for s in sources]
-    scored = rank(decide(money(factor_scores(valid.pop(), cfg), cfg), cfg), cfg, "__key")
-    extra = []
+    computed = money(factor_scores(valid.pop(), cfg), cfg)
+    # A row whose computed money overflows (or passes money.max_amount) is an error on its row,
+    # never an exception in a later stage: it is neither decided nor ranked.
+    bad = overflow(computed, cfg)
+    extra = _overflow_issues(sources, bad, cfg) if bad.height else []
+    if bad.height:
+        computed = computed.join(bad.select(KEY), on=KEY, how="anti", maintain_order="left")
+    scored = rank(decide(computed, cfg), cfg, "__key")
+    del computed
     # only the columns the warnings read: a filter over the whole scored frame copies all of it
     known = scored.select(SRC, ROW, "cost_basis", *[f"__{f}_known" for f in FACTORS])
     for i, source in enumerate(sources):
@@ -224,8 +236,38 @@ def score_sources(sources: list[Source], valid: list[pl.DataFrame], found: pl.Da
     try:
         ScoredPortfolio.validate(scored, lazy=True)
     except Exception as exc:  # pandera's SchemaErrors; anything here is our bug
-        raise ContractBroken(f"scored portfolio breaks its contract: {exc}") from None
+        cases = getattr(exc, "failure_cases", None)
+        if isinstance(cases, pl.DataFrame) and {"column", "check"} <= set(cases.columns):
+            pairs = cases.select("column", "check").unique(maintain_order=True)
+            what = "; ".join(f"{c}: {k}" for c, k in pairs.head(5).iter_rows())
+        else:
+            what = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+        raise ContractBroken(f"scored portfolio breaks its contract ({what})") from None
     return scored, found
+
+
+def _overflow_issues(sources: list[Source], bad: pl.DataFrame, cfg: dict) -> list[pl.DataFrame]:
+    """An error per row whose computed amount cannot be reported, at the cell of the first input
+    it comes from that the file has (else on the row)."""
+    checks = computed_checks(cfg)
+    most = f"{cfg['money']['max_amount']:,.0f}"
+    out = []
+    for i, source in enumerate(sources):
+        mine = bad.filter(pl.col(SRC) == i)
+        for (what,), group in mine.group_by(["__what"], maintain_order=True):
+            label, inputs = checks[what]
+            named = [f for f in inputs if f in source.mapping.fields]
+            col = source.mapping.fields[named[0]] if named else None
+            rows = group.select(ROW, "__amount")
+            if col is not None:
+                rows = rows.join(source.table.frame.select(ROW, col.name), on=ROW, how="left", maintain_order="left")
+            problem = pl.format(
+                f"the computed {label} ({{}}) is past the largest amount ftscore reports ({most}, money.max_amount)"
+                + (f"; check {', '.join(named)}" if named else ""),
+                pl.col("__amount").cast(pl.String),
+            )
+            out.append(issues.for_cells(source.table, rows, col, problem))
+    return out
 
 
 def order_issues(found: pl.DataFrame, files: list[str]) -> pl.DataFrame:
@@ -432,6 +474,8 @@ def score_files(paths: list[str | Path], cfg: dict, *, max_rows: int | None = No
     del parsed  # big portfolios: the valid rows are a copy; hold one
     kept = valid[0] if draws else None  # stability scores the valid rows again, perturbed
     scored, all_issues = score_sources(sources, valid, all_issues, cfg)
+    if kept is not None and kept.height != scored.height:  # rows whose money overflowed are not scored
+        kept = kept.join(scored.select(KEY), on=KEY, how="semi", maintain_order="left")
     stability_facts = budget_facts = None
     if draws:
         scored, stability_facts = _stability(kept, scored, cfg, draws)

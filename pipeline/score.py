@@ -29,11 +29,14 @@ def number_text(x: pl.Expr, decimals: int = 1) -> pl.Expr:
 
 
 def usd_text(x: pl.Expr) -> pl.Expr:
-    """12000.4 -> '$12,000'; -500 -> '-$500'."""
+    """12000.4 -> '$12,000'; -500 -> '-$500'; an amount past whole-number range as polars writes
+    floats ('$2e31'), never an error (the overflow check reports such rows)."""
+    whole = x.abs().round(0).cast(pl.Int64, strict=False)
     digits = (
-        x.abs().round(0).cast(pl.Int64).cast(pl.String)
+        whole.cast(pl.String)
         .str.reverse().str.replace_all(r"(\d{3})", "$1,").str.strip_suffix(",").str.reverse()
     )
+    digits = pl.when(whole.is_not_null()).then(digits).otherwise(x.abs().cast(pl.String))
     return pl.when(x < 0).then(pl.lit("-$")).otherwise(pl.lit("$")) + digits
 
 

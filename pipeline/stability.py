@@ -49,6 +49,7 @@ CHUNK_ROWS = 250_000  # rows x draws scored at once (memory: about 0.3 kB a row 
 # Used where the config has no [stability] table (see defaults_extra.md).
 DEFAULTS: dict = {
     "draws": 1000,  # for the caller: stability() takes draws and seed as arguments
+    "max_draws": 100_000,  # the largest number of draws a caller may ask for (the CLI checks it)
     "seed": 0,
     "weight_range": 0.20,
     "relative": {
@@ -61,6 +62,9 @@ DEFAULTS: dict = {
         "current_accuracy": 0.02,
     },
 }
+
+# No config may allow more draws than this (10 million draws of 1,000 use cases take hours).
+MAX_DRAWS_CEILING = 10_000_000
 
 _MASK = (1 << 64) - 1
 _GOLDEN = 0x9E3779B97F4A7C15
@@ -131,6 +135,7 @@ def settings(cfg: dict) -> dict:
     given = cfg.get("stability", {}) or {}
     out = {
         "draws": given.get("draws", DEFAULTS["draws"]),
+        "max_draws": given.get("max_draws", DEFAULTS["max_draws"]),
         "seed": given.get("seed", DEFAULTS["seed"]),
         "weight_range": given.get("weight_range", DEFAULTS["weight_range"]),
         "relative": {**DEFAULTS["relative"], **(given.get("relative", {}) or {})},
@@ -143,8 +148,12 @@ def settings(cfg: dict) -> dict:
     def whole(v) -> bool:
         return isinstance(v, int) and not isinstance(v, bool)
 
-    if not (whole(out["draws"]) and out["draws"] >= 1):
-        raise ValueError(f"config key 'stability.draws' must be a whole number of at least 1, got {out['draws']!r}")
+    if not (whole(out["max_draws"]) and 1 <= out["max_draws"] <= MAX_DRAWS_CEILING):
+        raise ValueError(f"config key 'stability.max_draws' must be a whole number from 1 to "
+                         f"{MAX_DRAWS_CEILING:,}, got {out['max_draws']!r}")
+    if not (whole(out["draws"]) and 1 <= out["draws"] <= out["max_draws"]):
+        raise ValueError(f"config key 'stability.draws' must be a whole number from 1 to stability.max_draws "
+                         f"({out['max_draws']:,}), got {out['draws']!r}")
     if not whole(out["seed"]):
         raise ValueError(f"config key 'stability.seed' must be a whole number, got {out['seed']!r}")
     w = out["weight_range"]

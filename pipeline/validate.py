@@ -15,6 +15,7 @@ import polars as pl
 
 from pipeline import issues
 from pipeline.columns import Mapping
+from pipeline.config import max_value
 from pipeline.fields import CATEGORY_VOCAB, FIELDS
 from pipeline.read import ROW, SRC, Table
 from schemas import PortfolioInput
@@ -25,11 +26,21 @@ class ContractBroken(Exception):
 
 
 def input_schema(cfg: dict) -> pa.DataFrameSchema:
-    """PortfolioInput with the category vocabularies of this config."""
+    """PortfolioInput with the category vocabularies and the largest values (input.max_value) of this config."""
+    schema = PortfolioInput.to_schema()
     updates = {}
     for name, (section, key) in CATEGORY_VOCAB.items():
         updates[name] = {"checks": [pa.Check.isin(sorted(cfg[section][key]))]}
-    return PortfolioInput.to_schema().update_columns(updates)
+    for name, column in schema.columns.items():
+        most = max_value(cfg, name) if name in FIELDS else None
+        if most is not None:
+            updates[name] = {"checks": [*column.checks, pa.Check.le(most)]}
+    return schema.update_columns(updates)
+
+
+def _amount(x: float) -> str:
+    """1e12 -> '1,000,000,000,000'; 31536000.0 -> '31,536,000'."""
+    return f"{x:,.0f}" if x == int(x) else f"{x:,g}"
 
 
 def _problem(column: str, check: str, cfg: dict) -> str:
@@ -41,6 +52,10 @@ def _problem(column: str, check: str, cfg: dict) -> str:
         return f"unknown value; expected one of: {', '.join(cfg[section][key])}"
     if check.startswith("str_length"):
         return "use case name is empty"
+    if check.startswith("less_than_or_equal_to(") and kind in ("money", "count", "seconds"):
+        most = max_value(cfg, column)
+        unit = {"money": " USD", "seconds": " seconds"}.get(kind, "")
+        return f"too large: at most {_amount(most)}{unit} (input.max_value in the config)"
     if kind == "score":
         return "out of range: a score must be from 0 to 10"
     if kind == "rate":

@@ -194,6 +194,25 @@ def _width(column: pl.Series, header: str) -> float:
     return float(max(8, min(45, max(longest + 2, min(len(header), 24) + 2))))
 
 
+def _widths(frame: pl.DataFrame, headers: list[str]) -> list[float]:
+    """_width of every column of frame, the facts taken in one select per kind of column:
+    a select per column costs O(columns) each, which makes wide inputs quadratic."""
+    names, dtypes = frame.columns, frame.dtypes
+    strings = [n for n, t in zip(names, dtypes) if t == pl.String]
+    numbers = [n for n, t in zip(names, dtypes) if t.is_numeric()]
+    longest: dict[str, int] = {}
+    if strings:
+        q = frame.select(pl.col(strings).str.len_chars().quantile(0.9, "nearest")).row(0)
+        longest.update({n: int(v or 0) for n, v in zip(strings, q)})
+    if numbers:
+        m = frame.select(pl.col(numbers).cast(pl.Float64).abs().max()).row(0)
+        longest.update({n: len(f"{float(v):,.2f}") for n, v in zip(numbers, m) if v is not None})
+    if frame.height:
+        counts = frame.count().row(0)
+        longest.update({n: 19 for n, t, c in zip(names, dtypes, counts) if t.is_temporal() and c})
+    return [float(max(8, min(45, max(longest.get(n, 0) + 2, min(len(h), 24) + 2)))) for n, h in zip(names, headers)]
+
+
 def _print_setup(ws, *, fit_width: bool) -> None:
     """The same paper and orientation on every sheet; fit to one page wide where it reads."""
     ws.set_paper(9)  # A4
@@ -218,18 +237,27 @@ def _user_format(column: pl.Series) -> str | None:
     return None
 
 
-def _number_cells(column: pl.Series) -> pl.Series | None:
-    """The cells of a text column that hold a plainly written number, as numbers (else null).
+def _numbers_of_texts(frame: pl.DataFrame) -> dict[str, pl.Series]:
+    """The cells of each text column that hold a plainly written number, as numbers (else null),
+    for the columns that have such cells; taken for all columns in one select (wide inputs).
 
     A column with a few words among its numbers is text as a whole; its numbers go back to the
     sheet as numbers, as they were typed, not as "numbers stored as text". Codes with a leading
-    zero or sign ("06090", "+44") and long digit strings stay text. None: no such cell.
+    zero or sign ("06090", "+44") and long digit strings stay text.
     """
-    if column.dtype != pl.String:
-        return None
-    exact = column.str.contains(PLAIN_NUMBER) & (column.str.count_matches(r"[0-9]") <= 15)  # a double holds 15 digits
-    numbers = pl.select(pl.when(exact).then(column.cast(pl.Float64, strict=False))).to_series()
-    return numbers if numbers.null_count() < len(numbers) else None
+    strings = [n for n, t in zip(frame.columns, frame.dtypes) if t == pl.String]
+    if not strings or not frame.height:
+        return {}
+    # the pattern only where some cell reads as a number at all (a cheap cast first)
+    castable = frame.select(pl.col(strings).cast(pl.Float64, strict=False).count()).row(0)
+    strings = [n for n, c in zip(strings, castable) if c]
+    if not strings:
+        return {}
+    text = pl.col(strings)
+    exact = text.str.contains(PLAIN_NUMBER) & (text.str.count_matches(r"[0-9]") <= 15)  # a double holds 15 digits
+    numbers = frame.select(pl.when(exact).then(text.cast(pl.Float64, strict=False)))
+    counts = numbers.count().row(0)
+    return {n: numbers.get_column(n) for n, c in zip(strings, counts) if c}
 
 
 def _display(value: Any) -> Any:
@@ -337,6 +365,48 @@ def too_big_for_a_sheet(result: Result) -> bool:
     return result.portfolio.height > EXCEL_DATA_ROWS
 
 
+EXCEL_COLUMNS = 16_384  # columns one Excel sheet holds (A to XFD)
+
+
+def columns_left_out(result: Result) -> list[str]:
+    """The user's columns that do not fit on Portfolio beside the annotation columns (past XFD).
+
+    The annotations always fit (they are what ftscore adds); the user's last columns give way,
+    and the Parquet file beside the workbook holds every column (see needs_companion).
+    """
+    notes = {ANNOTATION_PREFIX + n for n in result.annotation_names()}
+    user = [c for c in result.portfolio.columns if c not in notes and c not in KEY]
+    room = max(EXCEL_COLUMNS - len(notes), 0)
+    return user[room:]
+
+
+def needs_companion(result: Result) -> bool:
+    """Rows or columns that a sheet cannot hold: every row and column goes to a Parquet file beside it."""
+    return too_big_for_a_sheet(result) or bool(columns_left_out(result))
+
+
+def _columns_left_out_issues(result: Result, left_out: list[str], companion: Path | None) -> pl.DataFrame:
+    """One warning per input whose columns are left off Portfolio, naming how many and which."""
+    from pipeline import issues
+    from pipeline.run import order_issues
+
+    gone = set(left_out)
+    where = f"they are in {companion.name}, with every other column" if companion else "they are left out"
+    found = []
+    for source in result.sources:
+        mine = [c for c in source.table.columns if c.name in gone]
+        if mine:
+            found.append(issues.for_file(
+                source.table,
+                f"{len(mine):,} columns ({mine[0].letter} '{mine[0].header}' to {mine[-1].letter} "
+                f"'{mine[-1].header}') do not fit on the Portfolio sheet beside the ftscore columns "
+                f"(Excel holds {EXCEL_COLUMNS:,} columns); {where}",
+                severity="warning",
+            ))
+    files = [s.table.file for s in result.sources]
+    return order_issues(issues.combine([result.issues.drop(SRC), *found]), files)
+
+
 def write(result: Result, output: str | Path, *, streaming: bool | None = None,
           companion: Path | None = None) -> Path:
     """Write the workbook for ``result`` to ``output`` atomically; return the path.
@@ -348,6 +418,9 @@ def write(result: Result, output: str | Path, *, streaming: bool | None = None,
     holds every row, and Ranking and Issues show as many rows as a sheet holds.
     """
     output = Path(output)
+    left_out = columns_left_out(result)
+    if left_out:  # said on Issues (and so counted on Summary)
+        result = replace(result, issues=_columns_left_out_issues(result, left_out, companion))
     cfg = result.config
     result = _with_long_text_issues(result)
     overflow = too_big_for_a_sheet(result)
@@ -541,7 +614,8 @@ class _Places:
 def _places(result: Result) -> _Places:
     cfg = result.config
     notes = [ANNOTATION_PREFIX + n for n in result.annotation_names()]
-    user_cols = [c for c in result.portfolio.columns if c not in notes and c not in KEY]
+    left_out = set(columns_left_out(result))  # past Excel's last column: not on Portfolio
+    user_cols = [c for c in result.portfolio.columns if c not in notes and c not in KEY and c not in left_out]
     index = result.portfolio.select(*KEY).with_row_index("__i")
     error_keys = (
         result.issues.filter((pl.col("severity") == "error") & pl.col("row").is_not_null())
@@ -587,13 +661,14 @@ def _portfolio(ws, result: Result, fmt: _Formats, places: _Places, height_rows: 
             headers.setdefault(col.name, col.header)
     used = {col.name: field for source in result.sources for field, col in source.mapping.fields.items()}
     frame = result.portfolio.select(user_cols + notes)
-    for j, name in enumerate(user_cols):
-        text = headers.get(name, name)
+    texts = [headers.get(name, name) for name in user_cols]
+    widths = _widths(frame.select(user_cols), texts)
+    for j, (name, text) in enumerate(zip(user_cols, texts)):
         ws.write_string(0, j, text, fmt.header)
         field = used.get(name)
         note = f"Read as {field}: {FIELDS[field].meaning}" if field else "Not used by ftscore; carried through as given"
         ws.write_comment(0, j, note, COMMENT_SIZE)
-        ws.set_column(j, j, _width(frame.get_column(name), text))
+        ws.set_column(j, j, widths[j])
     for k, name in enumerate(notes):
         canonical = name[len(ANNOTATION_PREFIX):]
         j = len(user_cols) + k
@@ -609,8 +684,9 @@ def _portfolio(ws, result: Result, fmt: _Formats, places: _Places, height_rows: 
                            [n[len(ANNOTATION_PREFIX):] for n in wrapped], height_rows)
     # A user's text column with numbers in it is written as two: its numbers, then its other text.
     columns, targets, kinds = [], [], []
+    number_cells = _numbers_of_texts(frame.select(user_cols))
     for j, column in enumerate(frame.get_columns()):
-        numbers = _number_cells(column) if j < len(user_cols) else None
+        numbers = number_cells.get(column.name) if j < len(user_cols) else None
         if numbers is not None:
             columns += [numbers.alias(f"{column.name}\x00number"), column.set(numbers.is_not_null(), None)]
             targets += [j, j]
@@ -740,6 +816,10 @@ def _summary(ws, wb, result: Result, fmt: _Formats, *, streaming: bool = False, 
                          f"{companion}; Ranking shows the top {min(result.scored, EXCEL_DATA_ROWS):,} of "
                          f"{result.scored:,}, Issues the first {min(result.issues.height, EXCEL_DATA_ROWS):,} of "
                          f"{result.issues.height:,}")] if too_big_for_a_sheet(result) else []),
+        *([("Every column", f"{len(columns_left_out(result)):,} of your columns do not fit on Portfolio beside "
+                            f"the ftscore columns (Excel holds {EXCEL_COLUMNS:,}); every column is in "
+                            f"{companion or 'no companion file'}")]
+          if columns_left_out(result) and not too_big_for_a_sheet(result) else []),
         ("Run at (UTC)", result.started.strftime("%Y-%m-%d %H:%M")),
         ("ftscore version", __version__),
     ]

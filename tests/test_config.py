@@ -171,3 +171,24 @@ def test_missing_and_invalid_files_are_config_errors(tmp_path):
         config.load(tmp_path / "nope.toml")
     with pytest.raises(ConfigError):
         config.load(write(tmp_path, "[money\nhorizon_months = 36\n"))
+
+
+def test_value_bounds_by_kind_and_by_column(tmp_path):
+    cfg = config.load(write(tmp_path, "[input.max_value]\nmonthly_calls = 5e6\n"))
+    assert config.max_value(cfg, "monthly_calls") == 5e6  # the column's own bound wins
+    assert config.max_value(cfg, "gpus") == cfg["input"]["max_value"]["count"]
+    assert config.max_value(cfg, "input_tokens") == 1e9
+    assert config.max_value(cfg, "monthly_api_cost") == 1e12
+    assert config.max_value(cfg, "current_accuracy") is None  # rates have their own range
+
+
+@pytest.mark.parametrize("text, key", [
+    ("[hosting]\nhours_per_month = 0\n", "hosting.hours_per_month"),
+    ("[hosting]\nhours_per_month = 745\n", "hosting.hours_per_month"),
+    ("[input.max_value]\nseconds = -1\n", "input.max_value.seconds"),
+    ("[stability]\nmax_draws = 0\n", "stability.max_draws"),
+    ("[output]\nlock_wait_seconds = 100000\n", "output.lock_wait_seconds"),
+])
+def test_numbers_that_multiply_or_divide_are_bounded(tmp_path, text, key):
+    with pytest.raises(ConfigError, match=f"'{key}'"):
+        config.load(write(tmp_path, text))

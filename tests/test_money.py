@@ -263,3 +263,22 @@ def test_missing_monthly_cost_does_not_affect_other_rows():
     assert frame["net_savings_12m"].to_list()[0] is None
     assert frame["break_even_months"].to_list()[1] == pytest.approx(2.5, abs=MONTHS)
     assert frame["net_savings_12m"].to_list()[1] == pytest.approx(76_000.0, abs=CENTS)
+
+
+def test_overflow_names_rows_whose_computed_money_cannot_be_reported():
+    from helpers_frames import canonical_frame, cfg_default
+    from pipeline.money import money, overflow
+    from pipeline.score import factor_scores
+
+    cfg = cfg_default()
+    rows = [
+        {"use_case": "fine", "monthly_api_cost": 5000.0},
+        {"use_case": "per call", "monthly_calls": 1e13, "input_tokens": 1e9, "output_tokens": 1e9,
+         "input_price_per_1k": 1e12, "output_price_per_1k": 1e12},
+        {"use_case": "runaway", "monthly_api_cost": 1e12, "usage_growth_pct": 10.0, "api_price_change_pct": 10.0},
+        {"use_case": "no data"},
+    ]
+    frame = money(factor_scores(canonical_frame(rows), cfg), cfg)
+    bad = overflow(frame, cfg)
+    assert dict(zip(bad["__row"].to_list(), bad["__what"].to_list())) == {3: "api_cost_per_call", 4: "net_savings_24m"}
+    assert (bad["__amount"].abs() > cfg["money"]["max_amount"]).all()

@@ -400,3 +400,13 @@ def test_rows_are_scored_independently():
     assert frame["privacy_score"].to_list() == pytest.approx([0.0, 8.0, 0.0])
     assert frame["data_completeness"].to_list() == ["2/4", "2/4", "0/4"]
     assert frame["__row"].to_list() == [2, 3, 4]
+
+
+def test_usd_text_of_amounts_past_whole_numbers_is_text_not_an_error():
+    import polars as pl
+
+    from pipeline.score import usd_text
+
+    out = pl.DataFrame({"x": [12000.4, -500.0, 2e31, float("inf"), None]}).select(usd_text(pl.col("x"))).to_series()
+    assert out.to_list()[:2] == ["$12,000", "-$500"]
+    assert out[2] == "$2e+31" and out[3] == "$inf" and out[4] is None

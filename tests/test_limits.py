@@ -1,0 +1,302 @@
+"""Limits: numbers too large for their column, computed money that overflows, bounded options and
+config keys, wide inputs and Excel's 16,384 columns (issue 10, points 6, 7 and 10).
+
+Every test writes a real file, runs the command line and reads what it wrote.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import openpyxl
+import polars as pl
+import pytest
+
+from conftest import SAMPLES, run_cli, sheet_rows, write_csv
+
+HEADERS = ["Use Case ID", "Use Case", "Monthly API Cost", "Monthly Calls", "Input Tokens", "Output Tokens",
+           "Input Price per 1K", "Output Price per 1K"]
+GOOD = ["UC-1", "Fine row", "5000", "", "", "", "", ""]
+
+
+def issues(path: Path) -> list[dict]:
+    return sheet_rows(path, "Issues")
+
+
+def portfolio_header(path: Path) -> list:
+    wb = openpyxl.load_workbook(path, read_only=True)
+    header = next(wb["Portfolio"].iter_rows(min_row=1, max_row=1, values_only=True))
+    wb.close()
+    return list(header)
+
+
+def cell_texts(path: Path, sheet: str) -> list[str]:
+    wb = openpyxl.load_workbook(path, read_only=True)
+    texts = [v for row in wb[sheet].iter_rows(values_only=True) for v in row if isinstance(v, str)]
+    wb.close()
+    return texts
+
+
+def wide_csv(path: Path, columns: int, rows: int) -> Path:
+    """use_case_id, use_case, monthly_api_cost, then carried columns up to `columns` in all."""
+    head = ["use_case_id", "use_case", "monthly_api_cost"] + [f"extra {i}" for i in range(4, columns + 1)]
+    with open(path, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(head)
+        for r in range(rows):
+            w.writerow([f"UC-{r}", f"case {r}", str(1000 * (r + 1))] + [str(i % 97) for i in range(4, columns + 1)])
+    return path
+
+
+# ------------------------------------------------------------------ point 7: Excel's last column
+def test_columns_past_excels_last_column_are_not_dropped_silently(tmp):
+    """16,380 columns + the annotation columns do not fit in 16,384: the annotations stay on Portfolio,
+    the user's columns that do not fit are in the Parquet file beside it, and Issues and Summary say so."""
+    src = wide_csv(tmp / "wide.csv", 16_380, 2)
+    out = tmp / "wide-scored.xlsx"
+    r = run_cli("score", src, "-o", out)
+    assert r.code == 0, r.stderr
+    header = portfolio_header(out)
+    assert len(header) <= 16_384
+    assert "Fit score" in header and "Recommendation" in header and "Rank" in header
+    assert header[-1] == "Rank in unit"
+    kept_user = header.index("Source row")
+    assert header[:3] == ["use_case_id", "use_case", "monthly_api_cost"]
+    assert kept_user == 16_384 - (len(header) - kept_user)
+    # every column is in the companion Parquet file
+    companion = out.with_suffix(".parquet")
+    assert companion.exists()
+    every = pl.read_parquet(companion)
+    assert [c for c in every.columns if c.startswith("extra ")][-1] == "extra 16380"
+    assert every.height == 2 and every.get_column("extra 16380").to_list() == [16380 % 97] * 2
+    left_out = 16_380 - kept_user
+    warned = [i for i in issues(out) if i["Severity"] == "warning" and "columns" in (i["Problem"] or "")]
+    assert len(warned) == 1, issues(out)
+    problem = warned[0]["Problem"]
+    assert f"{left_out:,}" in problem and companion.name in problem and "extra 16380" in problem
+    summary = cell_texts(out, "Summary")
+    assert any(companion.name in v and f"{left_out:,}" in v for v in summary), summary
+
+
+def test_a_portfolio_that_fits_gets_no_companion_and_no_column_warning(tmp):
+    src = wide_csv(tmp / "fits.csv", 300, 2)
+    out = tmp / "fits-scored.xlsx"
+    r = run_cli("score", src, "-o", out)
+    assert r.code == 0, r.stderr
+    header = portfolio_header(out)
+    assert header[:3] == ["use_case_id", "use_case", "monthly_api_cost"] and "extra 300" in header
+    assert not out.with_suffix(".parquet").exists()
+    assert not [i for i in issues(out) if "columns" in (i["Problem"] or "")]
+
+
+# ------------------------------------------------------------------ point 6: numbers out of range
+def score_rows(tmp: Path, bad: list, *extra) -> tuple:
+    """A real CSV with a good row 2 and the bad row 3; scored through the command line."""
+    src = write_csv(tmp / "limits.csv", HEADERS, [GOOD, bad])
+    out = tmp / "limits-scored.xlsx"
+    return run_cli("score", src, "-o", out, *extra), out
+
+
+def errors_of_row(out: Path, row: int) -> list[dict]:
+    return [i for i in issues(out) if i["Severity"] == "error" and i["Row"] == row]
+
+
+@pytest.mark.parametrize("bad, cell, words", [
+    (["UC-2", "Huge spend", "1e18", "", "", "", "", ""], "C3", "too large"),  # 1e18 USD a month
+    (["UC-2", "Huge spend", "$2,000,000,000,000", "", "", "", "", ""], "C3", "too large"),
+    (["UC-2", "2^70 calls", "", str(2**70), "500", "200", "0.01", "0.03"], "D3", "too large"),  # monthly_calls
+    (["UC-2", "Huge prompt", "", "1000", "5e9", "200", "0.01", "0.03"], "E3", "too large"),  # input_tokens
+])
+def test_a_number_too_large_for_its_column_is_an_error_naming_its_cell(tmp, bad, cell, words):
+    r, out = score_rows(tmp, bad)
+    assert r.code == 1, r.stderr
+    found = errors_of_row(out, 3)
+    assert [i["Cell"] for i in found] == [cell], found
+    assert words in found[0]["Problem"]
+    assert "UC-1" in {x["Use case ID"] for x in sheet_rows(out, "Ranking")}
+
+
+@pytest.mark.parametrize("text", ["inf", "-inf", "Infinity", "1e400", "$1e999"])
+def test_infinite_or_overflowing_text_is_an_unreadable_amount(tmp, text):
+    r, out = score_rows(tmp, ["UC-2", "Odd spend", text, "", "", "", "", ""])
+    assert r.code == 1, r.stderr
+    found = errors_of_row(out, 3)
+    assert [i["Cell"] for i in found] == ["C3"], found
+    assert "not an amount" in found[0]["Problem"] and found[0]["Value"] == text
+
+
+def test_nan_is_unreadable_where_the_config_does_not_call_it_missing(tmp):
+    cfg = tmp / "strict.toml"
+    cfg.write_text('[input]\nmissing = ["", "n/a", "-"]\n')
+    r, out = score_rows(tmp, ["UC-2", "NaN spend", "nan", "", "", "", "", ""], "--config", cfg)
+    assert r.code == 1, r.stderr
+    assert [i["Cell"] for i in errors_of_row(out, 3)] == ["C3"]
+
+
+def test_a_latency_too_long_is_an_error_naming_its_cell(tmp):
+    headers = ["Use Case ID", "Use Case", "Max Latency (s)"]
+    src = write_csv(tmp / "latency.csv", headers, [["UC-1", "Fine", "2"], ["UC-2", "Forever", "1e300"]])
+    out = tmp / "latency-scored.xlsx"
+    r = run_cli("score", src, "-o", out)
+    assert r.code == 1, r.stderr
+    assert [i["Cell"] for i in errors_of_row(out, 3)] == ["C3"]
+
+
+@pytest.mark.parametrize("bad, words", [
+    # each input within its bound, their product ~1e31 USD a month
+    (["UC-2", "Too much", "", "1e13", "1e9", "1e9", "1e12", "1e12"], "API cost per call"),
+    # a spend within bounds that grows 1000 % a year (and prices too) passes any amount over the horizon
+    (["UC-2", "Runaway", "1e12", "", "", "", "", ""], "net savings over 24 months"),
+])
+def test_computed_money_past_the_limit_is_a_row_error_not_a_crash(tmp, bad, words):
+    headers = HEADERS + ["Usage Growth %", "API Price Change"]
+    rows = [GOOD + ["", ""], bad + (["1000%", "1000%"] if "net savings" in words else ["", ""])]
+    src = write_csv(tmp / "computed.csv", headers, rows)
+    out = tmp / "computed-scored.xlsx"
+    r = run_cli("score", src, "-o", out)
+    assert r.code == 1, r.stderr + r.stdout
+    found = errors_of_row(out, 3)
+    assert len(found) == 1 and words in found[0]["Problem"], found
+    assert "UC-1" in {x["Use case ID"] for x in sheet_rows(out, "Ranking")}
+    port = {x["Use Case ID"]: x for x in sheet_rows(out, "Portfolio")}
+    assert port["UC-2"]["Recommendation"] is None and "not scored" in port["UC-2"]["Rationale"]
+
+
+def test_computed_overflow_with_stability_and_budget_is_still_a_row_error(tmp):
+    r, out = score_rows(tmp, ["UC-2", "Too much", "", "1e13", "1e9", "1e9", "1e12", "1e12"],
+                        "--stability", "20", "--budget", "100000")
+    assert r.code == 1, r.stderr
+    assert len(errors_of_row(out, 3)) == 1
+
+
+@pytest.mark.parametrize("text, key", [
+    ("[hosting]\nhours_per_month = 0\n", "hosting.hours_per_month"),
+    ("[hosting]\nhours_per_month = -730\n", "hosting.hours_per_month"),
+    ("[hosting]\nhours_per_month = nan\n", "hosting.hours_per_month"),
+    ("[hosting]\npeak_factor = inf\n", "hosting.peak_factor"),
+    ("[hosting]\nmaintenance_share = inf\n", "hosting.maintenance_share"),
+    ("[hosting]\ngpu_utilisation = 0\n", "hosting.gpu_utilisation"),
+    ("[money]\nfinetune_monthly_cost = inf\n", "money.finetune_monthly_cost"),
+    ("[money]\nusage_growth_pct = 1e300\n", "money.usage_growth_pct"),
+    ("[decision]\nevaluate_monthly_api_cost = inf\n", "decision.evaluate_monthly_api_cost"),
+    ("[cost]\nanchors = [[0, 0], [1e300, 10]]\n", "cost.anchors"),
+    ("[input.max_value]\nmoney = 0\n", "input.max_value.money"),
+    ("[input.max_value]\nmonthly_calls = nan\n", "input.max_value.monthly_calls"),
+    ("[input.max_value]\nuse_case = 5\n", "input.max_value.use_case"),
+    ("[money]\nmax_amount = 1e300\n", "money.max_amount"),
+    ("[output]\nlock_wait_seconds = inf\n", "output.lock_wait_seconds"),
+    ("[stability]\ndraws = 1000000000\n", "stability.draws"),
+    ("[budget]\nnode_limit = 1000000000000\n", "budget.node_limit"),
+])
+def test_a_config_number_that_cannot_be_used_is_exit_2_naming_the_key(tmp, text, key):
+    cfg = tmp / "bad.toml"
+    cfg.write_text(text)
+    out = tmp / "never.xlsx"
+    r = run_cli("score", SAMPLES / "portfolio.csv", "--config", cfg, "-o", out)
+    assert r.code == 2, r.stderr
+    assert f"'{key}'" in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert not out.exists()
+
+
+def test_an_internal_error_is_one_line_without_expression_text(tmp, monkeypatch):
+    import pipeline.run
+
+    def broken(frame, cfg):
+        raise pl.exceptions.InvalidOperationError(
+            "conversion from `f64` to `i64` failed in column 'x'\n\nThis error occurred in the following "
+            "expression:\n\tcol(\"x\").strict_cast(Int64)\nwhile evaluating this larger expression:\n\t.when(...)")
+
+    monkeypatch.setattr(pipeline.run, "factor_scores", broken)
+    out = tmp / "never.xlsx"
+    r = run_cli("score", SAMPLES / "portfolio.csv", "-o", out)
+    assert r.code == 4
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert "expression" not in r.stderr and "col(" not in r.stderr
+    assert "InvalidOperationError" in r.stderr and "FTSCORE_DEBUG" in r.stderr
+    assert not out.exists()
+
+
+# ------------------------------------------------------------------ point 10: options and config files
+@pytest.mark.parametrize("option, value", [
+    ("--stability", "1000000000"),
+    ("--stability", "0"),
+    ("--lock-wait", "nan"),
+    ("--lock-wait", "inf"),
+    ("--lock-wait", "-1"),
+    ("--lock-wait", "1e12"),
+    ("--budget", "nan"),
+    ("--budget", "inf"),
+    ("--budget", "-5"),
+    ("--budget", "1e300"),
+    ("--header-row", "1000000000"),
+])
+def test_a_numeric_option_out_of_bounds_is_exit_2_naming_it(tmp, option, value):
+    out = tmp / "never.xlsx"
+    r = run_cli("score", SAMPLES / "portfolio.csv", option, value, "-o", out)
+    assert r.code == 2, (r.code, r.stderr)
+    assert f"Invalid value for '{option}'" in r.stderr, r.stderr
+    assert not out.exists()
+
+
+def test_stability_bound_comes_from_the_config(tmp):
+    cfg = tmp / "few.toml"
+    cfg.write_text("[stability]\ndraws = 10\nmax_draws = 50\n")
+    out = tmp / "never.xlsx"
+    r = run_cli("score", SAMPLES / "portfolio.csv", "--config", cfg, "--stability", "51", "-o", out)
+    assert r.code == 2 and "Invalid value for '--stability'" in r.stderr and "50" in r.stderr, r.stderr
+    assert not out.exists()
+    r = run_cli("score", SAMPLES / "portfolio.csv", "--config", cfg, "--stability", "50", "-o", out)
+    assert r.code == 1 and out.exists(), r.stderr
+
+
+def test_an_environment_value_goes_through_the_same_bounds(tmp, monkeypatch):
+    monkeypatch.setenv("FTSCORE_SCORE_BUDGET", "nan")
+    r = run_cli("score", SAMPLES / "portfolio.csv", "-o", tmp / "never.xlsx")
+    assert r.code == 2 and "Invalid value for '--budget'" in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize("content, words", [
+    (("a = " + "[" * 5000 + "]" * 5000 + "\n").encode(), "too deeply"),
+    (b"[weights]\n# caf\xe9\nprivacy = 0.25\n", "UTF-8"),
+    (b"\xff\xfe[\x00w\x00", "UTF-8"),
+    (b"[weights\nprivacy = 0.25\n", "not valid TOML"),
+])
+def test_a_config_file_that_cannot_be_read_is_exit_2_naming_the_file(tmp, content, words):
+    cfg = tmp / "broken.toml"
+    cfg.write_bytes(content)
+    out = tmp / "never.xlsx"
+    r = run_cli("score", SAMPLES / "portfolio.csv", "--config", cfg, "-o", out)
+    assert r.code == 2, (r.code, r.stderr)
+    assert str(cfg) in r.stderr and words in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert not out.exists()
+
+
+def test_a_number_too_large_in_a_workbook_is_an_error_naming_its_cell(tmp):
+    from conftest import write_xlsx
+
+    src = write_xlsx(tmp / "huge.xlsx", HEADERS, [["UC-1", "Fine row", 5000], ["UC-2", "Huge", 1e18],
+                                                  ["UC-3", "Calls", None, 2.0**70, 500, 200, 0.01, 0.03]])
+    out = tmp / "huge-scored.xlsx"
+    r = run_cli("score", src, "-o", out)
+    assert r.code == 1, r.stderr
+    assert [i["Cell"] for i in errors_of_row(out, 3)] == ["C3"]
+    assert [i["Cell"] for i in errors_of_row(out, 4)] == ["D4"]
+    assert "UC-1" in {x["Use case ID"] for x in sheet_rows(out, "Ranking")}
+
+
+def test_widths_and_number_cells_of_all_columns_at_once_match_column_by_column():
+    """The batched per-column facts of the Portfolio writer (wide inputs) against the per-column rule."""
+    import datetime as dt
+
+    from pipeline.workbook import _numbers_of_texts, _width, _widths
+
+    f = pl.DataFrame({
+        "s": ["abc", None, "12", "x" * 80], "n": [1, 2, None, 123456789], "f": [1.5, None, None, -2e9],
+        "d": [dt.date(2020, 1, 1), None, None, None], "e": pl.Series([None] * 4, dtype=pl.String),
+        "z": [None] * 4, "m": ["12", "0012", "1e3", "3.5"], "b": [True, None, False, True],
+    })
+    headers = ["header one", "a much longer header than twenty-four chars", "f", "d", "e", "z", "m", "b"]
+    assert _widths(f, headers) == [_width(f.get_column(c), h) for c, h in zip(f.columns, headers)]
+    numbers = {k: v.to_list() for k, v in _numbers_of_texts(f).items()}
+    assert numbers == {"s": [None, None, 12.0, None], "m": [12.0, None, None, 3.5]}
