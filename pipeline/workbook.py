@@ -24,7 +24,7 @@ from pipeline.fields import ANNOTATIONS, FIELDS
 from pipeline.money import horizon_column
 from pipeline.rank import RECOMMENDATIONS
 from pipeline.score import FACTORS as FACTOR_NAMES
-from pipeline.read import PLAIN_NUMBER, ROW, column_letter
+from pipeline.read import PLAIN_INTEGER, PLAIN_NUMBER, ROW, column_letter
 from pipeline.run import ANNOTATION_PREFIX, KEY, SRC, Result
 from pipeline import issues as issues_mod
 from pipeline.xlsxtext import CELL_TEXT_MAX, CUT_MARK, TextWorkbook, utf16_len
@@ -237,13 +237,15 @@ def _user_format(column: pl.Series) -> str | None:
     return None
 
 
-def _numbers_of_texts(frame: pl.DataFrame) -> dict[str, pl.Series]:
+def _numbers_of_texts(frame: pl.DataFrame, comma: pl.Series | None = None) -> dict[str, pl.Series]:
     """The cells of each text column that hold a plainly written number, as numbers (else null),
     for the columns that have such cells; taken for all columns in one select (wide inputs).
 
     A column with a few words among its numbers is text as a whole; its numbers go back to the
     sheet as numbers, as they were typed, not as "numbers stored as text". Codes with a leading
-    zero or sign ("06090", "+44") and long digit strings stay text.
+    zero or sign ("06090", "+44") and long digit strings stay text. comma: the rows read with a
+    decimal comma, where only whole numbers are plain ("12.500" there is twelve thousand five
+    hundred as written, not 12.5).
     """
     strings = [n for n, t in zip(frame.columns, frame.dtypes) if t == pl.String]
     if not strings or not frame.height:
@@ -255,6 +257,8 @@ def _numbers_of_texts(frame: pl.DataFrame) -> dict[str, pl.Series]:
         return {}
     text = pl.col(strings)
     exact = text.str.contains(PLAIN_NUMBER) & (text.str.count_matches(r"[0-9]") <= 15)  # a double holds 15 digits
+    if comma is not None and comma.any():
+        exact = exact & (pl.lit(comma).not_() | text.str.contains(PLAIN_INTEGER))
     numbers = frame.select(pl.when(exact).then(text.cast(pl.Float64, strict=False)))
     counts = numbers.count().row(0)
     return {n: numbers.get_column(n) for n, c in zip(strings, counts) if c}
@@ -684,7 +688,9 @@ def _portfolio(ws, result: Result, fmt: _Formats, places: _Places, height_rows: 
                            [n[len(ANNOTATION_PREFIX):] for n in wrapped], height_rows)
     # A user's text column with numbers in it is written as two: its numbers, then its other text.
     columns, targets, kinds = [], [], []
-    number_cells = _numbers_of_texts(frame.select(user_cols))
+    comma_sources = [i for i, s in enumerate(result.sources) if s.table.decimal == ","]
+    comma = result.portfolio.get_column(SRC).is_in(comma_sources) if comma_sources else None
+    number_cells = _numbers_of_texts(frame.select(user_cols), comma)
     for j, column in enumerate(frame.get_columns()):
         numbers = number_cells.get(column.name) if j < len(user_cols) else None
         if numbers is not None:

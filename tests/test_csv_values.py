@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import polars as pl
+import openpyxl
 import pytest
 
 from conftest import by_id, run_cli, sheet_rows
@@ -104,6 +105,11 @@ def test_semicolon_file_reads_a_decimal_comma(tmp: Path) -> None:
     assert ranking["D2"]["Monthly API cost"] == pytest.approx(12500)
     assert ranking["D3"]["Monthly API cost"] == pytest.approx(1.5)
     assert not errors(out)
+    # Portfolio shows the user's cells as written: "12.500" is never turned into the number 12.5
+    ws = openpyxl.load_workbook(out, read_only=True)["Portfolio"]
+    rows = list(ws.iter_rows(values_only=True))
+    cost = rows[0].index("Monthly API Cost")
+    assert [r[cost] for r in rows[1:4]] == ["1.234,56", "12.500", "1,5"]
 
 
 def test_decimal_point_flags_a_comma_it_cannot_place(tmp: Path) -> None:
