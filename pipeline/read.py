@@ -54,6 +54,12 @@ class ReadError(Exception):
     """The input cannot be used at all; nothing is written."""
 
 
+class NotAPortfolio(ReadError):
+    """The file reads, but holds no use cases: empty, or no row names a use case column (a
+    notes.txt, a README). Found in a folder it is left out with a note; a damaged, encrypted or
+    oversized file is a ReadError, which stops the run even there."""
+
+
 class _DataRowError(ReadError):
     """--data-row names a row that is not below the header (the reader adds the file's name)."""
 
@@ -302,7 +308,7 @@ def _no_header(path: Path, where: str, rows: list[list[str | None]], scorer: Hea
         if line:
             message += (f"; if '{closest[0]}' names the use cases, put this line at the top of a file given with "
                         f"--config: {line(closest[0])}")
-    return ReadError(message)
+    return NotAPortfolio(message)
 
 
 def _row_ranges(rows: list[int]) -> str:
@@ -752,7 +758,7 @@ def _read_text(path: Path, scorer: HeaderScorer, search_rows: int, header_row: i
                encoding: str | None, delimiter: str | None, decimal: str | None = None) -> Table:
     raw = path.read_bytes()
     if not raw or raw.isspace():
-        raise ReadError(f"{path}: the file is empty")
+        raise NotAPortfolio(f"{path}: the file is empty")
     notes: list[str] = []
     if encoding:
         try:
@@ -768,9 +774,9 @@ def _read_text(path: Path, scorer: HeaderScorer, search_rows: int, header_row: i
         for codec, zeros in (("utf-16-le", head[1::2]), ("utf-16-be", head[0::2])):
             if zeros.count(0) > len(zeros) * 0.9 and head.count(0) < len(head) * 0.6:
                 raise ReadError(f"{path}: looks like UTF-16 text without a BOM; give --encoding {codec}")
-        raise ReadError(f"{path}: not a text file (binary content); {HINT_FORMATS}")
+        raise NotAPortfolio(f"{path}: not a text file (binary content); {HINT_FORMATS}")
     if not text.strip():
-        raise ReadError(f"{path}: the file is empty")
+        raise NotAPortfolio(f"{path}: the file is empty")
     sep = delimiter or ("\t" if path.suffix.lower() == ".tsv" else _sniff(text))
     csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))  # one cell may be the whole file
     records, last = _count_records(path, text, sep)
@@ -961,7 +967,7 @@ def read_table(path: str | Path, scorer: HeaderScorer, *, sheet: str | None = No
     if path.is_dir():
         raise ReadError(f"{path}: is a folder, not a file")
     if path.stat().st_size == 0:
-        raise ReadError(f"{path}: the file is empty (0 bytes)")
+        raise NotAPortfolio(f"{path}: the file is empty (0 bytes)")
     suffix = path.suffix.lower()
     if suffix not in SPREADSHEET_SUFFIXES | TEXT_SUFFIXES:
         raise ReadError(f"{path}: unknown file type '{path.suffix}'; {HINT_FORMATS}")

@@ -24,7 +24,7 @@ from pipeline.fields import ANNOTATIONS
 from pipeline.money import computed_checks, horizon_column, money, overflow
 from pipeline.rank import EVALUATE, FINE_TUNE, decide, rank
 from pipeline.atomic import display
-from pipeline.read import HINT_HEADER, ROW, SRC, ReadError, Table, read_table
+from pipeline.read import HINT_HEADER, ROW, SRC, NotAPortfolio, ReadError, Table, read_table
 from pipeline.score import FACTOR_FIELDS, FACTOR_INPUTS, FACTORS, factor_scores
 from pipeline.validate import ContractBroken, check, repeated_ids
 from schemas import ScoredPortfolio
@@ -134,7 +134,7 @@ def check_table(table: Table, cfg: dict) -> tuple[Mapping, pl.DataFrame, list[pl
     mapping = map_columns(table, cfg)
     if "use_case" not in mapping.fields:
         where = f" of sheet '{table.sheet}'" if table.sheet else ""
-        raise ReadError(f"{table.file}: row {table.header_row}{where} has no use case name column; {HINT_HEADER}")
+        raise NotAPortfolio(f"{table.file}: row {table.header_row}{where} has no use case name column; {HINT_HEADER}")
     parsed, parse_issues = parse(table, mapping, cfg)
     found = [parse_issues, check(table, mapping, parsed, cfg)]
     found += [issues.for_file(table, note) for note in table.notes + mapping.notes]
@@ -408,6 +408,11 @@ def _budget(scored: pl.DataFrame, cfg: dict, amount: float) -> tuple[pl.DataFram
     return scored, facts
 
 
+def _first_clause(exc: Exception) -> str:
+    """What is wrong, without the hints meant for a file the user chose ('FILE: no header row ...')."""
+    return str(exc).split("; ")[0]
+
+
 def score_files(paths: list[str | Path], cfg: dict, *, max_rows: int | None = None,
                 price_date: date | None = None, draws: int | None = None, budget: float | None = None,
                 progress=None, detail: bool = True, optional: frozenset = frozenset(),
@@ -433,11 +438,11 @@ def score_files(paths: list[str | Path], cfg: dict, *, max_rows: int | None = No
         t = time.perf_counter()
         try:
             table = read_input(path, cfg, **options)
-        except ReadError as exc:
+        except NotAPortfolio as exc:  # a folder's stray file (a damaged one stops the run: ReadError)
             if path not in optional:
                 raise
             if skipped is not None:
-                skipped.append((path, str(exc)))
+                skipped.append((path, _first_clause(exc)))
             continue
         t_read += time.perf_counter() - t
         total += table.frame.height
@@ -447,12 +452,12 @@ def score_files(paths: list[str | Path], cfg: dict, *, max_rows: int | None = No
         t = time.perf_counter()
         try:
             mapping, parsed, table_issues = check_table(table, cfg)
-        except ReadError as exc:  # no use case column: a folder's stray file is not a portfolio
+        except NotAPortfolio as exc:  # no use case column: a folder's stray file is not a portfolio
             if path not in optional:
                 raise
             total -= table.frame.height
             if skipped is not None:
-                skipped.append((path, str(exc)))
+                skipped.append((path, _first_clause(exc)))
             continue
         parsed_frames.append(parsed.with_columns(pl.lit(len(sources), pl.Int64).alias(SRC)))
         sources.append(Source(table, mapping, checksum(path)))

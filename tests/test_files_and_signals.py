@@ -503,3 +503,30 @@ def test_explain_skips_a_stray_file_in_a_folder_too(tmp_path):
     assert run.code == 0, run.stderr
     assert "Forecast" in run.stdout
     assert run.stderr.count("ftscore: note: not a portfolio, skipped") == 2
+
+
+def test_a_damaged_spreadsheet_in_a_folder_is_not_a_stray_file(tmp_path):
+    """A notes.txt is left out; a unit's workbook that cannot be opened is an unusable input:
+    merged, the run stops (exit 3, nothing written); with --out-dir, its own job fails with exit 3
+    and the other units' workbooks are still written."""
+    inbox = inbox_with_strays(tmp_path)
+    (inbox / "apac.xlsx").write_bytes(b"PK\x03\x04" + b"\x00" * 200)  # a zip cut off after its first header
+    out = tmp_path / "group.xlsx"
+    run = run_cli("score", inbox, "-o", out)
+    assert run.code == 3, run.stderr
+    assert "apac.xlsx" in run.stderr and "ftscore: error" in run.stderr
+    assert not out.exists()
+
+    run = run_cli("score", inbox, "--out-dir", tmp_path / "scored")
+    assert run.code == 3, run.stderr
+    assert sorted(p.name for p in (tmp_path / "scored").glob("*.xlsx")) == ["americas-scored.xlsx", "emea-scored.xlsx"]
+    assert [line for line in run.stderr.splitlines() if line.startswith("ftscore: error")] == [
+        line for line in run.stderr.splitlines() if "apac.xlsx" in line and line.startswith("ftscore: error")]
+
+
+def test_a_stray_file_note_is_one_short_line(tmp_path):
+    inbox = inbox_with_strays(tmp_path)
+    run = run_cli("score", inbox, "-o", tmp_path / "group.xlsx")
+    notes = [line for line in run.stderr.splitlines() if "notes.txt" in line]
+    assert len(notes) == 1
+    assert notes[0].endswith("no header row with a use case name column in the first 30 rows"), notes[0]
