@@ -48,7 +48,7 @@ STAGES = ("read", "validate", "score", "write")
 TOOLS = ("ftscore", "floor", "naive")
 TABLE_FORMATS = ("parquet", "csv")  # ftscore score --format: every row as one table, no workbook
 TABLE_SECONDS, TABLE_SPEEDUP = 15, 10  # targets at 1M rows: at most 15 s, 10x faster than the workbook
-WIDE_COLUMNS, WIDE_ROWS, WIDE_SECONDS = 10_000, 100, 10  # a wide input scores to a workbook in < 10 s
+WIDE_COLUMNS, WIDE_ROWS, WIDE_SECONDS = 10_000, 100, 10  # a wide input reads in < 10 s (whole run < 15 s)
 LIBRARIES = ("polars", "fastexcel", "pandera", "xlsxwriter", "openpyxl", "pandas", "psutil")
 RATIOS_NOTE = ("ftscore/floor: what ftscore costs beyond reading the input and writing as many cells in the same "
                "sheets (1.00 = nothing more). naive/ftscore: how many times slower (wall) or bigger (RSS) the "
@@ -320,9 +320,14 @@ def targets(runs: list[Run], samples: list[Run], tables: list[Run] | None,
                statistics.median(walls) if len(walls) == len(samples) else None, 1.5, True, " s", strict=True,
                missing="a run failed"),
     ]
-    rows.append(Target(f"{wide.columns if wide else WIDE_COLUMNS:,}-column .csv ({WIDE_ROWS} rows) → workbook: wall",
-                       wide.wall if wide and wide.ok else None, WIDE_SECONDS, True, " s", strict=True,
-                       missing="not run (BENCH_WIDE=0)" if wide is None else wide.status))
+    # Issue 10's target is the read ("a 10,000-column CSV reads in under 10 s"); the whole run to a
+    # workbook is shown beside it, most of it xlsxwriter writing a million cells.
+    wide_missing = "not run (BENCH_WIDE=0)" if wide is None else wide.status
+    wide_cols = f"{wide.columns if wide else WIDE_COLUMNS:,}-column .csv ({WIDE_ROWS} rows)"
+    rows.append(Target(f"{wide_cols}: read", wide.stages.get("read") if wide and wide.ok else None, WIDE_SECONDS,
+                       True, " s", strict=True, missing=wide_missing))
+    rows.append(Target(f"{wide_cols} → workbook: wall", wide.wall if wide and wide.ok else None, WIDE_SECONDS * 1.5,
+                       True, " s", strict=True, missing=wide_missing))
     table_rows = [t.row() for t in rows]
     completes = "–" if ft1m is None else ("completed" if ft1m.ok else ft1m.status)
     table_rows.insert(3, ["1,000,000-row .csv: ftscore completes", completes, "exit 0 or 1",
