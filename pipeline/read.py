@@ -754,9 +754,9 @@ def _count_records(path: Path, text: str, sep: str) -> tuple[int, list[str] | No
     return tail[0][0], (None if text.endswith(("\n", "\r")) else tail[0][1])
 
 
-def _read_text(path: Path, scorer: HeaderScorer, search_rows: int, header_row: int | None,
-               encoding: str | None, delimiter: str | None, decimal: str | None = None) -> Table:
-    raw = path.read_bytes()
+def _decoded(path: Path, raw: bytes, encoding: str | None) -> tuple[str, str, list[str]]:
+    """(text, encoding, notes) of a text file: the named encoding, else detected; refuses what
+    holds no text (empty, binary) or needs an encoding named (UTF-16 without a BOM)."""
     if not raw or raw.isspace():
         raise NotAPortfolio(f"{path}: the file is empty")
     notes: list[str] = []
@@ -777,43 +777,80 @@ def _read_text(path: Path, scorer: HeaderScorer, search_rows: int, header_row: i
         raise NotAPortfolio(f"{path}: not a text file (binary content); {HINT_FORMATS}")
     if not text.strip():
         raise NotAPortfolio(f"{path}: the file is empty")
+    return text, encoding, notes
+
+
+def _head_lines(text: str, sep: str, wanted: int) -> list[list[str]]:
+    """The first `wanted` records, parsed from the start of the text (not a copy of it all)."""
+    lines = list(itertools.islice(_csv_reader(text[:1 << 20], sep), wanted + 1))
+    return lines[:wanted] if len(lines) > wanted else list(itertools.islice(_csv_reader(text, sep), wanted))
+
+
+def _polars_bytes(raw: bytes, text: str, encoding: str, notes: list[str], sep: str) -> bytes:
+    """The records as UTF-8 bytes with LF line ends, for polars (which ends records at LF only)."""
+    if re.search(r"\r(?!\n)", text):
+        # a lone CR (old Mac, some exports) would merge two rows: write the records out again as
+        # the csv module reads them, with LF line ends
+        out = io.StringIO()
+        csv.writer(out, delimiter=sep, quotechar='"', lineterminator="\n").writerows(_csv_reader(text, sep))
+        return out.getvalue().encode("utf-8")
+    if encoding in ("utf-8", "utf8") and not notes:
+        return raw  # UTF-8 bytes go to polars as they are; others once re-encoded (one copy, not two)
+    if encoding == "utf-8 (with BOM)" and not notes:
+        return raw[3:]
+    return text.encode("utf-8")
+
+
+def _parse_records(path: Path, data: bytes, sep: str, width: int, notes: list[str]) -> pl.DataFrame:
+    options = dict(has_header=False, separator=sep, quote_char='"', missing_columns="insert",
+                   schema={f"column_{i}": pl.String for i in range(width)})
+    try:
+        try:
+            return pl.read_csv(data, truncate_ragged_lines=False, **options)
+        except pl.exceptions.ComputeError:
+            frame = pl.read_csv(data, truncate_ragged_lines=True, **options)
+            notes.append(f"some rows have more than the {width} fields of the header; the extra fields were dropped")
+            return frame
+    except pl.exceptions.PolarsError as exc:
+        raise _csv_problem(path, data.decode("utf-8", errors="replace"), sep, exc) from None
+
+
+def _cut_off_row(table: Table, header: Header, head_lines: list[list[str]], records: int,
+                 last: list[str] | None) -> None:
+    """A last record with no line end and fewer fields than the header: the file was cut off
+    mid-write, and the row's last value may be cut too: an error on that row. A short row that
+    ends its line is the user's (trailing cells left empty). last is None where the file ends
+    its last line."""
+    def named(cells: list[str]) -> int:  # fields up to the last header cell with a name
+        return max((i + 1 for i, c in enumerate(cells) if c.strip()), default=0)
+
+    header_fields = max((named(head_lines[i]) for i in range(header.index, min(header.data_start, len(head_lines)))),
+                        default=0)
+    if last is not None and records > header.data_start and 0 < len(last) < header_fields \
+            and table.frame.get_column(ROW).tail(1).to_list() == [records]:
+        table.row_errors.append((records, (
+            f"the file ends in the middle of this row (no line end after {len(last)} of the header's "
+            f"{header_fields} fields): it appears cut off, so the row's last value may be truncated; "
+            "check the file is complete")))
+
+
+def _read_text(path: Path, scorer: HeaderScorer, search_rows: int, header_row: int | None,
+               encoding: str | None, delimiter: str | None, decimal: str | None = None) -> Table:
+    raw = path.read_bytes()
+    text, encoding, notes = _decoded(path, raw, encoding)
     sep = delimiter or ("\t" if path.suffix.lower() == ".tsv" else _sniff(text))
     csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))  # one cell may be the whole file
     records, last = _count_records(path, text, sep)
     # polars takes the number of fields from the first line; a title line above
     # the header has fewer, so count the widest of the first rows instead.
     wanted = max(search_rows, header_row or 0)
-    head_lines = list(itertools.islice(_csv_reader(text[:1 << 20], sep), wanted + 1))  # not a copy of it all
-    head_lines = head_lines[:wanted] if len(head_lines) > wanted else list(itertools.islice(_csv_reader(text, sep), wanted))
+    head_lines = _head_lines(text, sep, wanted)
     width = max((len(r) for r in head_lines), default=1)
-    ends_open = not text.endswith(("\n", "\r"))
-    if re.search(r"\r(?!\n)", text):
-        # polars ends records at LF only: a lone CR (old Mac, some exports) would merge two
-        # rows. Write the records out again as the csv module reads them, with LF line ends.
-        out = io.StringIO()
-        csv.writer(out, delimiter=sep, quotechar='"', lineterminator="\n").writerows(_csv_reader(text, sep))
-        text = out.getvalue()
-        data = text.encode("utf-8")
-    elif encoding in ("utf-8", "utf8") and not notes:
-        data = raw  # UTF-8 bytes go to polars as they are; others once re-encoded (one copy, not two)
-    elif encoding == "utf-8 (with BOM)" and not notes:
-        data = raw[3:]
-    else:
-        data = text.encode("utf-8")
-    text_for_errors = text if data is not raw else None
-    del text
-    options = dict(has_header=False, separator=sep, quote_char='"', missing_columns="insert",
-                   schema={f"column_{i}": pl.String for i in range(width)})
-    try:
-        try:
-            frame = pl.read_csv(data, truncate_ragged_lines=False, **options)
-        except pl.exceptions.ComputeError:
-            frame = pl.read_csv(data, truncate_ragged_lines=True, **options)
-            notes.append(f"some rows have more than the {width} fields of the header; the extra fields were dropped")
-    except pl.exceptions.PolarsError as exc:
-        text = text_for_errors if text_for_errors is not None else raw.decode("utf-8", errors="replace")
-        raise _csv_problem(path, text, sep, exc) from None
-    rows = [list(r) for r in frame.head(max(search_rows, header_row or 0)).iter_rows()]
+    data = _polars_bytes(raw, text, encoding, notes, sep)
+    del text, raw
+    frame = _parse_records(path, data, sep, width, notes)
+    del data
+    rows = [list(r) for r in frame.head(wanted).iter_rows()]
     header = _find_header(rows, scorer, header_row)
     if header is None:
         if header_row:
@@ -826,20 +863,7 @@ def _read_text(path: Path, scorer: HeaderScorer, search_rows: int, header_row: i
                     decimal=mark if given or mark == "," else "auto")
     table.records, table.data_start, table.delimiter = records, header.data_start, sep
     table.decimal, table.decimal_given = mark, given
-    # A last record with no line end and fewer fields than the header: the file was cut off
-    # mid-write, and the row's last value may be cut too. A short row that ends its line is the
-    # user's (trailing cells left empty).
-    def named(cells: list[str]) -> int:  # fields up to the last header cell with a name
-        return max((i + 1 for i, c in enumerate(cells) if c.strip()), default=0)
-
-    header_fields = max((named(head_lines[i]) for i in range(header.index, min(header.data_start, len(head_lines)))),
-                        default=0)
-    if ends_open and last is not None and records > header.data_start and 0 < len(last) < header_fields \
-            and table.frame.get_column(ROW).tail(1).to_list() == [records]:
-        table.row_errors.append((records, (
-            f"the file ends in the middle of this row (no line end after {len(last)} of the header's "
-            f"{header_fields} fields): it appears cut off, so the row's last value may be truncated; "
-            "check the file is complete")))
+    _cut_off_row(table, header, head_lines, records, last)
     return table
 
 
