@@ -413,6 +413,51 @@ def _first_clause(exc: Exception) -> str:
     return str(exc).split("; ")[0]
 
 
+@dataclass
+class _Read:
+    """The inputs as read and checked: one Source and parsed frame each, their issues, counts."""
+    sources: list[Source] = field(default_factory=list)
+    parsed: list[pl.DataFrame] = field(default_factory=list)
+    found: list[pl.DataFrame] = field(default_factory=list)
+    total: int = 0
+    seconds_read: float = 0.0
+    seconds_check: float = 0.0
+
+
+def _read_inputs(paths: list[str | Path], cfg: dict, max_rows: int | None, progress, optional: frozenset,
+                 skipped: list | None, options: dict) -> _Read:
+    """Read and check each input; a folder's stray file (in `optional`, holding no use cases) is
+    left out and listed in `skipped`; a damaged one stops the run (ReadError)."""
+    done = _Read()
+    for i, path in enumerate(paths):
+        if progress:
+            progress(f"reading {Path(path).name} ({i + 1} of {len(paths)})")
+        t = time.perf_counter()
+        try:
+            table = read_input(path, cfg, **options)
+            done.seconds_read += time.perf_counter() - t
+            if max_rows is not None and done.total + table.frame.height > max_rows:
+                raise ReadError(f"{path}: the input has more than {max_rows:,} rows (--max-rows); "
+                                "split it or raise the limit")
+            t = time.perf_counter()
+            mapping, parsed, table_issues = check_table(table, cfg)  # no use case column: NotAPortfolio
+        except NotAPortfolio as exc:
+            if path not in optional:
+                raise
+            if skipped is not None:
+                skipped.append((path, _first_clause(exc)))
+            continue
+        done.total += table.frame.height
+        done.parsed.append(parsed.with_columns(pl.lit(len(done.sources), pl.Int64).alias(SRC)))
+        done.sources.append(Source(table, mapping, checksum(path)))
+        done.found += table_issues
+        done.seconds_check += time.perf_counter() - t
+    if not done.sources:
+        reasons = "; ".join(reason for _, reason in (skipped or [])[:3]) + ("; ..." if len(skipped or []) > 3 else "")
+        raise ReadError(f"{display(Path(paths[0]).parent)}: no file there is a usable portfolio ({reasons})")
+    return done
+
+
 def score_files(paths: list[str | Path], cfg: dict, *, max_rows: int | None = None,
                 price_date: date | None = None, draws: int | None = None, budget: float | None = None,
                 progress=None, detail: bool = True, optional: frozenset = frozenset(),
@@ -423,55 +468,20 @@ def score_files(paths: list[str | Path], cfg: dict, *, max_rows: int | None = No
     not what `explain` reads: at 1M rows some 300 MB less at the peak.
 
     Raises read.ReadError when an input is unusable. An input in `optional` (a file found in a
-    folder) that is unusable is left out instead, and (path, reason) added to `skipped`; when
-    every input is left out, ReadError. options go to
+    folder) that holds no use cases is left out instead, and (path, reason) added to `skipped`;
+    when every input is left out, ReadError. options go to
     read.read_table: sheet, header_row, encoding, delimiter.
     """
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
-    sources, parsed_frames, found = [], [], []
-    t_read = t_check = 0.0
-    total = 0
-    for i, path in enumerate(paths):
-        if progress:
-            progress(f"reading {Path(path).name} ({i + 1} of {len(paths)})")
-        t = time.perf_counter()
-        try:
-            table = read_input(path, cfg, **options)
-        except NotAPortfolio as exc:  # a folder's stray file (a damaged one stops the run: ReadError)
-            if path not in optional:
-                raise
-            if skipped is not None:
-                skipped.append((path, _first_clause(exc)))
-            continue
-        t_read += time.perf_counter() - t
-        total += table.frame.height
-        if max_rows is not None and total > max_rows:
-            raise ReadError(f"{path}: the input has more than {max_rows:,} rows (--max-rows); "
-                            "split it or raise the limit")
-        t = time.perf_counter()
-        try:
-            mapping, parsed, table_issues = check_table(table, cfg)
-        except NotAPortfolio as exc:  # no use case column: a folder's stray file is not a portfolio
-            if path not in optional:
-                raise
-            total -= table.frame.height
-            if skipped is not None:
-                skipped.append((path, _first_clause(exc)))
-            continue
-        parsed_frames.append(parsed.with_columns(pl.lit(len(sources), pl.Int64).alias(SRC)))
-        sources.append(Source(table, mapping, checksum(path)))
-        found += table_issues
-        t_check += time.perf_counter() - t
-    if not sources:
-        reasons = "; ".join(reason for _, reason in (skipped or [])[:3]) + ("; ..." if len(skipped or []) > 3 else "")
-        raise ReadError(f"{display(Path(paths[0]).parent)}: no file there is a usable portfolio ({reasons})")
+    read = _read_inputs(paths, cfg, max_rows, progress, optional, skipped, options)
+    sources, found = read.sources, read.found
     if progress:
-        progress(f"scoring {total:,} use cases")
+        progress(f"scoring {read.total:,} use cases")
     t = time.perf_counter()
     files = [s.table.file for s in sources]
-    parsed = prices.apply(pl.concat(parsed_frames, how="vertical"), cfg, price_date or started.date())
-    del parsed_frames  # big portfolios: hold one copy of the parsed input, not two
+    parsed = prices.apply(pl.concat(read.parsed, how="vertical"), cfg, price_date or started.date())
+    read.parsed.clear()  # big portfolios: hold one copy of the parsed input, not two
     found.append(repeated_ids(sources, parsed))
     found += _price_issues(sources, parsed)
     all_issues = _with_src(issues.combine(found), files)
@@ -494,18 +504,10 @@ def score_files(paths: list[str | Path], cfg: dict, *, max_rows: int | None = No
     # Ranking keeps the helper columns (reasons, setup and running cost) for explain;
     # the workbook selects what it shows.
     ranking = scored.drop("price_error", strict=False)
-    t_score = time.perf_counter() - t
-    return Result(
-        sources=sources,
-        config=cfg,
-        portfolio=portfolio,
-        ranking=ranking,
-        issues=all_issues,
-        started=started,
-        timings={"read": t_read, "validate": t_check, "score": t_score, "total": time.perf_counter() - t0},
-        stability=stability_facts,
-        budget=budget_facts,
-    )
+    timings = {"read": read.seconds_read, "validate": read.seconds_check, "score": time.perf_counter() - t,
+               "total": time.perf_counter() - t0}
+    return Result(sources=sources, config=cfg, portfolio=portfolio, ranking=ranking, issues=all_issues,
+                  started=started, timings=timings, stability=stability_facts, budget=budget_facts)
 
 
 def score_file(path: str | Path, cfg: dict, **options) -> Result:
