@@ -274,7 +274,7 @@ def output_options(func):
     return func
 
 
-def _report(outcomes, as_json: bool, quiet: bool, extra: dict | None = None) -> int:
+def _report(outcomes, as_json: bool, extra: dict | None = None) -> int:
     """Print the outcome lines (or JSON) and return the exit code of the whole run."""
     code = max((o.code for o in outcomes), default=EXIT_OK)
     if as_json:
@@ -396,7 +396,7 @@ def score(inputs: tuple[Path, ...], output: Path | None, out_dir: Path | None, m
         lock_wait=cfg["output"]["lock_wait_seconds"] if lock_wait is None else lock_wait, progress=progress,
         kind=kind, optional=frozenset(optional),
     )
-    sys.exit(_report(outcomes, as_json, quiet, {"notes": notes, "skipped_inputs": skipped}))
+    sys.exit(_report(outcomes, as_json, {"notes": notes, "skipped_inputs": skipped}))
 
 
 @cli.command(epilog=EXIT_CODES_HELP.replace("workbook written, but ", "").replace("; nothing written", ""))
@@ -453,7 +453,7 @@ def validate(inputs: tuple[Path, ...], config_file: Path | None, sheet: str | No
             r = outcome.result
             say(f"checked {r.rows} use cases: {r.scored} can be scored, {r.error_rows} with errors"
                 f"{_where(r)}", err=True)
-    sys.exit(_report([outcome], as_json, quiet, {"problems": problems, "skipped_inputs": skipped} if as_json else None))
+    sys.exit(_report([outcome], as_json, {"problems": problems, "skipped_inputs": skipped} if as_json else None))
 
 
 @cli.command()
