@@ -1,6 +1,6 @@
 """Write docs/cli.md from the commands' own --help, so the reference cannot drift from the code.
 
-Run: make docs   (tests/test_docs.py fails when docs/cli.md is out of date)
+Run: make docs   (tests/test_workbook.py fails when docs/cli.md is out of date)
 """
 
 from pathlib import Path

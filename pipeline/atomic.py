@@ -29,13 +29,7 @@ MARK = "ftscore"
 _OS_ERROR = re.compile(r"\(os error (\d+)\)")
 
 
-class OutputError(Exception):
-    """An output cannot be written (full disk, read-only folder, a folder at its path, ...)."""
-
-    def __init__(self, path: Path, reason: str, existed: bool = False, message: str | None = None):
-        self.path, self.reason, self.existed = Path(path), reason, existed
-        left = ", the previous file is unchanged" if existed else ""
-        super().__init__(message or f"cannot write {display(self.path)}: {reason}; nothing written{left}")
+from pipeline.errors import OutputError  # noqa: E402,F401  (re-exported)
 
 
 def display(path: str | Path) -> str:

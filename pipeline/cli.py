@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import signal
 import sys
 import time
@@ -14,8 +13,10 @@ import click
 
 from pipeline import __version__
 
-from pipeline.jobs import EXIT_BUG, EXIT_OK, EXIT_UNUSABLE, EXIT_USAGE  # noqa: E402  (stdlib-only module)
-from pipeline.jobs import EXIT_INTERRUPTED, EXIT_OUTPUT, Interrupted
+from pipeline.errors import (  # stdlib-only module
+    EXIT_BUG, EXIT_INTERRUPTED, EXIT_OK, EXIT_OUTPUT, EXIT_UNUSABLE, EXIT_USAGE, FtscoreError, Interrupted, debugging,
+    internal,
+)
 
 EXIT_CODES_HELP = """\b
 Exit codes:
@@ -87,7 +88,17 @@ def _fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+class _Commands(click.Group):
+    """ftscore's commands, with the one place an error becomes its line and exit code."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except FtscoreError as exc:  # each carries its exit code (pipeline/errors.py)
+            _fail(exc.line(), exc.exit_code)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
              epilog=ENV_HELP)  # each option's variable: _name_env_vars
 @click.version_option(__version__, "--version", prog_name="ftscore")
 def cli() -> None:
@@ -143,10 +154,7 @@ def _read_options(sheet, header_row, encoding, delimiter, data_row=None, decimal
 def _load_config(config_file: Path | None) -> dict:
     from pipeline import config as config_mod
 
-    try:
-        return config_mod.load(config_file)
-    except config_mod.ConfigError as exc:
-        _fail(str(exc), EXIT_USAGE)
+    return config_mod.load(config_file)  # a ConfigError is exit 2 (_Commands)
 
 
 def _expand(inputs: tuple[Path, ...], optional: set[Path] | None = None, skipped: list[dict] | None = None,
@@ -266,7 +274,7 @@ def output_options(func):
     return func
 
 
-def _report(outcomes, as_json: bool, quiet: bool, extra: dict | None = None) -> int:
+def _report(outcomes, as_json: bool, extra: dict | None = None) -> int:
     """Print the outcome lines (or JSON) and return the exit code of the whole run."""
     code = max((o.code for o in outcomes), default=EXIT_OK)
     if as_json:
@@ -388,7 +396,7 @@ def score(inputs: tuple[Path, ...], output: Path | None, out_dir: Path | None, m
         lock_wait=cfg["output"]["lock_wait_seconds"] if lock_wait is None else lock_wait, progress=progress,
         kind=kind, optional=frozenset(optional),
     )
-    sys.exit(_report(outcomes, as_json, quiet, {"notes": notes, "skipped_inputs": skipped}))
+    sys.exit(_report(outcomes, as_json, {"notes": notes, "skipped_inputs": skipped}))
 
 
 @cli.command(epilog=EXIT_CODES_HELP.replace("workbook written, but ", "").replace("; nothing written", ""))
@@ -445,7 +453,7 @@ def validate(inputs: tuple[Path, ...], config_file: Path | None, sheet: str | No
             r = outcome.result
             say(f"checked {r.rows} use cases: {r.scored} can be scored, {r.error_rows} with errors"
                 f"{_where(r)}", err=True)
-    sys.exit(_report([outcome], as_json, quiet, {"problems": problems, "skipped_inputs": skipped} if as_json else None))
+    sys.exit(_report([outcome], as_json, {"problems": problems, "skipped_inputs": skipped} if as_json else None))
 
 
 @cli.command()
@@ -470,14 +478,10 @@ def columns(input_file: Path, config_file: Path | None, sheet: str | None, heade
     """
     from pipeline.columns import map_columns
     from pipeline.fields import FIELDS
-    from pipeline.read import ReadError
     from pipeline.run import read_input
 
     cfg = _load_config(config_file)
-    try:
-        table = read_input(input_file, cfg, **_read_options(sheet, header_row, encoding, delimiter, data_row, decimal))
-    except ReadError as exc:
-        _fail(str(exc), EXIT_UNUSABLE)
+    table = read_input(input_file, cfg, **_read_options(sheet, header_row, encoding, delimiter, data_row, decimal))
     mapping = map_columns(table, cfg)
     where = f"sheet '{table.sheet}', " if table.sheet else (f"encoding {table.encoding}, " if table.encoding else "")
     say(f"{table.file}: {where}header row {table.header_row}, {table.frame.height} data rows")
@@ -514,27 +518,18 @@ def explain(inputs: tuple[Path, ...], use_case_id: str, price_date, config_file:
       ftscore explain samples/portfolio.xlsx --id UC-05
       ftscore explain inventory.csv --config samples/us-federal-2024.toml --id "row 17"
     """
-    from pipeline.explain import NotFound, explain as explain_one
-    from pipeline.read import ReadError
+    from pipeline.explain import explain as explain_one
     from pipeline.run import score_files
-    from pipeline.validate import ContractBroken
 
     cfg = _load_config(config_file)
     optional: set[Path] = set()
     skipped: list = []
-    try:
-        result = score_files(_expand(inputs, optional), cfg, price_date=price_date.date() if price_date else None,
-                             optional=frozenset(optional), skipped=skipped,
-                             **_read_options(sheet, header_row, encoding, delimiter, data_row, decimal))
-        for _, why in skipped:
-            say(f"ftscore: note: not a portfolio, skipped: {why}", err=True)
-        say(explain_one(result, use_case_id))
-    except NotFound as exc:
-        _fail(str(exc).strip("'\""), EXIT_USAGE)
-    except ReadError as exc:
-        _fail(str(exc), EXIT_UNUSABLE)
-    except ContractBroken as exc:
-        _fail(f"internal check failed: {exc}", EXIT_BUG)
+    result = score_files(_expand(inputs, optional), cfg, price_date=price_date.date() if price_date else None,
+                         optional=frozenset(optional), skipped=skipped,
+                         **_read_options(sheet, header_row, encoding, delimiter, data_row, decimal))
+    for _, why in skipped:
+        say(f"ftscore: note: not a portfolio, skipped: {why}", err=True)
+    say(explain_one(result, use_case_id))  # NotFound, ReadError, ContractBroken: exit 2, 3, 4 (_Commands)
 
 
 @cli.command()
@@ -553,16 +548,14 @@ def template(output: Path, config_file: Path | None) -> None:
       ftscore template -o portfolio-template.xlsx
       ftscore score portfolio-template.xlsx -o template-scored.xlsx
     """
-    from pipeline.atomic import OutputError, display, reason
+    from pipeline.atomic import display, reason
     from pipeline.template import write_template
 
     if output.suffix.lower() != ".xlsx":
         _fail(f"the template must be an .xlsx file, got '{output}'", EXIT_USAGE)
     cfg = _load_config(config_file)
     try:
-        write_template(output, cfg)
-    except OutputError as exc:
-        _fail(str(exc), EXIT_OUTPUT)
+        write_template(output, cfg)  # an OutputError is exit 6 (_Commands)
     except OSError as exc:
         _fail(f"cannot write {display(output)}: {reason(exc)}; nothing written", EXIT_OUTPUT)
     say(f"wrote {output}: fill in one row per use case, then: ftscore score {output}", err=True)
@@ -608,11 +601,9 @@ def main() -> None:
     except SystemExit:
         raise
     except BaseException as exc:  # a bug anywhere (a Rust panic is a BaseException): one line, exit 4
-        if os.environ.get("FTSCORE_DEBUG"):
+        if debugging():
             raise
-        from pipeline.jobs import one_line
-
-        _fail(f"internal error ({one_line(exc)}); set FTSCORE_DEBUG=1 for the traceback", EXIT_BUG)
+        _fail(internal(exc), EXIT_BUG)
 
 
 if __name__ == "__main__":

@@ -174,7 +174,6 @@ def header_like_rows(table: Table, mapping: "Mapping", cfg: dict) -> pl.DataFram
 @dataclass
 class Mapping:
     fields: dict[str, Column]  # canonical field -> the user's column
-    carried: list[Column]  # the user's columns that map to nothing
     notes: list[str] = field(default_factory=list)
     how: dict[str, str] = field(default_factory=dict)  # Column.name -> how it was matched
 
@@ -194,7 +193,7 @@ def map_columns(table: Table, cfg: dict) -> Mapping:
             best[name] = (rank, pos, col)
     fields = {name: col for name, (_, _, col) in best.items()}
     used = {c.name for c in fields.values()}
-    mapping = Mapping(fields, [c for c in table.columns if c.name not in used])
+    mapping = Mapping(fields)
     kinds = KINDS
     for col in table.columns:
         if col.name in used:

@@ -35,8 +35,7 @@ OPEN_TABLES = {
 EXTEND_PREFIXES = ("columns.aliases.", "values.")
 
 
-class ConfigError(Exception):
-    """A configuration file that cannot be used; the message names the key."""
+from pipeline.errors import ConfigError  # noqa: E402,F401  (re-exported)
 
 
 def _read_toml(path: Path | Any) -> dict:

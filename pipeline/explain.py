@@ -19,8 +19,7 @@ from pipeline.score import FACTORS, target_accuracy
 MONTHS = (1, 2, 3, 6, 12, 24, 36)
 
 
-class NotFound(LookupError):
-    """No use case with that id (or it was not scored)."""
+from pipeline.errors import NotFound  # noqa: E402,F401  (re-exported)
 
 
 def _usd(x) -> str:

@@ -23,7 +23,6 @@ from pipeline.run import ANNOTATION_PREFIX, KEY, Result
 _LEADING_SPACE = r"[\s\x{200B}\x{200C}\x{200D}\x{2060}\x{FEFF}]"
 _FORMULA_SIGNS = r"[=+\-@\x{FF1D}\x{FF0B}\x{FF0D}\x{FF20}\x{FE66}\x{FE62}\x{FE63}\x{FE6B}]"
 FORMULA_START = rf"^(?:[\t\r]|{_LEADING_SPACE}*{_FORMULA_SIGNS})"
-FORMATS = ("xlsx", "parquet", "csv")
 
 
 def table(result: Result) -> pl.DataFrame:

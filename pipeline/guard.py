@@ -92,15 +92,6 @@ def _looks_like_text(head: bytes) -> bool:
     return controls <= len(head) // 100
 
 
-def sniff_kind(path: Path) -> str:
-    """What the file's first bytes say it is.
-
-    One of "zip", "ole2", "pdf", "text", "empty" (0 bytes) or "unknown".
-    Raises OSError when the file cannot be read.
-    """
-    return _kind_of(_head(Path(path)))
-
-
 def _describe_head(head: bytes) -> str:
     """The content of a file that is neither a ZIP, an OLE2 file nor a PDF, in words."""
     for magic, name in _OTHER_SIGNATURES:

@@ -70,7 +70,3 @@ def combine(parts: list[pl.DataFrame]) -> pl.DataFrame:
         [pl.col("file"), pl.col("row").fill_null(0), pl.col("severity").replace_strict(SEVERITY_ORDER, default=9), pl.col("cell")],
         maintain_order=True,
     )
-
-
-def error_rows(issues: pl.DataFrame) -> pl.Series:
-    return issues.filter((pl.col("severity") == "error") & pl.col("row").is_not_null())["row"].unique()

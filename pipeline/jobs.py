@@ -17,21 +17,13 @@ from typing import Callable
 
 from pipeline import __version__
 
-EXIT_OK, EXIT_ROW_ERRORS, EXIT_USAGE, EXIT_UNUSABLE, EXIT_BUG, EXIT_BUSY = 0, 1, 2, 3, 4, 5
-EXIT_OUTPUT = 6  # the output cannot be written (full disk, read-only folder, a folder at its path)
-EXIT_INTERRUPTED = {"SIGINT": 130, "SIGTERM": 143}  # 128 + the signal's number, as shells report it
+from pipeline.errors import (  # noqa: F401  (re-exported: the exit codes and one_line were defined here)
+    EXIT_BUG, EXIT_BUSY, EXIT_INTERRUPTED, EXIT_OK, EXIT_OUTPUT, EXIT_ROW_ERRORS, EXIT_UNUSABLE, EXIT_USAGE,
+    FtscoreError, Interrupted, one_line,
+)
+
 MANIFEST = ".ftscore-manifest.json"
 Progress = Callable[[str], None]
-
-
-def one_line(exc: BaseException, limit: int = 300) -> str:
-    """An exception as one short line: its type and the first line of its text (a polars error
-    goes on with the whole expression it failed in; that is for FTSCORE_DEBUG=1, not a log)."""
-    text = str(exc).strip()
-    first = " ".join(text.splitlines()[0].split()) if text else ""
-    if len(first) > limit:
-        first = first[: limit - 1] + "…"
-    return f"{exc.__class__.__name__}: {first}" if first else exc.__class__.__name__
 
 
 @dataclass
@@ -174,17 +166,6 @@ def _write_output(result, output: Path, kind: str) -> list[Path]:
     return paths
 
 
-class Interrupted(SystemExit):
-    """SIGINT or SIGTERM arrived: stop, remove temporary files on the way out, exit 128 + signal.
-
-    A SystemExit, so every `except BaseException` that lets SystemExit through (a reader's
-    error handler, for one) lets this through too, and click does not turn it into "Aborted!"."""
-
-    def __init__(self, signame: str):
-        super().__init__(EXIT_INTERRUPTED.get(signame, 130))
-        self.signame = signame
-
-
 def _prepare_folder(output: Path) -> None:
     """The output's folder exists (made when missing); a file in the way is ENOTDIR."""
     import errno
@@ -206,10 +187,9 @@ def score_job(inputs: list[Path], output: Path | None, cfg: dict, *, read_option
     An input in `optional` (found in a folder) that is not a usable portfolio is left out and
     listed in Outcome.not_portfolios; when none is usable, the job fails with exit 3."""
     from pipeline.atomic import OutputError, display, reason
-    from pipeline.lock import LockBusy, output_lock
-    from pipeline.read import ReadError
+    from pipeline.errors import debugging, internal
+    from pipeline.lock import output_lock
     from pipeline.run import score_files
-    from pipeline.validate import ContractBroken
 
     started = time.perf_counter()
     outcome = Outcome(list(inputs), output, EXIT_OK)
@@ -230,23 +210,20 @@ def score_job(inputs: list[Path], output: Path | None, cfg: dict, *, read_option
             except OSError as exc:  # the folder, the lock file: nothing was written yet
                 raise OutputError(output, reason(exc), output.is_file()) from exc
         outcome.code = EXIT_ROW_ERRORS if result.error_rows else EXIT_OK
-    except LockBusy as exc:
-        outcome.code, outcome.error = EXIT_BUSY, str(exc)
-    except OutputError as exc:
-        outcome.code, outcome.error = EXIT_OUTPUT, str(exc)
-    except ReadError as exc:
-        outcome.code, outcome.error = EXIT_UNUSABLE, str(exc)
-    except ContractBroken as exc:
-        outcome.code, outcome.error = EXIT_BUG, f"internal check failed, nothing written: {one_line(exc).split(': ', 1)[-1]}"
+    except FtscoreError as exc:  # each carries its exit code (pipeline/errors.py)
+        outcome.code, outcome.error = exc.exit_code, exc.line(writes=True)
     except OSError as exc:  # reading an input (read.py turns most into ReadError)
         outcome.code, outcome.error = EXIT_UNUSABLE, f"cannot read {display(exc.filename or '')}: {reason(exc)}"
     except (KeyboardInterrupt, SystemExit):  # Interrupted is a SystemExit
         raise
-    except BaseException as exc:  # a bug (a Rust panic in a library is a BaseException): one line, exit 4
-        if os.environ.get("FTSCORE_DEBUG"):
+    except BaseException as exc:
+        # The job's own boundary, besides cli.main's: a bug or a library's Rust panic (pyo3's
+        # PanicException derives from BaseException, one class per extension module, so no
+        # narrower except catches them all) fails this job with exit 4, and the run goes on: the
+        # other jobs of --out-dir are written and --json still prints its summary.
+        if debugging():
             raise
-        outcome.code = EXIT_BUG
-        outcome.error = f"internal error, nothing written ({one_line(exc)}); set FTSCORE_DEBUG=1 for the traceback"
+        outcome.code, outcome.error = EXIT_BUG, internal(exc, writes=True)
     outcome.seconds = time.perf_counter() - started
     return outcome
 

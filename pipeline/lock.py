@@ -39,8 +39,7 @@ _UNSUPPORTED = {errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS, errno.EINVAL}
 _BUSY = {errno.EAGAIN, errno.EWOULDBLOCK, errno.EACCES}
 
 
-class LockBusy(Exception):
-    """Another run holds the output's lock and did not release it in time."""
+from pipeline.errors import LockBusy  # noqa: E402,F401  (re-exported)
 
 
 class LockRefused(OutputError):

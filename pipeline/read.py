@@ -48,16 +48,7 @@ HINT_ENCODING = "try --encoding utf-8 or --encoding cp1252"
 
 
 from pipeline.atomic import display  # noqa: E402
-
-
-class ReadError(Exception):
-    """The input cannot be used at all; nothing is written."""
-
-
-class NotAPortfolio(ReadError):
-    """The file reads, but holds no use cases: empty, or no row names a use case column (a
-    notes.txt, a README). Found in a folder it is left out with a note; a damaged, encrypted or
-    oversized file is a ReadError, which stops the run even there."""
+from pipeline.errors import NotAPortfolio, ReadError  # noqa: E402,F401  (re-exported)
 
 
 class _DataRowError(ReadError):

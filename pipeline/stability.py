@@ -46,7 +46,7 @@ KEY = [SRC, ROW]
 TOP = 10  # p_top10: share of draws in which the row ranks 1..TOP
 CHUNK_ROWS = 250_000  # rows x draws scored at once (memory: about 0.3 kB a row in flight)
 
-# Used where the config has no [stability] table (see defaults_extra.md).
+# Used where the config has no [stability] table (pipeline/defaults.toml holds the same values).
 DEFAULTS: dict = {
     "draws": 1000,  # for the caller: stability() takes draws and seed as arguments
     "max_draws": 100_000,  # the largest number of draws a caller may ask for (the CLI checks it)
@@ -225,18 +225,9 @@ def _perturb(frame: pl.LazyFrame, s: dict) -> pl.LazyFrame:
 
 
 def _scores(frame: pl.LazyFrame, cfg: dict) -> pl.LazyFrame:
-    """factor_scores on a lazy frame (so unused reason columns are never computed).
-
-    factor_scores is written for a DataFrame but only uses with_columns, which a
-    LazyFrame has too; should that change, fall back to the eager frame.
-    """
-    try:
-        out = factor_scores(frame, cfg)
-        if isinstance(out, pl.LazyFrame):
-            return out
-    except (AttributeError, TypeError):
-        pass
-    return factor_scores(frame.collect(), cfg).lazy()
+    """factor_scores on a lazy frame (so unused reason columns are never computed): it only uses
+    with_columns, which a LazyFrame has too."""
+    return factor_scores(frame, cfg)
 
 
 def _chunk_counts(rows: pl.DataFrame, draws: pl.DataFrame, cfg: dict, s: dict) -> pl.DataFrame:

@@ -21,8 +21,7 @@ from pipeline.read import ROW, SRC, Table
 from schemas import PortfolioInput
 
 
-class ContractBroken(Exception):
-    """The tool itself produced a frame that breaks its contract (a bug)."""
+from pipeline.errors import ContractBroken  # noqa: E402,F401  (re-exported)
 
 
 def input_schema(cfg: dict) -> pa.DataFrameSchema:

@@ -56,11 +56,6 @@ def _unescape(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
-def is_run_shaped(text: str) -> bool:
-    """Whether xlsxwriter would take ``text`` for rich-string XML and copy it unescaped."""
-    return text.startswith("<r>") and text.endswith("</r>")
-
-
 def as_run(text: str) -> str:
     """A rich string of one run without a font of its own: the cell shows ``text`` exactly."""
     return _RUN_OPEN + _escape(text) + _RUN_CLOSE
