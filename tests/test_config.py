@@ -23,7 +23,7 @@ def write(tmp_path, text: str):
 # ----------------------------------------------------------------- defaults
 def test_defaults_load_and_pass_check():
     cfg = config.load()
-    config.check(cfg)  # no exception
+    config.validate(cfg)  # no exception
     assert cfg == config.defaults()
 
 
@@ -125,7 +125,7 @@ def test_check_rejects_weights_not_summing_to_one():
     cfg = copy.deepcopy(config.load())
     cfg["weights"] = {"privacy": 0.2, "cost": 0.2, "accuracy": 0.2, "speed": 0.2}
     with pytest.raises(ConfigError) as err:
-        config.check(cfg)
+        config.validate(cfg)
     assert "weights" in str(err.value)
 
 
