@@ -127,6 +127,9 @@ def load(path: str | Path | None = None) -> dict:
 # every whole number, and past ~9.2e18 a money column cannot be shown as whole dollars.
 AMOUNT_CEILING = 1e15
 NUMERIC_KINDS = ("money", "count", "seconds")
+# The first-year figure: net_savings_12m and the payback line are fixed by the SPEC (§5), not a
+# setting; money.horizon_months starts there.
+SHORT_HORIZON_MONTHS = 12
 # The most a config may set: 10 million draws of 1,000 use cases take hours; node_limit bounds the
 # budget search's time (about 100 s at 500,000,000), exact_limit the rows it takes on.
 MAX_DRAWS_CEILING = 10_000_000
@@ -297,7 +300,8 @@ class Decision(_Section):
 
 
 class Money(_Section):
-    horizon_months: _whole(12, None, "must be a whole number of months from 12 to break_even_search_months")
+    horizon_months: _whole(SHORT_HORIZON_MONTHS, None, f"must be a whole number of months from "
+                                                       f"{SHORT_HORIZON_MONTHS} to break_even_search_months")
     break_even_search_months: _whole(1, 600, "must be a whole number of months from 1 to 600")
     finetune_setup_cost: Amount  # at most its input.max_value: Config checks it
     finetune_monthly_cost: Amount
@@ -307,8 +311,9 @@ class Money(_Section):
 
     @model_validator(mode="after")
     def _horizon(self) -> Money:
-        if not 12 <= self.horizon_months <= self.break_even_search_months:
-            raise _Bad("horizon_months", "must be a whole number of months from 12 to break_even_search_months")
+        if not self.horizon_months <= self.break_even_search_months:
+            raise _Bad("horizon_months", f"must be a whole number of months from {SHORT_HORIZON_MONTHS} "
+                                         "to break_even_search_months")
         return self
 
 
@@ -373,6 +378,9 @@ class Output(_Section):
     streaming_rows: _whole(0, None, "must be a whole number of at least 0")
     max_cell_comments: _whole(0, None, "must be a whole number of at least 0")
     chart_points: _whole(0, None, "must be a whole number of at least 0")
+    chart_spend_bands: _rule(Annotated[list[Amount], Field(min_length=3, max_length=3)],
+                             lambda v: 0 < v[0] < v[1] < v[2],
+                             lambda v: "must be three amounts above 0, ascending (the chart has four bubble sizes)")
 
     @model_validator(mode="after")
     def _lock_wait(self) -> Output:
