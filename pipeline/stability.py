@@ -45,10 +45,6 @@ KEY = [SRC, ROW]
 TOP = 10  # p_top10: share of draws in which the row ranks 1..TOP
 CHUNK_ROWS = 250_000  # rows x draws scored at once (memory: about 0.3 kB a row in flight)
 
-# The shipped [stability] table (defaults.toml): used where a config has none; its keys'
-# bounds (max_draws at most config.MAX_DRAWS_CEILING) are in config.Stability.
-DEFAULTS: dict = config.defaults()["stability"]
-
 _MASK = (1 << 64) - 1
 _GOLDEN = 0x9E3779B97F4A7C15
 _MUL1 = 0xBF58476D1CE4E5B9
