@@ -46,26 +46,23 @@ from fractions import Fraction
 
 import polars as pl
 
+from pipeline import config
+
 EXACT = "exact"
 GREEDY = "greedy (portfolio too large for the exact search)"
-EXACT_LIMIT = 2_000
+# The shipped [budget] limits (defaults.toml); the most a config may set is config.BUDGET_CEILINGS.
+EXACT_LIMIT = config.defaults()["budget"]["exact_limit"]
 DP_CELLS = 10_000_000
-NODE_LIMIT = 5_000_000
-# The most a config may set (its check names the key): node_limit bounds the time (about 100 s
-# at 500,000,000), exact_limit the rows the exact search takes on.
-CEILINGS = {"exact_limit": 100_000, "node_limit": 500_000_000}
+NODE_LIMIT = config.defaults()["budget"]["node_limit"]
 
 
 def limits(cfg: dict) -> dict:
-    """choose()'s keyword limits from the config's [budget] table (defaults where it has none):
-    ``choose(candidates, amount, **limits(cfg))``."""
-    given = cfg.get("budget", {}) or {}
-    out = {"exact_limit": given.get("exact_limit", EXACT_LIMIT), "node_limit": given.get("node_limit", NODE_LIMIT)}
-    for key, value in out.items():
-        most = CEILINGS[key]
-        if not (isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= most):
-            raise ValueError(f"config key 'budget.{key}' must be a whole number from 0 to {most:,}, got {value!r}")
-    return out
+    """choose()'s keyword limits from the config's [budget] table (the shipped ones where it has none),
+    validated by config.Budget (ValueError naming the key): ``choose(candidates, amount, **limits(cfg))``."""
+    try:
+        return config.section(cfg, "budget")
+    except config.ConfigError as exc:
+        raise ValueError(str(exc)) from None
 
 
 class _TooLarge(Exception):

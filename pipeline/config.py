@@ -1,4 +1,4 @@
-"""Configuration: the shipped defaults, a user's overrides, and their checks.
+"""Configuration: the shipped defaults, a user's overrides, and the typed model that checks them.
 
 Every weight, anchor point, threshold and default lives in ``defaults.toml``.
 A user's TOML file overrides any key of it; lists under ``columns.aliases`` and
@@ -9,11 +9,14 @@ adds a header without losing the defaults.
 from __future__ import annotations
 
 import copy
-import math
 import tomllib
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
+
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidatorFunctionWrapHandler,
+                      WrapValidator, field_validator, model_validator)
 
 from pipeline.fields import FIELDS
 
@@ -109,37 +112,27 @@ def _merge(base: dict, override: dict, prefix: str = "") -> None:
 
 
 def load(path: str | Path | None = None) -> dict:
-    """The defaults, overridden by the file at ``path`` when given, checked."""
+    """The defaults, overridden by the file at ``path`` when given, validated (``validate``)."""
     cfg = defaults()
     if path is not None:
         try:
             _merge(cfg, _read_toml(Path(path)))
         except RecursionError:  # a table nested thousands deep under an open table
             raise ConfigError(f"config file {path} nests tables or lists too deeply to be a config") from None
-    check(cfg)
-    return cfg
-
-
-def _need(ok: bool, key: str, message: str) -> None:
-    if not ok:
-        raise ConfigError(f"config key '{key}' {message}")
-
-
-def _is_num(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+    return validate(cfg)
 
 
 # No amount or bound in a config may pass this: past 2**53 (~9e15) a float no longer holds
 # every whole number, and past ~9.2e18 a money column cannot be shown as whole dollars.
 AMOUNT_CEILING = 1e15
 NUMERIC_KINDS = ("money", "count", "seconds")
-
-
-def _between(key: str, value: Any, low: float, high: float, what: str, *, low_open: bool = False) -> None:
-    """A finite number from low to high (above low when low_open): else the key is named."""
-    ok = _is_num(value) and (value > low if low_open else value >= low) and value <= high
-    _need(ok, key, f"must be {what} {'above' if low_open else 'from'} {low:,g} "
-                   f"{'and at most' if low_open else 'to'} {high:,g}, got {value!r}")
+# The first-year figure: net_savings_12m and the payback line are fixed by the SPEC (§5), not a
+# setting; money.horizon_months starts there.
+SHORT_HORIZON_MONTHS = 12
+# The most a config may set: 10 million draws of 1,000 use cases take hours; node_limit bounds the
+# budget search's time (about 100 s at 500,000,000), exact_limit the rows it takes on.
+MAX_DRAWS_CEILING = 10_000_000
+BUDGET_CEILINGS = {"exact_limit": 100_000, "node_limit": 500_000_000}
 
 
 def max_value(cfg: dict, field: str) -> float | None:
@@ -151,163 +144,409 @@ def max_value(cfg: dict, field: str) -> float | None:
     return float(bounds[kind]) if kind in bounds else None
 
 
-def _score(key: str, value: Any) -> None:
-    _need(_is_num(value) and 0 <= value <= 10, key, f"must be a score from 0 to 10, got {value!r}")
+# ------------------------------------------------------------------ the typed model
+# Every section of defaults.toml is a model below; every key is typed and bounded. A failed
+# rule raises ValueError("must be ..."), or _Bad naming a key under the model that raised it;
+# _message() turns pydantic's error into the one line "config key 'dotted.key' must be ...".
+class _Bad(ValueError):
+    """A rule broken by ``key`` (dotted, under the model whose validator raised it; "" = itself)."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key, self.message = key, message
 
 
-def _anchors(key: str, points: Any, *, positive: bool = False, most: float = AMOUNT_CEILING) -> None:
-    ok = isinstance(points, list) and len(points) >= 2 and all(
-        isinstance(p, list) and len(p) == 2 and all(_is_num(v) for v in p) for p in points
-    )
-    _need(ok, key, "must be a list of at least two [value, score] pairs")
-    xs = [p[0] for p in points]
-    _need(len(set(xs)) == len(xs), key, "must not repeat a value")
-    for p in points:
-        _score(key, p[1])
-        if positive:
-            _need(p[0] > 0, key, f"values must be above 0 (log scale), got {p[0]!r}")
-        else:
-            _need(p[0] >= 0, key, f"values must be at least 0, got {p[0]!r}")
-        _need(p[0] <= most, key, f"values must be at most {most:,g}, got {p[0]!r}")
+Number = Annotated[float, Field(allow_inf_nan=False)]  # strict: an int passes, a bool or text does not
 
 
-def _limits(cfg: dict) -> None:
-    """The bounds the other checks use: money.max_amount and input.max_value."""
-    _between("money.max_amount", cfg["money"]["max_amount"], 1, AMOUNT_CEILING, "an amount")
-    numeric = [n for n, f in FIELDS.items() if f.kind in NUMERIC_KINDS]
-    for key, value in cfg["input"]["max_value"].items():
-        _need(key in NUMERIC_KINDS or key in numeric, f"input.max_value.{key}",
-              f"names no kind of number ({', '.join(NUMERIC_KINDS)}) nor a column of one ({', '.join(numeric)})")
-        _between(f"input.max_value.{key}", value, 0, AMOUNT_CEILING, "a number", low_open=True)
-    for kind in NUMERIC_KINDS:
-        _need(kind in cfg["input"]["max_value"], f"input.max_value.{kind}", "is missing")
+def _rule(base: Any, ok: Callable[[Any], bool], say: Callable[[Any], str]) -> Any:
+    """``base`` (strict) that passes ``ok``; else ``say(value)``, also for a value of the wrong type.
+    The value is kept as written (an int stays an int where ``base`` is float)."""
+
+    def check(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        try:
+            handler(value)
+        except ValidationError:
+            raise ValueError(say(value)) from None
+        if not ok(value):
+            raise ValueError(say(value))
+        return value
+
+    return Annotated[base, WrapValidator(check)]
 
 
-def check(cfg: dict) -> None:
-    """Raise ConfigError naming the first key whose value cannot be used."""
-    _limits(cfg)
-    most = cfg["money"]["max_amount"]
-    weights = cfg["weights"]
-    for name, w in weights.items():
-        _need(_is_num(w) and 0 <= w <= 1, f"weights.{name}", f"must be between 0 and 1, got {w!r}")
-    total = sum(weights.values())
-    _need(abs(total - 1) < 1e-9, "weights", f"must sum to 1, got {total:g}")
+def _between(low: float, high: float, what: str, *, low_open: bool = False) -> Any:
+    """A finite number from low to high (above low when low_open)."""
+    return _rule(Number, lambda v: (v > low if low_open else v >= low) and v <= high,
+                 lambda v: f"must be {what} {'above' if low_open else 'from'} {low:,g} "
+                           f"{'and at most' if low_open else 'to'} {high:,g}, got {v!r}")
 
-    p = cfg["privacy"]
-    for key in ("default", "contains_pii", "trade_secrets", "data_residency", "named_regulation"):
-        _score(f"privacy.{key}", p[key])
-    for level, v in p["sensitivity"].items():
-        _score(f"privacy.sensitivity.{level}", v)
 
-    _score("cost.default", cfg["cost"]["default"])
-    _anchors("cost.anchors", cfg["cost"]["anchors"], most=most)
+def _whole(low: int | None, high: int | None, say: str, *, got: bool = False) -> Any:
+    return _rule(int, lambda v: (low is None or v >= low) and (high is None or v <= high),
+                 lambda v: f"{say}, got {v!r}" if got else say)
 
-    a = cfg["accuracy"]
-    for key in ("default", "breach_score", "max_score"):
-        _score(f"accuracy.{key}", a[key])
-    _need(a["max_score"] >= a["breach_score"], "accuracy.max_score", "must be at least accuracy.breach_score")
-    _need(_is_num(a["accuracy_gap_full"]) and a["accuracy_gap_full"] > 0,
-          "accuracy.accuracy_gap_full", "must be above 0")
-    for kind in ("critical_error", "edge_case_error"):
-        lo, hi = a[f"{kind}_threshold"], a[f"{kind}_full"]
-        _need(_is_num(lo) and 0 <= lo <= 1, f"accuracy.{kind}_threshold", "must be a rate from 0 to 1")
-        _need(_is_num(hi) and lo < hi <= 1, f"accuracy.{kind}_full",
-              f"must be a rate above accuracy.{kind}_threshold and at most 1")
-    for industry, t in [("default_target", a["default_target"]), *a["targets"].items()]:
-        key = "accuracy.default_target" if industry == "default_target" else f"accuracy.targets.{industry}"
-        _need(_is_num(t) and 0 < t <= 1, key, f"must be a rate above 0 and at most 1, got {t!r}")
 
-    s = cfg["speed"]
-    _score("speed.default", s["default"])
-    _anchors("speed.latency_anchors", s["latency_anchors"], positive=True,
-             most=cfg["input"]["max_value"]["seconds"])
-    for level, v in s["latency_class"].items():
-        _score(f"speed.latency_class.{level}", v)
+Score = _rule(Number, lambda v: 0 <= v <= 10, lambda v: f"must be a score from 0 to 10, got {v!r}")
+Weight = _rule(Number, lambda v: 0 <= v <= 1, lambda v: f"must be between 0 and 1, got {v!r}")
+Rate = _rule(Number, lambda v: 0 <= v <= 1, lambda v: f"must be a rate from 0 to 1, got {v!r}")
+Target = _rule(Number, lambda v: 0 < v <= 1, lambda v: f"must be a rate above 0 and at most 1, got {v!r}")
+Change = _between(-1, 10, "a yearly change (-1 = -100 %, 10 = 1000 %)", low_open=True)
+Amount = _between(0, AMOUNT_CEILING, "an amount")
+Seconds = _between(0, 31_536_000, "a number of seconds")
+Share = _rule(Number, lambda v: 0 <= v <= 1, lambda v: f"must be a share from 0 to 1, got {v!r}")
+Texts = list[str]
+TEXT_LISTS = ("privacy.no_regulation", "input.missing", "input.true_words", "input.false_words", "input.label_words")
+Finite = _rule(Number, lambda v: True, lambda v: "must be a number")  # kept as written (an int stays an int)
+Pair = Annotated[list[Finite], Field(min_length=2, max_length=2)]
+# Lists whose entries are checked one by one: an entry of the wrong kind names the list.
+LIST_SHAPES = {
+    "cost.anchors": "must be a list of at least two [value, score] pairs",
+    "speed.latency_anchors": "must be a list of at least two [value, score] pairs",
+    "columns.language_suffixes": "must be a list of language codes (letters only)",
+    "columns.aliases.": "must be a list of header texts",
+    "values.": "must be a list of answers",
+    **{key: "must be a list of texts" for key in TEXT_LISTS},
+}
 
-    d = cfg["decision"]
-    for key in ("finetune_fit_score", "finetune_privacy_score", "evaluate_fit_score"):
-        _score(f"decision.{key}", d[key])
-    _between("decision.evaluate_monthly_api_cost", d["evaluate_monthly_api_cost"], 0, most, "an amount")
 
-    m = cfg["money"]
-    search = m["break_even_search_months"]
-    _need(isinstance(search, int) and 1 <= search <= 600, "money.break_even_search_months",
-          "must be a whole number of months from 1 to 600")
-    _need(isinstance(m["horizon_months"], int) and 12 <= m["horizon_months"] <= search,
-          "money.horizon_months", "must be a whole number of months from 12 to break_even_search_months")
-    for key in ("finetune_setup_cost", "finetune_monthly_cost"):
-        _between(f"money.{key}", m[key], 0, max_value(cfg, key), "an amount")
-    for key in ("usage_growth_pct", "api_price_change_pct"):
-        _between(f"money.{key}", m[key], -1, 10, "a yearly change (-1 = -100 %, 10 = 1000 %)", low_open=True)
+def _anchors(positive: bool) -> Any:
+    """[value, score] points: two at least, no value twice, scores 0-10, values >= 0 (> 0 on a log
+    scale). Their upper bound depends on other keys: Config checks it."""
 
-    # Every hosting number multiplies or divides a cost: 0, negative or unbounded values are refused.
-    h = cfg["hosting"]
-    _between("hosting.hours_per_month", h["hours_per_month"], 0, 744, "a number of hours", low_open=True)
-    _between("hosting.peak_factor", h["peak_factor"], 0, 100, "a multiple of the average", low_open=True)
-    _between("hosting.monitoring_monthly_cost", h["monitoring_monthly_cost"], 0, cfg["input"]["max_value"]["money"],
-             "an amount")
-    _between("hosting.maintenance_share", h["maintenance_share"], 0, 10, "a share")
-    _between("hosting.gpu_utilisation", h["gpu_utilisation"], 0, 1, "a share", low_open=True)
-    for model, entry in cfg["prices"]["models"].items():
-        key = f"prices.models.{model}"
-        _need(isinstance(entry, dict), key, "must be a table like { input_per_1m = 0.6, output_per_1m = 0.8 }")
-        unknown = set(entry) - {"input_per_1m", "output_per_1m", "cached_input_per_1m"}
-        _need(not unknown, key, f"has unknown keys: {', '.join(sorted(unknown))}")
-        for part in ("input_per_1m", "output_per_1m"):
-            _between(f"{key}.{part}", entry.get(part), 0, cfg["input"]["max_value"]["money"], "a price")
-        if "cached_input_per_1m" in entry:
-            _between(f"{key}.cached_input_per_1m", entry["cached_input_per_1m"], 0,
-                     cfg["input"]["max_value"]["money"], "a price")
+    def check(points: list[list[float]]) -> list[list[float]]:
+        xs = [p[0] for p in points]
+        if len(set(xs)) != len(xs):
+            raise ValueError("must not repeat a value")
+        for x, y in points:
+            if not 0 <= y <= 10:
+                raise ValueError(f"must be a score from 0 to 10, got {y!r}")
+            if positive and x <= 0:
+                raise ValueError(f"values must be above 0 (log scale), got {x!r}")
+            if x < 0:
+                raise ValueError(f"values must be at least 0, got {x!r}")
+        return points
 
-    from pipeline import budget, stability  # their own checks name the key
+    return Annotated[list[Pair], Field(min_length=2), AfterValidator(check)]
 
+
+class _Section(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+
+class Weights(_Section):
+    privacy: Weight
+    cost: Weight
+    accuracy: Weight
+    speed: Weight
+
+    @model_validator(mode="after")
+    def _sum_to_one(self) -> Weights:
+        total = self.privacy + self.cost + self.accuracy + self.speed
+        if abs(total - 1) >= 1e-9:
+            raise _Bad("", f"must sum to 1, got {total:g}")
+        return self
+
+
+class Privacy(_Section):
+    default: Score
+    contains_pii: Score
+    trade_secrets: Score
+    data_residency: Score
+    named_regulation: Score
+    no_regulation: Texts
+    sensitivity: dict[str, Score]
+
+
+class Cost(_Section):
+    default: Score
+    anchors: _anchors(positive=False)
+
+
+class Accuracy(_Section):
+    default: Score
+    breach_score: Score
+    max_score: Score
+    accuracy_gap_full: _rule(Number, lambda v: v > 0, lambda v: "must be above 0")
+    critical_error_threshold: _rule(Number, lambda v: 0 <= v <= 1, lambda v: "must be a rate from 0 to 1")
+    critical_error_full: Rate
+    edge_case_error_threshold: _rule(Number, lambda v: 0 <= v <= 1, lambda v: "must be a rate from 0 to 1")
+    edge_case_error_full: Rate
+    default_target: Target
+    targets: dict[str, Target]
+
+    @model_validator(mode="after")
+    def _order(self) -> Accuracy:
+        if self.max_score < self.breach_score:
+            raise _Bad("max_score", "must be at least accuracy.breach_score")
+        for kind in ("critical_error", "edge_case_error"):
+            if not getattr(self, f"{kind}_threshold") < getattr(self, f"{kind}_full"):
+                raise _Bad(f"{kind}_full", f"must be a rate above accuracy.{kind}_threshold and at most 1")
+        return self
+
+
+class Speed(_Section):
+    default: Score
+    latency_anchors: _anchors(positive=True)
+    latency_class: dict[str, Score]
+
+
+class Decision(_Section):
+    finetune_fit_score: Score
+    finetune_privacy_score: Score
+    evaluate_fit_score: Score
+    evaluate_monthly_api_cost: Amount  # at most money.max_amount: Config checks it
+
+
+class Money(_Section):
+    horizon_months: _whole(SHORT_HORIZON_MONTHS, None, f"must be a whole number of months from "
+                                                       f"{SHORT_HORIZON_MONTHS} to break_even_search_months")
+    break_even_search_months: _whole(1, 600, "must be a whole number of months from 1 to 600")
+    finetune_setup_cost: Amount  # at most its input.max_value: Config checks it
+    finetune_monthly_cost: Amount
+    usage_growth_pct: Change
+    api_price_change_pct: Change
+    max_amount: _between(1, AMOUNT_CEILING, "an amount")
+
+    @model_validator(mode="after")
+    def _horizon(self) -> Money:
+        if not self.horizon_months <= self.break_even_search_months:
+            raise _Bad("horizon_months", f"must be a whole number of months from {SHORT_HORIZON_MONTHS} "
+                                         "to break_even_search_months")
+        return self
+
+
+class Hosting(_Section):
+    hours_per_month: _between(0, 744, "a number of hours", low_open=True)
+    peak_factor: _between(0, 100, "a multiple of the average", low_open=True)
+    gpu_utilisation: _between(0, 1, "a share", low_open=True)
+    monitoring_monthly_cost: Amount  # at most input.max_value.money: Config checks it
+    maintenance_share: _between(0, 10, "a share")
+
+
+class ModelPrice(_Section):
+    input_per_1m: Amount  # prices: at most input.max_value.money, Config checks it
+    output_per_1m: Amount
+    cached_input_per_1m: Amount | None = None
+
+
+class Prices(_Section):
+    models: dict[str, ModelPrice]
+
+
+def _columns_of(kinds: tuple[str, ...]) -> list[str]:
+    return [n for n, f in FIELDS.items() if f.kind in kinds]
+
+
+class Stability(_Section):
+    draws: _whole(1, None, "must be a whole number from 1 to stability.max_draws", got=True)
+    max_draws: _whole(1, MAX_DRAWS_CEILING, f"must be a whole number from 1 to {MAX_DRAWS_CEILING:,}", got=True)
+    seed: _whole(None, None, "must be a whole number", got=True)
+    weight_range: _rule(Number, lambda v: 0 <= v < 1, lambda v: f"must be a number from 0 to below 1, got {v!r}")
+    relative: dict[str, Share]
+    absolute: dict[str, _rule(Number, lambda v: 0 <= v <= 1, lambda v: f"must be a number from 0 to 1, got {v!r}")]
+
+    @model_validator(mode="after")
+    def _columns(self) -> Stability:
+        if not 1 <= self.draws <= self.max_draws:
+            raise _Bad("draws", f"must be a whole number from 1 to stability.max_draws ({self.max_draws:,}), "
+                                f"got {self.draws!r}")
+        for name in self.relative:
+            if name not in _columns_of(("money", "count")):
+                raise _Bad(f"relative.{name}", "names no amount or count column")
+        for name in self.absolute:
+            if name not in _columns_of(("rate",)):
+                raise _Bad(f"absolute.{name}", "names no rate (0-1) column")
+            if name in self.relative:
+                raise _Bad(f"absolute.{name}", "must not also be under stability.relative")
+        return self
+
+
+class Budget(_Section):
+    exact_limit: _whole(0, BUDGET_CEILINGS["exact_limit"],
+                        f"must be a whole number from 0 to {BUDGET_CEILINGS['exact_limit']:,}", got=True)
+    node_limit: _whole(0, BUDGET_CEILINGS["node_limit"],
+                       f"must be a whole number from 0 to {BUDGET_CEILINGS['node_limit']:,}", got=True)
+
+
+class Output(_Section):
+    score_decimals: _whole(0, 6, "must be a whole number from 0 to 6")
+    driver_min_score: Score
+    lock_wait_seconds: _between(0, 31_536_000, "a number of seconds (output.max_lock_wait_seconds at most)")
+    max_lock_wait_seconds: Seconds
+    streaming_rows: _whole(0, None, "must be a whole number of at least 0")
+    max_cell_comments: _whole(0, None, "must be a whole number of at least 0")
+    chart_points: _whole(0, None, "must be a whole number of at least 0")
+    chart_spend_bands: _rule(Annotated[list[Amount], Field(min_length=3, max_length=3)],
+                             lambda v: 0 < v[0] < v[1] < v[2],
+                             lambda v: "must be three amounts above 0, ascending (the chart has four bubble sizes)")
+
+    @model_validator(mode="after")
+    def _lock_wait(self) -> Output:
+        if self.lock_wait_seconds > self.max_lock_wait_seconds:
+            raise _Bad("lock_wait_seconds", f"must be a number of seconds (output.max_lock_wait_seconds at most) "
+                                            f"from 0 to {self.max_lock_wait_seconds:,g}, got {self.lock_wait_seconds!r}")
+        return self
+
+
+class Input(_Section):
+    missing: Texts
+    true_words: Texts
+    decimal: Literal["auto", ".", ","]
+    false_words: Texts
+    header_search_rows: _whole(1, 10_000, "must be a whole number from 1 to 10,000")
+    label_words: Texts
+    max_rows: _whole(1, None, "must be a whole number of at least 1")
+    max_unpacked_mb: _whole(1, None, "must be a whole number of at least 1")
+    max_cells: _whole(1, None, "must be a whole number of at least 1")
+    max_value: dict[str, _between(0, AMOUNT_CEILING, "a number", low_open=True)]
+
+    @field_validator("max_value")
+    @classmethod
+    def _kinds(cls, bounds: dict[str, float]) -> dict[str, float]:
+        numeric = _columns_of(NUMERIC_KINDS)
+        for key in bounds:
+            if key not in NUMERIC_KINDS and key not in numeric:
+                raise _Bad(key, f"names no kind of number ({', '.join(NUMERIC_KINDS)}) "
+                                f"nor a column of one ({', '.join(numeric)})")
+        for kind in NUMERIC_KINDS:
+            if kind not in bounds:
+                raise _Bad(kind, "is missing")
+        return bounds
+
+
+LanguageCode = _rule(str, str.isalpha, lambda v: "must be a list of language codes (letters only)")
+
+
+class Columns(_Section):
+    language_suffixes: list[LanguageCode]
+    aliases: dict[str, Texts]
+
+    @field_validator("aliases")
+    @classmethod
+    def _known(cls, aliases: dict[str, list[str]]) -> dict[str, list[str]]:
+        for field in aliases:
+            if field not in FIELDS:
+                raise _Bad(field, f"names no known column (known: {', '.join(FIELDS)})")
+        return aliases
+
+
+class Config(_Section):
+    """The whole configuration: defaults.toml, section by section."""
+
+    weights: Weights
+    privacy: Privacy
+    cost: Cost
+    accuracy: Accuracy
+    speed: Speed
+    decision: Decision
+    money: Money
+    hosting: Hosting
+    prices: Prices
+    stability: Stability
+    budget: Budget
+    output: Output
+    input: Input
+    columns: Columns
+    values: dict[str, dict[str, Texts]]
+
+    @model_validator(mode="after")
+    def _across(self) -> Config:
+        """Bounds set by other keys: money.max_amount and input.max_value; answers of known levels."""
+        most, money = self.money.max_amount, self.input.max_value["money"]
+        cfg = {"input": {"max_value": self.input.max_value}}
+        for key, value, high in [
+            ("cost.anchors", max(p[0] for p in self.cost.anchors), most),
+            ("speed.latency_anchors", max(p[0] for p in self.speed.latency_anchors), self.input.max_value["seconds"]),
+        ]:
+            if value > high:
+                raise _Bad(key, f"values must be at most {high:,g}, got {value!r}")
+        amounts = [("decision.evaluate_monthly_api_cost", self.decision.evaluate_monthly_api_cost, most),
+                   ("money.finetune_setup_cost", self.money.finetune_setup_cost,
+                    max_value(cfg, "finetune_setup_cost")),
+                   ("money.finetune_monthly_cost", self.money.finetune_monthly_cost,
+                    max_value(cfg, "finetune_monthly_cost")),
+                   ("hosting.monitoring_monthly_cost", self.hosting.monitoring_monthly_cost, money)]
+        for name, entry in self.prices.models.items():
+            amounts += [(f"prices.models.{name}.{part}", getattr(entry, part), money)
+                        for part in ("input_per_1m", "output_per_1m", "cached_input_per_1m")
+                        if getattr(entry, part) is not None]
+        for key, value, high in amounts:
+            if value > high:
+                what = "a price" if key.startswith("prices.") else "an amount"
+                raise _Bad(key, f"must be {what} from 0 to {high:,g}, got {value!r}")
+        levels = {"data_sensitivity": self.privacy.sensitivity, "latency_class": self.speed.latency_class}
+        for field, table in self.values.items():
+            kind = FIELDS[field].kind if field in FIELDS else None
+            if kind not in ("category", "flag"):
+                raise _Bad(f"values.{field}", "must name a category or yes/no column "
+                                              f"({', '.join(_columns_of(('category', 'flag')))})")
+            known = list(levels[field]) if kind == "category" else ["yes", "no"]
+            for value in table:
+                if value not in known:
+                    raise _Bad(f"values.{field}.{value}", f"names no known level (known: {', '.join(known)})")
+        return self
+
+
+_KINDS = {"int_type": "a whole number", "float_type": "a number", "finite_number": "a finite number",
+          "string_type": "a text", "list_type": "a list", "dict_type": "a table", "model_type": "a table",
+          "bool_type": "true/false"}
+
+
+def _message(error: dict, base: tuple = ()) -> str:
+    """One pydantic error as today's one line: "config key 'dotted.key' must be ...", the key from its loc."""
+    loc = (*base, *error["loc"])
+    dotted = ".".join(str(part) for part in loc if not isinstance(part, int))
+    kind, value = error["type"], error.get("input")
+    cause = (error.get("ctx") or {}).get("error")
+    if isinstance(cause, _Bad):
+        key = ".".join(part for part in (dotted, cause.key) if part)
+        return f"config key '{key}' {cause.message}"
+    shape = next((say for prefix, say in LIST_SHAPES.items()
+                  if dotted == prefix or (prefix.endswith(".") and dotted.startswith(prefix))), None)
+    if shape and (len(loc) > len(dotted.split(".")) or kind in ("too_short", "too_long")):
+        return f"config key '{dotted}' {shape}"  # an entry of the list, or the list's length
+    if isinstance(cause, ValueError):
+        return f"config key '{dotted}' {cause}"
+    if dotted.startswith("prices.models.") and kind in ("extra_forbidden", "model_type"):
+        entry = ".".join(dotted.split(".")[:3])
+        return (f"config key '{entry}' has unknown keys: {dotted.split('.')[3]}" if kind == "extra_forbidden" else
+                f"config key '{entry}' must be a table like {{ input_per_1m = 0.6, output_per_1m = 0.8 }}")
+    if kind == "extra_forbidden":
+        return f"unknown config key '{dotted}'"
+    if kind == "missing":
+        return f"config key '{dotted}' is missing"
+    if kind == "literal_error":
+        return f"config key '{dotted}' must be {error['ctx']['expected']}".replace("'", '"').replace(
+            f'"{dotted}"', f"'{dotted}'", 1)
+    if kind in _KINDS:
+        return f"config key '{dotted}' must be {_KINDS[kind]}, got {_kind(value)} {value!r}"
+    return f"config key '{dotted}' {error['msg'][0].lower()}{error['msg'][1:]}"
+
+
+def _checked(model: type[BaseModel], data: Any, base: tuple = ()) -> None:
     try:
-        stability.settings(cfg)
-        budget.limits(cfg)
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from None
+        model.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_message(exc.errors(include_url=False)[0], base)) from None
 
-    o = cfg["output"]
-    _need(isinstance(o["score_decimals"], int) and 0 <= o["score_decimals"] <= 6,
-          "output.score_decimals", "must be a whole number from 0 to 6")
-    _score("output.driver_min_score", o["driver_min_score"])
 
-    i = cfg["input"]
-    _need(isinstance(i["header_search_rows"], int) and 1 <= i["header_search_rows"] <= 10_000,
-          "input.header_search_rows", "must be a whole number from 1 to 10,000")
-    for key in ("max_rows", "max_unpacked_mb", "max_cells"):
-        _need(isinstance(i[key], int) and i[key] >= 1, f"input.{key}", "must be a whole number of at least 1")
-    _between("output.max_lock_wait_seconds", o["max_lock_wait_seconds"], 0, 31_536_000, "a number of seconds")
-    _between("output.lock_wait_seconds", o["lock_wait_seconds"], 0, o["max_lock_wait_seconds"],
-             "a number of seconds (output.max_lock_wait_seconds at most)")
-    for key in ("streaming_rows", "max_cell_comments", "chart_points"):
-        _need(isinstance(o[key], int) and o[key] >= 0, f"output.{key}", "must be a whole number of at least 0")
-    _need(i["decimal"] in ("auto", ".", ","), "input.decimal", 'must be "auto", "." or ","')
-    for key in ("missing", "true_words", "false_words", "no_regulation", "label_words"):
-        section = cfg["privacy"] if key == "no_regulation" else i
-        where = "privacy" if key == "no_regulation" else "input"
-        _need(all(isinstance(v, str) for v in section[key]), f"{where}.{key}", "must be a list of texts")
+def validate(cfg: dict) -> dict:
+    """``cfg`` once the Config model accepts it; else ConfigError naming the first key it refuses."""
+    _checked(Config, cfg)
+    return cfg
 
-    _need(isinstance(cfg["columns"]["language_suffixes"], list)
-          and all(isinstance(v, str) and v.isalpha() for v in cfg["columns"]["language_suffixes"]),
-          "columns.language_suffixes", "must be a list of language codes (letters only)")
-    for field, aliases in cfg["columns"]["aliases"].items():
-        _need(field in FIELDS, f"columns.aliases.{field}",
-              f"names no known column (known: {', '.join(FIELDS)})")
-        _need(isinstance(aliases, list) and all(isinstance(v, str) for v in aliases),
-              f"columns.aliases.{field}", "must be a list of header texts")
-    levels = {"data_sensitivity": p["sensitivity"], "latency_class": s["latency_class"]}
-    for field, table in cfg["values"].items():
-        kind = FIELDS[field].kind if field in FIELDS else None
-        _need(kind in ("category", "flag"), f"values.{field}",
-              "must name a category or yes/no column "
-              f"({', '.join(n for n, f in FIELDS.items() if f.kind in ('category', 'flag'))})")
-        known = levels[field] if kind == "category" else ("yes", "no")
-        _need(isinstance(table, dict), f"values.{field}", "must be a table of level = [answers]")
-        for value, answers in table.items():
-            _need(value in known, f"values.{field}.{value}", f"names no known level (known: {', '.join(known)})")
-            _need(isinstance(answers, list) and all(isinstance(v, str) for v in answers),
-                  f"values.{field}.{value}", "must be a list of answers")
+
+def section(cfg: dict, name: str) -> dict:
+    """One section of ``cfg`` over the shipped one, key by key (tables one level down too), validated
+    by its model: for callers given a partial config (stability.settings, budget.limits)."""
+    shipped = defaults()[name]
+    given = cfg.get(name, {}) or {}
+    out = {key: ({**value, **(given.get(key) or {})} if isinstance(value, dict) else given.get(key, value))
+           for key, value in shipped.items()}
+    out.update({key: value for key, value in given.items() if key not in out})
+    _checked(Config.model_fields[name].annotation, out, (name,))
+    return out
 
 
 def flatten(cfg: dict, prefix: str = "") -> list[tuple[str, Any]]:

@@ -180,7 +180,7 @@ def _prepare_folder(output: Path) -> None:
 
 def score_job(inputs: list[Path], output: Path | None, cfg: dict, *, read_options: dict,
               price_date: date | None = None, draws: int | None = None, budget: float | None = None,
-              lock_wait: float = 60.0, progress: Progress | None = None, kind: str | None = None,
+              lock_wait: float | None = None, progress: Progress | None = None, kind: str | None = None,
               optional: frozenset = frozenset()) -> Outcome:
     """Score inputs as one portfolio and write the output (or only check, without output).
 
@@ -201,7 +201,7 @@ def score_job(inputs: list[Path], output: Path | None, cfg: dict, *, read_option
         if output is not None:
             try:
                 _prepare_folder(output)
-                with output_lock(output, wait_seconds=lock_wait):
+                with output_lock(output, wait_seconds=cfg["output"]["lock_wait_seconds"] if lock_wait is None else lock_wait):
                     if progress:
                         progress(f"writing {output.name}")
                     t = time.perf_counter()

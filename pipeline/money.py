@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from pipeline.config import SHORT_HORIZON_MONTHS
+
 
 def horizon_column(cfg: dict) -> str:
     return f"net_savings_{cfg['money']['horizon_months']}m"
@@ -78,7 +80,7 @@ def money(frame: pl.DataFrame, cfg: dict) -> pl.DataFrame:
     def cum_savings(months: int) -> pl.Expr:
         return _cum_api(monthly, r, months) - running * months
 
-    net_12 = cum_savings(12) - setup
+    net_12 = cum_savings(SHORT_HORIZON_MONTHS) - setup
     net_h = cum_savings(horizon) - setup
     spend_h = setup + running * horizon
     # With a 12-month horizon the two savings columns are one.
@@ -96,7 +98,7 @@ def money(frame: pl.DataFrame, cfg: dict) -> pl.DataFrame:
         pl.when(pl.col("finetune_monthly_cost").is_null() & estimate.is_not_null()).then(gpus_needed(cfg)).alias("gpus_needed"),
         team.alias("team_monthly_cost_total"),
         latency_unmet().alias("__latency_unmet"),
-        cum_savings(12).alias("__cum12"),
+        cum_savings(SHORT_HORIZON_MONTHS).alias("__cum12"),
         setup.alias("__setup"),
         running.alias("__running"),
     )
@@ -172,7 +174,7 @@ COMPUTED = {
     "team_monthly_cost_total": ("team cost", ("team_size", "team_monthly_cost")),
     "__running": ("monthly running cost", ("finetune_monthly_cost", "gpu_hourly_cost", "team_monthly_cost")),
     "__setup": ("setup cost", ("finetune_setup_cost",)),
-    "net_savings_12m": ("net savings over 12 months", ("usage_growth_pct", "api_price_change_pct",
+    "net_savings_12m": (f"net savings over {SHORT_HORIZON_MONTHS} months", ("usage_growth_pct", "api_price_change_pct",
                                                        "monthly_api_cost", "monthly_calls")),
     "{horizon}": ("net savings over {months} months", ("usage_growth_pct", "api_price_change_pct",
                                                       "monthly_api_cost", "monthly_calls")),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from pipeline.config import SHORT_HORIZON_MONTHS
 from pipeline.money import horizon_column
 from pipeline.score import FACTORS, number_text
 
@@ -93,8 +94,9 @@ def what_would_change(cfg: dict) -> pl.Expr:
         .then(pl.lit(f"Fine-tune only if privacy reaches {d['finetune_privacy_score']:g}"))
     )
     payback = pl.when(pl.col("__cum12") > 0).then(
-        pl.lit("breaks even within 12 months at a setup cost under ") + usd_text(pl.col("__cum12"))
-    ).when(pl.col("monthly_api_cost").is_not_null()).then(pl.lit("no setup cost breaks even within 12 months"))
+        pl.lit(f"breaks even within {SHORT_HORIZON_MONTHS} months at a setup cost under ") + usd_text(pl.col("__cum12"))
+    ).when(pl.col("monthly_api_cost").is_not_null()).then(
+        pl.lit(f"no setup cost breaks even within {SHORT_HORIZON_MONTHS} months"))
     return pl.concat_str([change, payback], separator=SEPARATOR, ignore_nulls=True)
 
 

@@ -961,9 +961,9 @@ def _read_own(path: Path, output, scorer: HeaderScorer, search_rows: int, sheet:
     return table
 
 
-def read_table(path: str | Path, scorer: HeaderScorer, *, sheet: str | None = None, search_rows: int = 30,
+def read_table(path: str | Path, scorer: HeaderScorer, *, sheet: str | None = None, search_rows: int | None = None,
                header_row: int | None = None, encoding: str | None = None, delimiter: str | None = None,
-               decimal: str | None = None, max_unpacked_bytes: int = 1 << 30, max_cells: int = 60_000_000,
+               decimal: str | None = None, max_unpacked_bytes: int | None = None, max_cells: int | None = None,
                data_row: int | None = None) -> Table:
     """Read one input file into a Table; raise ReadError when it cannot be used.
 
@@ -971,8 +971,15 @@ def read_table(path: str | Path, scorer: HeaderScorer, *, sheet: str | None = No
     starts (rows between the header and it are skipped; default: right under the header, past any
     rows of labels); encoding and delimiter apply to text files and replace the detected ones.
     decimal ("." or ",", None or "auto": "," in a ;-delimited text file, else ".") is the decimal
-    mark of numbers written as text.
+    mark of numbers written as text. search_rows, max_unpacked_bytes and max_cells not given are
+    the shipped config's (input.header_search_rows, input.max_unpacked_mb, input.max_cells).
     """
+    from pipeline import config
+
+    shipped = config.defaults()["input"]
+    search_rows = shipped["header_search_rows"] if search_rows is None else search_rows
+    max_unpacked_bytes = shipped["max_unpacked_mb"] * 1_000_000 if max_unpacked_bytes is None else max_unpacked_bytes
+    max_cells = shipped["max_cells"] if max_cells is None else max_cells
     path = Path(path)
     if data_row is not None:
         rules = scorer if isinstance(scorer, HeaderRules) else HeaderRules(scorer)

@@ -33,11 +33,10 @@ Pure: polars only, no I/O, no printing.
 from __future__ import annotations
 
 import hashlib
-import math
 
 import polars as pl
 
-from pipeline.fields import FIELDS
+from pipeline import config
 from pipeline.rank import EVALUATE, FINE_TUNE, KEEP
 from pipeline.read import ROW, SRC
 from pipeline.score import FACTORS, factor_scores
@@ -45,26 +44,6 @@ from pipeline.score import FACTORS, factor_scores
 KEY = [SRC, ROW]
 TOP = 10  # p_top10: share of draws in which the row ranks 1..TOP
 CHUNK_ROWS = 250_000  # rows x draws scored at once (memory: about 0.3 kB a row in flight)
-
-# Used where the config has no [stability] table (pipeline/defaults.toml holds the same values).
-DEFAULTS: dict = {
-    "draws": 1000,  # for the caller: stability() takes draws and seed as arguments
-    "max_draws": 100_000,  # the largest number of draws a caller may ask for (the CLI checks it)
-    "seed": 0,
-    "weight_range": 0.20,
-    "relative": {
-        "monthly_calls": 0.30,
-        "monthly_api_cost": 0.30,
-        "input_price_per_1k": 0.20,
-        "output_price_per_1k": 0.20,
-    },
-    "absolute": {
-        "current_accuracy": 0.02,
-    },
-}
-
-# No config may allow more draws than this (10 million draws of 1,000 use cases take hours).
-MAX_DRAWS_CEILING = 10_000_000
 
 _MASK = (1 << 64) - 1
 _GOLDEN = 0x9E3779B97F4A7C15
@@ -131,50 +110,12 @@ def _weight_stream(factor: str) -> str:
 
 # ---------------------------------------------------------------------- config
 def settings(cfg: dict) -> dict:
-    """The [stability] settings: the config's, key by key over DEFAULTS; checked."""
-    given = cfg.get("stability", {}) or {}
-    out = {
-        "draws": given.get("draws", DEFAULTS["draws"]),
-        "max_draws": given.get("max_draws", DEFAULTS["max_draws"]),
-        "seed": given.get("seed", DEFAULTS["seed"]),
-        "weight_range": given.get("weight_range", DEFAULTS["weight_range"]),
-        "relative": {**DEFAULTS["relative"], **(given.get("relative", {}) or {})},
-        "absolute": {**DEFAULTS["absolute"], **(given.get("absolute", {}) or {})},
-    }
-
-    def number(v) -> bool:
-        return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-
-    def whole(v) -> bool:
-        return isinstance(v, int) and not isinstance(v, bool)
-
-    if not (whole(out["max_draws"]) and 1 <= out["max_draws"] <= MAX_DRAWS_CEILING):
-        raise ValueError(f"config key 'stability.max_draws' must be a whole number from 1 to "
-                         f"{MAX_DRAWS_CEILING:,}, got {out['max_draws']!r}")
-    if not (whole(out["draws"]) and 1 <= out["draws"] <= out["max_draws"]):
-        raise ValueError(f"config key 'stability.draws' must be a whole number from 1 to stability.max_draws "
-                         f"({out['max_draws']:,}), got {out['draws']!r}")
-    if not whole(out["seed"]):
-        raise ValueError(f"config key 'stability.seed' must be a whole number, got {out['seed']!r}")
-    w = out["weight_range"]
-    if not (number(w) and 0 <= w < 1):
-        raise ValueError(f"config key 'stability.weight_range' must be a number from 0 to below 1, got {w!r}")
-    for name, r in out["relative"].items():
-        kind = FIELDS[name].kind if name in FIELDS else None
-        if kind not in ("money", "count"):
-            raise ValueError(f"config key 'stability.relative.{name}' names no amount or count column")
-        if not (number(r) and 0 <= r <= 1):
-            raise ValueError(f"config key 'stability.relative.{name}' must be a share from 0 to 1, got {r!r}")
-    for name, a in out["absolute"].items():
-        kind = FIELDS[name].kind if name in FIELDS else None
-        if kind != "rate":
-            raise ValueError(f"config key 'stability.absolute.{name}' names no rate (0-1) column")
-        if not (number(a) and 0 <= a <= 1):
-            raise ValueError(f"config key 'stability.absolute.{name}' must be a number from 0 to 1, got {a!r}")
-    overlap = set(out["relative"]) & set(out["absolute"])
-    if overlap:
-        raise ValueError(f"stability: {', '.join(sorted(overlap))} is under both relative and absolute")
-    return out
+    """The [stability] settings: the config's, key by key over the shipped ones; validated by
+    config.Stability (ValueError naming the key)."""
+    try:
+        return config.section(cfg, "stability")
+    except config.ConfigError as exc:
+        raise ValueError(str(exc)) from None
 
 
 # -------------------------------------------------------------------- the draws

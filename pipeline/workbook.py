@@ -79,7 +79,7 @@ NUMBER_FORMATS = {
     "p_top10": "0%", "p_same_decision": "0%",
 }
 WIDTHS = {"rationale": 60, "what_would_change": 50, "use_case": 34, "recommendation": 17, "roi_pct": 10}
-WRAP_WIDTHS = {"rationale": 60, "what_would_change": 50}  # wrapped columns: rows grow to show them
+WRAP_WIDTHS = {c: WIDTHS[c] for c in ("rationale", "what_would_change")}  # wrapped columns: rows grow to show them
 WRAPPED = ("rationale", "what_would_change")
 OPTIONAL_RANKING = ("funded", "p_top10", "p_same_decision")  # with --budget / --stability
 SCORES = ("privacy_score", "cost_score", "accuracy_score", "speed_score", "fit_score")
@@ -905,6 +905,14 @@ CHART_DATA_COL = 26  # column AA: the data behind the Summary charts, right of t
 BAND_COLOURS = ("#9DC3E6", "#5B9BD5", "#2E75B6", "#1F4E78")
 
 
+def _short_usd(amount: float) -> str:
+    """$10k, $1M, $2.5M: a chart band's bound."""
+    for size, unit in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if amount >= size:
+            return f"${amount / size:g}{unit}"
+    return f"${amount:g}"
+
+
 def _summary_charts(ws, wb, result: Result, fmt: _Formats) -> None:
     """Bubble chart of the portfolio (fit score against break-even, size = annual API spend) and
     the four factor scores of the top use cases side by side. Their data is a small table at AA1."""
@@ -916,8 +924,11 @@ def _summary_charts(ws, wb, result: Result, fmt: _Formats) -> None:
     ws.set_column(c0, c0 + 4, 14, None, {"hidden": True})
     # xlsxwriter has no bubble chart: the bubble size is drawn as marker size, one series per
     # band of annual API spend, so the legend says what a size means.
-    bands = [(0, 10_000, 6, "under $10k a year"), (10_000, 100_000, 10, "$10k-$100k a year"),
-             (100_000, 1_000_000, 15, "$100k-$1M a year"), (1_000_000, float("inf"), 21, "$1M+ a year")]
+    edges = result.config["output"]["chart_spend_bands"]  # three bounds: four bands and sizes
+    bands = [(0, edges[0], 6, f"under {_short_usd(edges[0])} a year"),
+             (edges[0], edges[1], 10, f"{_short_usd(edges[0])}-{_short_usd(edges[1])} a year"),
+             (edges[1], edges[2], 15, f"{_short_usd(edges[1])}-{_short_usd(edges[2])} a year"),
+             (edges[2], float("inf"), 21, f"{_short_usd(edges[2])}+ a year")]
     spend = pl.col("annual_api_cost").fill_null(0.0)
     band = pl.lit(len(bands) - 1)
     for k in range(len(bands) - 2, -1, -1):

@@ -57,7 +57,7 @@ def cfg_with(**changes) -> dict:
             cfg[section][key] = value
         else:
             cfg[dotted].update(value)
-    config.check(cfg)
+    config.validate(cfg)
     return cfg
 
 

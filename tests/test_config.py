@@ -23,7 +23,7 @@ def write(tmp_path, text: str):
 # ----------------------------------------------------------------- defaults
 def test_defaults_load_and_pass_check():
     cfg = config.load()
-    config.check(cfg)  # no exception
+    config.validate(cfg)  # no exception
     assert cfg == config.defaults()
 
 
@@ -125,7 +125,7 @@ def test_check_rejects_weights_not_summing_to_one():
     cfg = copy.deepcopy(config.load())
     cfg["weights"] = {"privacy": 0.2, "cost": 0.2, "accuracy": 0.2, "speed": 0.2}
     with pytest.raises(ConfigError) as err:
-        config.check(cfg)
+        config.validate(cfg)
     assert "weights" in str(err.value)
 
 
@@ -192,3 +192,98 @@ def test_value_bounds_by_kind_and_by_column(tmp_path):
 def test_numbers_that_multiply_or_divide_are_bounded(tmp_path, text, key):
     with pytest.raises(ConfigError, match=f"'{key}'"):
         config.load(write(tmp_path, text))
+
+
+# ------------------------------------------------------- the typed model (issue 11)
+@pytest.mark.parametrize("text, message", [
+    # a wrong type: a whole number written with decimals
+    ("[stability]\nseed = 1.5\n", "config key 'stability.seed' must be a whole number, got 1.5"),
+    ("[budget]\nexact_limit = true\n", "config key 'budget.exact_limit' must be a number, got true/false True"),
+    # a value out of bounds
+    ("[hosting]\npeak_factor = 101\n",
+     "config key 'hosting.peak_factor' must be a multiple of the average above 0 and at most 100, got 101"),
+    ("[stability]\nweight_range = 1\n", "config key 'stability.weight_range' must be a number from 0 to below 1, got 1"),
+    # an unknown key, at the top and in a table
+    ("[output]\nchart_pointz = 5\n", "unknown config key 'output.chart_pointz' (known here: chart_points, "
+     "chart_spend_bands, driver_min_score, lock_wait_seconds, max_cell_comments, max_lock_wait_seconds, "
+     "score_decimals, streaming_rows)"),
+    ('[prices.models]\n"our-llama" = { input_per_1m = 0.5, output_per_1m = 1.5, per_call = 1 }\n',
+     "config key 'prices.models.our-llama' has unknown keys: per_call"),
+    # an entry a user adds to an open table, of the wrong type inside
+    ('[prices.models]\n"our-llama" = { input_per_1m = "cheap", output_per_1m = 1.5 }\n',
+     "config key 'prices.models.our-llama.input_per_1m' must be an amount from 0 to 1e+15, got 'cheap'"),
+    ('[columns.aliases]\nmonthly_api_cost = ["spend", 12]\n',
+     "config key 'columns.aliases.monthly_api_cost' must be a list of header texts"),
+    ('[values.latency_class]\nbatch = ["weekly", true]\n', "config key 'values.latency_class.batch' must be a list of answers"),
+    ("[stability.relative]\nmonthly_calls = nan\n",
+     "config key 'stability.relative.monthly_calls' must be a share from 0 to 1, got nan"),
+    ("[output]\nchart_spend_bands = [100000, 10000, 1000000]\n",
+     "config key 'output.chart_spend_bands' must be three amounts above 0, ascending (the chart has four bubble sizes)"),
+])
+def test_the_model_names_the_dotted_key_in_one_line_and_the_cli_exits_2(tmp_path, text, message):
+    from conftest import SAMPLES, run_cli
+
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as err:
+        config.load(path)
+    assert str(err.value) == message
+    out = tmp_path / "never.xlsx"
+    run = run_cli("score", SAMPLES / "portfolio.csv", "--config", path, "-o", out)
+    assert run.code == 2 and message in run.stderr and len(run.stderr.strip().splitlines()) == 1, run.stderr
+    assert not out.exists()
+
+
+def test_validate_names_the_key_of_a_dict_built_in_code():
+    cfg = copy.deepcopy(config.load())
+    cfg["speed"]["latency_class"]["quick"] = "fast"
+    with pytest.raises(ConfigError, match=r"^config key 'speed.latency_class.quick' must be a score from 0 to 10, got 'fast'$"):
+        config.validate(cfg)
+    cfg = copy.deepcopy(config.load())
+    del cfg["output"]["chart_points"]
+    with pytest.raises(ConfigError, match=r"^config key 'output.chart_points' is missing$"):
+        config.validate(cfg)
+
+
+def test_validate_returns_the_dict_as_written():
+    cfg = config.load()
+    assert config.validate(cfg) is cfg
+    assert isinstance(cfg["decision"]["finetune_fit_score"], int)  # not made a float by the model
+
+
+def test_the_model_has_a_section_per_table_of_defaults_toml():
+    assert set(config.Config.model_fields) == set(config.defaults())
+
+
+def test_defaults_repeated_nowhere_in_code():
+    from pipeline import budget, stability
+
+    shipped = config.defaults()
+    assert stability.settings({}) == shipped["stability"]
+    assert budget.limits({}) == shipped["budget"]
+    assert (budget.EXACT_LIMIT, budget.NODE_LIMIT) == (shipped["budget"]["exact_limit"], shipped["budget"]["node_limit"])
+
+
+def test_every_key_has_a_meaning():
+    meanings = config.meanings()
+    for key, _ in config.flatten(config.defaults()):
+        assert key in meanings or any(key.startswith(f"{m}.") for m in meanings), key
+
+
+def test_the_chart_bands_come_from_the_config(tmp_path):
+    import zipfile
+
+    from conftest import SAMPLES, run_cli
+
+    def legend(out):
+        with zipfile.ZipFile(out) as zf:
+            return "".join(zf.read(n).decode() for n in zf.namelist() if n.startswith("xl/charts/"))
+
+    shipped = tmp_path / "shipped.xlsx"
+    assert run_cli("score", SAMPLES / "portfolio.csv", "-o", shipped).code in (0, 1)
+    assert "API spend under $10k a year" in legend(shipped)
+    own = tmp_path / "own.xlsx"
+    path = write(tmp_path, "[output]\nchart_spend_bands = [1000, 20000, 2500000]\n")
+    assert run_cli("score", SAMPLES / "portfolio.csv", "--config", path, "-o", own).code in (0, 1)
+    names = legend(own)
+    assert "$10k" not in names and "$100k" not in names
+    assert any(f"API spend {n} a year" in names for n in ("under $1k", "$1k-$20k", "$20k-$2.5M", "$2.5M+")), names
