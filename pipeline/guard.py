@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from xlsxwriter.utility import xl_cell_to_rowcol
+
 from pipeline.read import SPREADSHEET_SUFFIXES, TEXT_SUFFIXES, ReadError
 
 ZIP_MAGIC = b"PK\x03\x04"
@@ -512,13 +514,6 @@ _DIMENSION = re.compile(rb"<(?:[\w.-]+:)?dimension\b[^>]*?\bref\s*=\s*[\"']([^\"
 _CELL = re.compile(r"^\$?([A-Za-z]{1,3})?\$?(\d{1,7})?$")
 
 
-def _column_number(letters: str) -> int:
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
 def _range_cells(ref: str) -> int | None:
     """Rows x columns of an A1-style range such as "A1:XFD1048576"; None when unparsable."""
     parts = ref.strip().split(":")
@@ -529,7 +524,7 @@ def _range_cells(ref: str) -> int | None:
         m = _CELL.match(part.strip())
         if not m or not (m.group(1) or m.group(2)):
             return None
-        col = _column_number(m.group(1)) if m.group(1) else None
+        col = xl_cell_to_rowcol(f"{m.group(1).upper()}1")[1] if m.group(1) else None
         row = int(m.group(2)) if m.group(2) else None
         cells.append((col, row))
     (c1, r1), (c2, r2) = cells[0], cells[-1]

@@ -16,6 +16,7 @@ from typing import Any
 
 import polars as pl
 import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name
 
 from pipeline import __version__
 from pipeline.atomic import replace_when_done
@@ -24,7 +25,7 @@ from pipeline.fields import ANNOTATIONS, FIELDS
 from pipeline.money import horizon_column
 from pipeline.rank import RECOMMENDATIONS
 from pipeline.score import FACTORS as FACTOR_NAMES
-from pipeline.read import PLAIN_INTEGER, PLAIN_NUMBER, ROW, column_letter
+from pipeline.read import PLAIN_INTEGER, PLAIN_NUMBER, ROW
 from pipeline.run import ANNOTATION_PREFIX, KEY, SRC, Result
 from pipeline import issues as issues_mod
 from pipeline.xlsxtext import CELL_TEXT_MAX, CUT_MARK, TextWorkbook, utf16_len
@@ -644,7 +645,7 @@ def _places(result: Result) -> _Places:
     for src, row, i, letter, col in located.select(SRC, ROW, "__i", "__letter", "__col").iter_rows():
         links.setdefault((src, row, ""), f"A{i + 2}")
         if letter and col is not None:
-            links[(src, row, letter)] = f"{column_letter(col)}{i + 2}"
+            links[(src, row, letter)] = f"{xl_col_to_name(col)}{i + 2}"
     limit = cfg["output"]["max_cell_comments"]
     texts = (
         located.filter(pl.col("__col").is_not_null())
