@@ -1,7 +1,7 @@
 """Checks on an input file before any parser touches it.
 
 ``inspect`` looks at a file's bytes (magic numbers, the ZIP central directory,
-the OLE2 directory, a few KB of a sheet part) and raises ``ReadError`` with a
+the OLE2 directory through olefile, a few KB of a sheet part) and raises ``ReadError`` with a
 one-line message starting with the path when the file cannot be what its
 extension says, is password-protected, or would make a reader decompress or
 allocate far more than a spreadsheet of use cases needs. It never parses a
@@ -24,6 +24,9 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
+
+import olefile
+from xlsxwriter.utility import xl_cell_to_rowcol
 
 from pipeline.read import SPREADSHEET_SUFFIXES, TEXT_SUFFIXES, ReadError
 
@@ -111,182 +114,26 @@ def _describe_head(head: bytes) -> str:
 
 # --------------------------------------------------------------------------- OLE2 (CFB)
 
-_ENDOFCHAIN = 0xFFFFFFFE
-_MAXREGSECT = 0xFFFFFFFA
-_NOSTREAM = 0xFFFFFFFF
-_MAX_CHAIN = 1 << 20  # sectors followed in one chain at most (cycle/garbage guard)
-_MAX_DIR_SECTORS = 4096
+# What olefile raises on a container whose structures cannot be followed (it raises OleFileError,
+# an OSError, for what it recognises; garbage can surface as any of the others).
+_OLE_ERRORS = (OSError, struct.error, ValueError, IndexError, KeyError, TypeError, RecursionError)
 
 
-class _CfbError(Exception):
-    """The compound file's structures cannot be followed."""
+def _ole_root_children(ole: olefile.OleFileIO) -> dict[str, olefile.olefile.OleDirectoryEntry]:
+    """The storages and streams directly under the root, by lower-cased name."""
+    kinds = (olefile.STGTY_STORAGE, olefile.STGTY_STREAM)
+    return {kid.name.lower(): kid for kid in ole.root.kids if kid.entry_type in kinds}
 
 
-class _DirEntry:
-    __slots__ = ("name", "kind", "left", "right", "child", "start", "size")
-
-    def __init__(self, raw: bytes, major: int) -> None:
-        name_len = min(struct.unpack_from("<H", raw, 0x40)[0], 64)
-        self.name = raw[: max(name_len - 2, 0)].decode("utf-16-le", errors="replace")
-        self.kind = raw[0x42]  # 0 unused, 1 storage, 2 stream, 5 root
-        self.left, self.right, self.child = struct.unpack_from("<III", raw, 0x44)
-        self.start = struct.unpack_from("<I", raw, 0x74)[0]
-        size = struct.unpack_from("<Q", raw, 0x78)[0]
-        # Version 3 files may leave garbage in the high 32 bits.
-        self.size = size & 0xFFFFFFFF if major == 3 else size
-
-
-class _Cfb:
-    """Just enough of [MS-CFB] to list the root's streams and read a stream's first bytes.
-
-    Sectors are read on demand (the FAT is not loaded whole), every chain is
-    followed with a cycle check and a length cap, and any inconsistency raises
-    _CfbError, so a damaged file never loops or reads the whole disk.
-    """
-
-    def __init__(self, fh: BinaryIO, file_size: int) -> None:
-        self.fh, self.file_size = fh, file_size
-        fh.seek(0)
-        header = fh.read(512)
-        if len(header) < 512 or not header.startswith(OLE2_MAGIC):
-            raise _CfbError("short header")
-        self.major, byte_order, sector_shift, mini_shift = struct.unpack_from("<HHHH", header, 0x1A)
-        if byte_order != 0xFFFE or sector_shift not in (9, 12) or mini_shift != 6:
-            raise _CfbError("bad header fields")
-        self.sector_size = 1 << sector_shift
-        self.mini_size = 1 << mini_shift
-        (self.num_fat, self.first_dir, _, self.mini_cutoff, self.first_minifat, _,
-         self.first_difat, self.num_difat) = struct.unpack_from("<8I", header, 0x2C)
-        self.difat = list(struct.unpack_from("<109I", header, 0x4C))
-        self._difat_next = self.first_difat  # next DIFAT sector not yet read
-        self._difat_read = 0
-        self._fat_cache: dict[int, tuple[int, ...]] = {}
-        self._entries: list[_DirEntry] | None = None
-        self._mini_stream: list[int] | None = None
-        self._minifat: list[int] | None = None
-
-    # sectors and chains
-    def _sector(self, sid: int) -> bytes:
-        if sid > _MAXREGSECT:
-            raise _CfbError(f"bad sector id {sid:#x}")
-        offset = (sid + 1) * self.sector_size
-        if offset >= self.file_size:
-            raise _CfbError("sector past the end of the file")
-        self.fh.seek(offset)
-        data = self.fh.read(self.sector_size)
-        return data.ljust(self.sector_size, b"\0")  # a short last sector reads as zeros
-
-    def _fat_sector_id(self, index: int) -> int:
-        per = self.sector_size // 4 - 1  # DIFAT entries per DIFAT sector (last is the link)
-        while index >= len(self.difat):
-            if self._difat_next > _MAXREGSECT or self._difat_read >= self.num_difat:
-                raise _CfbError("FAT sector not listed")
-            raw = self._sector(self._difat_next)
-            ids = struct.unpack(f"<{per + 1}I", raw)
-            self.difat.extend(ids[:per])
-            self._difat_next = ids[per]
-            self._difat_read += 1
-        return self.difat[index]
-
-    def _next(self, sid: int) -> int:
-        per = self.sector_size // 4
-        index, pos = divmod(sid, per)
-        if index not in self._fat_cache:
-            if index >= self.num_fat:
-                raise _CfbError("sector beyond the FAT")
-            self._fat_cache[index] = struct.unpack(f"<{per}I", self._sector(self._fat_sector_id(index)))
-        return self._fat_cache[index][pos]
-
-    def _chain(self, start: int, limit: int = _MAX_CHAIN) -> list[int]:
-        """Sector ids of the chain from `start`, at most `limit` of them."""
-        chain: list[int] = []
-        seen: set[int] = set()
-        sid = start
-        while sid != _ENDOFCHAIN and len(chain) < limit:
-            if sid > _MAXREGSECT or sid in seen:
-                raise _CfbError("broken sector chain")
-            seen.add(sid)
-            chain.append(sid)
-            sid = self._next(sid)
-        return chain
-
-    # directory
-    def entries(self) -> list[_DirEntry]:
-        if self._entries is None:
-            entries = []
-            for sid in self._chain(self.first_dir, _MAX_DIR_SECTORS):
-                raw = self._sector(sid)
-                entries.extend(_DirEntry(raw[i : i + 128], self.major) for i in range(0, len(raw), 128))
-            if not entries or entries[0].kind != 5:
-                raise _CfbError("no root entry")
-            self._entries = entries
-        return self._entries
-
-    def root_children(self) -> dict[str, _DirEntry]:
-        """The storages and streams directly under the root, by lower-cased name."""
-        entries = self.entries()
-        found: dict[str, _DirEntry] = {}
-        stack, seen = [entries[0].child], set()
-        while stack:
-            sid = stack.pop()
-            if sid == _NOSTREAM:
-                continue
-            if sid >= len(entries) or sid in seen:
-                raise _CfbError("broken directory tree")
-            seen.add(sid)
-            entry = entries[sid]
-            if entry.kind in (1, 2):
-                found[entry.name.lower()] = entry
-            stack.extend((entry.left, entry.right))
-        return found
-
-    # stream content
-    def read_prefix(self, entry: _DirEntry, n: int) -> bytes:
-        """The first n bytes of a stream (fewer when the stream is shorter)."""
-        n = min(n, entry.size)
-        out = bytearray()
-        if n <= 0:
-            return b""
-        if entry.size >= self.mini_cutoff:
-            for sid in self._chain(entry.start, n // self.sector_size + 1):
-                out += self._sector(sid)
-                if len(out) >= n:
-                    break
-            return bytes(out[:n])
-        # A small stream lives in the mini stream (itself a chain of normal
-        # sectors starting at the root entry), its chain in the mini FAT.
-        if self._mini_stream is None:
-            self._mini_stream = self._chain(self.entries()[0].start)
-            self._minifat = self._chain(self.first_minifat) if self.first_minifat <= _MAXREGSECT else []
-        per_sector = self.sector_size // self.mini_size
-        per_fat = self.sector_size // 4
-        msid, seen = entry.start, set()
-        while len(out) < n:
-            if msid > _MAXREGSECT or msid in seen:
-                raise _CfbError("broken mini chain")
-            seen.add(msid)
-            index, pos = divmod(msid, per_sector)
-            if index >= len(self._mini_stream):
-                raise _CfbError("mini sector past the mini stream")
-            raw = self._sector(self._mini_stream[index])
-            out += raw[pos * self.mini_size : (pos + 1) * self.mini_size]
-            fat_index, fat_pos = divmod(msid, per_fat)
-            if fat_index >= len(self._minifat):
-                raise _CfbError("mini sector beyond the mini FAT")
-            msid = struct.unpack_from("<I", self._sector(self._minifat[fat_index]), fat_pos * 4)[0]
-            if msid == _ENDOFCHAIN:
-                break
-        return bytes(out[:n])
-
-
-def _xls_has_filepass(cfb: _Cfb, entry: _DirEntry) -> bool:
+def _xls_has_filepass(ole: olefile.OleFileIO, name: str) -> bool:
     """Whether the BIFF Workbook stream carries a FILEPASS record (0x002F): it is encrypted.
 
     FILEPASS follows the globals substream's BOF; record headers stay in clear
     text in an encrypted file, so walking the first records is enough. Stops at
     the first BoundSheet (0x0085) or EOF (0x000A) record.
     """
-    data = cfb.read_prefix(entry, XLS_RECORD_SCAN_BYTES)
+    with ole.openstream(name) as stream:
+        data = stream.read(XLS_RECORD_SCAN_BYTES)
     pos = 0
     while pos + 4 <= len(data):
         rtype, length = struct.unpack_from("<HH", data, pos)
@@ -306,23 +153,31 @@ _PASSWORD = ("is password-protected (encrypted); open it in Excel, save it witho
 
 
 def _ole2_problem(path: Path, suffix: str) -> str | None:
-    """Why an OLE2 file cannot be read as a file named `suffix`, or None when it can."""
-    with path.open("rb") as fh:
-        try:
-            cfb = _Cfb(fh, path.stat().st_size)
-            children = cfb.root_children()
-        except (_CfbError, struct.error):
-            fh.seek(0)
+    """Why an OLE2 file cannot be read as a file named `suffix`, or None when it can.
+
+    olefile follows the container (strictly: any structure against [MS-CFB] is an error), and a
+    container it cannot follow falls back to a byte search of its first OLE2_SCAN_BYTES.
+    """
+    try:
+        ole = olefile.OleFileIO(str(path), raise_defects=olefile.DEFECT_INCORRECT)
+    except _OLE_ERRORS:
+        with path.open("rb") as fh:
             return _ole2_scan_problem(fh.read(OLE2_SCAN_BYTES), suffix)
+    with ole:
+        try:
+            children = _ole_root_children(ole)
+        except _OLE_ERRORS:
+            with path.open("rb") as fh:
+                return _ole2_scan_problem(fh.read(OLE2_SCAN_BYTES), suffix)
         if _ENCRYPTED_NAMES & children.keys():
             return _PASSWORD
         book = children.get("workbook") or children.get("book")
-        if book is not None and book.kind == 2:
+        if book is not None and book.entry_type == olefile.STGTY_STREAM:
             if suffix != ".xls":
                 return f"is an .xls (old Excel) file named {suffix}; rename it to .xls"
             try:
-                return _PASSWORD if _xls_has_filepass(cfb, book) else None
-            except (_CfbError, struct.error):
+                return _PASSWORD if _xls_has_filepass(ole, book.name) else None
+            except _OLE_ERRORS:
                 return None  # best effort: the reader reports what it finds
     if "worddocument" in children:
         return "is a Word document (.doc), not a spreadsheet"
@@ -503,13 +358,6 @@ _DIMENSION = re.compile(rb"<(?:[\w.-]+:)?dimension\b[^>]*?\bref\s*=\s*[\"']([^\"
 _CELL = re.compile(r"^\$?([A-Za-z]{1,3})?\$?(\d{1,7})?$")
 
 
-def _column_number(letters: str) -> int:
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
 def _range_cells(ref: str) -> int | None:
     """Rows x columns of an A1-style range such as "A1:XFD1048576"; None when unparsable."""
     parts = ref.strip().split(":")
@@ -520,7 +368,7 @@ def _range_cells(ref: str) -> int | None:
         m = _CELL.match(part.strip())
         if not m or not (m.group(1) or m.group(2)):
             return None
-        col = _column_number(m.group(1)) if m.group(1) else None
+        col = xl_cell_to_rowcol(f"{m.group(1).upper()}1")[1] if m.group(1) else None
         row = int(m.group(2)) if m.group(2) else None
         cells.append((col, row))
     (c1, r1), (c2, r2) = cells[0], cells[-1]

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Callable
 
 from pipeline import __version__
+from pipeline.run import checksum
 
 from pipeline.errors import (  # noqa: F401  (re-exported: the exit codes and one_line were defined here)
     EXIT_BUG, EXIT_BUSY, EXIT_INTERRUPTED, EXIT_OK, EXIT_OUTPUT, EXIT_ROW_ERRORS, EXIT_UNUSABLE, EXIT_USAGE,
@@ -84,9 +85,7 @@ def fingerprint(inputs: list[Path], cfg: dict, settings: dict) -> str:
     digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
     for path in inputs:
         digest.update(os.fsencode(path.name))  # the bytes, whatever their encoding
-        with open(path, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(block)
+        digest.update(checksum(path).encode())  # each file's own SHA-256, not its bytes again
     return digest.hexdigest()
 
 

@@ -1,18 +1,32 @@
 """An advisory lock on an output workbook, so two runs never write it at once.
 
 Two cron entries writing the same workbook would otherwise interleave or
-overwrite each other's file. ``output_lock`` holds an exclusive ``flock`` on a
-hidden file beside the output (``.NAME.lock``) for the duration of the write.
-The lock belongs to the open file, so the kernel releases it when the process
-ends, however it ends: a crashed run never leaves a stale lock behind. The
-lock file itself is left in place on exit: deleting it would let a third run
-lock a new file while a second still holds the old one.
+overwrite each other's file. ``output_lock`` holds an exclusive lock, taken with
+filelock's ``FileLock`` (``flock`` on Linux and macOS), on a hidden file beside the
+output (``.NAME.lock``) for the duration of the write. The lock belongs to the open
+file, so the kernel releases it when the process ends, however it ends: a crashed
+run never leaves a stale lock behind. The lock file itself is left in place on exit
+(``preserve_lock_file``): deleting it would let a third run lock a new file while a
+second still holds the old one.
 
-The lock file is opened without following a symbolic link (O_NOFOLLOW) and must be a
-regular file: a link planted at its name (to make a run as root create or open another file)
-is refused with LockRefused, and nothing is created or truncated.
+The lock file's name is checked with ``os.lstat`` first: a symbolic link (to make a
+run as root create or open another file) or anything but a regular file (a folder, a
+FIFO) at its name is refused with LockRefused, and nothing is created or truncated.
+filelock (>= 3.20.1, CVE-2025-68146) then opens the name with O_NOFOLLOW and, since
+4.x, creates it with O_EXCL and never truncates it, so a link planted between the
+check and the open is refused too (ELOOP, the same LockRefused). What it does not
+check is that an existing name is a regular file: a FIFO swapped in within that
+window would be opened (O_NONBLOCK: it does not hang) and locked, never written.
+filelock also creates missing folders above the lock file; a missing output folder is
+FileNotFoundError here before it is asked, as before.
 
-On platforms without ``fcntl`` (Windows) the lock is a no-op.
+Filesystems without locks (some network and FUSE mounts: ``flock`` fails with
+ENOSYS, ENOLCK, EOPNOTSUPP or EINVAL): the write runs unlocked rather than not at
+all, as before. filelock's own answer to ENOSYS, a "soft" lock (a marker file whose
+existence is the lock), is switched off (``fallback_to_soft=False``): a crashed run
+would leave that marker behind and block every later run.
+
+Where Python has no ``fcntl`` (Windows) the lock is a no-op, as before.
 """
 
 from __future__ import annotations
@@ -20,10 +34,11 @@ from __future__ import annotations
 import errno
 import os
 import stat
-import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
+
+from filelock import FileLock, Timeout
 
 from pipeline.atomic import OutputError, display
 
@@ -36,7 +51,6 @@ RETRY_SECONDS = 0.1
 
 # flock errors that mean "this filesystem cannot lock", not "someone holds it".
 _UNSUPPORTED = {errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS, errno.EINVAL}
-_BUSY = {errno.EAGAIN, errno.EWOULDBLOCK, errno.EACCES}
 
 
 from pipeline.errors import LockBusy  # noqa: E402,F401  (re-exported)
@@ -51,23 +65,21 @@ class LockRefused(OutputError):
             "ftscore will not use it (remove it and run again); nothing written"))
 
 
-def _open_lock(output: Path, lockpath: Path) -> int:
-    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
-    flags |= getattr(os, "O_NONBLOCK", 0)  # a FIFO at the name must not hang the open
-    if os.path.islink(lockpath):
-        raise LockRefused(output, lockpath, "a symbolic link")
+def _check_name(output: Path, lockpath: Path) -> None:
+    """LockRefused when the lock file's name is taken by anything but a regular file;
+    FileNotFoundError when its folder does not exist (as an open of the name would raise)."""
     try:
-        fd = os.open(lockpath, flags, 0o666)
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise LockRefused(output, lockpath, "a symbolic link") from None
-        if exc.errno == errno.EISDIR:
-            raise LockRefused(output, lockpath, "a folder") from None
-        raise
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
+        mode = os.lstat(lockpath).st_mode
+    except FileNotFoundError:
+        if not lockpath.parent.is_dir():  # filelock would create the missing folders
+            raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), str(lockpath)) from None
+        return
+    if stat.S_ISLNK(mode):
+        raise LockRefused(output, lockpath, "a symbolic link")
+    if stat.S_ISDIR(mode):
+        raise LockRefused(output, lockpath, "a folder")
+    if not stat.S_ISREG(mode):
         raise LockRefused(output, lockpath, "not a regular file")
-    return fd
 
 
 def lock_path(output: Path) -> Path:
@@ -89,32 +101,28 @@ def output_lock(output: Path, *, wait_seconds: float) -> Iterator[None]:
     if fcntl is None:
         yield
         return
+    output = Path(output)
     lockpath = lock_path(output)
-    fd = _open_lock(Path(output), lockpath)
+    _check_name(output, lockpath)
+    lock = FileLock(lockpath, timeout=max(wait_seconds, 0.0), poll_interval=RETRY_SECONDS,
+                    fallback_to_soft=False, preserve_lock_file=True)
+    locked = False
     try:
-        deadline = time.monotonic() + max(wait_seconds, 0.0)
-        locked = False
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                locked = True
-                break
-            except OSError as exc:
-                if exc.errno in _UNSUPPORTED:
-                    break  # cannot lock here: run unlocked rather than not at all
-                if exc.errno not in _BUSY:
-                    raise
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise LockBusy(
-                    f"{output} is being written by another ftscore run (lock file {lockpath}); "
-                    "try again later or raise --lock-wait"
-                )
-            time.sleep(min(RETRY_SECONDS, remaining))
-        try:
-            yield
-        finally:
-            if locked:
-                fcntl.flock(fd, fcntl.LOCK_UN)
+        lock.acquire()
+        locked = True
+    except Timeout:
+        raise LockBusy(f"{output} is being written by another ftscore run (lock file {lockpath}); "
+                       "try again later or raise --lock-wait") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise LockRefused(output, lockpath, "a symbolic link") from None
+        if exc.errno == errno.EISDIR:
+            raise LockRefused(output, lockpath, "a folder") from None
+        if exc.errno not in _UNSUPPORTED:
+            raise
+        # cannot lock here: run unlocked rather than not at all
+    try:
+        yield
     finally:
-        os.close(fd)
+        if locked:
+            lock.release()

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Callable
 
 import polars as pl
+from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name
 
 # fastexcel logs a warning for every mixed-type column it reads as text; that is
 # expected here (cells are parsed one by one later), not news for a cron log.
@@ -90,16 +91,6 @@ class Table:
     decimal_given: bool = False
     # (row, problem) of rows that cannot be trusted as read (a last row cut off mid-write).
     row_errors: list[tuple[int, str]] = field(default_factory=list)
-
-
-def column_letter(index: int) -> str:
-    """0 -> A, 25 -> Z, 26 -> AA."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 # A header scorer tells how well a row of cells looks like our header:
@@ -492,7 +483,7 @@ def _read_spreadsheet(path: Path, sheet: str | None, scorer: HeaderScorer, searc
         data_cols = sheet_obj.available_columns()
         del sheet_obj
         errors = [
-            (e.offset_position[0], column_letter(data_cols[e.offset_position[1]].absolute_index), _excel_error(e.detail))
+            (e.offset_position[0], xl_col_to_name(data_cols[e.offset_position[1]].absolute_index), _excel_error(e.detail))
             for e in (cell_errors.errors if cell_errors is not None else [])
         ]
         # Header cells and data cells can start at different columns: align on
@@ -507,7 +498,7 @@ def _read_spreadsheet(path: Path, sheet: str | None, scorer: HeaderScorer, searc
         data = data.select([data.columns[k] for k in order])
         abs_idx = [abs_idx[k] for k in order]
         header_cells = [by_abs.get(a) for a in abs_idx]
-        letters = [column_letter(a) for a in abs_idx]
+        letters = [xl_col_to_name(a) for a in abs_idx]
         table = _finish(path, name, header, header_cells, letters, data, [], error_cells=errors)
         if sheet is None:
             table.other_sheets = _other_use_case_sheets(reader, names[names.index(name) + 1:], scorer, search_rows)
@@ -849,7 +840,7 @@ def _read_text(path: Path, scorer: HeaderScorer, search_rows: int, header_row: i
         raise _no_header(path, f"in the first {search_rows} rows", rows, scorer, HINT_HEADER)
     given = decimal in (".", ",")
     mark = decimal if given else ("," if sep == ";" else ".")
-    letters = [column_letter(i) for i in range(frame.width)]
+    letters = [xl_col_to_name(i) for i in range(frame.width)]
     table = _finish(path, None, header, header.cells, letters, frame.slice(header.data_start), notes, encoding,
                     decimal=mark if given or mark == "," else "auto")
     table.records, table.data_start, table.delimiter = records, header.data_start, sep
@@ -917,14 +908,6 @@ def _reason(exc: Exception) -> str:
     return text[:200]
 
 
-def column_index(letter: str) -> int:
-    """A -> 0, Z -> 25, AA -> 26."""
-    index = 0
-    for ch in letter:
-        index = index * 26 + ord(ch) - 64
-    return index - 1
-
-
 def _read_own(path: Path, output, scorer: HeaderScorer, search_rows: int, sheet: str | None,
               header_row: int | None, encoding: str | None, delimiter: str | None, decimal: str | None) -> Table:
     """An output of ftscore given as input: its Portfolio (sheet or CSV table), the user's columns only."""
@@ -949,7 +932,7 @@ def _read_own(path: Path, output, scorer: HeaderScorer, search_rows: int, sheet:
     if output.user_columns is None or (output.kind == "workbook" and table.sheet != "Portfolio"):
         table.notes.append(f"{path.name} is {output.describe()}; read as any input")
         return table
-    keep = [c for c in table.columns if column_index(c.letter) < output.user_columns]
+    keep = [c for c in table.columns if xl_cell_to_rowcol(f"{c.letter}1")[1] < output.user_columns]
     left = len(table.columns) - len(keep)
     names = [c.name for c in keep]
     table.frame = table.frame.select(*names, ROW)

@@ -96,11 +96,9 @@ def shown_columns(scored: pl.DataFrame, cfg: dict, inputs: int) -> list[str]:
 
 
 def checksum(path: str | Path) -> str:
-    digest = hashlib.sha256()
+    """SHA-256 of a file's bytes, in hex (hashlib.file_digest reads it in blocks)."""
     with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def read_input(path: str | Path, cfg: dict, **options) -> Table:

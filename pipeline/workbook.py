@@ -16,6 +16,7 @@ from typing import Any
 
 import polars as pl
 import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name
 
 from pipeline import __version__
 from pipeline.atomic import replace_when_done
@@ -24,7 +25,7 @@ from pipeline.fields import ANNOTATIONS, FIELDS
 from pipeline.money import horizon_column
 from pipeline.rank import RECOMMENDATIONS
 from pipeline.score import FACTORS as FACTOR_NAMES
-from pipeline.read import PLAIN_INTEGER, PLAIN_NUMBER, ROW, column_letter
+from pipeline.read import PLAIN_INTEGER, PLAIN_NUMBER, ROW
 from pipeline.run import ANNOTATION_PREFIX, KEY, SRC, Result
 from pipeline import issues as issues_mod
 from pipeline.xlsxtext import CELL_TEXT_MAX, CUT_MARK, TextWorkbook, utf16_len
@@ -481,21 +482,10 @@ def _num_format(name: str, cfg: dict) -> str | None:
     return NUMBER_FORMATS.get(name)
 
 
-def _cell_call(ws, name: str):
-    """ws.write_number / write_string / ...: xlsxwriter's own method behind the public one.
-
-    The public methods only add a wrapper that turns "B2"-style arguments into numbers, and
-    ours are numbers already; skipping it is 7 % of the write time of a 100k-row workbook
-    (6M cells). Where an xlsxwriter has no such method, the public one is used.
-    """
-    inner = getattr(ws, "_" + name, None)
-    return inner if callable(inner) and hasattr(getattr(type(ws), name, None), "__wrapped__") else getattr(ws, name)
-
-
 def _writer(ws, dtype: pl.DataType):
     """The one xlsxwriter call for every cell of a column of this type (chosen once, not per cell)."""
     if dtype.is_numeric():  # NaN and infinities were made empty before (see _rows)
-        return _cell_call(ws, "write_number")
+        return ws.write_number
     if dtype == pl.Boolean:
         return ws.write_boolean
     if isinstance(dtype, pl.Duration):
@@ -503,7 +493,7 @@ def _writer(ws, dtype: pl.DataType):
     if dtype.is_temporal():
         return ws.write_datetime
     if dtype == pl.String:
-        return _cell_call(ws, "write_string")
+        return ws.write_string  # TextSheet's door: cut and rich-string-shaped text handled
     return lambda r, c, v, f: _write(ws, r, c, _display(v), f)
 
 
@@ -644,7 +634,7 @@ def _places(result: Result) -> _Places:
     for src, row, i, letter, col in located.select(SRC, ROW, "__i", "__letter", "__col").iter_rows():
         links.setdefault((src, row, ""), f"A{i + 2}")
         if letter and col is not None:
-            links[(src, row, letter)] = f"{column_letter(col)}{i + 2}"
+            links[(src, row, letter)] = f"{xl_col_to_name(col)}{i + 2}"
     limit = cfg["output"]["max_cell_comments"]
     texts = (
         located.filter(pl.col("__col").is_not_null())

@@ -17,6 +17,18 @@ and literal ``_xHHHH_`` sequences are written, by xlsxwriter, with the escape of
 (ECMA-376 ST_Xstring: ``_x001B_``, ``_x005F_x0041_``); Excel and LibreOffice show the original
 text. openpyxl does not decode that escape and returns it as written (``decode_xstring`` below
 does what Excel does).
+
+Still on xlsxwriter's private API (issue 11 asked to drop it; not done yet, and why):
+``_write_string`` is overridden because every string path inside xlsxwriter (``write``,
+``write_row``, ``write_column``, ``add_table``'s headers and data, ``write_url``'s text) calls it
+directly, so no public method is the one door. The public replacement is
+``write_rich_string(row, col, a, b, c)`` with the text split into three fragments (two are refused
+with a warning and nothing written; each run is escaped, openpyxl reads the joined
+text back, normal and constant_memory: checked with xlsxwriter 3.3.1; LibreOffice not yet), but every call site would
+have to route run-shaped text there itself. ``_get_range_data`` stays because a chart's cached
+categories skip a rich-string cell and shift the following ones (no public chart option gives the
+cache). ``xls_strmax`` (no underscore, undocumented) is raised because ``write_rich_string`` writes
+nothing (-5) when the runs' XML, longer than the text, passes it.
 """
 
 from __future__ import annotations

@@ -14,12 +14,14 @@ import pytest
 from pipeline import config
 from pipeline.columns import map_columns, parse
 from pipeline.fields import FIELDS
-from pipeline.read import ROW, Column, Table, column_letter
+from xlsxwriter.utility import xl_col_to_name
+
+from pipeline.read import ROW, Column, Table
 
 
 def make_table(headers: list[str], rows: list[list], *, header_row: int = 1, dtypes: dict | None = None) -> Table:
     """A table whose header is on ``header_row``; data rows follow it."""
-    columns = [Column(h, h, column_letter(i)) for i, h in enumerate(headers)]
+    columns = [Column(h, h, xl_col_to_name(i)) for i, h in enumerate(headers)]
     dtypes = dtypes or {}
     data = {h: pl.Series(h, [r[i] for r in rows], dtype=dtypes.get(h, pl.String)) for i, h in enumerate(headers)}
     frame = pl.DataFrame(data).with_columns(

@@ -515,3 +515,16 @@ def test_score_refuses_a_patched_bomb_and_writes_nothing(tmp_path):
     assert run.code == 3, run.stderr
     assert "refusing a possible zip bomb" in run.stderr and not out.exists()
     assert list(tmp_path.glob("out*")) == []
+
+
+def test_range_cells_reads_column_letters_in_either_case():
+    from pipeline.guard import _range_cells
+
+    assert _range_cells("A1:XFD1048576") == 1_048_576 * 16_384
+    assert _range_cells("b2:ab3") == 2 * 27
+    assert _range_cells("$xfd$1:xfc1") == 2
+
+
+def test_workbook_stream_name_is_matched_in_any_case(tmp_path):
+    path = write(tmp_path / "secret.xls", build_cfb({"WORKBOOK": biff(BOF, FILEPASS_RC4, BOUNDSHEET, EOF)}))
+    assert "password-protected" in refused(path)

@@ -174,3 +174,51 @@ def test_lock_refuses_a_fifo_at_its_name(tmp_path):
     with pytest.raises(LockRefused, match="not a regular file"):
         with output_lock(tmp_path / "scored.xlsx", wait_seconds=0):
             pass
+
+
+def test_lock_refuses_a_folder_at_its_name(tmp_path):
+    (tmp_path / ".scored.xlsx.lock").mkdir()
+    with pytest.raises(LockRefused, match="is a folder"):
+        with output_lock(tmp_path / "scored.xlsx", wait_seconds=0):
+            pass
+
+
+def test_a_symlink_planted_after_the_check_is_refused_by_the_open(tmp_path, monkeypatch):
+    # The race the lstat check cannot close: the link appears between the check and the open.
+    # filelock opens with O_NOFOLLOW, so the open fails (ELOOP) and nothing is created or truncated.
+    victim = tmp_path / "shadow"
+    victim.write_text("root:x:0:0\n")
+    checked = lock_mod._check_name
+
+    def check_then_plant(output, lockpath):
+        checked(output, lockpath)
+        os.symlink(victim, lockpath)
+
+    monkeypatch.setattr(lock_mod, "_check_name", check_then_plant)
+    with pytest.raises(LockRefused, match="is a symbolic link"):
+        with output_lock(tmp_path / "scored.xlsx", wait_seconds=0):
+            pytest.fail("the lock was taken through a symlink")
+    assert victim.read_text() == "root:x:0:0\n"
+
+
+@pytest.mark.parametrize("code", ["ENOLCK", "EOPNOTSUPP", "ENOSYS", "EINVAL"])
+def test_a_filesystem_without_locks_runs_unlocked(tmp_path, monkeypatch, code):
+    import errno
+
+    def no_locks(self, *args, **kwargs):
+        raise OSError(getattr(errno, code), "flock not supported")
+
+    monkeypatch.setattr(lock_mod.FileLock, "acquire", no_locks)
+    ran = []
+    with output_lock(tmp_path / "scored.xlsx", wait_seconds=0):
+        ran.append(True)
+    assert ran == [True]
+
+
+def test_the_lock_file_is_left_in_place(tmp_path):
+    output = tmp_path / "scored.xlsx"
+    with output_lock(output, wait_seconds=0):
+        assert lock_path(output).is_file()
+    assert lock_path(output).is_file()
+    with output_lock(output, wait_seconds=0):  # and taken again
+        pass

@@ -330,32 +330,6 @@ def test_links_stop_at_excels_limit_and_the_address_stays(tmp: Path, monkeypatch
     assert len(cells) > 2 and all(c.value.startswith(("A", "B", "J", "P")) for c in cells)
 
 
-def test_direct_cell_calls_write_what_the_public_ones_write(tmp: Path) -> None:
-    # workbook._cell_call skips xlsxwriter's A1-notation wrapper; the cells must not change.
-    import zipfile
-
-    import xlsxwriter
-
-    from pipeline.workbook import _cell_call
-
-    values = [1.5, -2, 10**15, "text", " padded ", "=not a formula", "x" * 40000, "tab\there"]
-    sheets = []
-    for direct in (False, True):
-        path = tmp / f"{direct}.xlsx"
-        with xlsxwriter.Workbook(path, {"constant_memory": True, "strings_to_formulas": False}) as wb:
-            ws = wb.add_worksheet()
-            for r, v in enumerate(values):
-                name = "write_string" if isinstance(v, str) else "write_number"
-                call = _cell_call(ws, name) if direct else getattr(ws, name)
-                call(r, 0, v, None)
-            if direct:
-                assert _cell_call(ws, "write_number") != ws.write_number  # the fast path is in use here
-        with zipfile.ZipFile(path) as z:
-            sheets.append(z.read("xl/worksheets/sheet1.xml"))
-    assert sheets[0] == sheets[1]
-    assert len(openpyxl.load_workbook(tmp / "True.xlsx").active["A7"].value) == 32767
-
-
 def test_a_lean_result_writes_the_same_workbook(tmp: Path) -> None:
     # `ftscore score` keeps only the columns the outputs show (detail=False); every sheet must
     # hold what the full result gives, with --stability and --budget columns too.
