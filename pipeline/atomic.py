@@ -29,13 +29,7 @@ MARK = "ftscore"
 _OS_ERROR = re.compile(r"\(os error (\d+)\)")
 
 
-from pipeline.errors import OutputError  # noqa: E402,F401  (re-exported)
-
-
-def display(path: str | Path) -> str:
-    """A path as text that prints anywhere: bytes that are not UTF-8 become U+FFFD."""
-    text = os.fspath(path)
-    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+from pipeline.errors import OutputError, display  # noqa: E402,F401  (re-exported)
 
 
 def os_error(exc: BaseException) -> OSError | None:

@@ -168,7 +168,7 @@ def _expand(inputs: tuple[Path, ...], optional: set[Path] | None = None, skipped
     not score its own workbooks. An output given as a file to a plain run is read (its Portfolio).
     """
     from pipeline import own
-    from pipeline.read import SPREADSHEET_SUFFIXES, TEXT_SUFFIXES
+    from pipeline.core import SPREADSHEET_SUFFIXES, TEXT_SUFFIXES
 
     skipped = [] if skipped is None else skipped
     files: list[Path] = []

@@ -12,13 +12,13 @@ import difflib
 import json
 import re
 
-from dataclasses import dataclass, field
 
 import polars as pl
 
 from pipeline import issues
 from pipeline.fields import CATEGORY_VOCAB, FIELDS
-from pipeline.read import ROW, VISIBLE, Column, HeaderRules, Table
+from pipeline.core import ROW, Column, Mapping, Table
+from pipeline.read import VISIBLE, HeaderRules
 
 
 NUMBERED = re.compile(r"\s*\d{1,3}\s*[_.):]\s*(?=[^\W\d_])")  # "2_", "16. ", "3) " before a word
@@ -141,7 +141,7 @@ def _normalised(text: pl.Expr) -> pl.Expr:
     return text.str.to_lowercase().str.replace_all("%", "pct", literal=True).str.replace_all(r"[^\p{L}\p{N}]", "")
 
 
-def header_like_rows(table: Table, mapping: "Mapping", cfg: dict) -> pl.DataFrame:
+def header_like_rows(table: Table, mapping: Mapping, cfg: dict) -> pl.DataFrame:
     """Data rows that repeat a header (ROW): the cell in the use case name column is a known header
     name, and so is at least one more cell of the row. Such a row is a second header row pasted into
     the data (or a richer header further down), not a use case.
@@ -169,13 +169,6 @@ def header_like_rows(table: Table, mapping: "Mapping", cfg: dict) -> pl.DataFram
     texts = [c.name for c in table.columns if candidates.schema[c.name] == pl.String]
     known = pl.sum_horizontal([_normalised(pl.col(c)).is_in(keys).fill_null(False).cast(pl.Int32) for c in texts])
     return candidates.filter(known >= 2).select(ROW)
-
-
-@dataclass
-class Mapping:
-    fields: dict[str, Column]  # canonical field -> the user's column
-    notes: list[str] = field(default_factory=list)
-    how: dict[str, str] = field(default_factory=dict)  # Column.name -> how it was matched
 
 
 def map_columns(table: Table, cfg: dict) -> Mapping:

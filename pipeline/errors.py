@@ -10,6 +10,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+def display(path: str | Path) -> str:
+    """A path as text that prints anywhere: bytes that are not UTF-8 become U+FFFD."""
+    text = os.fspath(path)
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 EXIT_OK, EXIT_ROW_ERRORS, EXIT_USAGE, EXIT_UNUSABLE, EXIT_BUG, EXIT_BUSY = 0, 1, 2, 3, 4, 5
 EXIT_OUTPUT = 6  # the output cannot be written (full disk, read-only folder, a folder at its path)
 EXIT_INTERRUPTED = {"SIGINT": 130, "SIGTERM": 143}  # 128 + the signal's number, as shells report it
@@ -85,8 +91,6 @@ class OutputError(FtscoreError):
     exit_code = EXIT_OUTPUT
 
     def __init__(self, path: Path, reason: str, existed: bool = False, message: str | None = None):
-        from pipeline.atomic import display
-
         self.path, self.reason, self.existed = Path(path), reason, existed
         left = ", the previous file is unchanged" if existed else ""
         super().__init__(message or f"cannot write {display(self.path)}: {reason}; nothing written{left}")

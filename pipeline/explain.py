@@ -13,7 +13,7 @@ import polars as pl
 
 from pipeline.money import horizon_column, schedule
 from pipeline.rank import FINE_TUNE, EVALUATE
-from pipeline.run import Result
+from pipeline.core import ANNOTATION_PREFIX, Result
 from pipeline.score import FACTORS, target_accuracy
 
 MONTHS = (1, 2, 3, 6, 12, 24, 36)
@@ -46,7 +46,6 @@ def find(result: Result, use_case_id: str) -> dict:
     if hit.height:
         return hit.row(0, named=True)
     ids = result.ranking.get_column("use_case_id").to_list()
-    from pipeline.run import ANNOTATION_PREFIX
 
     for i, source in enumerate(result.sources):
         col = source.mapping.fields.get("use_case_id")

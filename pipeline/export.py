@@ -15,8 +15,7 @@ from pathlib import Path
 import polars as pl
 
 from pipeline.atomic import replace_all_when_done
-from pipeline.read import USER_KEY, is_reserved
-from pipeline.run import ANNOTATION_PREFIX, KEY, Result
+from pipeline.core import ANNOTATION_PREFIX, KEY, USER_KEY, Result, is_reserved
 
 # Rust regex: \s is Unicode White_Space (NBSP, U+2000-U+200A, U+3000, ...); the zero-width
 # characters and the BOM are not White_Space, but are invisible and some importers skip them.

@@ -28,7 +28,8 @@ from typing import BinaryIO
 import olefile
 from xlsxwriter.utility import xl_cell_to_rowcol
 
-from pipeline.read import SPREADSHEET_SUFFIXES, TEXT_SUFFIXES, ReadError
+from pipeline.core import SPREADSHEET_SUFFIXES, TEXT_SUFFIXES
+from pipeline.errors import ReadError
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"

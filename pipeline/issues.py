@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipeline.read import ROW, Column, Table
+from pipeline.core import ROW, SRC, Column, Table
 
 SCHEMA = {
     "file": pl.String,
@@ -69,4 +69,18 @@ def combine(parts: list[pl.DataFrame]) -> pl.DataFrame:
     return frame.sort(
         [pl.col("file"), pl.col("row").fill_null(0), pl.col("severity").replace_strict(SEVERITY_ORDER, default=9), pl.col("cell")],
         maintain_order=True,
+    )
+
+
+def with_src(found: pl.DataFrame, files: list[str]) -> pl.DataFrame:
+    """The issues with SRC: the position in the run of the input each names (files, in input order)."""
+    return found.with_columns(pl.col("file").replace_strict({f: i for i, f in enumerate(files)}, return_dtype=pl.Int64).alias(SRC))
+
+
+def order_issues(found: pl.DataFrame, files: list[str]) -> pl.DataFrame:
+    """Issues in input order: by input, then row (file notes first), then severity."""
+    return (
+        with_src(found, files)
+        .sort([SRC, pl.col("row").fill_null(0), pl.col("severity").replace_strict(SEVERITY_ORDER, default=9)],
+              maintain_order=True)
     )

@@ -16,7 +16,7 @@ import itertools
 import logging
 import re
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -29,16 +29,6 @@ logging.getLogger("fastexcel").setLevel(logging.ERROR)
 # calamine logs a warning for a chart sheet it is asked to read; ftscore skips it anyway.
 logging.getLogger("calamine").setLevel(logging.ERROR)
 
-ROW = "__row"  # the record's row number as Excel shows it (1-based)
-SRC = "__src"  # which input of the run a record came from (0-based position)
-# Names ftscore gives its own columns start with these ("__row", "__error", "ftscore:rank"). A user's
-# header that does too is kept for display (Column.header) under the key USER_KEY + header, so no
-# header of the user's can reach (and overwrite, or be overwritten by) an internal column.
-RESERVED_PREFIXES = ("__", "ftscore:")
-USER_KEY = "user:"
-
-SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
-TEXT_SUFFIXES = {".csv", ".tsv", ".txt"}
 DELIMITERS = ",;\t|"
 
 # Hints written once, shown with the messages that need them.
@@ -49,48 +39,14 @@ HINT_ENCODING = "try --encoding utf-8 or --encoding cp1252"
 
 
 from pipeline.atomic import display  # noqa: E402
+from pipeline.core import (  # noqa: E402,F401  (ROW, Column, Table: also imported from here)
+    PLAIN_INTEGER, PLAIN_NUMBER, ROW, SPREADSHEET_SUFFIXES, TEXT_SUFFIXES, USER_KEY, Column, Table, is_reserved,
+)
 from pipeline.errors import NotAPortfolio, ReadError  # noqa: E402,F401  (re-exported)
 
 
 class _DataRowError(ReadError):
     """--data-row names a row that is not below the header (the reader adds the file's name)."""
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str  # unique name used in the frame (the header, de-duplicated)
-    header: str  # the header text as the user wrote it
-    letter: str  # Excel column letter(s)
-
-
-@dataclass
-class Table:
-    file: str
-    sheet: str | None
-    header_row: int  # 1-based, as Excel shows it
-    columns: list[Column]
-    frame: pl.DataFrame  # one column per Column.name, plus ROW
-    notes: list[str] = field(default_factory=list)
-    encoding: str | None = None
-    skipped_blank_rows: int = 0
-    # Cells whose cached value is a formula error (#DIV/0!, #N/A, ...): ROW, "column" (the
-    # Column.name), "value" (the error as Excel shows it). Such a cell reads as empty.
-    cell_errors: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema={ROW: pl.Int64, "column": pl.String, "value": pl.String}))
-    # File-level problems that do not stop the run but may lose data (Issues, severity warning).
-    warnings: list[str] = field(default_factory=list)
-    # Later visible sheets of the workbook that also have a use case header (not read: no --sheet given).
-    other_sheets: list[str] = field(default_factory=list)
-    # Text files only. records: the file's records as Python's csv module counts them (newline=''),
-    # checked against title + header + blank + data rows; data_start: records before the first data row.
-    records: int | None = None
-    data_start: int = 0
-    delimiter: str | None = None
-    # The decimal mark numbers written as text are read with: "." or ","; decimal_given: chosen by
-    # the user (--decimal, input.decimal), not suggested by the delimiter.
-    decimal: str = "."
-    decimal_given: bool = False
-    # (row, problem) of rows that cannot be trusted as read (a last row cut off mid-write).
-    row_errors: list[tuple[int, str]] = field(default_factory=list)
 
 
 # A header scorer tells how well a row of cells looks like our header:
@@ -303,11 +259,6 @@ def _row_ranges(rows: list[int]) -> str:
             parts.append(str(start) if start == r else f"{start}-{r}")
             start = None
     return ("row " if len(rows) == 1 else "rows ") + ", ".join(parts)
-
-
-def is_reserved(name: str) -> bool:
-    """A name in ftscore's own namespace (compared case-insensitively)."""
-    return name.lower().startswith(RESERVED_PREFIXES)
 
 
 def _unique_names(headers: list[str | None], letters: list[str], notes: list[str]) -> list[str]:
@@ -849,8 +800,6 @@ def _read_text(path: Path, scorer: HeaderScorer, search_rows: int, header_row: i
     return table
 
 
-PLAIN_NUMBER = r"^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?$"
-PLAIN_INTEGER = r"^-?(?:0|[1-9][0-9]*)$"
 # 12.500, 1.234: a decimal point, or a thousands point under a decimal comma.
 EITHER_WAY = r"^-?[1-9][0-9]{0,2}(?:\.[0-9]{3})+$"
 # A float holds 15 significant digits exactly; a longer number (an account, a 17-digit id) stays text.

@@ -19,71 +19,15 @@ from pathlib import Path
 import polars as pl
 
 from pipeline import __version__, budget as budget_mod, issues, prices, stability
-from pipeline.columns import Mapping, header_like_rows, header_scorer, map_columns, parse
-from pipeline.fields import ANNOTATIONS
+from pipeline.columns import header_like_rows, header_scorer, map_columns, parse
 from pipeline.money import computed_checks, horizon_column, money, overflow
 from pipeline.rank import EVALUATE, FINE_TUNE, decide, rank
 from pipeline.atomic import display
-from pipeline.read import HINT_HEADER, ROW, SRC, NotAPortfolio, ReadError, Table, read_table
+from pipeline.core import ANNOTATION_PREFIX, KEY, ROW, SRC, Mapping, Result, Source, Table, annotation_columns
+from pipeline.read import HINT_HEADER, NotAPortfolio, ReadError, read_table
 from pipeline.score import FACTOR_FIELDS, FACTOR_INPUTS, FACTORS, factor_scores
 from pipeline.validate import ContractBroken, check, repeated_ids
 from schemas import ScoredPortfolio
-
-ANNOTATION_PREFIX = "ftscore:"  # annotation columns on Portfolio, apart from the user's
-KEY = [SRC, ROW]
-
-
-@dataclass
-class Source:
-    """One input file as read: its table, how its headers were matched, its checksum."""
-
-    table: Table
-    mapping: Mapping
-    checksum: str
-
-
-@dataclass
-class Result:
-    sources: list[Source]
-    config: dict
-    portfolio: pl.DataFrame  # every input row, in input order: user columns, then ANNOTATION_PREFIX columns
-    ranking: pl.DataFrame  # scored rows sorted by rank (canonical names, SRC and ROW kept)
-    issues: pl.DataFrame
-    started: datetime
-    timings: dict[str, float] = field(default_factory=dict)
-    stability: dict | None = None  # draws, seed, the line naming the most fragile decisions
-    budget: dict | None = None  # amount, method, chosen count, setup cost and savings of the chosen set
-
-    @property
-    def rows(self) -> int:
-        return self.portfolio.height
-
-    @property
-    def scored(self) -> int:
-        return self.ranking.height
-
-    @property
-    def error_rows(self) -> int:
-        return self.rows - self.scored
-
-    @property
-    def warnings(self) -> int:
-        return self.issues.filter(pl.col("severity") == "warning").height
-
-    def annotation_names(self) -> list[str]:
-        return annotation_columns(self.config, len(self.sources))
-
-
-def annotation_columns(cfg: dict, inputs: int = 1) -> list[str]:
-    """The columns ftscore adds to Portfolio, in order (source file and sheet when several inputs)."""
-    names = [n for n in ANNOTATIONS if n != "net_savings_24m"]
-    if inputs < 2:
-        names = [n for n in names if n not in ("source_file", "source_sheet")]
-    at = names.index("net_savings_12m") + 1
-    if horizon_column(cfg) != "net_savings_12m":
-        names.insert(at, horizon_column(cfg))
-    return names
-
 
 # What the outputs show of a scored row besides its annotations. The rest of the scored frame
 # (the inputs as parsed, the reasons behind each score) serves `ftscore explain`.
@@ -179,10 +123,6 @@ def _missing_data_warnings(source: Source, scored: pl.DataFrame, cfg: dict) -> l
     return out
 
 
-def _with_src(found: pl.DataFrame, files: list[str]) -> pl.DataFrame:
-    return found.with_columns(pl.col("file").replace_strict({f: i for i, f in enumerate(files)}, return_dtype=pl.Int64).alias(SRC))
-
-
 def _error_keys(found: pl.DataFrame) -> pl.DataFrame:
     return found.filter((pl.col("severity") == "error") & pl.col("row").is_not_null()).select(
         pl.col(SRC), pl.col("row").alias(ROW)
@@ -230,7 +170,7 @@ def score_sources(sources: list[Source], valid: list[pl.DataFrame], found: pl.Da
         extra += _missing_data_warnings(source, known.filter(pl.col(SRC) == i), cfg)
     del known
     extra += _latency_warnings(sources, scored)
-    found = order_issues(issues.combine([found.drop(SRC), *extra]), files)
+    found = issues.order_issues(issues.combine([found.drop(SRC), *extra]), files)
     try:
         ScoredPortfolio.validate(scored, lazy=True)
     except Exception as exc:  # pandera's SchemaErrors; anything here is our bug
@@ -266,15 +206,6 @@ def _overflow_issues(sources: list[Source], bad: pl.DataFrame, cfg: dict) -> lis
             )
             out.append(issues.for_cells(source.table, rows, col, problem))
     return out
-
-
-def order_issues(found: pl.DataFrame, files: list[str]) -> pl.DataFrame:
-    """Issues in input order: by input, then row (file notes first), then severity."""
-    return (
-        _with_src(found, files)
-        .sort([SRC, pl.col("row").fill_null(0), pl.col("severity").replace_strict(issues.SEVERITY_ORDER, default=9)],
-              maintain_order=True)
-    )
 
 
 def _portfolio(sources: list[Source], scored: pl.DataFrame, found: pl.DataFrame, cfg: dict) -> pl.DataFrame:
@@ -482,7 +413,7 @@ def score_files(paths: list[str | Path], cfg: dict, *, max_rows: int | None = No
     read.parsed.clear()  # big portfolios: hold one copy of the parsed input, not two
     found.append(repeated_ids(sources, parsed))
     found += _price_issues(sources, parsed)
-    all_issues = _with_src(issues.combine(found), files)
+    all_issues = issues.with_src(issues.combine(found), files)
     valid = [valid_rows(sources, parsed, all_issues)]
     del parsed  # big portfolios: the valid rows are a copy; hold one
     kept = valid[0] if draws else None  # stability scores the valid rows again, perturbed

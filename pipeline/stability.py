@@ -38,7 +38,7 @@ import polars as pl
 
 from pipeline import config
 from pipeline.rank import EVALUATE, FINE_TUNE, KEEP
-from pipeline.read import ROW, SRC
+from pipeline.core import ROW, SRC
 from pipeline.score import FACTORS, factor_scores
 
 KEY = [SRC, ROW]

@@ -14,10 +14,9 @@ import pandera.polars as pa
 import polars as pl
 
 from pipeline import issues
-from pipeline.columns import Mapping
 from pipeline.config import max_value
 from pipeline.fields import CATEGORY_VOCAB, FIELDS
-from pipeline.read import ROW, SRC, Table
+from pipeline.core import ROW, SRC, Mapping, Table
 from schemas import PortfolioInput
 
 

@@ -25,8 +25,7 @@ from pipeline.fields import ANNOTATIONS, FIELDS
 from pipeline.money import horizon_column
 from pipeline.rank import RECOMMENDATIONS
 from pipeline.score import FACTORS as FACTOR_NAMES
-from pipeline.read import PLAIN_INTEGER, PLAIN_NUMBER, ROW
-from pipeline.run import ANNOTATION_PREFIX, KEY, SRC, Result
+from pipeline.core import ANNOTATION_PREFIX, KEY, PLAIN_INTEGER, PLAIN_NUMBER, ROW, SRC, Result
 from pipeline import issues as issues_mod
 from pipeline.xlsxtext import CELL_TEXT_MAX, CUT_MARK, TextWorkbook, utf16_len
 
@@ -393,7 +392,6 @@ def needs_companion(result: Result) -> bool:
 def _columns_left_out_issues(result: Result, left_out: list[str], companion: Path | None) -> pl.DataFrame:
     """One warning per input whose columns are left off Portfolio, naming how many and which."""
     from pipeline import issues
-    from pipeline.run import order_issues
 
     gone = set(left_out)
     where = f"they are in {companion.name}, with every other column" if companion else "they are left out"
@@ -409,7 +407,7 @@ def _columns_left_out_issues(result: Result, left_out: list[str], companion: Pat
                 severity="warning",
             ))
     files = [s.table.file for s in result.sources]
-    return order_issues(issues.combine([result.issues.drop(SRC), *found]), files)
+    return issues.order_issues(issues.combine([result.issues.drop(SRC), *found]), files)
 
 
 def write(result: Result, output: str | Path, *, streaming: bool | None = None,
