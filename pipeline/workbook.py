@@ -956,21 +956,37 @@ def _summary_charts(ws, wb, result: Result, fmt: _Formats) -> None:
     ws.write_string(0, c0, "Data for the charts", fmt.bold)
     # The chart data stays out of sight (hidden columns); the charts still plot it.
     ws.set_column(c0, c0 + 4, 14, None, {"hidden": True})
+    bands = _spend_bands(result.config["output"]["chart_spend_bands"])
+    breaking_even = ranking.filter(pl.col("break_even_months").is_not_null())
+    bubbles = _bubble_data(ws, breaking_even, bands, result.config["output"]["chart_points"], fmt)
+    if bubbles.height:
+        _bubble_chart(ws, wb, bubbles, bands, never=ranking.height - breaking_even.height,
+                      breaking_even=breaking_even.height)
+    _factor_chart(ws, wb, ranking, 3 + max(bubbles.height, 1), fmt)
+
+
+def _spend_bands(edges: list[float]) -> list[tuple[float, float, int, str]]:
+    """The four bands of annual API spend (low, high, marker size, legend name) from the three
+    bounds in output.chart_spend_bands."""
     # xlsxwriter has no bubble chart: the bubble size is drawn as marker size, one series per
     # band of annual API spend, so the legend says what a size means.
-    edges = result.config["output"]["chart_spend_bands"]  # three bounds: four bands and sizes
-    bands = [(0, edges[0], 6, f"under {_short_usd(edges[0])} a year"),
-             (edges[0], edges[1], 10, f"{_short_usd(edges[0])}-{_short_usd(edges[1])} a year"),
-             (edges[1], edges[2], 15, f"{_short_usd(edges[1])}-{_short_usd(edges[2])} a year"),
-             (edges[2], float("inf"), 21, f"{_short_usd(edges[2])}+ a year")]
+    return [(0, edges[0], 6, f"under {_short_usd(edges[0])} a year"),
+            (edges[0], edges[1], 10, f"{_short_usd(edges[0])}-{_short_usd(edges[1])} a year"),
+            (edges[1], edges[2], 15, f"{_short_usd(edges[1])}-{_short_usd(edges[2])} a year"),
+            (edges[2], float("inf"), 21, f"{_short_usd(edges[2])}+ a year")]
+
+
+def _bubble_data(ws, breaking_even: pl.DataFrame, bands: list, points: int, fmt: _Formats) -> pl.DataFrame:
+    """Write the bubble chart's data at AA2 (best ranked first, grouped by spend band) and return
+    it with its band number."""
+    c0 = CHART_DATA_COL
     spend = pl.col("annual_api_cost").fill_null(0.0)
     band = pl.lit(len(bands) - 1)
     for k in range(len(bands) - 2, -1, -1):
         band = pl.when(spend < bands[k][1]).then(pl.lit(k)).otherwise(band)
-    breaking_even = ranking.filter(pl.col("break_even_months").is_not_null())
     # Ranking is in rank order: the best ranked are plotted, up to output.chart_points.
     bubbles = (
-        breaking_even.head(result.config["output"]["chart_points"])
+        breaking_even.head(points)
         .select("use_case", "break_even_months", "fit_score", spend.alias("annual_api_cost"), band.alias("band"))
         .sort("band", maintain_order=True)
     )
@@ -980,39 +996,46 @@ def _summary_charts(ws, wb, result: Result, fmt: _Formats) -> None:
     for i, values in enumerate(bubbles.drop("band").iter_rows(), start=2):
         for j, v in enumerate(values):
             _write(ws, i, c0 + j, v)
-    never = ranking.height - breaking_even.height
-    left_out = breaking_even.height - bubbles.height
-    if bubbles.height:
-        chart = wb.add_chart({"type": "scatter"})
-        first = 2
-        for k, (_, _, size, name) in enumerate(bands):
-            count = bubbles.filter(pl.col("band") == k).height
-            if not count:
-                continue
-            last = first + count - 1
-            chart.add_series({
-                "name": f"API spend {name}",
-                "categories": ["Summary", first, c0 + 1, last, c0 + 1],
-                "values": ["Summary", first, c0 + 2, last, c0 + 2],
-                # LibreOffice draws no marker with a transparent fill, and none at all for a series
-                # with custom (cell-referenced) labels: plain fills, names in the data table.
-                "marker": {"type": "circle", "size": size, "fill": {"color": BAND_COLOURS[k]},
-                           "border": {"color": "#404040"}},
-            })
-            first = last + 1
-        title = "The portfolio: fit score against break-even"
-        if left_out:
-            title += f" (the {bubbles.height:,} best ranked of {breaking_even.height:,})"
-        chart.set_title({"name": title, "name_font": {"size": 11}})
-        x_name = "Break-even (months)" + (f"; {never} use cases never break even and are not shown" if never else "")
-        chart.set_x_axis({"name": x_name, "min": 0})
-        chart.set_y_axis({"name": "Fit score", "min": 0, "max": 10})
-        chart.set_legend({"position": "bottom"})
-        chart.show_hidden_data()
-        ws.insert_chart(18, 7, chart, {"x_scale": 1.4, "y_scale": 1.3})
+    return bubbles
 
+
+def _bubble_chart(ws, wb, bubbles: pl.DataFrame, bands: list, *, never: int, breaking_even: int) -> None:
+    """The portfolio as a scatter chart, one series per spend band; `never` use cases do not break
+    even and are left out, and only the best ranked of the `breaking_even` ones are plotted."""
+    c0 = CHART_DATA_COL
+    chart = wb.add_chart({"type": "scatter"})
+    first = 2
+    for k, (_, _, size, name) in enumerate(bands):
+        count = bubbles.filter(pl.col("band") == k).height
+        if not count:
+            continue
+        last = first + count - 1
+        chart.add_series({
+            "name": f"API spend {name}",
+            "categories": ["Summary", first, c0 + 1, last, c0 + 1],
+            "values": ["Summary", first, c0 + 2, last, c0 + 2],
+            # LibreOffice draws no marker with a transparent fill, and none at all for a series
+            # with custom (cell-referenced) labels: plain fills, names in the data table.
+            "marker": {"type": "circle", "size": size, "fill": {"color": BAND_COLOURS[k]},
+                       "border": {"color": "#404040"}},
+        })
+        first = last + 1
+    title = "The portfolio: fit score against break-even"
+    if breaking_even - bubbles.height:
+        title += f" (the {bubbles.height:,} best ranked of {breaking_even:,})"
+    chart.set_title({"name": title, "name_font": {"size": 11}})
+    x_name = "Break-even (months)" + (f"; {never} use cases never break even and are not shown" if never else "")
+    chart.set_x_axis({"name": x_name, "min": 0})
+    chart.set_y_axis({"name": "Fit score", "min": 0, "max": 10})
+    chart.set_legend({"position": "bottom"})
+    chart.show_hidden_data()
+    ws.insert_chart(18, 7, chart, {"x_scale": 1.4, "y_scale": 1.3})
+
+
+def _factor_chart(ws, wb, ranking: pl.DataFrame, t0: int, fmt: _Formats) -> None:
+    """The four factor scores of the ten best ranked use cases: data at row t0 of AA, a bar chart."""
+    c0 = CHART_DATA_COL
     top = ranking.head(10).select("use_case", *[f"{f}_score" for f in FACTOR_NAMES])
-    t0 = 3 + max(bubbles.height, 1)
     for j, h in enumerate(["Use case", "Privacy", "Cost", "Accuracy", "Speed"]):
         ws.write_string(t0, c0 + j, h, fmt.header)
     for i, values in enumerate(top.iter_rows(), start=t0 + 1):
