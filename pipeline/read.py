@@ -381,24 +381,7 @@ def _finish(
 ) -> Table:
     """The table from its header and data; error_cells are (data row offset, letter, error)."""
     header_idx, first_data_row = header.index, header.data_start + 1
-    error_letters = {letter for _, letter, _ in error_cells}
-    # Columns with neither a header nor any value are not part of the table.
-    # (every per-column fact is taken once for the whole frame: data.columns and data.schema
-    # cost O(columns) each time, so looked up per column they make wide inputs quadratic)
-    data_columns = data.columns
-    nulls = data.null_count().row(0) if data.width else ()
-    keep = [
-        i
-        for i, cell in enumerate(header_cells)
-        if (cell is not None and str(cell).strip())
-        or nulls[i] < data.height
-        or letters[i] in error_letters
-    ]
-    header_cells = [header_cells[i] for i in keep]
-    letters = [letters[i] for i in keep]
-    if len(keep) < len(data_columns):
-        data = data.select([data_columns[i] for i in keep])
-        data_columns = [data_columns[i] for i in keep]
+    header_cells, letters, data, data_columns = _kept_columns(header_cells, letters, data, error_cells)
     headers = [None if c is None else str(c) for c in header_cells]
     names = _unique_names(headers, letters, notes)
     data = data.rename(dict(zip(data_columns, names))).with_columns(
@@ -415,6 +398,42 @@ def _finish(
     cell_errors = errors.select(
         ROW, pl.col("letter").replace_strict(by_letter, default=None, return_dtype=pl.String).alias("column"), "value"
     ).filter(pl.col("column").is_not_null())
+    warnings = _header_messages(header, notes)
+    # the name as text: a name that is not UTF-8 (bytes kept by surrogateescape) shows U+FFFD
+    return Table(display(path), sheet, header_idx + 1, columns, data, notes, encoding, blank, cell_errors,
+                 warnings=warnings)
+
+
+def _kept_columns(
+    header_cells: list[str | None], letters: list[str], data: pl.DataFrame, error_cells: list[tuple[int, str, str]]
+) -> tuple[list[str | None], list[str], pl.DataFrame, list[str]]:
+    """Header cells, letters, data and data column names without the columns that have neither a
+    header nor any value (nor a cell error): those are not part of the table."""
+    error_letters = {letter for _, letter, _ in error_cells}
+    # (every per-column fact is taken once for the whole frame: data.columns and data.schema
+    # cost O(columns) each time, so looked up per column they make wide inputs quadratic)
+    data_columns = data.columns
+    nulls = data.null_count().row(0) if data.width else ()
+    keep = [
+        i
+        for i, cell in enumerate(header_cells)
+        if (cell is not None and str(cell).strip())
+        or nulls[i] < data.height
+        or letters[i] in error_letters
+    ]
+    header_cells = [header_cells[i] for i in keep]
+    letters = [letters[i] for i in keep]
+    if len(keep) < len(data_columns):
+        data = data.select([data_columns[i] for i in keep])
+        data_columns = [data_columns[i] for i in keep]
+    return header_cells, letters, data, data_columns
+
+
+def _header_messages(header: Header, notes: list[str]) -> list[str]:
+    """What the header's place says about the rows around it: a warning for use cases above it
+    (returned), notes (appended to notes) for rows ignored above, a two-row header and rows skipped
+    under it."""
+    header_idx, first_data_row = header.index, header.data_start + 1
     warnings: list[str] = []
     if header.data_above:
         warnings.append(
@@ -437,9 +456,7 @@ def _finish(
         else:
             notes.append(f"{_row_ranges(skipped)} under the header row {header_idx + 1} were skipped (--data-row "
                          f"{first_data_row})")
-    # the name as text: a name that is not UTF-8 (bytes kept by surrogateescape) shows U+FFFD
-    return Table(display(path), sheet, header_idx + 1, columns, data, notes, encoding, blank, cell_errors,
-                 warnings=warnings)
+    return warnings
 
 
 def _read_spreadsheet(path: Path, sheet: str | None, scorer: HeaderScorer, search_rows: int,
