@@ -339,18 +339,47 @@ def score(inputs: tuple[Path, ...], output: Path | None, out_dir: Path | None, m
     """
     from pipeline import jobs
 
-    if merge and out_dir is None:
-        _fail("--merge goes with --out-dir", EXIT_USAGE)
-    if force and out_dir is None:
-        _fail("--force goes with --out-dir (a run with -o always rescores)", EXIT_USAGE)
-    if output is not None and out_dir is not None and not merge:
-        _fail("give either -o (one workbook) or --out-dir (one per input), not both", EXIT_USAGE)
+    _check_score_options(output, out_dir, merge, force)
     optional: set[Path] = set()
     skipped: list[dict] = []
     files = _expand(inputs, optional, skipped, batch=out_dir is not None)
     if not quiet:
         _say_skipped(skipped)
     plan = jobs.plan(files, output, out_dir, merge, suffix=f".{kind}" if kind else ".xlsx")
+    _check_targets(plan, kind)
+    cfg = _load_config(config_file)
+    _check_limits(cfg, draws, budget, lock_wait)
+    read_options = _read_options(sheet, header_row, encoding, delimiter, data_row, decimal)
+    read_options["max_rows"] = max_rows
+    stages = sum(len(i) + 2 for i, _ in plan)
+    progress = StageLine(not quiet, stages)
+    notes: list[str] = []
+    settings = {"read": {k: v for k, v in read_options.items()}, "price_date": price_date, "draws": draws,
+                "budget": budget, "format": kind}
+    outcomes = jobs.run_jobs(
+        plan, cfg, use_manifest=out_dir is not None, force=force, settings=settings, read_options=read_options,
+        on_done=_on_done(progress, quiet), on_note=_on_note(progress, quiet, notes),
+        price_date=price_date.date() if price_date else None, draws=draws, budget=budget,
+        lock_wait=cfg["output"]["lock_wait_seconds"] if lock_wait is None else lock_wait, progress=progress,
+        kind=kind, optional=frozenset(optional),
+    )
+    sys.exit(_report(outcomes, as_json, {"notes": notes, "skipped_inputs": skipped}))
+
+
+def _check_score_options(output: Path | None, out_dir: Path | None, merge: bool, force: bool) -> None:
+    """Refuse (exit 2) the score options that do not go together."""
+    if merge and out_dir is None:
+        _fail("--merge goes with --out-dir", EXIT_USAGE)
+    if force and out_dir is None:
+        _fail("--force goes with --out-dir (a run with -o always rescores)", EXIT_USAGE)
+    if output is not None and out_dir is not None and not merge:
+        _fail("give either -o (one workbook) or --out-dir (one per input), not both", EXIT_USAGE)
+
+
+def _check_targets(plan, kind: str | None) -> None:
+    """Refuse (exit 2) an output whose name does not fit --format, or that is one of its inputs."""
+    from pipeline import jobs
+
     for job_inputs, target in plan:
         if target.suffix.lower() != f".{jobs.output_kind(target, kind)}":
             _fail(f"{'--format ' + kind if kind else 'the output'} needs a file ending in .{kind or 'xlsx'} "
@@ -358,16 +387,18 @@ def score(inputs: tuple[Path, ...], output: Path | None, out_dir: Path | None, m
         for f in job_inputs:
             if target.resolve() == f.resolve() or (target.exists() and f.exists() and target.samefile(f)):
                 _fail(f"the output {target} is the input file {f}; choose another -o", EXIT_USAGE)
-    cfg = _load_config(config_file)
+
+
+def _check_limits(cfg: dict, draws: int | None, budget: float | None, lock_wait: float | None) -> None:
+    """Refuse (exit 2) --stability, --budget or --lock-wait above the configured maximum."""
     ctx = click.get_current_context()
     _at_most(ctx, "draws", draws, cfg["stability"]["max_draws"], "stability.max_draws")
     _at_most(ctx, "budget", budget, cfg["money"]["max_amount"], "money.max_amount")
     _at_most(ctx, "lock_wait", lock_wait, cfg["output"]["max_lock_wait_seconds"], "output.max_lock_wait_seconds")
-    read_options = _read_options(sheet, header_row, encoding, delimiter, data_row, decimal)
-    read_options["max_rows"] = max_rows
-    stages = sum(len(i) + 2 for i, _ in plan)
-    progress = StageLine(not quiet, stages)
 
+
+def _on_done(progress: StageLine, quiet: bool):
+    """What score says when a job is done: its notes, its error or its summary line."""
     def done(outcome) -> None:
         progress.finish()
         for path, why in outcome.not_portfolios:
@@ -380,23 +411,18 @@ def score(inputs: tuple[Path, ...], output: Path | None, out_dir: Path | None, m
         elif not quiet:
             say(_summary_line(outcome), err=True)
 
-    notes: list[str] = []
+    return done
 
+
+def _on_note(progress: StageLine, quiet: bool, notes: list[str]):
+    """A run's note: kept in notes (for --json) and said unless --quiet."""
     def note(text: str) -> None:
         notes.append(text)
         if not quiet:
             progress.finish()
             say(f"ftscore: note: {text}", err=True)
 
-    settings = {"read": {k: v for k, v in read_options.items()}, "price_date": price_date, "draws": draws,
-                "budget": budget, "format": kind}
-    outcomes = jobs.run_jobs(
-        plan, cfg, use_manifest=out_dir is not None, force=force, settings=settings, read_options=read_options,
-        on_done=done, on_note=note, price_date=price_date.date() if price_date else None, draws=draws, budget=budget,
-        lock_wait=cfg["output"]["lock_wait_seconds"] if lock_wait is None else lock_wait, progress=progress,
-        kind=kind, optional=frozenset(optional),
-    )
-    sys.exit(_report(outcomes, as_json, {"notes": notes, "skipped_inputs": skipped}))
+    return note
 
 
 @cli.command(epilog=EXIT_CODES_HELP.replace("workbook written, but ", "").replace("; nothing written", ""))

@@ -332,24 +332,7 @@ def _finish(
 ) -> Table:
     """The table from its header and data; error_cells are (data row offset, letter, error)."""
     header_idx, first_data_row = header.index, header.data_start + 1
-    error_letters = {letter for _, letter, _ in error_cells}
-    # Columns with neither a header nor any value are not part of the table.
-    # (every per-column fact is taken once for the whole frame: data.columns and data.schema
-    # cost O(columns) each time, so looked up per column they make wide inputs quadratic)
-    data_columns = data.columns
-    nulls = data.null_count().row(0) if data.width else ()
-    keep = [
-        i
-        for i, cell in enumerate(header_cells)
-        if (cell is not None and str(cell).strip())
-        or nulls[i] < data.height
-        or letters[i] in error_letters
-    ]
-    header_cells = [header_cells[i] for i in keep]
-    letters = [letters[i] for i in keep]
-    if len(keep) < len(data_columns):
-        data = data.select([data_columns[i] for i in keep])
-        data_columns = [data_columns[i] for i in keep]
+    header_cells, letters, data, data_columns = _kept_columns(header_cells, letters, data, error_cells)
     headers = [None if c is None else str(c) for c in header_cells]
     names = _unique_names(headers, letters, notes)
     data = data.rename(dict(zip(data_columns, names))).with_columns(
@@ -366,6 +349,42 @@ def _finish(
     cell_errors = errors.select(
         ROW, pl.col("letter").replace_strict(by_letter, default=None, return_dtype=pl.String).alias("column"), "value"
     ).filter(pl.col("column").is_not_null())
+    warnings = _header_messages(header, notes)
+    # the name as text: a name that is not UTF-8 (bytes kept by surrogateescape) shows U+FFFD
+    return Table(display(path), sheet, header_idx + 1, columns, data, notes, encoding, blank, cell_errors,
+                 warnings=warnings)
+
+
+def _kept_columns(
+    header_cells: list[str | None], letters: list[str], data: pl.DataFrame, error_cells: list[tuple[int, str, str]]
+) -> tuple[list[str | None], list[str], pl.DataFrame, list[str]]:
+    """Header cells, letters, data and data column names without the columns that have neither a
+    header nor any value (nor a cell error): those are not part of the table."""
+    error_letters = {letter for _, letter, _ in error_cells}
+    # (every per-column fact is taken once for the whole frame: data.columns and data.schema
+    # cost O(columns) each time, so looked up per column they make wide inputs quadratic)
+    data_columns = data.columns
+    nulls = data.null_count().row(0) if data.width else ()
+    keep = [
+        i
+        for i, cell in enumerate(header_cells)
+        if (cell is not None and str(cell).strip())
+        or nulls[i] < data.height
+        or letters[i] in error_letters
+    ]
+    header_cells = [header_cells[i] for i in keep]
+    letters = [letters[i] for i in keep]
+    if len(keep) < len(data_columns):
+        data = data.select([data_columns[i] for i in keep])
+        data_columns = [data_columns[i] for i in keep]
+    return header_cells, letters, data, data_columns
+
+
+def _header_messages(header: Header, notes: list[str]) -> list[str]:
+    """What the header's place says about the rows around it: a warning for use cases above it
+    (returned), notes (appended to notes) for rows ignored above, a two-row header and rows skipped
+    under it."""
+    header_idx, first_data_row = header.index, header.data_start + 1
     warnings: list[str] = []
     if header.data_above:
         warnings.append(
@@ -388,26 +407,12 @@ def _finish(
         else:
             notes.append(f"{_row_ranges(skipped)} under the header row {header_idx + 1} were skipped (--data-row "
                          f"{first_data_row})")
-    # the name as text: a name that is not UTF-8 (bytes kept by surrogateescape) shows U+FFFD
-    return Table(display(path), sheet, header_idx + 1, columns, data, notes, encoding, blank, cell_errors,
-                 warnings=warnings)
+    return warnings
 
 
 def _read_spreadsheet(path: Path, sheet: str | None, scorer: HeaderScorer, search_rows: int,
                       header_row: int | None) -> Table:
-    import fastexcel
-
-    try:
-        reader = fastexcel.read_excel(str(path))
-    except Exception as exc:  # fastexcel raises its own error types per cause
-        raise ReadError(f"{path}: not a readable spreadsheet ({_reason(exc)})") from None
-    names = reader.sheet_names
-    if sheet is not None:
-        if sheet not in names:
-            raise ReadError(f"{path}: no sheet named '{sheet}' (sheets: {', '.join(names)})")
-        candidates = [sheet]
-    else:
-        candidates = names
+    reader, names, candidates = _open_spreadsheet(path, sheet)
     tried = []
     seen_rows: list[list[str | None]] = []  # the first rows of the sheets tried, for the refusal's suggestions
     for name in candidates:
@@ -428,43 +433,75 @@ def _read_spreadsheet(path: Path, sheet: str | None, scorer: HeaderScorer, searc
             continue
         probe_cols = probe.available_columns()
         del probe, head  # the probe holds the parsed sheet: let it go before the full load
-        sheet_obj, batch, cell_errors = _load_typed(reader, name, header.data_start)
-        data = pl.from_arrow(batch)
-        del batch
-        data_cols = sheet_obj.available_columns()
-        del sheet_obj
-        errors = [
-            (e.offset_position[0], xl_col_to_name(data_cols[e.offset_position[1]].absolute_index), _excel_error(e.detail))
-            for e in (cell_errors.errors if cell_errors is not None else [])
-        ]
-        # Header cells and data cells can start at different columns: align on
-        # the absolute column index.
-        by_abs = {c.absolute_index: header.cells[i] for i, c in enumerate(probe_cols) if i < len(header.cells)}
-        abs_idx = [c.absolute_index for c in data_cols]
-        for a in sorted(set(by_abs) - set(abs_idx)):
-            if by_abs[a] is not None:  # a header over an empty column
-                data = data.with_columns(pl.lit(None, pl.String).alias(f"__empty_{a}"))
-                abs_idx.append(a)
-        order = sorted(range(len(abs_idx)), key=lambda k: abs_idx[k])
-        data = data.select([data.columns[k] for k in order])
-        abs_idx = [abs_idx[k] for k in order]
-        header_cells = [by_abs.get(a) for a in abs_idx]
-        letters = [xl_col_to_name(a) for a in abs_idx]
+        data, header_cells, letters, errors = _load_sheet(reader, name, header, probe_cols)
         table = _finish(path, name, header, header_cells, letters, data, [], error_cells=errors)
         if sheet is None:
-            table.other_sheets = _other_use_case_sheets(reader, names[names.index(name) + 1:], scorer, search_rows)
-            if table.other_sheets:
-                listed = ", ".join(f"'{n}'" for n in table.other_sheets)
-                table.notes.append(
-                    f"sheet{'s' if len(table.other_sheets) > 1 else ''} {listed} also hold{'' if len(table.other_sheets) > 1 else 's'} "
-                    f"use cases and {'were' if len(table.other_sheets) > 1 else 'was'} not read; this run read sheet "
-                    f"'{name}' only. Read another with --sheet NAME, or run once per sheet")
+            _note_other_sheets(table, reader, names, name, scorer, search_rows)
         return table
     where = f"sheet '{sheet}'" if sheet else ("any visible sheet" if len(names) > 1 else f"sheet '{names[0]}'")
     if header_row:
         raise ReadError(f"{path}: row {header_row} of {where} is not a header row (--header-row)")
     raise _no_header(path, f"in the first {search_rows} rows of {where}", seen_rows, scorer,
                      (f"{HINT_SHEET}, or " if sheet is None and len(names) > 1 else "") + HINT_HEADER)
+
+
+def _open_spreadsheet(path: Path, sheet: str | None):
+    """The fastexcel reader, its sheet names and the sheets to look for a header in (the one asked
+    for, else all)."""
+    import fastexcel
+
+    try:
+        reader = fastexcel.read_excel(str(path))
+    except Exception as exc:  # fastexcel raises its own error types per cause
+        raise ReadError(f"{path}: not a readable spreadsheet ({_reason(exc)})") from None
+    names = reader.sheet_names
+    if sheet is not None:
+        if sheet not in names:
+            raise ReadError(f"{path}: no sheet named '{sheet}' (sheets: {', '.join(names)})")
+        return reader, names, [sheet]
+    return reader, names, names
+
+
+def _load_sheet(reader, name: str, header: Header, probe_cols: list) -> tuple[
+        pl.DataFrame, list[str | None], list[str], list[tuple[int, str, str]]]:
+    """Load sheet `name` under its header: the data, aligned with the header cells on the absolute
+    column index, the header cells, the column letters, and the cell errors (data row offset,
+    letter, error)."""
+    sheet_obj, batch, cell_errors = _load_typed(reader, name, header.data_start)
+    data = pl.from_arrow(batch)
+    del batch
+    data_cols = sheet_obj.available_columns()
+    del sheet_obj
+    errors = [
+        (e.offset_position[0], xl_col_to_name(data_cols[e.offset_position[1]].absolute_index), _excel_error(e.detail))
+        for e in (cell_errors.errors if cell_errors is not None else [])
+    ]
+    # Header cells and data cells can start at different columns: align on
+    # the absolute column index.
+    by_abs = {c.absolute_index: header.cells[i] for i, c in enumerate(probe_cols) if i < len(header.cells)}
+    abs_idx = [c.absolute_index for c in data_cols]
+    for a in sorted(set(by_abs) - set(abs_idx)):
+        if by_abs[a] is not None:  # a header over an empty column
+            data = data.with_columns(pl.lit(None, pl.String).alias(f"__empty_{a}"))
+            abs_idx.append(a)
+    order = sorted(range(len(abs_idx)), key=lambda k: abs_idx[k])
+    data = data.select([data.columns[k] for k in order])
+    abs_idx = [abs_idx[k] for k in order]
+    header_cells = [by_abs.get(a) for a in abs_idx]
+    letters = [xl_col_to_name(a) for a in abs_idx]
+    return data, header_cells, letters, errors
+
+
+def _note_other_sheets(table: Table, reader, names: list[str], name: str, scorer: HeaderScorer,
+                       search_rows: int) -> None:
+    """Set table.other_sheets to the sheets after `name` that also hold use cases, with a note."""
+    table.other_sheets = _other_use_case_sheets(reader, names[names.index(name) + 1:], scorer, search_rows)
+    if table.other_sheets:
+        listed = ", ".join(f"'{n}'" for n in table.other_sheets)
+        table.notes.append(
+            f"sheet{'s' if len(table.other_sheets) > 1 else ''} {listed} also hold{'' if len(table.other_sheets) > 1 else 's'} "
+            f"use cases and {'were' if len(table.other_sheets) > 1 else 'was'} not read; this run read sheet "
+            f"'{name}' only. Read another with --sheet NAME, or run once per sheet")
 
 
 def _other_use_case_sheets(reader, names: list[str], scorer: HeaderScorer, search_rows: int) -> list[str]:

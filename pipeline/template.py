@@ -449,6 +449,21 @@ def _fill(wb: xlsxwriter.Workbook, ws, help_ws, cfg: dict) -> None:
     score_head = wb.add_format({"bold": True, "bg_color": "#7F7F7F", "font_color": "#FFFFFF",
                                 "text_wrap": True, "valign": "top", "border": 1})
     wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+    formats = _column_formats(wb, names)
+    lists = _Lists(wb)
+    for col, name in enumerate(names):
+        bound = limits.get(name)
+        _column_head(ws, col, name, cfg, bound, formats[name], score_head if FIELDS[name].kind == "score" else head)
+        ws.data_validation(1, col, LAST_ROW - 1, col, _validation(name, cfg, bound, lists.source(name, cfg)))
+        _examples(ws, col, name, formats[name])
+    ws.set_row(0, 32)
+    ws.freeze_panes(1, 2)
+    ws.autofilter(0, 0, LAST_ROW - 1, len(names) - 1)
+    _help(wb, help_ws, names, cfg, limits, wrap)
+
+
+def _column_formats(wb: xlsxwriter.Workbook, names: list[str]) -> dict[str, Any]:
+    """One cell format per column: its number format, or wrapped text for the description."""
     formats = {}
     for name in names:
         num = number_format(name)
@@ -456,53 +471,62 @@ def _fill(wb: xlsxwriter.Workbook, ws, help_ws, cfg: dict) -> None:
             formats[name] = wb.add_format({"num_format": num, "valign": "top"})
         else:
             formats[name] = wb.add_format({"valign": "top", "text_wrap": name == "description"})
+    return formats
 
-    lists_ws = None
-    lists_col = 0
-    for col, name in enumerate(names):
-        kind = FIELDS[name].kind
-        bound = limits.get(name)
-        fmt = formats[name]
-        # Column width: the header or the widest example, within limits; long text wraps.
-        widest = max([len(header(name)) + 2] + [len(shown(name, ex.get(name))) + 2 for ex in EXAMPLES])
-        width = min(max(widest, 9), 40 if name != "description" else 50)
-        ws.set_column(col, col, width, fmt)
-        ws.write_string(0, col, header(name), score_head if kind == "score" else head)
-        comment = f"{header(name)} ({name})\n{FIELDS[name].meaning}\nUnit: {unit(name)}\n{accepted(name, cfg, bound)}"
-        ws.write_comment(0, col, comment, {"x_scale": 2.2, "y_scale": 1.6})
 
-        source: str | list[str] | None = None
-        if kind in ("category", "flag"):
-            values = levels(name, cfg)
-            if len(",".join(values)) <= 255 and all(_INLINE_LEVEL.fullmatch(v) for v in values):
-                source = values
-            else:  # too long (or a level with a comma, quote or control character) for an inline
-                # list formula: a range on a hidden sheet, whose cells hold any text as it is
-                if lists_ws is None:
-                    lists_ws = wb.add_worksheet(LISTS_SHEET)
-                    lists_ws.hide()
-                lists_ws.write_string(0, lists_col, name)
-                for r, v in enumerate(values, start=1):
-                    lists_ws.write_string(r, lists_col, v)
-                letter = xlsxwriter.utility.xl_col_to_name(lists_col)
-                source = f"='{LISTS_SHEET}'!${letter}$2:${letter}${len(values) + 1}"
-                lists_col += 1
-        ws.data_validation(1, col, LAST_ROW - 1, col, _validation(name, cfg, bound, source))
+def _column_head(ws, col: int, name: str, cfg: dict, bound, fmt, head_fmt) -> None:
+    """A column's width and format, and its header with a comment saying meaning, unit and accepted values."""
+    # Column width: the header or the widest example, within limits; long text wraps.
+    widest = max([len(header(name)) + 2] + [len(shown(name, ex.get(name))) + 2 for ex in EXAMPLES])
+    width = min(max(widest, 9), 40 if name != "description" else 50)
+    ws.set_column(col, col, width, fmt)
+    ws.write_string(0, col, header(name), head_fmt)
+    comment = f"{header(name)} ({name})\n{FIELDS[name].meaning}\nUnit: {unit(name)}\n{accepted(name, cfg, bound)}"
+    ws.write_comment(0, col, comment, {"x_scale": 2.2, "y_scale": 1.6})
 
-        for r, example in enumerate(EXAMPLES, start=1):
-            value = example.get(name)
-            if value is None:
-                continue
-            if isinstance(value, str):
-                ws.write_string(r, col, value, fmt)
-            else:
-                ws.write_number(r, col, value, fmt)
 
-    ws.set_row(0, 32)
-    ws.freeze_panes(1, 2)
-    ws.autofilter(0, 0, LAST_ROW - 1, len(names) - 1)
+class _Lists:
+    """The drop-down lists of the category and yes/no columns: inline when they fit, else a range
+    on the hidden Lists sheet, added at its first use."""
 
-    # How to fill it in: one row per column.
+    def __init__(self, wb: xlsxwriter.Workbook) -> None:
+        self.wb = wb
+        self.ws = None
+        self.col = 0
+
+    def source(self, name: str, cfg: dict) -> str | list[str] | None:
+        if FIELDS[name].kind not in ("category", "flag"):
+            return None
+        values = levels(name, cfg)
+        if len(",".join(values)) <= 255 and all(_INLINE_LEVEL.fullmatch(v) for v in values):
+            return values
+        # too long (or a level with a comma, quote or control character) for an inline
+        # list formula: a range on a hidden sheet, whose cells hold any text as it is
+        if self.ws is None:
+            self.ws = self.wb.add_worksheet(LISTS_SHEET)
+            self.ws.hide()
+        self.ws.write_string(0, self.col, name)
+        for r, v in enumerate(values, start=1):
+            self.ws.write_string(r, self.col, v)
+        letter = xlsxwriter.utility.xl_col_to_name(self.col)
+        self.col += 1
+        return f"='{LISTS_SHEET}'!${letter}$2:${letter}${len(values) + 1}"
+
+
+def _examples(ws, col: int, name: str, fmt) -> None:
+    """The worked examples' values of one column, from row 2."""
+    for r, example in enumerate(EXAMPLES, start=1):
+        value = example.get(name)
+        if value is None:
+            continue
+        if isinstance(value, str):
+            ws.write_string(r, col, value, fmt)
+        else:
+            ws.write_number(r, col, value, fmt)
+
+
+def _help(wb: xlsxwriter.Workbook, help_ws, names: list[str], cfg: dict, limits: dict, wrap) -> None:
+    """How to fill it in: one row per column."""
     help_head = wb.add_format({"bold": True, "bg_color": "#375623", "font_color": "#FFFFFF",
                                "text_wrap": True, "valign": "top", "border": 1})
     help_ws.write_row(0, 0, ["Column", "Meaning", "Unit", "Accepted values", "Example"], help_head)

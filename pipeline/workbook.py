@@ -777,6 +777,23 @@ def _summary(ws, wb, result: Result, fmt: _Formats, *, streaming: bool = False, 
     # only the columns Summary reads: a filter over the whole ranking copies every column
     ranking = result.ranking.select(list(dict.fromkeys([
         "rank", "use_case", "recommendation", "fit_score", "break_even_months", "annual_api_cost", horizon])))
+    _summary_page(ws, fmt)
+    r = 2
+    for name, value in _summary_facts(result, streaming=streaming, places=places, companion=companion, cuts=cuts):
+        ws.write_string(r, 0, name, fmt.bold)
+        _write(ws, r, 1, value)
+        r += 1
+    counts_top = r + 2
+    r = _summary_counts(ws, ranking, r + 1, cfg, fmt)
+    counts_bottom = counts_top + len(RECOMMENDATIONS) - 1
+    r = _summary_stability_and_budget(ws, result, r, fmt)
+    _summary_top(ws, ranking, r + 2, cfg, fmt)
+    _recommendations_chart(ws, wb, counts_top, counts_bottom)
+    _summary_charts(ws, wb, result, fmt)
+
+
+def _summary_page(ws, fmt: _Formats) -> None:
+    """Summary's column widths, print setup and title."""
     ws.set_column(0, 0, 52)
     ws.set_column(1, 1, 40, fmt.left)
     ws.set_column(2, 6, 16)
@@ -785,12 +802,28 @@ def _summary(ws, wb, result: Result, fmt: _Formats, *, streaming: bool = False, 
     ws.fit_to_pages(1, 1)
     ws.print_area(0, 0, 70, CHART_DATA_COL - 2)
     ws.write_string(0, 0, "ftscore: fine-tune or keep prompting?", fmt.title)
-    facts = [
+
+
+def _summary_facts(result: Result, *, streaming: bool, places: _Places | None, companion: Path | None,
+                   cuts: dict[str, int] | None) -> list[tuple[str, object]]:
+    """The (name, value) lines at the top of Summary: inputs, counts, notes, run time, version."""
+    return [
         *[("Input", s.table.file + (f" (sheet {s.table.sheet})" if s.table.sheet else "")) for s in result.sources],
         ("Use cases", result.rows),
         ("Scored", result.scored),
         ("Not scored (errors)", result.error_rows),
         ("Warnings", result.warnings),
+        *_summary_notes(result, streaming=streaming, places=places, cuts=cuts),
+        *_summary_too_big(result, companion),
+        ("Run at (UTC)", result.started.strftime("%Y-%m-%d %H:%M")),
+        ("ftscore version", __version__),
+    ]
+
+
+def _summary_notes(result: Result, *, streaming: bool, places: _Places | None,
+                   cuts: dict[str, int] | None) -> list[tuple[str, str]]:
+    """Summary's "Note" lines: sheets not read, texts cut, comments left out, streaming."""
+    return [
         *[("Note", f"{Path(s.table.file).name}: sheet{'s' if len(s.table.other_sheets) > 1 else ''} "
                    f"{', '.join(repr(n) for n in s.table.other_sheets)} also hold"
                    f"{'' if len(s.table.other_sheets) > 1 else 's'} use cases and {'were' if len(s.table.other_sheets) > 1 else 'was'} "
@@ -806,29 +839,31 @@ def _summary(ws, wb, result: Result, fmt: _Formats, *, streaming: bool = False, 
                     f"rows past the first {result.config['output']['streaming_rows']:,} are one line high "
                     "(Home > Format > AutoFit Row Height shows long text)")]
           if streaming else []),
-        *([("Every row", f"{result.rows:,} rows are more than an Excel sheet holds: every row, scored or not, is in "
-                         f"{companion}; Ranking shows the top {min(result.scored, EXCEL_DATA_ROWS):,} of "
-                         f"{result.scored:,}, Issues the first {min(result.issues.height, EXCEL_DATA_ROWS):,} of "
-                         f"{result.issues.height:,}")] if too_big_for_a_sheet(result) else []),
-        *([("Every column", f"{len(columns_left_out(result)):,} of your columns do not fit on Portfolio beside "
-                            f"the ftscore columns (Excel holds {EXCEL_COLUMNS:,}); every column is in "
-                            f"{companion or 'no companion file'}")]
-          if columns_left_out(result) and not too_big_for_a_sheet(result) else []),
-        ("Run at (UTC)", result.started.strftime("%Y-%m-%d %H:%M")),
-        ("ftscore version", __version__),
     ]
-    r = 2
-    for name, value in facts:
-        ws.write_string(r, 0, name, fmt.bold)
-        _write(ws, r, 1, value)
-        r += 1
 
-    r += 1
+
+def _summary_too_big(result: Result, companion: Path | None) -> list[tuple[str, str]]:
+    """The "Every row" / "Every column" line when the portfolio does not fit on one Excel sheet."""
+    if too_big_for_a_sheet(result):
+        return [("Every row", f"{result.rows:,} rows are more than an Excel sheet holds: every row, scored or not, is in "
+                              f"{companion}; Ranking shows the top {min(result.scored, EXCEL_DATA_ROWS):,} of "
+                              f"{result.scored:,}, Issues the first {min(result.issues.height, EXCEL_DATA_ROWS):,} of "
+                              f"{result.issues.height:,}")]
+    if columns_left_out(result):
+        return [("Every column", f"{len(columns_left_out(result)):,} of your columns do not fit on Portfolio beside "
+                                 f"the ftscore columns (Excel holds {EXCEL_COLUMNS:,}); every column is in "
+                                 f"{companion or 'no companion file'}")]
+    return []
+
+
+def _summary_counts(ws, ranking: pl.DataFrame, r: int, cfg: dict, fmt: _Formats) -> int:
+    """The table of use cases, API cost and net savings per recommendation (header at row r), then
+    the two totals. Returns the last row written."""
+    horizon = horizon_column(cfg)
     ws.write_string(r, 0, "Recommendation", fmt.header)
     ws.write_string(r, 1, "Use cases", fmt.header)
     ws.write_string(r, 2, "Annual API cost", fmt.header)
     ws.write_string(r, 3, f"Net savings {cfg['money']['horizon_months']}m", fmt.header)
-    counts_top = r + 1
     for rec in RECOMMENDATIONS:
         r += 1
         part = ranking.filter(pl.col("recommendation") == rec)
@@ -836,14 +871,18 @@ def _summary(ws, wb, result: Result, fmt: _Formats, *, streaming: bool = False, 
         ws.write_number(r, 1, part.height)
         ws.write_number(r, 2, float(part["annual_api_cost"].sum() or 0), fmt.money)
         ws.write_number(r, 3, float(part[horizon].sum() or 0), fmt.money)
-    counts_bottom = r
     r += 2
     ws.write_string(r, 0, "Total annual API spend", fmt.bold)
     ws.write_number(r, 1, float(ranking["annual_api_cost"].sum() or 0), fmt.money)
     r += 1
     ws.write_string(r, 0, f"Projected net savings of the Fine-tune set ({cfg['money']['horizon_months']} months)", fmt.bold)
     ws.write_number(r, 1, float(ranking.filter(pl.col("recommendation") == "Fine-tune")[horizon].sum() or 0), fmt.money)
+    return r
 
+
+def _summary_stability_and_budget(ws, result: Result, r: int, fmt: _Formats) -> int:
+    """The stability line and the budget block, when the run has them. Returns the last row written."""
+    cfg = result.config
     if result.stability:
         r += 2
         st = result.stability
@@ -863,10 +902,14 @@ def _summary(ws, wb, result: Result, fmt: _Formats, *, streaming: bool = False, 
             r += 1
             ws.write_string(r, 0, name, fmt.bold)
             _write(ws, r, 1, value, fmt.money if money else None)
-    r += 2
+    return r
+
+
+def _summary_top(ws, ranking: pl.DataFrame, r: int, cfg: dict, fmt: _Formats) -> None:
+    """The ten best ranked use cases, titled at row r."""
     ws.write_string(r, 0, "Top use cases", fmt.h2)
     r += 1
-    top_cols = ["rank", "use_case", "recommendation", "fit_score", "break_even_months", horizon]
+    top_cols = ["rank", "use_case", "recommendation", "fit_score", "break_even_months", horizon_column(cfg)]
     for j, name in enumerate(top_cols):
         ws.write_string(r, j, label(name, cfg), fmt.header)
     for values in ranking.select(top_cols).head(10).iter_rows():
@@ -875,6 +918,9 @@ def _summary(ws, wb, result: Result, fmt: _Formats, *, streaming: bool = False, 
             nf = _num_format(top_cols[j], cfg)
             _write(ws, r, j, value, fmt.left if j == 0 else (fmt.get(nf) if nf else None))
 
+
+def _recommendations_chart(ws, wb, counts_top: int, counts_bottom: int) -> None:
+    """Column chart of the use cases per recommendation, from the counts table."""
     chart = wb.add_chart({"type": "column"})
     chart.add_series({
         "name": "Use cases",
@@ -885,8 +931,6 @@ def _summary(ws, wb, result: Result, fmt: _Formats, *, streaming: bool = False, 
     chart.set_title({"name": "Recommendations"})
     chart.set_legend({"none": True})
     ws.insert_chart(2, 7, chart, {"x_scale": 1.0, "y_scale": 1.0})
-
-    _summary_charts(ws, wb, result, fmt)
 
 
 CHART_DATA_COL = 26  # column AA: the data behind the Summary charts, right of the printed area
@@ -910,21 +954,37 @@ def _summary_charts(ws, wb, result: Result, fmt: _Formats) -> None:
     ws.write_string(0, c0, "Data for the charts", fmt.bold)
     # The chart data stays out of sight (hidden columns); the charts still plot it.
     ws.set_column(c0, c0 + 4, 14, None, {"hidden": True})
+    bands = _spend_bands(result.config["output"]["chart_spend_bands"])
+    breaking_even = ranking.filter(pl.col("break_even_months").is_not_null())
+    bubbles = _bubble_data(ws, breaking_even, bands, result.config["output"]["chart_points"], fmt)
+    if bubbles.height:
+        _bubble_chart(ws, wb, bubbles, bands, never=ranking.height - breaking_even.height,
+                      breaking_even=breaking_even.height)
+    _factor_chart(ws, wb, ranking, 3 + max(bubbles.height, 1), fmt)
+
+
+def _spend_bands(edges: list[float]) -> list[tuple[float, float, int, str]]:
+    """The four bands of annual API spend (low, high, marker size, legend name) from the three
+    bounds in output.chart_spend_bands."""
     # xlsxwriter has no bubble chart: the bubble size is drawn as marker size, one series per
     # band of annual API spend, so the legend says what a size means.
-    edges = result.config["output"]["chart_spend_bands"]  # three bounds: four bands and sizes
-    bands = [(0, edges[0], 6, f"under {_short_usd(edges[0])} a year"),
-             (edges[0], edges[1], 10, f"{_short_usd(edges[0])}-{_short_usd(edges[1])} a year"),
-             (edges[1], edges[2], 15, f"{_short_usd(edges[1])}-{_short_usd(edges[2])} a year"),
-             (edges[2], float("inf"), 21, f"{_short_usd(edges[2])}+ a year")]
+    return [(0, edges[0], 6, f"under {_short_usd(edges[0])} a year"),
+            (edges[0], edges[1], 10, f"{_short_usd(edges[0])}-{_short_usd(edges[1])} a year"),
+            (edges[1], edges[2], 15, f"{_short_usd(edges[1])}-{_short_usd(edges[2])} a year"),
+            (edges[2], float("inf"), 21, f"{_short_usd(edges[2])}+ a year")]
+
+
+def _bubble_data(ws, breaking_even: pl.DataFrame, bands: list, points: int, fmt: _Formats) -> pl.DataFrame:
+    """Write the bubble chart's data at AA2 (best ranked first, grouped by spend band) and return
+    it with its band number."""
+    c0 = CHART_DATA_COL
     spend = pl.col("annual_api_cost").fill_null(0.0)
     band = pl.lit(len(bands) - 1)
     for k in range(len(bands) - 2, -1, -1):
         band = pl.when(spend < bands[k][1]).then(pl.lit(k)).otherwise(band)
-    breaking_even = ranking.filter(pl.col("break_even_months").is_not_null())
     # Ranking is in rank order: the best ranked are plotted, up to output.chart_points.
     bubbles = (
-        breaking_even.head(result.config["output"]["chart_points"])
+        breaking_even.head(points)
         .select("use_case", "break_even_months", "fit_score", spend.alias("annual_api_cost"), band.alias("band"))
         .sort("band", maintain_order=True)
     )
@@ -934,39 +994,46 @@ def _summary_charts(ws, wb, result: Result, fmt: _Formats) -> None:
     for i, values in enumerate(bubbles.drop("band").iter_rows(), start=2):
         for j, v in enumerate(values):
             _write(ws, i, c0 + j, v)
-    never = ranking.height - breaking_even.height
-    left_out = breaking_even.height - bubbles.height
-    if bubbles.height:
-        chart = wb.add_chart({"type": "scatter"})
-        first = 2
-        for k, (_, _, size, name) in enumerate(bands):
-            count = bubbles.filter(pl.col("band") == k).height
-            if not count:
-                continue
-            last = first + count - 1
-            chart.add_series({
-                "name": f"API spend {name}",
-                "categories": ["Summary", first, c0 + 1, last, c0 + 1],
-                "values": ["Summary", first, c0 + 2, last, c0 + 2],
-                # LibreOffice draws no marker with a transparent fill, and none at all for a series
-                # with custom (cell-referenced) labels: plain fills, names in the data table.
-                "marker": {"type": "circle", "size": size, "fill": {"color": BAND_COLOURS[k]},
-                           "border": {"color": "#404040"}},
-            })
-            first = last + 1
-        title = "The portfolio: fit score against break-even"
-        if left_out:
-            title += f" (the {bubbles.height:,} best ranked of {breaking_even.height:,})"
-        chart.set_title({"name": title, "name_font": {"size": 11}})
-        x_name = "Break-even (months)" + (f"; {never} use cases never break even and are not shown" if never else "")
-        chart.set_x_axis({"name": x_name, "min": 0})
-        chart.set_y_axis({"name": "Fit score", "min": 0, "max": 10})
-        chart.set_legend({"position": "bottom"})
-        chart.show_hidden_data()
-        ws.insert_chart(18, 7, chart, {"x_scale": 1.4, "y_scale": 1.3})
+    return bubbles
 
+
+def _bubble_chart(ws, wb, bubbles: pl.DataFrame, bands: list, *, never: int, breaking_even: int) -> None:
+    """The portfolio as a scatter chart, one series per spend band; `never` use cases do not break
+    even and are left out, and only the best ranked of the `breaking_even` ones are plotted."""
+    c0 = CHART_DATA_COL
+    chart = wb.add_chart({"type": "scatter"})
+    first = 2
+    for k, (_, _, size, name) in enumerate(bands):
+        count = bubbles.filter(pl.col("band") == k).height
+        if not count:
+            continue
+        last = first + count - 1
+        chart.add_series({
+            "name": f"API spend {name}",
+            "categories": ["Summary", first, c0 + 1, last, c0 + 1],
+            "values": ["Summary", first, c0 + 2, last, c0 + 2],
+            # LibreOffice draws no marker with a transparent fill, and none at all for a series
+            # with custom (cell-referenced) labels: plain fills, names in the data table.
+            "marker": {"type": "circle", "size": size, "fill": {"color": BAND_COLOURS[k]},
+                       "border": {"color": "#404040"}},
+        })
+        first = last + 1
+    title = "The portfolio: fit score against break-even"
+    if breaking_even - bubbles.height:
+        title += f" (the {bubbles.height:,} best ranked of {breaking_even:,})"
+    chart.set_title({"name": title, "name_font": {"size": 11}})
+    x_name = "Break-even (months)" + (f"; {never} use cases never break even and are not shown" if never else "")
+    chart.set_x_axis({"name": x_name, "min": 0})
+    chart.set_y_axis({"name": "Fit score", "min": 0, "max": 10})
+    chart.set_legend({"position": "bottom"})
+    chart.show_hidden_data()
+    ws.insert_chart(18, 7, chart, {"x_scale": 1.4, "y_scale": 1.3})
+
+
+def _factor_chart(ws, wb, ranking: pl.DataFrame, t0: int, fmt: _Formats) -> None:
+    """The four factor scores of the ten best ranked use cases: data at row t0 of AA, a bar chart."""
+    c0 = CHART_DATA_COL
     top = ranking.head(10).select("use_case", *[f"{f}_score" for f in FACTOR_NAMES])
-    t0 = 3 + max(bubbles.height, 1)
     for j, h in enumerate(["Use case", "Privacy", "Cost", "Accuracy", "Speed"]):
         ws.write_string(t0, c0 + j, h, fmt.header)
     for i, values in enumerate(top.iter_rows(), start=t0 + 1):
