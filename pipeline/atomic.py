@@ -19,8 +19,10 @@ import errno
 import os
 import re
 import shutil
+import signal
 import stat
 import tempfile
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -117,6 +119,30 @@ def _own_temp(path: Path) -> bool:
     return bool(found) and int(found.group(1)) == os.getpid() and path.is_file()
 
 
+_HELD = (signal.SIGINT, signal.SIGTERM)
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """SIGINT and SIGTERM wait (they are delivered afterwards, not lost) while a temporary path
+    is made and remembered, or while it is removed: a signal between the two would leave a file
+    no cleanup knows of. The handlers are swapped, not the signal mask: polars' worker threads
+    would take a masked signal for the main thread. Only the main thread can swap handlers;
+    elsewhere this does nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    old = {sig: signal.signal(sig, lambda signum, frame: caught.append(signum)) for sig in _HELD}
+    try:
+        yield
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+        if caught:
+            signal.raise_signal(caught[0])  # now to the handler that was there before
+
+
 def _temp(path: Path, suffix: str) -> str:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{MARK}-{os.getpid()}-", suffix=suffix, dir=path.parent)
     os.close(fd)
@@ -171,33 +197,36 @@ def replace_all_when_done(paths: list[Path]) -> Iterator[list[str]]:
             remove_stale(p)
             if p.is_dir():
                 raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(p))
-            temps.append(_temp(p, ".tmp"))
+            with _signals_held():
+                temps.append(_temp(p, ".tmp"))
         yield temps
         for tmp, p in zip(temps, paths):
             _keep_mode(tmp, p)
         for p in paths:  # the old files, kept until every new one is in place
             if existed[p]:
-                b = _temp(p, ".old")
-                try:
-                    os.unlink(b)
-                    os.link(p, b)
-                    backups[p] = b
-                except OSError:
-                    pass  # no hard links here: a failed rename cannot be undone, but is unlikely
+                with _signals_held():
+                    b = _temp(p, ".old")
+                    try:
+                        os.unlink(b)
+                        os.link(p, b)
+                        backups[p] = b
+                    except OSError:
+                        Path(b).unlink(missing_ok=True)  # no hard links here: a failed rename cannot be undone, but is unlikely
         for tmp, p in zip(temps, paths):
             os.replace(tmp, p)
             done.append(p)
     except BaseException as exc:
-        for p in done:  # undo: back to the old files
-            try:
-                if p in backups:
-                    os.replace(backups.pop(p), p)
-                elif not existed[p]:
-                    os.unlink(p)
-            except OSError:
-                pass
-        for t in [*temps, *backups.values()]:
-            Path(t).unlink(missing_ok=True)
+        with _signals_held():  # a second Ctrl-C does not stop the undo half-way
+            for p in done:  # undo: back to the old files
+                try:
+                    if p in backups:
+                        os.replace(backups.pop(p), p)
+                    elif not existed[p]:
+                        os.unlink(p)
+                except OSError:
+                    pass
+            for t in [*temps, *backups.values()]:
+                Path(t).unlink(missing_ok=True)
         cause = os_error(exc) if isinstance(exc, Exception) else None
         if cause is not None and not isinstance(exc, OutputError):
             name = getattr(cause, "filename", None)
@@ -205,8 +234,9 @@ def replace_all_when_done(paths: list[Path]) -> Iterator[list[str]]:
                           paths[len(temps)] if len(temps) < len(paths) else paths[0])
             raise _fail(failed, cause, existed.get(failed, False)) from exc
         raise
-    for b in backups.values():
-        Path(b).unlink(missing_ok=True)
+    with _signals_held():
+        for b in backups.values():
+            Path(b).unlink(missing_ok=True)
 
 
 @contextmanager
@@ -217,14 +247,18 @@ def scratch_folder(path: Path) -> Iterator[str]:
     and by the next run writing `path` when the process was killed. Single-threaded use only:
     it sets tempfile.tempdir for the block."""
     path = Path(path)
-    folder = tempfile.mkdtemp(prefix=f".{path.name}.{MARK}-{os.getpid()}-", suffix=".tmpd", dir=path.parent)
     before = tempfile.tempdir
-    tempfile.tempdir = folder
+    folder = None
     try:
+        with _signals_held():
+            folder = tempfile.mkdtemp(prefix=f".{path.name}.{MARK}-{os.getpid()}-", suffix=".tmpd", dir=path.parent)
+        tempfile.tempdir = folder
         yield folder
     finally:
         tempfile.tempdir = before
-        shutil.rmtree(folder, ignore_errors=True)
+        if folder is not None:
+            with _signals_held():
+                shutil.rmtree(folder, ignore_errors=True)
 
 
 @contextmanager

@@ -306,6 +306,49 @@ def test_an_interrupted_run_exits_128_plus_signal_with_one_line_and_no_temp(tmp_
     assert out.read_bytes() == b"last night's workbook"
 
 
+class _Stop(Exception):
+    pass
+
+
+@pytest.fixture
+def sigterm_raises():
+    """SIGTERM raises _Stop in this process, as ftscore's own handler raises Interrupted."""
+    def handler(signum, frame):
+        raise _Stop(signum)
+
+    old = signal.signal(signal.SIGTERM, handler)
+    yield
+    signal.signal(signal.SIGTERM, old)
+
+
+def _then_signal(make):
+    """`make` (mkstemp or mkdtemp), then SIGTERM to ourselves the moment the path exists: the
+    narrowest window there is between making a temporary path and remembering it."""
+    def made(*a, **k):
+        result = make(*a, **k)
+        os.kill(os.getpid(), signal.SIGTERM)
+        return result
+    return made
+
+
+def test_a_signal_right_after_the_scratch_folder_is_made_leaves_no_folder(tmp_path, monkeypatch, sigterm_raises):
+    monkeypatch.setattr(atomic.tempfile, "mkdtemp", _then_signal(atomic.tempfile.mkdtemp))
+    with pytest.raises(_Stop):
+        with atomic.scratch_folder(tmp_path / "out.xlsx"):
+            pass
+    assert temps_in(tmp_path) == []
+
+
+def test_a_signal_right_after_a_temporary_file_is_made_leaves_no_file(tmp_path, monkeypatch, sigterm_raises):
+    (tmp_path / "out.xlsx").write_bytes(b"old")
+    monkeypatch.setattr(atomic.tempfile, "mkstemp", _then_signal(atomic.tempfile.mkstemp))
+    with pytest.raises(_Stop):
+        with atomic.replace_when_done(tmp_path / "out.xlsx") as tmp:
+            Path(tmp).write_bytes(b"new")
+    assert temps_in(tmp_path) == []
+    assert (tmp_path / "out.xlsx").read_bytes() == b"old"
+
+
 def test_a_signal_while_reading_is_an_interruption_not_an_unusable_input(tmp_path, monkeypatch, capsys):
     from pipeline import cli, read as read_mod
 
