@@ -171,6 +171,76 @@ def _keep_mode(tmp: str, target: Path) -> None:
             pass  # not ours to give away: the file keeps our owner, with the old mode
 
 
+def _make_room(path: Path) -> None:
+    """The target's folder exists (made when missing; a file in the way is ENOTDIR), stale
+    temporary files of the target are removed, and a target that is a folder is EISDIR."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise OSError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(path.parent)) from None
+    remove_stale(path)
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+
+
+def _back_up(path: Path, backups: dict[Path, str]) -> None:
+    """Keep the old file as a hard link (``.old``), remembered in `backups` before a signal can
+    come; where no hard link can be made the old file is not kept (a failed rename cannot be
+    undone then, but is unlikely)."""
+    with _signals_held():
+        b = _temp(path, ".old")
+        try:
+            os.unlink(b)
+            os.link(path, b)
+            backups[path] = b
+        except OSError:
+            Path(b).unlink(missing_ok=True)
+
+
+def _put_in_place(paths: list[Path], temps: list[str], existed: dict[Path, bool],
+                  backups: dict[Path, str], done: list[Path]) -> None:
+    """Give each new file its target's mode, back up the old files, then rename each new file
+    onto its target (recorded in `done` as it happens, for the undo)."""
+    for tmp, p in zip(temps, paths):
+        _keep_mode(tmp, p)
+    for p in paths:  # the old files, kept until every new one is in place
+        if existed[p]:
+            _back_up(p, backups)
+    for tmp, p in zip(temps, paths):
+        os.replace(tmp, p)
+        done.append(p)
+
+
+def _undo(done: list[Path], existed: dict[Path, bool], temps: list[str], backups: dict[Path, str]) -> None:
+    """Back to the old files (a target that was new is removed) and every temporary file removed;
+    signals wait meanwhile, so a second Ctrl-C does not stop the undo half-way."""
+    with _signals_held():
+        for p in done:
+            try:
+                if p in backups:
+                    os.replace(backups.pop(p), p)
+                elif not existed[p]:
+                    os.unlink(p)
+            except OSError:
+                pass
+        for t in [*temps, *backups.values()]:
+            Path(t).unlink(missing_ok=True)
+
+
+def _as_output_error(exc: BaseException, paths: list[Path], temps: list[str],
+                     existed: dict[Path, bool]) -> OutputError | None:
+    """The OS error behind a failed block or rename as OutputError, naming the target it concerns
+    (the one whose path or temporary path the error names, else the one being prepared, else the
+    first); None when it is no OS error or already an OutputError."""
+    cause = os_error(exc) if isinstance(exc, Exception) else None
+    if cause is None or isinstance(exc, OutputError):
+        return None
+    name = getattr(cause, "filename", None)
+    failed = next((p for i, p in enumerate(paths) if name in (str(p), temps[i] if i < len(temps) else None)),
+                  paths[len(temps)] if len(temps) < len(paths) else paths[0])
+    return _fail(failed, cause, existed.get(failed, False))
+
+
 @contextmanager
 def replace_all_when_done(paths: list[Path]) -> Iterator[list[str]]:
     """Yield one temporary path per target; when the block succeeds, rename them all into place.
@@ -190,49 +260,16 @@ def replace_all_when_done(paths: list[Path]) -> Iterator[list[str]]:
     done: list[Path] = []
     try:
         for p in paths:
-            try:
-                p.parent.mkdir(parents=True, exist_ok=True)
-            except FileExistsError:
-                raise OSError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(p.parent)) from None
-            remove_stale(p)
-            if p.is_dir():
-                raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(p))
-            with _signals_held():
+            _make_room(p)
+            with _signals_held():  # made and remembered before a signal can come
                 temps.append(_temp(p, ".tmp"))
         yield temps
-        for tmp, p in zip(temps, paths):
-            _keep_mode(tmp, p)
-        for p in paths:  # the old files, kept until every new one is in place
-            if existed[p]:
-                with _signals_held():
-                    b = _temp(p, ".old")
-                    try:
-                        os.unlink(b)
-                        os.link(p, b)
-                        backups[p] = b
-                    except OSError:
-                        Path(b).unlink(missing_ok=True)  # no hard links here: a failed rename cannot be undone, but is unlikely
-        for tmp, p in zip(temps, paths):
-            os.replace(tmp, p)
-            done.append(p)
+        _put_in_place(paths, temps, existed, backups, done)
     except BaseException as exc:
-        with _signals_held():  # a second Ctrl-C does not stop the undo half-way
-            for p in done:  # undo: back to the old files
-                try:
-                    if p in backups:
-                        os.replace(backups.pop(p), p)
-                    elif not existed[p]:
-                        os.unlink(p)
-                except OSError:
-                    pass
-            for t in [*temps, *backups.values()]:
-                Path(t).unlink(missing_ok=True)
-        cause = os_error(exc) if isinstance(exc, Exception) else None
-        if cause is not None and not isinstance(exc, OutputError):
-            name = getattr(cause, "filename", None)
-            failed = next((p for i, p in enumerate(paths) if name in (str(p), temps[i] if i < len(temps) else None)),
-                          paths[len(temps)] if len(temps) < len(paths) else paths[0])
-            raise _fail(failed, cause, existed.get(failed, False)) from exc
+        _undo(done, existed, temps, backups)
+        error = _as_output_error(exc, paths, temps, existed)
+        if error is not None:
+            raise error from exc
         raise
     with _signals_held():
         for b in backups.values():

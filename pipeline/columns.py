@@ -407,6 +407,28 @@ def _readings(text: pl.Series, row: pl.Series, marks: tuple[str, ...] = (".", ",
     )
 
 
+def _ambiguous(mark: str, alt: str, contradicted: bool) -> pl.Expr:
+    """A reading (see _readings) is ambiguous when only the other mark reads it, or when the numbers
+    overruled the delimiter (contradicted) and both marks read it, with different values."""
+    value_m = pl.col(mark).cast(pl.Float64, strict=False)
+    value_a = pl.col(alt).cast(pl.Float64, strict=False)
+    return ((~pl.col(f"{mark}ok") & pl.col(f"{alt}ok")) | (
+        pl.lit(contradicted) & pl.col(f"{mark}ok") & pl.col(f"{alt}ok") & (value_m != value_a))).fill_null(False)
+
+
+def _ambiguity_problem(mark: str, hint: str, contradicted: bool) -> pl.Expr:
+    """The error of an ambiguous cell: both readings, the mark the file is read with, and the way out."""
+    shown = {m: as_text(pl.col(m).cast(pl.Float64, strict=False), pl.Float64).fill_null("no number")
+             for m in (".", ",")}
+    return pl.format(
+        "ambiguous number: {} with a decimal point, or {} with a decimal comma; numbers in this file are "
+        f"read with a decimal {MARK_NAME[mark]}"
+        + (f" (its numbers use one, though its delimiter suggests a decimal {MARK_NAME[hint]})"
+           if contradicted else "")
+        + "; write the number without a thousands separator, or give --decimal",
+        shown["."], shown[","])
+
+
 def _decimal_marks(table: Table, text_frame: pl.DataFrame, names: list[str]
                    ) -> tuple[pl.DataFrame, list[tuple[str, pl.DataFrame]]]:
     """Numbers written as text, rewritten with a decimal point; (frame, [(field, ambiguous cells)]).
@@ -439,22 +461,10 @@ def _decimal_marks(table: Table, text_frame: pl.DataFrame, names: list[str]
     alt = "," if mark == "." else "."
     found, rewrites = [], []
     for n, r in cells.items():
-        value_m = pl.col(mark).cast(pl.Float64, strict=False)
-        value_a = pl.col(alt).cast(pl.Float64, strict=False)
-        ambiguous = ((~pl.col(f"{mark}ok") & pl.col(f"{alt}ok")) | (
-            pl.lit(contradicted) & pl.col(f"{mark}ok") & pl.col(f"{alt}ok") & (value_m != value_a))).fill_null(False)
-        r = r.with_columns(ambiguous.alias("__ambiguous"))
+        r = r.with_columns(_ambiguous(mark, alt, contradicted).alias("__ambiguous"))
         bad = r.filter("__ambiguous")
         if bad.height:
-            shown = {m: as_text(pl.col(m).cast(pl.Float64, strict=False), pl.Float64).fill_null("no number")
-                     for m in (".", ",")}
-            problem = pl.format(
-                "ambiguous number: {} with a decimal point, or {} with a decimal comma; numbers in this file are "
-                f"read with a decimal {MARK_NAME[mark]}"
-                + (f" (its numbers use one, though its delimiter suggests a decimal {MARK_NAME[hint]})"
-                   if contradicted else "")
-                + "; write the number without a thousands separator, or give --decimal",
-                shown["."], shown[","])
+            problem = _ambiguity_problem(mark, hint, contradicted)
             found.append((n, bad.select(ROW, pl.col("t").alias("__text"), problem.alias("__problem"))))
         new = r.select(pl.when("__ambiguous").then(None).when(pl.col(f"{mark}ok"))
                        .then(pl.col("pre") + pl.col(mark) + pl.col("post")).otherwise(pl.col("t"))).to_series()

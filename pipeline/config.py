@@ -144,6 +144,14 @@ def max_value(cfg: dict, field: str) -> float | None:
     return float(bounds[kind]) if kind in bounds else None
 
 
+BYTES_PER_MB = 1_000_000  # the MB of input.max_unpacked_mb (decimal), as guard's messages show sizes
+
+
+def max_unpacked_bytes(cfg: dict) -> int:
+    """input.max_unpacked_mb in bytes: the one place that limit's MB become bytes."""
+    return cfg["input"]["max_unpacked_mb"] * BYTES_PER_MB
+
+
 # ------------------------------------------------------------------ the typed model
 # Every section of defaults.toml is a model below; every key is typed and bounded. A failed
 # rule raises ValueError("must be ..."), or _Bad naming a key under the model that raised it;

@@ -17,17 +17,19 @@ the known formats for them.
 
 from __future__ import annotations
 
+import functools
 import re
 import struct
 import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Callable
 
 import olefile
 from xlsxwriter.utility import xl_cell_to_rowcol
 
+from pipeline.config import BYTES_PER_MB
 from pipeline.core import SPREADSHEET_SUFFIXES, TEXT_SUFFIXES
 from pipeline.errors import ReadError
 
@@ -239,7 +241,7 @@ _EXPECTED = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xlsb": "xlsb", ".ods": "ods"}
 
 
 def _mb(n: int) -> str:
-    return f"{n / 1_000_000:,.1f} MB"
+    return f"{n / BYTES_PER_MB:,.1f} MB"
 
 
 def _zip_wrong_format(fmt: str | None, suffix: str) -> str:
@@ -306,52 +308,74 @@ def inflate_sizes(path: Path, zf: zipfile.ZipFile, max_uncompressed_bytes: int) 
     total = 0
     file_size = path.stat().st_size
     declared = sum(i.file_size for i in zf.infolist())
-
-    def too_big(name: str, size: int, consumed: int) -> str | None:
-        if total + size > max_uncompressed_bytes:
-            return (f"unpacks to more than {_mb(max_uncompressed_bytes)} (the limit), although its parts "
-                    f"declare {_mb(declared)}; refusing a possible zip bomb")
-        if size > RATIO_MIN_BYTES and size > RATIO_LIMIT * max(consumed, 1):
-            return (f"part {name} unpacks from {_mb(consumed)} to more than {_mb(size)} "
-                    f"({size / max(consumed, 1):,.0f}:1); refusing a possible zip bomb")
-        return None
-
     with path.open("rb") as fh:
         for info in zf.infolist():
             if info.is_dir() and info.compress_size == 0:
                 continue
-            start = _data_start(fh, info)
-            size = 0
-            if info.compress_type == zipfile.ZIP_STORED:
-                size = max(min(info.compress_size, file_size - start), 0)  # stored bytes are what is there
-                problem = too_big(info.filename, size, size)
-            elif info.compress_type == zipfile.ZIP_DEFLATED:
-                inflater = zlib.decompressobj(-zlib.MAX_WBITS)
-                fh.seek(start)
-                fed = 0
-                problem = None
-                while not inflater.eof and problem is None:
-                    data = fh.read(INFLATE_IN_CHUNK)
-                    if not data:
-                        break  # a truncated stream: the parser reports it
-                    fed += len(data)
-                    while data and not inflater.eof:
-                        size += len(inflater.decompress(data, INFLATE_OUT_CHUNK))
-                        data = inflater.unconsumed_tail
-                        problem = too_big(info.filename, size, fed - len(data) - len(inflater.unused_data))
-                        if problem:
-                            break
-            else:  # another method (bzip2, lzma): as zipfile inflates it
-                problem = None
-                with zf.open(info) as member:
-                    while problem is None and (chunk := member.read(INFLATE_OUT_CHUNK)):
-                        size += len(chunk)
-                        problem = too_big(info.filename, size, info.compress_size)
+            check = functools.partial(_too_big, info.filename, total, max_uncompressed_bytes, declared)
+            size, problem = _member_size(fh, zf, info, file_size, check)
             if problem:
                 return Inflated(problem, sizes, total + size)
             sizes[info.filename] = size
             total += size
     return Inflated(None, sizes, total)
+
+
+# (bytes a member gave so far, compressed bytes they came from) -> a reason to refuse, or None
+SizeCheck = Callable[[int, int], "str | None"]
+
+
+def _too_big(name: str, total: int, max_uncompressed_bytes: int, declared: int, size: int, consumed: int) -> str | None:
+    """Why a member that gave `size` bytes from `consumed` is refused, after `total` bytes of the
+    members before it: the running total passes the limit, or the member the ratio rule; else None."""
+    if total + size > max_uncompressed_bytes:
+        return (f"unpacks to more than {_mb(max_uncompressed_bytes)} (the limit), although its parts "
+                f"declare {_mb(declared)}; refusing a possible zip bomb")
+    if size > RATIO_MIN_BYTES and size > RATIO_LIMIT * max(consumed, 1):
+        return (f"part {name} unpacks from {_mb(consumed)} to more than {_mb(size)} "
+                f"({size / max(consumed, 1):,.0f}:1); refusing a possible zip bomb")
+    return None
+
+
+def _member_size(fh: BinaryIO, zf: zipfile.ZipFile, info: zipfile.ZipInfo, file_size: int,
+                 check: SizeCheck) -> tuple[int, str | None]:
+    """(bytes the member really gives, a problem or None): stored bytes are what the file holds,
+    a deflate stream is inflated from the file itself, another method (bzip2, lzma) as zipfile
+    inflates it. Stops at the first problem `check` finds."""
+    start = _data_start(fh, info)
+    if info.compress_type == zipfile.ZIP_STORED:
+        size = max(min(info.compress_size, file_size - start), 0)  # stored bytes are what is there
+        return size, check(size, size)
+    if info.compress_type == zipfile.ZIP_DEFLATED:
+        return _deflated_size(fh, start, check)
+    size, problem = 0, None
+    with zf.open(info) as member:
+        while problem is None and (chunk := member.read(INFLATE_OUT_CHUNK)):
+            size += len(chunk)
+            problem = check(size, info.compress_size)
+    return size, problem
+
+
+def _deflated_size(fh: BinaryIO, start: int, check: SizeCheck) -> tuple[int, str | None]:
+    """Inflate the raw deflate stream at `start` chunk by chunk, counting (not keeping) its bytes,
+    until its own end, the file's end (a truncated stream: the parser reports it) or a problem."""
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    fh.seek(start)
+    fed = 0
+    size = 0
+    problem = None
+    while not inflater.eof and problem is None:
+        data = fh.read(INFLATE_IN_CHUNK)
+        if not data:
+            break  # a truncated stream: the parser reports it
+        fed += len(data)
+        while data and not inflater.eof:
+            size += len(inflater.decompress(data, INFLATE_OUT_CHUNK))
+            data = inflater.unconsumed_tail
+            problem = check(size, fed - len(data) - len(inflater.unused_data))
+            if problem:
+                break
+    return size, problem
 
 
 _SHEET_PART = re.compile(r"^xl/worksheets/[^/]+\.xml$", re.IGNORECASE)

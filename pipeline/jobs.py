@@ -251,36 +251,27 @@ def run_jobs(jobs: list[tuple[list[Path], Path]], cfg: dict, *, use_manifest: bo
     """Run each job; with a manifest, skip a job whose inputs, config and version are unchanged.
 
     on_note gets each remark that is not an error (a manifest ignored or not updated)."""
-    from pipeline.atomic import OutputError, display
 
     def note(text: str) -> None:
         if on_note:
             on_note(text)
 
+    def done(outcome: Outcome) -> None:
+        if on_done:
+            on_done(outcome)
+
     outcomes = []
     unusable: list[tuple[Outcome, str | None]] = []  # jobs of one folder file that is not a portfolio
     manifests: dict[Path, dict] = {}
     for inputs, output in jobs:
-        folder = output.parent
-        key = output.name
         fp = None
         if use_manifest:
-            if folder not in manifests:
-                found: list[str] = []
-                manifests[folder] = load_manifest(folder, found)
-                for text in found:
-                    note(text)
-            manifest = manifests[folder]
-            try:
-                fp = fingerprint(inputs, cfg, settings)
-            except OSError:
-                fp = None  # unreadable input: the job reports it
-            entry = manifest.get(key, {})
-            if not force and fp and entry.get("fingerprint") == fp and output.exists():
-                outcome = Outcome(list(inputs), output, int(entry.get("exit_code", 0)), skipped=True, previous=entry)
-                outcomes.append(outcome)
-                if on_done:
-                    on_done(outcome)
+            manifest = _manifest_of(output.parent, manifests, note)
+            fp = _fingerprint(inputs, cfg, settings)
+            skipped = _unchanged(inputs, output, manifest.get(output.name, {}), fp, force)
+            if skipped is not None:
+                outcomes.append(skipped)
+                done(skipped)
                 continue
         outcome = score_job(list(inputs), output, cfg, read_options=dict(read_options), **score_options)
         if (outcome.code == EXIT_UNUSABLE and len(outcome.not_portfolios) == len(inputs) and len(jobs) > 1):
@@ -288,24 +279,66 @@ def run_jobs(jobs: list[tuple[list[Path], Path]], cfg: dict, *, use_manifest: bo
             unusable.append((outcome, outcome.error))
             outcome.code, outcome.error = EXIT_OK, None
         if use_manifest and fp and outcome.error is None and outcome.result is not None:
-            r = outcome.result
-            manifests[folder][key] = {
-                "fingerprint": fp, "exit_code": outcome.code, "inputs": [display(p) for p in inputs],
-                "rows": r.rows, "scored": r.scored, "error_rows": r.error_rows, "warnings": r.warnings,
-            }
-            try:
-                folder.mkdir(parents=True, exist_ok=True)
-                save_manifest(folder, manifests[folder])
-            except (OutputError, OSError) as exc:
-                why = exc.reason if isinstance(exc, OutputError) else (exc.strerror or str(exc))
-                note(f"cannot update the manifest {display(folder / MANIFEST)}: {why}; the next run rescores")
+            _record(output, manifests[output.parent], inputs, fp, outcome, note)
         outcomes.append(outcome)
-        if on_done and not (unusable and unusable[-1][0] is outcome):
-            on_done(outcome)
+        if not (unusable and unusable[-1][0] is outcome):
+            done(outcome)
+    _settle_unusable(outcomes, unusable, done)
+    return outcomes
+
+
+def _manifest_of(folder: Path, manifests: dict[Path, dict], note: Callable[[str], None]) -> dict:
+    """The manifest of an output folder, loaded once per run (what was wrong with it goes to note)."""
+    if folder not in manifests:
+        found: list[str] = []
+        manifests[folder] = load_manifest(folder, found)
+        for text in found:
+            note(text)
+    return manifests[folder]
+
+
+def _fingerprint(inputs: list[Path], cfg: dict, settings: dict) -> str | None:
+    """The job's fingerprint, or None when an input cannot be read (the job reports it)."""
+    try:
+        return fingerprint(inputs, cfg, settings)
+    except OSError:
+        return None
+
+
+def _unchanged(inputs: list[Path], output: Path, entry: dict, fp: str | None, force: bool) -> Outcome | None:
+    """The outcome of a job skipped as unchanged (its manifest entry has this fingerprint and the
+    output is still there, and no --force); else None."""
+    if not force and fp and entry.get("fingerprint") == fp and output.exists():
+        return Outcome(list(inputs), output, int(entry.get("exit_code", 0)), skipped=True, previous=entry)
+    return None
+
+
+def _record(output: Path, manifest: dict, inputs: list[Path], fp: str, outcome: Outcome,
+            note: Callable[[str], None]) -> None:
+    """Enter a scored job in its folder's manifest and save it; a manifest that cannot be saved is
+    a note (the next run rescores), never an error of the job."""
+    from pipeline.atomic import OutputError, display
+
+    folder = output.parent
+    r = outcome.result
+    manifest[output.name] = {
+        "fingerprint": fp, "exit_code": outcome.code, "inputs": [display(p) for p in inputs],
+        "rows": r.rows, "scored": r.scored, "error_rows": r.error_rows, "warnings": r.warnings,
+    }
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        save_manifest(folder, manifest)
+    except (OutputError, OSError) as exc:
+        why = exc.reason if isinstance(exc, OutputError) else (exc.strerror or str(exc))
+        note(f"cannot update the manifest {display(folder / MANIFEST)}: {why}; the next run rescores")
+
+
+def _settle_unusable(outcomes: list[Outcome], unusable: list[tuple[Outcome, str | None]],
+                     done: Callable[[Outcome], None]) -> None:
+    """The jobs of folder files that are not portfolios, reported last: left out (exit 0) when
+    another job had a usable file; when none had, each fails again with its own error (exit 3)."""
     if unusable and len(unusable) == len(outcomes):  # not one usable file: that is unusable input
         for outcome, error in unusable:
             outcome.code, outcome.error = EXIT_UNUSABLE, error
     for outcome, _ in unusable:
-        if on_done:
-            on_done(outcome)
-    return outcomes
+        done(outcome)

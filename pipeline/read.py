@@ -151,25 +151,44 @@ def _find_header(rows: list[list[str | None]], scorer: HeaderScorer, forced: int
             return None
         best = Header(forced - 1, 1, rows[forced - 1])
     else:
-        best = None
-        best_count = 0
-        for i, cells in enumerate(rows):
-            count, has_name = scorer(cells)
-            if has_name and count > best_count:
-                best, best_count = Header(i, 1, cells), count
-        for i in range(len(rows) - 1):
-            for cells in _two_row_variants(rows[i], rows[i + 1]):
-                count, has_name = scorer(cells)
-                if has_name and count > best_count:
-                    best, best_count = Header(i, 2, cells), count
+        best = _best_header(rows, scorer)
         if best is None:
             return None
-        first = next((i for i, cells in enumerate(rows[:best.index])
-                      if (found := scorer(cells))[1] and found[0] >= 2), None)
-        if first is not None and any(_looks_like_data(rows[j], rows[first], scorer)
-                                     for j in range(first + 1, best.index)):
-            best = Header(first, 1, rows[first])
+        best = _earlier_header(rows, best, scorer)
     above = tuple(j for j in range(best.index) if _looks_like_data(rows[j], best.cells, scorer))
+    return _with_rows_skipped(rows, best, above, scorer)
+
+
+def _best_header(rows: list[list[str | None]], scorer: HeaderScorer) -> Header | None:
+    """The row, or pair of rows (a two-row header), naming a use case column and the most known columns."""
+    best = None
+    best_count = 0
+    for i, cells in enumerate(rows):
+        count, has_name = scorer(cells)
+        if has_name and count > best_count:
+            best, best_count = Header(i, 1, cells), count
+    for i in range(len(rows) - 1):
+        for cells in _two_row_variants(rows[i], rows[i + 1]):
+            count, has_name = scorer(cells)
+            if has_name and count > best_count:
+                best, best_count = Header(i, 2, cells), count
+    return best
+
+
+def _earlier_header(rows: list[list[str | None]], best: Header, scorer: HeaderScorer) -> Header:
+    """The first row above `best` that is a header too, when rows between the two look like use
+    cases under it; else `best`."""
+    first = next((i for i, cells in enumerate(rows[:best.index])
+                  if (found := scorer(cells))[1] and found[0] >= 2), None)
+    if first is not None and any(_looks_like_data(rows[j], rows[first], scorer)
+                                 for j in range(first + 1, best.index)):
+        return Header(first, 1, rows[first])
+    return best
+
+
+def _with_rows_skipped(rows: list[list[str | None]], best: Header, above: tuple[int, ...],
+                       scorer: HeaderScorer) -> Header:
+    """The header with the rows skipped under it: up to --data-row when given, else the rows of labels."""
     data_row = getattr(scorer, "data_row", None)
     under = best.index + best.span  # 0-based row right under the header
     if data_row is not None:
@@ -857,36 +876,47 @@ def _numbers_from_text(frame: pl.DataFrame, decimal: str = ".") -> pl.DataFrame:
     texts = [n for n, t in zip(frame.columns, frame.dtypes) if n != ROW and t == pl.String]
     if not texts or not frame.height:
         return frame
-    pattern = PLAIN_INTEGER if decimal == "," else PLAIN_NUMBER
     # Staged, each stage over all columns at once (one big select would make polars' planner
     # compare tens of thousands of expressions).
     stripped = frame.select(pl.col(texts).str.strip_chars())  # "" stays "": it casts to null
     numbers = stripped.select(pl.all().cast(pl.Float64, strict=False))
+    candidates = _plain_number_columns(stripped, numbers, decimal)
+    casts = _number_casts(stripped, numbers, candidates, decimal) if candidates else []
+    return frame.with_columns(casts) if casts else frame
+
+
+def _plain_number_columns(stripped: pl.DataFrame, numbers: pl.DataFrame, decimal: str) -> list[str]:
+    """The columns of `stripped` whose every filled value is a number written plainly (no leading
+    zero or sign; a decimal comma: whole numbers only) of at most FLOAT_DIGITS significant digits.
+    `numbers` is `stripped` cast to floats."""
     filled = stripped.select((pl.all().str.len_bytes() > 0).sum()).row(0)
     parsed = numbers.count().row(0)
-    candidates = [n for n, f, p in zip(texts, filled, parsed) if f and f == p]
+    candidates = [n for n, f, p in zip(stripped.columns, filled, parsed) if f and f == p]
     if not candidates:
-        return frame
+        return []
+    pattern = PLAIN_INTEGER if decimal == "," else PLAIN_NUMBER
     plain = stripped.select((pl.col(candidates).str.contains(pattern) | (pl.col(candidates) == "")).all()).row(0)
     candidates = [n for n, ok in zip(candidates, plain) if ok]
     if not candidates:
-        return frame
+        return []
     digits = stripped.select(
         pl.col(candidates).str.replace_all(r"[-.]", "").str.strip_chars_start("0").str.len_chars().max()
     ).row(0)
-    candidates = [n for n, d in zip(candidates, digits) if d is None or d <= FLOAT_DIGITS]
-    if not candidates:
-        return frame
+    return [n for n, d in zip(candidates, digits) if d is None or d <= FLOAT_DIGITS]
+
+
+def _number_casts(stripped: pl.DataFrame, numbers: pl.DataFrame, candidates: list[str], decimal: str) -> list[pl.Series]:
+    """The number column of each candidate: whole numbers as Int64 (within 2**53), the rest as
+    floats; under decimal "auto" a column of fractions that either mark reads (12.500) is left out."""
     whole = numbers.select((pl.col(candidates) % 1 == 0).all()).row(0)
     small = numbers.select(pl.col(candidates).abs().max() < 2**53).row(0)
     either = (stripped.select(pl.col(candidates).str.contains(EITHER_WAY).any()).row(0) if decimal == "auto"
               else [False] * len(candidates))
-    casts = [
+    return [
         numbers.get_column(n).cast(pl.Int64) if w and m else numbers.get_column(n)
         for n, w, m, e in zip(candidates, whole, small, either)
         if (w and m) or not e  # a fraction that either decimal mark reads (12.500) stays as written
     ]
-    return frame.with_columns(casts) if casts else frame
 
 
 def _reason(exc: Exception) -> str:
@@ -930,29 +960,37 @@ def _read_own(path: Path, output, scorer: HeaderScorer, search_rows: int, sheet:
     return table
 
 
-def read_table(path: str | Path, scorer: HeaderScorer, *, sheet: str | None = None, search_rows: int | None = None,
-               header_row: int | None = None, encoding: str | None = None, delimiter: str | None = None,
-               decimal: str | None = None, max_unpacked_bytes: int | None = None, max_cells: int | None = None,
-               data_row: int | None = None) -> Table:
+def read_table(path: str | Path, scorer: HeaderScorer, *, search_rows: int, max_unpacked_bytes: int, max_cells: int,
+               sheet: str | None = None, header_row: int | None = None, encoding: str | None = None,
+               delimiter: str | None = None, decimal: str | None = None, data_row: int | None = None) -> Table:
     """Read one input file into a Table; raise ReadError when it cannot be used.
 
     header_row (1-based) skips the search for the header; data_row (1-based) is where the data
     starts (rows between the header and it are skipped; default: right under the header, past any
     rows of labels); encoding and delimiter apply to text files and replace the detected ones.
     decimal ("." or ",", None or "auto": "," in a ;-delimited text file, else ".") is the decimal
-    mark of numbers written as text. search_rows, max_unpacked_bytes and max_cells not given are
-    the shipped config's (input.header_search_rows, input.max_unpacked_mb, input.max_cells).
+    mark of numbers written as text. search_rows, max_unpacked_bytes and max_cells are the
+    config's (input.header_search_rows, input.max_unpacked_mb in bytes, input.max_cells): the
+    caller passes them (run.read_input).
     """
-    from pipeline import config
-
-    shipped = config.defaults()["input"]
-    search_rows = shipped["header_search_rows"] if search_rows is None else search_rows
-    max_unpacked_bytes = shipped["max_unpacked_mb"] * 1_000_000 if max_unpacked_bytes is None else max_unpacked_bytes
-    max_cells = shipped["max_cells"] if max_cells is None else max_cells
     path = Path(path)
     if data_row is not None:
         rules = scorer if isinstance(scorer, HeaderRules) else HeaderRules(scorer)
         scorer = dataclasses.replace(rules, data_row=data_row)
+    suffix = _readable_suffix(path, sheet)
+    from pipeline import guard  # checks the bytes before any parser sees them
+
+    guard.inspect(path, max_uncompressed_bytes=max_unpacked_bytes, max_cells=max_cells)
+    from pipeline import own
+
+    output = own.detect(path)
+    if output is not None:
+        return _read_own(path, output, scorer, search_rows, sheet, header_row, encoding, delimiter, decimal)
+    return _read_file(path, suffix, scorer, search_rows, sheet, header_row, encoding, delimiter, decimal)
+
+
+def _readable_suffix(path: Path, sheet: str | None) -> str:
+    """The file's suffix (lower case) once it is a non-empty file of a kind ftscore reads; else ReadError."""
     if not path.exists():
         raise ReadError(f"{path}: no such file")
     if path.is_dir():
@@ -964,14 +1002,12 @@ def read_table(path: str | Path, scorer: HeaderScorer, *, sheet: str | None = No
         raise ReadError(f"{path}: unknown file type '{path.suffix}'; {HINT_FORMATS}")
     if suffix in TEXT_SUFFIXES and sheet is not None:
         raise ReadError(f"{path}: --sheet applies to spreadsheets, not to text files")
-    from pipeline import guard  # checks the bytes before any parser sees them
+    return suffix
 
-    guard.inspect(path, max_uncompressed_bytes=max_unpacked_bytes, max_cells=max_cells)
-    from pipeline import own
 
-    output = own.detect(path)
-    if output is not None:
-        return _read_own(path, output, scorer, search_rows, sheet, header_row, encoding, delimiter, decimal)
+def _read_file(path: Path, suffix: str, scorer: HeaderScorer, search_rows: int, sheet: str | None,
+               header_row: int | None, encoding: str | None, delimiter: str | None, decimal: str | None) -> Table:
+    """Parse a checked spreadsheet or text file; any error of the reader (a Rust panic too) becomes ReadError."""
     try:
         if suffix in SPREADSHEET_SUFFIXES:
             table = _read_spreadsheet(path, sheet, scorer, search_rows, header_row)

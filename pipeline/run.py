@@ -20,6 +20,7 @@ import polars as pl
 
 from pipeline import __version__, budget as budget_mod, issues, prices, stability
 from pipeline.columns import header_like_rows, header_scorer, map_columns, parse
+from pipeline.config import max_unpacked_bytes
 from pipeline.money import computed_checks, horizon_column, money, overflow
 from pipeline.rank import EVALUATE, FINE_TUNE, decide, rank
 from pipeline.atomic import display
@@ -50,7 +51,7 @@ def read_input(path: str | Path, cfg: dict, **options) -> Table:
     i = cfg["input"]
     options["decimal"] = options.get("decimal") or i["decimal"]
     return read_table(path, header_scorer(cfg), search_rows=i["header_search_rows"],
-                      max_unpacked_bytes=i["max_unpacked_mb"] * 1_000_000, max_cells=i["max_cells"], **options)
+                      max_unpacked_bytes=max_unpacked_bytes(cfg), max_cells=i["max_cells"], **options)
 
 
 def _formula_errors(table: Table, mapping: Mapping) -> list[pl.DataFrame]:
