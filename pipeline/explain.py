@@ -12,7 +12,7 @@ from pathlib import Path
 import polars as pl
 
 from pipeline.money import horizon_column, schedule
-from pipeline.rank import FINE_TUNE, EVALUATE
+from pipeline.rank import EVALUATE, FINE_TUNE, FIT, PRIVACY, RULE, SPEND, branch, threshold
 from pipeline.core import ANNOTATION_PREFIX, Result
 from pipeline.score import FACTORS, target_accuracy
 
@@ -123,20 +123,31 @@ def _factor_lines(row: dict, cfg: dict) -> list[str]:
 
 
 def _rule(row: dict, cfg: dict) -> str:
+    """The branch of rank.RULE that gave the row's recommendation, with its values and thresholds."""
     d = cfg["decision"]
     fit, privacy, spend = row["fit_score"], row["privacy_score"], row["monthly_api_cost"]
-    rec = row["recommendation"]
-    if rec == FINE_TUNE:
-        if fit >= d["finetune_fit_score"]:
-            return f"fit score {_num(fit)} >= {d['finetune_fit_score']:g} -> Fine-tune"
-        return f"privacy {_num(privacy)} >= {d['finetune_privacy_score']:g} -> Fine-tune whatever the fit"
-    if rec == EVALUATE:
-        if fit >= d["evaluate_fit_score"]:
-            return f"fit score {_num(fit)} >= {d['evaluate_fit_score']:g} (below {d['finetune_fit_score']:g}) -> Evaluate"
-        return (f"API spend {_usd(spend)}/mo >= {_usd(d['evaluate_monthly_api_cost'])} "
-                f"(fit {_num(fit)} below {d['evaluate_fit_score']:g}) -> Evaluate")
-    return (f"fit score {_num(fit)} < {d['evaluate_fit_score']:g} and API spend {_usd(spend)}/mo "
-            f"< {_usd(d['evaluate_monthly_api_cost'])} -> Keep prompting")
+    rec, test = branch({FIT: fit, PRIVACY: privacy, SPEND: spend}, d)
+    shown = {FIT: f"fit score {_num(fit)}", PRIVACY: f"privacy {_num(privacy)}", SPEND: f"API spend {_usd(spend)}/mo"}
+
+    def limit(recommendation: str, reads: str) -> str:
+        x = threshold(d, recommendation, reads)
+        return _usd(x) if reads == SPEND else f"{x:g}"
+
+    if test is None:  # no test held: the last branch's, failed
+        last, tests = RULE[-1]
+        return " and ".join(f"{shown[name]} < {limit(last, name)}" for name, _ in tests) + f" -> {rec}"
+    name = test[0]
+    return _RULE_LINES[rec, name](f"{shown[name]} >= {limit(rec, name)}", rec, _num(fit), limit)
+
+
+# The rule line per test of rank.RULE ((recommendation, what it reads); test_rules checks that
+# each has one): the test that held, then what it says of the tests before it that did not.
+_RULE_LINES = {
+    (FINE_TUNE, FIT): lambda held, rec, fit, limit: f"{held} -> {rec}",
+    (FINE_TUNE, PRIVACY): lambda held, rec, fit, limit: f"{held} -> {rec} whatever the fit",
+    (EVALUATE, FIT): lambda held, rec, fit, limit: f"{held} (below {limit(FINE_TUNE, FIT)}) -> {rec}",
+    (EVALUATE, SPEND): lambda held, rec, fit, limit: f"{held} (fit {fit} below {limit(EVALUATE, FIT)}) -> {rec}",
+}
 
 
 def explain(result: Result, use_case_id: str) -> str:

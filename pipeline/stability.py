@@ -10,8 +10,8 @@ A Monte Carlo over the whole portfolio at once. In each of N draws:
   [0, 1]. A null stays null.
 
 The rows x draws frame is built with one cross join (per chunk of draws),
-scored by ``pipeline.score.factor_scores`` and decided with the rule of
-``pipeline.rank.decide`` (thresholds from ``cfg["decision"]``, the $ rule on
+scored by ``pipeline.score.factor_scores`` and decided by ``pipeline.rank.recommend``,
+the rule ``pipeline.rank.decide`` applies (thresholds from ``cfg["decision"]``, the $ rule on
 the perturbed monthly API cost) but with the per-draw weights. Within a draw
 the rows are ranked by fit_score (high first), ties by the baseline rank.
 
@@ -37,7 +37,7 @@ import hashlib
 import polars as pl
 
 from pipeline import config
-from pipeline.rank import EVALUATE, FINE_TUNE, KEEP
+from pipeline.rank import RECOMMENDATIONS, recommend
 from pipeline.core import ROW, SRC
 from pipeline.score import FACTORS, factor_scores
 
@@ -49,7 +49,7 @@ _MASK = (1 << 64) - 1
 _GOLDEN = 0x9E3779B97F4A7C15
 _MUL1 = 0xBF58476D1CE4E5B9
 _MUL2 = 0x94D049BB133111EB
-_CODES = {FINE_TUNE: 0, EVALUATE: 1, KEEP: 2}
+_CODES = {rec: code for code, rec in enumerate(RECOMMENDATIONS)}  # decisions compared as Int8
 
 
 # ------------------------------------------------------------------ randomness
@@ -181,13 +181,7 @@ def _chunk_counts(rows: pl.DataFrame, draws: pl.DataFrame, cfg: dict, s: dict) -
     fit = pl.sum_horizontal([pl.col(f"{f}_score") * pl.col(f"__w_{f}") for f in FACTORS]).round(decimals)
     # money() rounds monthly_api_cost to cents before decide() applies the $ rule.
     monthly = pl.col("monthly_api_cost").round(2)
-    code = (
-        pl.when((pl.col("__fit") >= d["finetune_fit_score"]) | (pl.col("privacy_score") >= d["finetune_privacy_score"]))
-        .then(pl.lit(_CODES[FINE_TUNE], pl.Int8))
-        .when((pl.col("__fit") >= d["evaluate_fit_score"]) | (monthly >= d["evaluate_monthly_api_cost"]))
-        .then(pl.lit(_CODES[EVALUATE], pl.Int8))
-        .otherwise(pl.lit(_CODES[KEEP], pl.Int8))
-    )
+    code = recommend(pl.col("__fit"), pl.col("privacy_score"), monthly, d, value=lambda rec: pl.lit(_CODES[rec], pl.Int8))
     # fit is rounded to `decimals`, so as an integer it orders exactly; ties go to the baseline rank.
     scale = 10**decimals
     fit_int = (pl.col("__fit") * scale).round(0).cast(pl.Int64)

@@ -23,7 +23,7 @@ from pipeline.atomic import replace_when_done
 from pipeline.config import flatten, meanings
 from pipeline.fields import ANNOTATIONS, FIELDS
 from pipeline.money import horizon_column
-from pipeline.rank import RECOMMENDATIONS
+from pipeline.rank import EVALUATE, FINE_TUNE, KEEP, RECOMMENDATIONS
 from pipeline.score import FACTORS as FACTOR_NAMES
 from pipeline.core import ANNOTATION_PREFIX, KEY, PLAIN_INTEGER, PLAIN_NUMBER, ROW, SRC, Result
 from pipeline import issues as issues_mod
@@ -89,7 +89,7 @@ RANKING_COLUMNS = (
     "monthly_api_cost", "annual_api_cost", "break_even_months", "net_savings_12m", "{horizon}",
     "roi_pct", "cost_basis", "data_completeness", "rank_in_unit", "rationale", "what_would_change",
 )
-REC_COLOURS = {"Fine-tune": "#C6EFCE", "Evaluate": "#FFEB9C", "Keep prompting": "#DDEBF7"}
+REC_COLOURS = {FINE_TUNE: "#C6EFCE", EVALUATE: "#FFEB9C", KEEP: "#DDEBF7"}
 SEVERITY_COLOURS = {"error": "#FFC7CE", "warning": "#FFEB9C", "note": "#DDEBF7"}
 WORKBOOK_OPTIONS = {
     "strings_to_formulas": False,
@@ -875,8 +875,8 @@ def _summary_counts(ws, ranking: pl.DataFrame, r: int, cfg: dict, fmt: _Formats)
     ws.write_string(r, 0, "Total annual API spend", fmt.bold)
     ws.write_number(r, 1, float(ranking["annual_api_cost"].sum() or 0), fmt.money)
     r += 1
-    ws.write_string(r, 0, f"Projected net savings of the Fine-tune set ({cfg['money']['horizon_months']} months)", fmt.bold)
-    ws.write_number(r, 1, float(ranking.filter(pl.col("recommendation") == "Fine-tune")[horizon].sum() or 0), fmt.money)
+    ws.write_string(r, 0, f"Projected net savings of the {FINE_TUNE} set ({cfg['money']['horizon_months']} months)", fmt.bold)
+    ws.write_number(r, 1, float(ranking.filter(pl.col("recommendation") == FINE_TUNE)[horizon].sum() or 0), fmt.money)
     return r
 
 
