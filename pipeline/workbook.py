@@ -609,10 +609,7 @@ def _places(result: Result) -> _Places:
     left_out = set(columns_left_out(result))  # past Excel's last column: not on Portfolio
     user_cols = [c for c in result.portfolio.columns if c not in notes and c not in KEY and c not in left_out]
     index = result.portfolio.select(*KEY).with_row_index("__i")
-    error_keys = (
-        result.issues.filter((pl.col("severity") == "error") & pl.col("row").is_not_null())
-        .select(pl.col(SRC), pl.col("row").alias(ROW)).unique()
-    )
+    error_keys = issues_mod.error_rows(result.issues)
     filled = index.join(error_keys.with_columns(pl.lit(True).alias("__bad")), on=KEY, how="left",
                         maintain_order="left").get_column("__bad").fill_null(False).to_list()
     column_of = {name: j for j, name in enumerate(user_cols)}
