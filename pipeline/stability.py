@@ -220,22 +220,24 @@ def _rows(valid: pl.DataFrame, baseline: pl.DataFrame) -> pl.DataFrame:
     return _with_mixed(rows, {"__rowid": ident})
 
 
-def stability(valid: pl.DataFrame, baseline: pl.DataFrame, cfg: dict, draws: int, seed: int = 0,
+def stability(valid: pl.DataFrame, baseline: pl.DataFrame, cfg: dict, draws: int, seed: int | None = None,
               *, chunk_rows: int = CHUNK_ROWS) -> pl.DataFrame:
     """One row per use case of ``valid``, in its order: __src, __row, p_top10, p_same_decision.
 
     valid: the rows as passed to factor_scores (canonical columns, __src, __row);
     baseline: the scored and ranked frame of the same rows (recommendation, rank).
     p_top10: share of the draws in which the row ranks 1..10; p_same_decision:
-    share in which its recommendation is the baseline's. Same seed, same
+    share in which its recommendation is the baseline's. seed: the config's stability.seed
+    unless given. Same seed, same
     numbers; the result does not depend on ``chunk_rows`` (draws are scored
     about chunk_rows rows x draws at a time) nor on the order of the rows.
     """
     if not isinstance(draws, int) or isinstance(draws, bool) or draws < 1:
         raise ValueError(f"stability: draws must be a whole number of at least 1, got {draws!r}")
+    s = settings(cfg)
+    seed = s["seed"] if seed is None else seed
     if not isinstance(seed, int) or isinstance(seed, bool):
         raise ValueError(f"stability: seed must be a whole number, got {seed!r}")
-    s = settings(cfg)
     rows = _rows(valid, baseline)
     out_schema = {SRC: valid.schema[SRC], ROW: valid.schema[ROW], "p_top10": pl.Float64, "p_same_decision": pl.Float64}
     if rows.height == 0:
