@@ -119,7 +119,13 @@ def _fund(costs: list[int | None], values: list[int | None], cap: int | None, ex
 
 
 def _eligible(costs: list[int | None], values: list[int | None], cap: int | None) -> tuple[list[int], list[int]]:
-    """(rows costing nothing, rows costing something), of those with a value > 0 and a cost within cap."""
+    """(rows costing nothing, rows costing something), of those with a value > 0 and a cost within cap.
+
+    >>> _eligible(costs=[100, 0, None, 500, 300, 200], values=[10, 5, 7, 10, -1, None], cap=400)
+    ([1], [0])
+    >>> _eligible(costs=[100, 0, 500], values=[10, 5, 10], cap=None)
+    ([1], [0, 2])
+    """
     def fundable(c: int | None, v: int | None) -> bool:
         return c is not None and v is not None and v > 0 and (cap is None or c <= cap)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import itertools
 
 import polars as pl
@@ -75,10 +74,6 @@ def test_schemas_take_the_names_from_the_rule():
 
     check = ScoredPortfolio.to_schema().columns["recommendation"].checks[0]
     assert set(check.statistics["allowed_values"]) == set(rank.RECOMMENDATIONS)
-
-
-def test_rank_doctests():
-    assert doctest.testmod(rank, raise_on_error=False).failed == 0
 
 
 # ------------------------------------------------------------------ rows with errors, per-input issues
