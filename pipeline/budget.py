@@ -21,14 +21,14 @@ Both exact searches optimise one integer key per row, value x K - cost
 Exact search (for rows with value > 0 and cost > 0 within the budget; rows
 costing nothing are funded outright, and if everything fits it is all funded):
 
-* up to ``exact_limit`` such rows (default EXACT_LIMIT, 2,000);
+* up to ``exact_limit`` such rows (default EXACT_LIMIT: the shipped [budget] exact_limit);
 * dynamic programming over the budget in steps of the greatest common divisor
   of the costs when rows x (budget / gcd + 1) <= DP_CELLS (10,000,000; about
   1.5 s and 10 MB at the limit): costs in round hundreds or thousands, as with
-  the $20,000 default, or a budget small against the costs;
+  the shipped money.finetune_setup_cost, or a budget small against the costs;
 * otherwise branch and bound: depth first, fractional (LP) bound, rows of equal
   cost taken best first (dominance), up to ``node_limit`` steps (default
-  NODE_LIMIT, 5,000,000; about 1 s). Portfolios of hundreds of rows with
+  NODE_LIMIT: the shipped [budget] node_limit, about 1 s). Portfolios of hundreds of rows with
   arbitrary costs in cents finish in well under a second; what defeats it is
   value nearly proportional to cost for every row (subset-sum-like data).
 
