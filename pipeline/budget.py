@@ -21,14 +21,14 @@ Both exact searches optimise one integer key per row, value x K - cost
 Exact search (for rows with value > 0 and cost > 0 within the budget; rows
 costing nothing are funded outright, and if everything fits it is all funded):
 
-* up to ``exact_limit`` such rows (default EXACT_LIMIT, 2,000);
+* up to ``exact_limit`` such rows (default EXACT_LIMIT: the shipped [budget] exact_limit);
 * dynamic programming over the budget in steps of the greatest common divisor
   of the costs when rows x (budget / gcd + 1) <= DP_CELLS (10,000,000; about
   1.5 s and 10 MB at the limit): costs in round hundreds or thousands, as with
-  the $20,000 default, or a budget small against the costs;
+  the shipped money.finetune_setup_cost, or a budget small against the costs;
 * otherwise branch and bound: depth first, fractional (LP) bound, rows of equal
   cost taken best first (dominance), up to ``node_limit`` steps (default
-  NODE_LIMIT, 5,000,000; about 1 s). Portfolios of hundreds of rows with
+  NODE_LIMIT: the shipped [budget] node_limit, about 1 s). Portfolios of hundreds of rows with
   arbitrary costs in cents finish in well under a second; what defeats it is
   value nearly proportional to cost for every row (subset-sum-like data).
 
@@ -87,6 +87,16 @@ def choose(candidates: pl.DataFrame, budget: float, *, exact_limit: int = EXACT_
     savings over the horizon, USD), plus whatever else (``__src``, ``__row``)
     rides along. budget: USD, >= 0 (math.inf: no limit). Limits: see the module.
     """
+    _check(candidates, budget)
+    costs, values = _cents(candidates)
+    cap = None if math.isinf(budget) else math.floor(budget * 100 + 1e-6)
+    funded, method = _fund(costs, values, cap, exact_limit, node_limit)
+    flags = pl.Series("funded", [i in funded for i in range(candidates.height)], dtype=pl.Boolean)
+    return candidates.with_columns(flags), method
+
+
+def _check(candidates: pl.DataFrame, budget: float) -> None:
+    """ValueError unless candidates has cost and value, no cost below 0, and budget is an amount >= 0."""
     missing = [c for c in ("cost", "value") if c not in candidates.columns]
     if missing:
         raise ValueError(f"budget: candidates lack column(s) {', '.join(missing)}")
@@ -96,30 +106,41 @@ def choose(candidates: pl.DataFrame, budget: float, *, exact_limit: int = EXACT_
     if negative is not None:
         where = f"row {candidates['__row'][negative]}" if "__row" in candidates.columns else f"candidate {negative + 1}"
         raise ValueError(f"budget: cost below 0 in {where}: {candidates['cost'][negative]!r}")
-    costs, values = _cents(candidates)
-    cap = None if math.isinf(budget) else math.floor(budget * 100 + 1e-6)
 
-    eligible = [i for i, (c, v) in enumerate(zip(costs, values))
-                if c is not None and v is not None and v > 0 and (cap is None or c <= cap)]
-    free = [i for i in eligible if costs[i] == 0]
-    rest = [i for i in eligible if costs[i] > 0]
-    funded: set[int] = set(free)
-    method = EXACT
-    if cap is None or sum(costs[i] for i in rest) <= cap:
-        funded.update(rest)
-    elif rest:
-        picked = None
-        if len(rest) <= exact_limit:
-            try:
-                picked = _exact([costs[i] for i in rest], [values[i] for i in rest], cap, node_limit)
-            except _TooLarge:
-                picked = None
-        if picked is None:
-            method = GREEDY
-            picked = _greedy([costs[i] for i in rest], [values[i] for i in rest], cap)
-        funded.update(rest[j] for j in picked)
-    flags = pl.Series("funded", [i in funded for i in range(candidates.height)], dtype=pl.Boolean)
-    return candidates.with_columns(flags), method
+
+def _fund(costs: list[int | None], values: list[int | None], cap: int | None, exact_limit: int,
+          node_limit: int) -> tuple[set[int], str]:
+    """(the rows funded, the method), amounts in cents; cap None: no limit. See the module."""
+    free, rest = _eligible(costs, values, cap)
+    if cap is None or sum(costs[i] for i in rest) <= cap:  # everything fits (no rest included)
+        return set(free) | set(rest), EXACT
+    picked, method = _search([costs[i] for i in rest], [values[i] for i in rest], cap, exact_limit, node_limit)
+    return set(free) | {rest[j] for j in picked}, method
+
+
+def _eligible(costs: list[int | None], values: list[int | None], cap: int | None) -> tuple[list[int], list[int]]:
+    """(rows costing nothing, rows costing something), of those with a value > 0 and a cost within cap.
+
+    >>> _eligible(costs=[100, 0, None, 500, 300, 200], values=[10, 5, 7, 10, -1, None], cap=400)
+    ([1], [0])
+    >>> _eligible(costs=[100, 0, 500], values=[10, 5, 10], cap=None)
+    ([1], [0, 2])
+    """
+    def fundable(c: int | None, v: int | None) -> bool:
+        return c is not None and v is not None and v > 0 and (cap is None or c <= cap)
+
+    eligible = [i for i, (c, v) in enumerate(zip(costs, values)) if fundable(c, v)]
+    return [i for i in eligible if costs[i] == 0], [i for i in eligible if costs[i] > 0]
+
+
+def _search(w: list[int], v: list[int], cap: int, exact_limit: int, node_limit: int) -> tuple[list[int], str]:
+    """(indices into w of the set funded, the method): exact within the limits, else greedy."""
+    if len(w) <= exact_limit:
+        try:
+            return _exact(w, v, cap, node_limit), EXACT
+        except _TooLarge:
+            pass
+    return _greedy(w, v, cap), GREEDY
 
 
 # ----------------------------------------------------------------- the searches

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import polars as pl
 
+from pipeline.config import SHORT_HORIZON_MONTHS
 from pipeline.money import horizon_column, schedule
-from pipeline.rank import FINE_TUNE, EVALUATE
+from pipeline.rank import EVALUATE, FINE_TUNE, FIT, PRIVACY, RULE, SPEND, branch, threshold
 from pipeline.core import ANNOTATION_PREFIX, Result
 from pipeline.score import FACTORS, target_accuracy
 
@@ -64,56 +65,83 @@ def find(result: Result, use_case_id: str) -> dict:
     raise NotFound(f"no use case with id '{use_case_id}'" + (f"; did you mean {', '.join(close)}?" if close else ""))
 
 
+def _privacy_facts(row: dict, cfg: dict) -> list[str | None]:
+    p = cfg["privacy"]
+
+    def flag(name: str) -> str | None:
+        if row[name] is None:
+            return None
+        return f"{name} yes (floor {p[name]})" if row[name] else f"{name} no"
+
+    return [
+        f"data_sensitivity {row['data_sensitivity']} -> {p['sensitivity'].get(row['data_sensitivity'], '-')}"
+        if row["data_sensitivity"] else None,
+        flag("contains_pii"),
+        flag("trade_secrets"),
+        flag("data_residency"),
+        f"regulations {row['regulations']} (named regulation floor {p['named_regulation']})"
+        if row["regulations"] else None,
+    ]
+
+
+def _cost_facts(row: dict, cfg: dict) -> list[str | None]:
+    calls = (f" = {_num(row['monthly_calls'], 0)} calls x ${row['api_cost_per_call']:.6f}".rstrip("0")
+             if row["api_cost_per_call"] is not None and row["monthly_calls"] is not None else "")
+    price = [str(v) for v in (row.get("price_source"), row.get("price_model"), row.get("price_provider"),
+                              row.get("price_catalog")) if v]
+    return [
+        f"monthly API spend {_usd(row['monthly_api_cost'])}" + calls,
+        "price source " + " ".join(price) if row.get("price_source") else None,
+        "anchors " + ", ".join(f"${x:,.0f} -> {y:g}" for x, y in cfg["cost"]["anchors"]),
+    ]
+
+
+def _accuracy_facts(row: dict, cfg: dict) -> list[str | None]:
+    a = cfg["accuracy"]
+
+    def errors(what: str, kind: str) -> str | None:
+        rate = row[f"{kind}_error_rate"]
+        if rate is None:
+            return None
+        return (f"{what} errors {_pct(rate)} (breach above {_pct(a[f'{kind}_error_threshold'])}, "
+                f"max at {_pct(a[f'{kind}_error_full'])})")
+
+    def current() -> str | None:
+        if row["current_accuracy"] is None:
+            return None
+        target = "given" if row["target_accuracy"] is not None else (row["industry"] or "default")
+        return f"current {_pct(row['current_accuracy'])} vs target {_pct(row['__target'])} ({target})"
+
+    return [
+        current(),
+        errors("critical", "critical"),
+        errors("edge-case", "edge_case"),
+    ]
+
+
+def _speed_facts(row: dict, cfg: dict) -> list[str | None]:
+    s = cfg["speed"]
+    return [
+        f"latency class {row['latency_class']} -> {s['latency_class'].get(row['latency_class'], '-')}"
+        if row["latency_class"] else None,
+        f"max latency {_num(row['max_latency_s'])} s (log scale "
+        + ", ".join(f"{x:g} s -> {y:g}" for x, y in s["latency_anchors"]) + ")"
+        if row["max_latency_s"] is not None else None,
+    ]
+
+
+# The facts behind each factor's score, as explain shows them (None: the row lacks that fact).
+_FACTS = {"privacy": _privacy_facts, "cost": _cost_facts, "accuracy": _accuracy_facts, "speed": _speed_facts}
+
+
 def _factor_lines(row: dict, cfg: dict) -> list[str]:
     w = cfg["weights"]
-    p, a, s = cfg["privacy"], cfg["accuracy"], cfg["speed"]
     lines = []
-    facts = {
-        "privacy": [
-            f"data_sensitivity {row['data_sensitivity']} -> {p['sensitivity'].get(row['data_sensitivity'], '-')}"
-            if row["data_sensitivity"] else None,
-            (f"contains_pii yes (floor {p['contains_pii']})" if row["contains_pii"] else "contains_pii no")
-            if row["contains_pii"] is not None else None,
-            (f"trade_secrets yes (floor {p['trade_secrets']})" if row["trade_secrets"] else "trade_secrets no")
-            if row["trade_secrets"] is not None else None,
-            (f"data_residency yes (floor {p['data_residency']})" if row["data_residency"] else "data_residency no")
-            if row["data_residency"] is not None else None,
-            f"regulations {row['regulations']} (named regulation floor {p['named_regulation']})"
-            if row["regulations"] else None,
-        ],
-        "cost": [
-            f"monthly API spend {_usd(row['monthly_api_cost'])}"
-            + (f" = {_num(row['monthly_calls'], 0)} calls x ${row['api_cost_per_call']:.6f}".rstrip("0")
-               if row["api_cost_per_call"] is not None and row["monthly_calls"] is not None else ""),
-            "price source " + " ".join(str(v) for v in (row.get("price_source"), row.get("price_model"),
-                                                         row.get("price_provider"), row.get("price_catalog")) if v)
-            if row.get("price_source") else None,
-            "anchors " + ", ".join(f"${x:,.0f} -> {y:g}" for x, y in cfg["cost"]["anchors"]),
-        ],
-        "accuracy": [
-            f"current {_pct(row['current_accuracy'])} vs target {_pct(row['__target'])}"
-            f" ({'given' if row['target_accuracy'] is not None else (row['industry'] or 'default')})"
-            if row["current_accuracy"] is not None else None,
-            f"critical errors {_pct(row['critical_error_rate'])} (breach above {_pct(a['critical_error_threshold'])}, "
-            f"max at {_pct(a['critical_error_full'])})" if row["critical_error_rate"] is not None else None,
-            f"edge-case errors {_pct(row['edge_case_error_rate'])} (breach above {_pct(a['edge_case_error_threshold'])}, "
-            f"max at {_pct(a['edge_case_error_full'])})" if row["edge_case_error_rate"] is not None else None,
-        ],
-        "speed": [
-            f"latency class {row['latency_class']} -> {s['latency_class'].get(row['latency_class'], '-')}"
-            if row["latency_class"] else None,
-            f"max latency {_num(row['max_latency_s'])} s (log scale "
-            + ", ".join(f"{x:g} s -> {y:g}" for x, y in s["latency_anchors"]) + ")"
-            if row["max_latency_s"] is not None else None,
-        ],
-    }
     for f in FACTORS:
-        given = row.get(f"__{f}_given")
-        known = [x for x in facts[f] if x]
-        if given:
+        if row.get(f"__{f}_given"):
             detail = "given directly in the input"
         elif row[f"__{f}_known"]:
-            detail = "; ".join(known)
+            detail = "; ".join(x for x in _FACTS[f](row, cfg) if x)
         else:
             detail = f"no data: scored the default {cfg[f]['default']}"
         lines.append(f"  {f:<9} {_num(row[f'{f}_score']):>5}  (weight {w[f]:g})  {detail}")
@@ -123,20 +151,31 @@ def _factor_lines(row: dict, cfg: dict) -> list[str]:
 
 
 def _rule(row: dict, cfg: dict) -> str:
+    """The branch of rank.RULE that gave the row's recommendation, with its values and thresholds."""
     d = cfg["decision"]
     fit, privacy, spend = row["fit_score"], row["privacy_score"], row["monthly_api_cost"]
-    rec = row["recommendation"]
-    if rec == FINE_TUNE:
-        if fit >= d["finetune_fit_score"]:
-            return f"fit score {_num(fit)} >= {d['finetune_fit_score']:g} -> Fine-tune"
-        return f"privacy {_num(privacy)} >= {d['finetune_privacy_score']:g} -> Fine-tune whatever the fit"
-    if rec == EVALUATE:
-        if fit >= d["evaluate_fit_score"]:
-            return f"fit score {_num(fit)} >= {d['evaluate_fit_score']:g} (below {d['finetune_fit_score']:g}) -> Evaluate"
-        return (f"API spend {_usd(spend)}/mo >= {_usd(d['evaluate_monthly_api_cost'])} "
-                f"(fit {_num(fit)} below {d['evaluate_fit_score']:g}) -> Evaluate")
-    return (f"fit score {_num(fit)} < {d['evaluate_fit_score']:g} and API spend {_usd(spend)}/mo "
-            f"< {_usd(d['evaluate_monthly_api_cost'])} -> Keep prompting")
+    rec, test = branch({FIT: fit, PRIVACY: privacy, SPEND: spend}, d)
+    shown = {FIT: f"fit score {_num(fit)}", PRIVACY: f"privacy {_num(privacy)}", SPEND: f"API spend {_usd(spend)}/mo"}
+
+    def limit(recommendation: str, reads: str) -> str:
+        x = threshold(d, recommendation, reads)
+        return _usd(x) if reads == SPEND else f"{x:g}"
+
+    if test is None:  # no test held: the last branch's, failed
+        last, tests = RULE[-1]
+        return " and ".join(f"{shown[name]} < {limit(last, name)}" for name, _ in tests) + f" -> {rec}"
+    name = test[0]
+    return _RULE_LINES[rec, name](f"{shown[name]} >= {limit(rec, name)}", rec, _num(fit), limit)
+
+
+# The rule line per test of rank.RULE ((recommendation, what it reads); test_rules checks that
+# each has one): the test that held, then what it says of the tests before it that did not.
+_RULE_LINES = {
+    (FINE_TUNE, FIT): lambda held, rec, fit, limit: f"{held} -> {rec}",
+    (FINE_TUNE, PRIVACY): lambda held, rec, fit, limit: f"{held} -> {rec} whatever the fit",
+    (EVALUATE, FIT): lambda held, rec, fit, limit: f"{held} (below {limit(FINE_TUNE, FIT)}) -> {rec}",
+    (EVALUATE, SPEND): lambda held, rec, fit, limit: f"{held} (fit {fit} below {limit(EVALUATE, FIT)}) -> {rec}",
+}
 
 
 def explain(result: Result, use_case_id: str) -> str:
@@ -172,7 +211,7 @@ def explain(result: Result, use_case_id: str) -> str:
             f"Money (cost basis {row['cost_basis']}): setup {_usd(row['__setup'])}, fine-tuned model "
             f"{_usd(row['__running'])}/mo, usage growth {_pct(growth)}/yr, API price change {_pct(change)}/yr"
         )
-        months = sorted({*[x for x in MONTHS if x <= max(m["horizon_months"], 12)], m["horizon_months"]})
+        months = sorted({*[x for x in MONTHS if x <= max(m["horizon_months"], SHORT_HORIZON_MONTHS)], m["horizon_months"]})
         table = schedule(full, cfg, months)
         lines.append(f"  {'month':>5}  {'API cost':>12}  {'fine-tuned':>12}  {'savings':>12}  {'cumulative net':>15}")
         for month, api, ft, saving, cum in table.iter_rows():
@@ -182,7 +221,7 @@ def explain(result: Result, use_case_id: str) -> str:
             f"  break-even: {_num(be, 1)} months" if be is not None
             else f"  break-even: never within {m['break_even_search_months']} months"
         )
-        lines.append(f"  net savings: 12 months {_usd(row['net_savings_12m'])}, "
+        lines.append(f"  net savings: {SHORT_HORIZON_MONTHS} months {_usd(row['net_savings_12m'])}, "
                      f"{m['horizon_months']} months {_usd(row[horizon_column(cfg)])}; ROI {_num(row['roi_pct'], 1)}%")
     lines += ["", f"What would change it: {row['what_would_change']}"]
     return "\n".join(lines)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipeline.core import ROW, SRC, Column, Table
+from collections.abc import Iterator
+
+from pipeline.core import ROW, SRC, Column, Source, Table
 
 SCHEMA = {
     "file": pl.String,
@@ -34,10 +36,11 @@ def for_cells(
     rows: pl.DataFrame,
     column: Column | None,
     problem: pl.Expr | str,
-    severity: str = "error",
+    severity: str | pl.Expr = "error",
     value: pl.Expr | None = None,
 ) -> pl.DataFrame:
-    """One issue per row of ``rows`` (which holds ROW and, when a column is named, its value)."""
+    """One issue per row of ``rows`` (which holds ROW and, when a column is named, its value);
+    ``severity`` may be an expression over the rows."""
     problem_expr = pl.lit(problem) if isinstance(problem, str) else problem
     if value is None:
         value = pl.col(column.name).cast(pl.String) if column is not None and column.name in rows.columns else pl.lit(None, pl.String)
@@ -51,7 +54,7 @@ def for_cells(
         else pl.lit(None, pl.String).alias("cell"),
         value.cast(pl.String).alias("value"),
         problem_expr.cast(pl.String).alias("problem"),
-        pl.lit(severity).alias("severity"),
+        (pl.lit(severity) if isinstance(severity, str) else severity).cast(pl.String).alias("severity"),
     )
 
 
@@ -61,6 +64,42 @@ def for_file(table: Table, problem: str, severity: str = "note") -> pl.DataFrame
           "value": None, "problem": problem, "severity": severity}],
         schema=SCHEMA,
     )
+
+
+def by_input(sources: list[Source], rows: pl.DataFrame) -> Iterator[tuple[Source, pl.DataFrame]]:
+    """(source, its rows of ``rows``) for each input that has some, in input order (rows holds SRC)."""
+    for i, source in enumerate(sources):
+        mine = rows.filter(pl.col(SRC) == i)
+        if mine.height:
+            yield source, mine
+
+
+def for_inputs(sources: list[Source], rows: pl.DataFrame, field: str, problem: pl.Expr | str, *,
+               severity: str | pl.Expr = "error", value: pl.Expr | None = None,
+               unmapped: bool = False) -> list[pl.DataFrame]:
+    """One issue per row of ``rows`` (SRC, ROW and what ``problem``/``severity``/``value`` read) of
+    several inputs, at the cell of each input's column for the canonical ``field``, the user's value
+    shown (or ``value``). An input without that column has none of them, unless ``unmapped``: then
+    on the row, with no cell."""
+    out = []
+    for source, mine in by_input(sources, rows):
+        col = source.mapping.fields.get(field)
+        if col is None and not unmapped:
+            continue
+        if col is not None and value is None:
+            mine = mine.join(source.table.frame.select(ROW, col.name), on=ROW, how="left", maintain_order="left")
+        out.append(for_cells(source.table, mine, col, problem, severity=severity, value=value))
+    return out
+
+
+def row_error() -> pl.Expr:
+    """True for an issue that keeps its row from being scored: an error on a row."""
+    return (pl.col("severity") == "error") & pl.col("row").is_not_null()
+
+
+def error_rows(found: pl.DataFrame) -> pl.DataFrame:
+    """The rows with errors, once each: SRC and ROW (found: issues with SRC, see with_src)."""
+    return found.filter(row_error()).select(pl.col(SRC), pl.col("row").alias(ROW)).unique()
 
 
 def combine(parts: list[pl.DataFrame]) -> pl.DataFrame:

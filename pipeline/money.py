@@ -58,6 +58,24 @@ def latency_unmet() -> pl.Expr:
     return pl.when(seconds > pl.col("max_latency_s")).then(seconds)
 
 
+def _running(cfg: dict, estimate: pl.Expr) -> pl.Expr:
+    """The monthly running cost of fine-tuning: the row's, else the hosting estimate, else the
+    default; plus the team's cost where given."""
+    team = pl.col("team_size") * pl.col("team_monthly_cost")
+    given = pl.coalesce(pl.col("finetune_monthly_cost"), estimate, pl.lit(float(cfg["money"]["finetune_monthly_cost"])))
+    return given + team.fill_null(0.0)
+
+
+def _cost_basis(estimate: pl.Expr) -> pl.Expr:
+    """'given', 'estimated' (from GPU facts) or 'assumed' (a default used)."""
+    return (
+        pl.when(pl.col("finetune_setup_cost").is_null()).then(pl.lit("assumed"))
+        .when(pl.col("finetune_monthly_cost").is_not_null()).then(pl.lit("given"))
+        .when(estimate.is_not_null()).then(pl.lit("estimated"))
+        .otherwise(pl.lit("assumed"))
+    )
+
+
 def money(frame: pl.DataFrame, cfg: dict) -> pl.DataFrame:
     """Add annual_api_cost, break_even_months, net savings, roi_pct and cost_basis.
 
@@ -66,37 +84,27 @@ def money(frame: pl.DataFrame, cfg: dict) -> pl.DataFrame:
     from its GPU facts, else the default; plus the team's cost where given.
     """
     m = cfg["money"]
-    horizon, search = m["horizon_months"], m["break_even_search_months"]
+    horizon = m["horizon_months"]
     setup = pl.col("finetune_setup_cost").fill_null(float(m["finetune_setup_cost"]))
     estimate = hosting_estimate(cfg)
-    team = pl.col("team_size") * pl.col("team_monthly_cost")
-    running = (
-        pl.coalesce(pl.col("finetune_monthly_cost"), estimate, pl.lit(float(m["finetune_monthly_cost"])))
-        + team.fill_null(0.0)
-    )
+    running = _running(cfg, estimate)
     monthly = pl.col("monthly_api_cost")
-    r = pl.col("__r")
 
     def cum_savings(months: int) -> pl.Expr:
-        return _cum_api(monthly, r, months) - running * months
+        return _cum_api(monthly, pl.col("__r"), months) - running * months
 
-    net_12 = cum_savings(SHORT_HORIZON_MONTHS) - setup
     net_h = cum_savings(horizon) - setup
     spend_h = setup + running * horizon
     # With a 12-month horizon the two savings columns are one.
-    nets = {"net_savings_12m": net_12, horizon_column(cfg): net_h}
+    nets = {"net_savings_12m": cum_savings(SHORT_HORIZON_MONTHS) - setup, horizon_column(cfg): net_h}
     out = frame.with_columns(_growth_factor(cfg).alias("__r")).with_columns(
         (monthly * 12).alias("annual_api_cost"),
         *[e.alias(n) for n, e in nets.items()],
         pl.when(spend_h > 0).then(net_h / spend_h * 100).alias("roi_pct"),
-        pl.when(pl.col("finetune_setup_cost").is_null()).then(pl.lit("assumed"))
-        .when(pl.col("finetune_monthly_cost").is_not_null()).then(pl.lit("given"))
-        .when(estimate.is_not_null()).then(pl.lit("estimated"))
-        .otherwise(pl.lit("assumed"))
-        .alias("cost_basis"),
+        _cost_basis(estimate).alias("cost_basis"),
         pl.when(pl.col("finetune_monthly_cost").is_null()).then(estimate).alias("hosting_estimate"),
         pl.when(pl.col("finetune_monthly_cost").is_null() & estimate.is_not_null()).then(gpus_needed(cfg)).alias("gpus_needed"),
-        team.alias("team_monthly_cost_total"),
+        (pl.col("team_size") * pl.col("team_monthly_cost")).alias("team_monthly_cost_total"),
         latency_unmet().alias("__latency_unmet"),
         cum_savings(SHORT_HORIZON_MONTHS).alias("__cum12"),
         setup.alias("__setup"),
@@ -104,7 +112,7 @@ def money(frame: pl.DataFrame, cfg: dict) -> pl.DataFrame:
     )
     out = out.with_columns(
         break_even_months(out.get_column("monthly_api_cost"), out.get_column("__r"), out.get_column("__setup"),
-                          out.get_column("__running"), search)
+                          out.get_column("__running"), m["break_even_search_months"])
     )
     return out.drop("__r").with_columns(
         pl.col("api_cost_per_call").round(6),

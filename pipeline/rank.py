@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import reduce
+from operator import or_
+
 import polars as pl
 
 from pipeline.config import SHORT_HORIZON_MONTHS
@@ -12,6 +16,60 @@ FINE_TUNE, EVALUATE, KEEP = "Fine-tune", "Evaluate", "Keep prompting"
 RECOMMENDATIONS = (FINE_TUNE, EVALUATE, KEEP)
 SEPARATOR = " · "
 
+# The decision rule, the one place it is written: the first branch one of whose tests holds gives
+# the recommendation, and none gives OTHERWISE. A test is (what it reads, the [decision] key of its
+# threshold) and holds when that value is at or above the threshold (a missing value: never).
+# decide, stability and explain all read it; what_would_change inverts it.
+FIT, PRIVACY, SPEND = "fit", "privacy", "spend"  # fit score, privacy score, monthly API spend
+RULE: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
+    (FINE_TUNE, ((FIT, "finetune_fit_score"), (PRIVACY, "finetune_privacy_score"))),
+    (EVALUATE, ((FIT, "evaluate_fit_score"), (SPEND, "evaluate_monthly_api_cost"))),
+)
+OTHERWISE = KEEP
+
+
+def threshold(decision: dict, recommendation: str, reads: str) -> float:
+    """The threshold of the test of ``recommendation``'s branch that reads ``reads``.
+
+    >>> threshold({"evaluate_fit_score": 5, "evaluate_monthly_api_cost": 5000}, EVALUATE, SPEND)
+    5000
+    """
+    return decision[dict(dict(RULE)[recommendation])[reads]]
+
+
+def recommend(fit: pl.Expr, privacy: pl.Expr, spend: pl.Expr, decision: dict,
+              value: Callable[[str], pl.Expr] = pl.lit) -> pl.Expr:
+    """The recommendation by RULE as an expression over the three inputs, ``value(recommendation)``
+    in each branch (the name by default; stability passes a small integer code)."""
+    reads = {FIT: fit, PRIVACY: privacy, SPEND: spend}
+    chain = pl  # pl.when for the first branch, then .when on the chain
+    for recommendation, tests in RULE:
+        holds = reduce(or_, [reads[name] >= decision[key] for name, key in tests])
+        chain = chain.when(holds).then(value(recommendation))
+    return chain.otherwise(value(OTHERWISE))
+
+
+def branch(values: dict, decision: dict) -> tuple[str, tuple[str, str] | None]:
+    """(recommendation, the test that gave it: (what it reads, threshold key), None for OTHERWISE)
+    by RULE for plain values (``{FIT: .., PRIVACY: .., SPEND: ..}``; None is missing).
+
+    >>> d = {"finetune_fit_score": 7, "finetune_privacy_score": 9,
+    ...      "evaluate_fit_score": 5, "evaluate_monthly_api_cost": 5000}
+    >>> branch({FIT: 7.5, PRIVACY: 2, SPEND: 100.0}, d)
+    ('Fine-tune', ('fit', 'finetune_fit_score'))
+    >>> branch({FIT: 3, PRIVACY: 9, SPEND: None}, d)
+    ('Fine-tune', ('privacy', 'finetune_privacy_score'))
+    >>> branch({FIT: 3, PRIVACY: 2, SPEND: 5000.0}, d)
+    ('Evaluate', ('spend', 'evaluate_monthly_api_cost'))
+    >>> branch({FIT: 4.99, PRIVACY: 8.99, SPEND: None}, d)
+    ('Keep prompting', None)
+    """
+    for recommendation, tests in RULE:
+        for name, key in tests:
+            if values[name] is not None and values[name] >= decision[key]:
+                return recommendation, (name, key)
+    return OTHERWISE, None
+
 
 def decide(frame: pl.DataFrame, cfg: dict) -> pl.DataFrame:
     """Add fit_score, total_4p, recommendation and rationale."""
@@ -19,13 +77,7 @@ def decide(frame: pl.DataFrame, cfg: dict) -> pl.DataFrame:
     decimals = cfg["output"]["score_decimals"]
     fit = pl.sum_horizontal([pl.col(f"{f}_score") * w[f] for f in FACTORS]).round(decimals)
     total = pl.sum_horizontal([pl.col(f"{f}_score") for f in FACTORS]).round(decimals)
-    recommendation = (
-        pl.when((pl.col("fit_score") >= d["finetune_fit_score"]) | (pl.col("privacy_score") >= d["finetune_privacy_score"]))
-        .then(pl.lit(FINE_TUNE))
-        .when((pl.col("fit_score") >= d["evaluate_fit_score"]) | (pl.col("monthly_api_cost") >= d["evaluate_monthly_api_cost"]))
-        .then(pl.lit(EVALUATE))
-        .otherwise(pl.lit(KEEP))
-    )
+    recommendation = recommend(pl.col("fit_score"), pl.col("privacy_score"), pl.col("monthly_api_cost"), d)
     return frame.with_columns(fit.alias("fit_score"), total.alias("total_4p")).with_columns(
         recommendation.alias("recommendation"), rationale(cfg).alias("rationale")
     ).with_columns(what_would_change(cfg).alias("what_would_change"))
@@ -53,7 +105,7 @@ def _round_up(x: pl.Expr) -> pl.Expr:
 
 def what_would_change(cfg: dict) -> pl.Expr:
     """One line: the smallest change in volume (or spend) that flips the decision, and the setup
-    cost under which fine-tuning breaks even within 12 months."""
+    cost under which fine-tuning breaks even within SHORT_HORIZON_MONTHS (12) months."""
     from pipeline.score import usd_text
 
     w, d = cfg["weights"], cfg["decision"]
@@ -65,10 +117,10 @@ def what_would_change(cfg: dict) -> pl.Expr:
     def needed(score_needed: pl.Expr) -> pl.Expr:
         return min_spend_for_cost_score(score_needed, anchors) if w["cost"] > 0 else pl.lit(None, pl.Float64)
 
-    spend_ft = needed((d["finetune_fit_score"] - others) / w["cost"] if w["cost"] > 0 else pl.lit(None))
+    spend_ft = needed((threshold(d, FINE_TUNE, FIT) - others) / w["cost"] if w["cost"] > 0 else pl.lit(None))
     spend_ev = pl.min_horizontal(
-        needed((d["evaluate_fit_score"] - others) / w["cost"] if w["cost"] > 0 else pl.lit(None)),
-        pl.lit(float(d["evaluate_monthly_api_cost"])),
+        needed((threshold(d, EVALUATE, FIT) - others) / w["cost"] if w["cost"] > 0 else pl.lit(None)),
+        pl.lit(float(threshold(d, EVALUATE, SPEND))),
     )
 
     def volume(spend: pl.Expr, verb: str) -> pl.Expr:
@@ -78,10 +130,10 @@ def what_would_change(cfg: dict) -> pl.Expr:
         return pl.when(per_call > 0).then(by_calls).otherwise(by_spend)
 
     rec = pl.col("recommendation")
-    privacy_rule = pl.col("privacy_score") >= d["finetune_privacy_score"]
+    privacy_rule = pl.col("privacy_score") >= threshold(d, FINE_TUNE, PRIVACY)
     change = (
         pl.when((rec == FINE_TUNE) & privacy_rule)
-        .then(pl.lit(f"Fine-tune at any volume while privacy is {d['finetune_privacy_score']:g} or more"))
+        .then(pl.lit(f"Fine-tune at any volume while privacy is {threshold(d, FINE_TUNE, PRIVACY):g} or more"))
         .when((rec == FINE_TUNE) & spend_ft.is_not_null() & (spend_ft > 0))
         .then(pl.lit("Evaluate instead ") + volume(spend_ft, "fall below"))
         .when(rec == FINE_TUNE)
@@ -91,7 +143,7 @@ def what_would_change(cfg: dict) -> pl.Expr:
         .when((rec == KEEP) & spend_ev.is_not_null())
         .then(pl.lit("Evaluate ") + volume(spend_ev, "reach"))
         .when(rec != FINE_TUNE)
-        .then(pl.lit(f"Fine-tune only if privacy reaches {d['finetune_privacy_score']:g}"))
+        .then(pl.lit(f"Fine-tune only if privacy reaches {threshold(d, FINE_TUNE, PRIVACY):g}"))
     )
     payback = pl.when(pl.col("__cum12") > 0).then(
         pl.lit(f"breaks even within {SHORT_HORIZON_MONTHS} months at a setup cost under ") + usd_text(pl.col("__cum12"))

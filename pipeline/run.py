@@ -95,8 +95,15 @@ def check_table(table: Table, cfg: dict) -> tuple[Mapping, pl.DataFrame, list[pl
     return mapping, parsed, found
 
 
-def _missing_data_warnings(source: Source, scored: pl.DataFrame, cfg: dict) -> list[pl.DataFrame]:
-    """Per row where the file has the columns but the row lacks values; once where it has none."""
+def _missing_data_warnings(sources: list[Source], known: pl.DataFrame, cfg: dict) -> list[pl.DataFrame]:
+    """Per input: per row where the file has the columns but the row lacks values; once where it has none."""
+    out = []
+    for source, scored in issues.by_input(sources, known):
+        out += _missing_data_in(source, scored, cfg)
+    return out
+
+
+def _missing_data_in(source: Source, scored: pl.DataFrame, cfg: dict) -> list[pl.DataFrame]:
     table, mapping = source.table, source.mapping
     out = []
     for f in FACTORS:
@@ -124,16 +131,10 @@ def _missing_data_warnings(source: Source, scored: pl.DataFrame, cfg: dict) -> l
     return out
 
 
-def _error_keys(found: pl.DataFrame) -> pl.DataFrame:
-    return found.filter((pl.col("severity") == "error") & pl.col("row").is_not_null()).select(
-        pl.col(SRC), pl.col("row").alias(ROW)
-    ).unique()
-
-
 def valid_rows(sources: list[Source], parsed: pl.DataFrame, found: pl.DataFrame) -> pl.DataFrame:
     """The parsed rows without an error, with use_case_id filled in and the tie-break __key."""
     files = [s.table.file for s in sources]
-    bad = _error_keys(found)
+    bad = issues.error_rows(found)
     has_id = any("use_case_id" in s.mapping.fields for s in sources)
     row_key = pl.col(SRC).cast(pl.String).str.zfill(4) + pl.lit(":") + pl.col(ROW).cast(pl.String).str.zfill(12)
     names = [Path(f).name for f in files]
@@ -167,8 +168,7 @@ def score_sources(sources: list[Source], valid: list[pl.DataFrame], found: pl.Da
     del computed
     # only the columns the warnings read: a filter over the whole scored frame copies all of it
     known = scored.select(SRC, ROW, "cost_basis", *[f"__{f}_known" for f in FACTORS])
-    for i, source in enumerate(sources):
-        extra += _missing_data_warnings(source, known.filter(pl.col(SRC) == i), cfg)
+    extra += _missing_data_warnings(sources, known, cfg)
     del known
     extra += _latency_warnings(sources, scored)
     found = issues.order_issues(issues.combine([found.drop(SRC), *extra]), files)
@@ -191,8 +191,7 @@ def _overflow_issues(sources: list[Source], bad: pl.DataFrame, cfg: dict) -> lis
     checks = computed_checks(cfg)
     most = f"{cfg['money']['max_amount']:,.0f}"
     out = []
-    for i, source in enumerate(sources):
-        mine = bad.filter(pl.col(SRC) == i)
+    for source, mine in issues.by_input(sources, bad):
         for (what,), group in mine.group_by(["__what"], maintain_order=True):
             label, inputs = checks[what]
             named = [f for f in inputs if f in source.mapping.fields]
@@ -212,7 +211,7 @@ def _overflow_issues(sources: list[Source], bad: pl.DataFrame, cfg: dict) -> lis
 def _portfolio(sources: list[Source], scored: pl.DataFrame, found: pl.DataFrame, cfg: dict) -> pl.DataFrame:
     names = annotation_columns(cfg, len(sources))
     errors = (
-        found.filter((pl.col("severity") == "error") & pl.col("row").is_not_null())
+        found.filter(issues.row_error())
         .group_by([SRC, "row"], maintain_order=True)
         .agg(pl.col("problem").first(), pl.len().alias("__n"))
         .select(
@@ -265,7 +264,7 @@ def account(sources: list[Source], portfolio: pl.DataFrame, scored: pl.DataFrame
     if not portfolio.select(KEY).equals(expected):
         raise ContractBroken(f"Portfolio has {portfolio.height} rows, the inputs {expected.height}")
     scored_keys = scored.select(KEY)
-    error_keys = _error_keys(found)
+    error_keys = issues.error_rows(found)
     lost = expected.join(scored_keys, on=KEY, how="anti").join(error_keys, on=KEY, how="anti")
     if lost.height:
         raise ContractBroken(f"rows {lost.head(10).rows()} are neither scored nor reported as errors")
@@ -276,35 +275,19 @@ def account(sources: list[Source], portfolio: pl.DataFrame, scored: pl.DataFrame
 
 def _price_issues(sources: list[Source], parsed: pl.DataFrame) -> list[pl.DataFrame]:
     """An unknown model is an error where its price is needed (no monthly cost given), else a warning."""
-    out = []
-    failed = parsed.filter(pl.col("price_error").is_not_null())
-    for i, source in enumerate(sources):
-        mine = failed.filter(pl.col(SRC) == i)
-        col = source.mapping.fields.get("model")
-        if not mine.height or col is None:
-            continue
-        mine = mine.select(ROW, "price_error", "monthly_api_cost").join(
-            source.table.frame.select(ROW, col.name), on=ROW, how="left")
-        for severity, rows in (("error", mine.filter(pl.col("monthly_api_cost").is_null())),
-                               ("warning", mine.filter(pl.col("monthly_api_cost").is_not_null()))):
-            if rows.height:
-                out.append(issues.for_cells(source.table, rows, col, pl.col("price_error"), severity=severity))
-    return out
+    failed = parsed.filter(pl.col("price_error").is_not_null()).select(SRC, ROW, "price_error", "monthly_api_cost")
+    severity = pl.when(pl.col("monthly_api_cost").is_null()).then(pl.lit("error")).otherwise(pl.lit("warning"))
+    return issues.for_inputs(sources, failed, "model", pl.col("price_error"), severity=severity)
 
 
 def _latency_warnings(sources: list[Source], scored: pl.DataFrame) -> list[pl.DataFrame]:
-    out = []
     slow = scored.filter(pl.col("__latency_unmet").is_not_null())
-    for i, source in enumerate(sources):
-        mine = slow.filter(pl.col(SRC) == i)
-        if mine.height:
-            problem = pl.format(
-                "the latency need of {} s cannot be met on the stated hardware: {} output tokens at {} tokens/s "
-                "take {} s", pl.col("max_latency_s"), pl.col("output_tokens").cast(pl.Int64),
-                pl.col("throughput_tokens_per_s").cast(pl.Int64), pl.col("__latency_unmet").round(1))
-            out.append(issues.for_cells(source.table, mine, source.mapping.fields.get("max_latency_s"), problem,
-                                        severity="warning", value=pl.col("max_latency_s")))
-    return out
+    problem = pl.format(
+        "the latency need of {} s cannot be met on the stated hardware: {} output tokens at {} tokens/s "
+        "take {} s", pl.col("max_latency_s"), pl.col("output_tokens").cast(pl.Int64),
+        pl.col("throughput_tokens_per_s").cast(pl.Int64), pl.col("__latency_unmet").round(1))
+    return issues.for_inputs(sources, slow, "max_latency_s", problem, severity="warning",
+                             value=pl.col("max_latency_s"), unmapped=True)
 
 
 def _stability(valid: pl.DataFrame, scored: pl.DataFrame, cfg: dict, draws: int) -> tuple[pl.DataFrame, dict]:

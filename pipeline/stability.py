@@ -10,8 +10,8 @@ A Monte Carlo over the whole portfolio at once. In each of N draws:
   [0, 1]. A null stays null.
 
 The rows x draws frame is built with one cross join (per chunk of draws),
-scored by ``pipeline.score.factor_scores`` and decided with the rule of
-``pipeline.rank.decide`` (thresholds from ``cfg["decision"]``, the $ rule on
+scored by ``pipeline.score.factor_scores`` and decided by ``pipeline.rank.recommend``,
+the rule ``pipeline.rank.decide`` applies (thresholds from ``cfg["decision"]``, the $ rule on
 the perturbed monthly API cost) but with the per-draw weights. Within a draw
 the rows are ranked by fit_score (high first), ties by the baseline rank.
 
@@ -37,7 +37,7 @@ import hashlib
 import polars as pl
 
 from pipeline import config
-from pipeline.rank import EVALUATE, FINE_TUNE, KEEP
+from pipeline.rank import RECOMMENDATIONS, recommend
 from pipeline.core import ROW, SRC
 from pipeline.score import FACTORS, factor_scores
 
@@ -49,7 +49,7 @@ _MASK = (1 << 64) - 1
 _GOLDEN = 0x9E3779B97F4A7C15
 _MUL1 = 0xBF58476D1CE4E5B9
 _MUL2 = 0x94D049BB133111EB
-_CODES = {FINE_TUNE: 0, EVALUATE: 1, KEEP: 2}
+_CODES = {rec: code for code, rec in enumerate(RECOMMENDATIONS)}  # decisions compared as Int8
 
 
 # ------------------------------------------------------------------ randomness
@@ -181,13 +181,7 @@ def _chunk_counts(rows: pl.DataFrame, draws: pl.DataFrame, cfg: dict, s: dict) -
     fit = pl.sum_horizontal([pl.col(f"{f}_score") * pl.col(f"__w_{f}") for f in FACTORS]).round(decimals)
     # money() rounds monthly_api_cost to cents before decide() applies the $ rule.
     monthly = pl.col("monthly_api_cost").round(2)
-    code = (
-        pl.when((pl.col("__fit") >= d["finetune_fit_score"]) | (pl.col("privacy_score") >= d["finetune_privacy_score"]))
-        .then(pl.lit(_CODES[FINE_TUNE], pl.Int8))
-        .when((pl.col("__fit") >= d["evaluate_fit_score"]) | (monthly >= d["evaluate_monthly_api_cost"]))
-        .then(pl.lit(_CODES[EVALUATE], pl.Int8))
-        .otherwise(pl.lit(_CODES[KEEP], pl.Int8))
-    )
+    code = recommend(pl.col("__fit"), pl.col("privacy_score"), monthly, d, value=lambda rec: pl.lit(_CODES[rec], pl.Int8))
     # fit is rounded to `decimals`, so as an integer it orders exactly; ties go to the baseline rank.
     scale = 10**decimals
     fit_int = (pl.col("__fit") * scale).round(0).cast(pl.Int64)
@@ -226,22 +220,24 @@ def _rows(valid: pl.DataFrame, baseline: pl.DataFrame) -> pl.DataFrame:
     return _with_mixed(rows, {"__rowid": ident})
 
 
-def stability(valid: pl.DataFrame, baseline: pl.DataFrame, cfg: dict, draws: int, seed: int = 0,
+def stability(valid: pl.DataFrame, baseline: pl.DataFrame, cfg: dict, draws: int, seed: int | None = None,
               *, chunk_rows: int = CHUNK_ROWS) -> pl.DataFrame:
     """One row per use case of ``valid``, in its order: __src, __row, p_top10, p_same_decision.
 
     valid: the rows as passed to factor_scores (canonical columns, __src, __row);
     baseline: the scored and ranked frame of the same rows (recommendation, rank).
     p_top10: share of the draws in which the row ranks 1..10; p_same_decision:
-    share in which its recommendation is the baseline's. Same seed, same
+    share in which its recommendation is the baseline's. seed: the config's stability.seed
+    unless given. Same seed, same
     numbers; the result does not depend on ``chunk_rows`` (draws are scored
     about chunk_rows rows x draws at a time) nor on the order of the rows.
     """
     if not isinstance(draws, int) or isinstance(draws, bool) or draws < 1:
         raise ValueError(f"stability: draws must be a whole number of at least 1, got {draws!r}")
+    s = settings(cfg)
+    seed = s["seed"] if seed is None else seed
     if not isinstance(seed, int) or isinstance(seed, bool):
         raise ValueError(f"stability: seed must be a whole number, got {seed!r}")
-    s = settings(cfg)
     rows = _rows(valid, baseline)
     out_schema = {SRC: valid.schema[SRC], ROW: valid.schema[ROW], "p_top10": pl.Float64, "p_same_decision": pl.Float64}
     if rows.height == 0:

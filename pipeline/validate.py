@@ -98,16 +98,8 @@ def repeated_ids(sources: list, parsed: pl.DataFrame) -> pl.DataFrame:
         pl.col(ROW).first().over("use_case_id").alias("__first"),
     ).filter((pl.col(SRC) != pl.col("__first_src")) | (pl.col(ROW) != pl.col("__first")))
     names = {i: Path(s.table.file).name for i, s in enumerate(sources)}
-    found = []
-    for i, source in enumerate(sources):
-        mine = repeats.filter(pl.col(SRC) == i)
-        col = source.mapping.fields.get("use_case_id")
-        if not mine.height or col is None:
-            continue
-        mine = mine.join(source.table.frame.select(ROW, col.name), on=ROW, how="left")
-        where = pl.when(pl.col("__first_src") == i).then(pl.lit("")).otherwise(
-            pl.lit(" of ") + pl.col("__first_src").replace_strict(names, return_dtype=pl.String)
-        )
-        problem = pl.format("use case id repeats row {}{}; only the first is scored", pl.col("__first"), where)
-        found.append(issues.for_cells(source.table, mine, col, problem))
-    return issues.combine(found)
+    where = pl.when(pl.col("__first_src") == pl.col(SRC)).then(pl.lit("")).otherwise(
+        pl.lit(" of ") + pl.col("__first_src").replace_strict(names, return_dtype=pl.String)
+    )
+    problem = pl.format("use case id repeats row {}{}; only the first is scored", pl.col("__first"), where)
+    return issues.combine(issues.for_inputs(sources, repeats, "use_case_id", problem))

@@ -23,7 +23,7 @@ from pipeline.atomic import replace_when_done
 from pipeline.config import flatten, meanings
 from pipeline.fields import ANNOTATIONS, FIELDS
 from pipeline.money import horizon_column
-from pipeline.rank import RECOMMENDATIONS
+from pipeline.rank import EVALUATE, FINE_TUNE, KEEP, RECOMMENDATIONS
 from pipeline.score import FACTORS as FACTOR_NAMES
 from pipeline.core import ANNOTATION_PREFIX, KEY, PLAIN_INTEGER, PLAIN_NUMBER, ROW, SRC, Result
 from pipeline import issues as issues_mod
@@ -89,7 +89,7 @@ RANKING_COLUMNS = (
     "monthly_api_cost", "annual_api_cost", "break_even_months", "net_savings_12m", "{horizon}",
     "roi_pct", "cost_basis", "data_completeness", "rank_in_unit", "rationale", "what_would_change",
 )
-REC_COLOURS = {"Fine-tune": "#C6EFCE", "Evaluate": "#FFEB9C", "Keep prompting": "#DDEBF7"}
+REC_COLOURS = {FINE_TUNE: "#C6EFCE", EVALUATE: "#FFEB9C", KEEP: "#DDEBF7"}
 SEVERITY_COLOURS = {"error": "#FFC7CE", "warning": "#FFEB9C", "note": "#DDEBF7"}
 WORKBOOK_OPTIONS = {
     "strings_to_formulas": False,
@@ -609,10 +609,7 @@ def _places(result: Result) -> _Places:
     left_out = set(columns_left_out(result))  # past Excel's last column: not on Portfolio
     user_cols = [c for c in result.portfolio.columns if c not in notes and c not in KEY and c not in left_out]
     index = result.portfolio.select(*KEY).with_row_index("__i")
-    error_keys = (
-        result.issues.filter((pl.col("severity") == "error") & pl.col("row").is_not_null())
-        .select(pl.col(SRC), pl.col("row").alias(ROW)).unique()
-    )
+    error_keys = issues_mod.error_rows(result.issues)
     filled = index.join(error_keys.with_columns(pl.lit(True).alias("__bad")), on=KEY, how="left",
                         maintain_order="left").get_column("__bad").fill_null(False).to_list()
     column_of = {name: j for j, name in enumerate(user_cols)}
@@ -875,8 +872,8 @@ def _summary_counts(ws, ranking: pl.DataFrame, r: int, cfg: dict, fmt: _Formats)
     ws.write_string(r, 0, "Total annual API spend", fmt.bold)
     ws.write_number(r, 1, float(ranking["annual_api_cost"].sum() or 0), fmt.money)
     r += 1
-    ws.write_string(r, 0, f"Projected net savings of the Fine-tune set ({cfg['money']['horizon_months']} months)", fmt.bold)
-    ws.write_number(r, 1, float(ranking.filter(pl.col("recommendation") == "Fine-tune")[horizon].sum() or 0), fmt.money)
+    ws.write_string(r, 0, f"Projected net savings of the {FINE_TUNE} set ({cfg['money']['horizon_months']} months)", fmt.bold)
+    ws.write_number(r, 1, float(ranking.filter(pl.col("recommendation") == FINE_TUNE)[horizon].sum() or 0), fmt.money)
     return r
 
 

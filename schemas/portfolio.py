@@ -8,6 +8,8 @@ before it is written, so a bug cannot reach a workbook.
 
 import pandera.polars as pa
 
+from pipeline.rank import RECOMMENDATIONS
+
 SCORE = {"ge": 0, "le": 10}
 
 
@@ -60,7 +62,7 @@ class ScoredPortfolio(pa.DataFrameModel):
     speed_score: float = pa.Field(**SCORE)
     fit_score: float = pa.Field(**SCORE)
     total_4p: float = pa.Field(ge=0, le=40)
-    recommendation: str = pa.Field(isin=["Fine-tune", "Evaluate", "Keep prompting"])
+    recommendation: str = pa.Field(isin=list(RECOMMENDATIONS))
     rank: int = pa.Field(ge=1, unique=True)
     rank_in_unit: int = pa.Field(ge=1)
     break_even_months: float = pa.Field(nullable=True, ge=0)
