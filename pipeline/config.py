@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidatorFunctionWrapHandler,
                       WrapValidator, field_validator, model_validator)
 
-from pipeline.fields import FIELDS
+from pipeline.fields import FIELDS, shipped_aliases
 
 # Tables whose keys a user may add to (new categories, industries, aliases).
 OPEN_TABLES = {
@@ -61,8 +61,10 @@ def _read_toml(path: Path | Any) -> dict:
 
 
 def defaults() -> dict:
-    """The configuration shipped in the package."""
-    return _read_toml(resources.files("pipeline") / "defaults.toml")
+    """The configuration shipped in the package (the shipped header aliases come from FIELDS)."""
+    cfg = _read_toml(resources.files("pipeline") / "defaults.toml")
+    cfg["columns"]["aliases"] = shipped_aliases() | cfg["columns"]["aliases"]
+    return cfg
 
 
 def meanings() -> dict[str, str]:

@@ -11,6 +11,8 @@ import math
 
 import polars as pl
 
+from pipeline.fields import factor_fields
+
 FACTORS = ("privacy", "cost", "accuracy", "speed")
 
 
@@ -188,14 +190,9 @@ def factor_scores(frame: pl.DataFrame, cfg: dict) -> pl.DataFrame:
     )
 
 
-# Which input columns feed each factor (named in the missing-data warnings).
-FACTOR_FIELDS = {
-    "privacy": ("data_sensitivity", "contains_pii", "trade_secrets", "data_residency", "regulations", "privacy_score"),
-    "cost": ("monthly_api_cost", "monthly_calls", "input_tokens", "output_tokens", "input_price_per_1k",
-             "output_price_per_1k", "input_price_per_1m", "output_price_per_1m", "cost_score"),
-    "accuracy": ("current_accuracy", "critical_error_rate", "edge_case_error_rate", "accuracy_score"),
-    "speed": ("latency_class", "max_latency_s", "speed_score"),
-}
+# Which input columns feed each factor (named in the missing-data warnings): each column's
+# ``factor`` in pipeline.fields.FIELDS.
+FACTOR_FIELDS = {factor: factor_fields(factor) for factor in FACTORS}
 FACTOR_INPUTS = {
     "privacy": "data_sensitivity, contains_pii, trade_secrets, data_residency, regulations or privacy_score",
     "cost": "monthly_api_cost, or monthly_calls with input/output tokens and prices, or cost_score",

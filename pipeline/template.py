@@ -1,12 +1,14 @@
 """A fill-in template workbook: every input column, explained, with drop-downs and checks.
 
-Sheet "Use cases" has one header per canonical column of ``FIELDS`` (a readable
-header that still normalises to the canonical name, so ftscore reads it back
-without aliases), a comment on each header with the column's meaning and unit,
-drop-down lists for the category and yes/no columns, number checks with input
-and error messages for the numeric columns (bounds from the input contract,
-``schemas.PortfolioInput``), and three worked examples. Sheet "How to fill it
-in" explains every column in one row.
+Sheet "Use cases" has one header per canonical column of ``FIELDS``, in its
+template order (its label: a readable header that still normalises to the
+canonical name, so ftscore reads it back without aliases), a comment on each
+header with the column's meaning and unit, drop-down lists for the category and
+yes/no columns, number checks with input and error messages for the numeric
+columns (the fixed bounds of ``FIELDS``, which the pandera contract
+``schemas.PortfolioInput`` is built from), and three worked examples. Sheet
+"How to fill it in" explains every column in one row. Every fact about a column
+comes from its entry in ``pipeline.fields.FIELDS``.
 
 Written with xlsxwriter to a temporary file beside the target and renamed into
 place, like the scored workbook.
@@ -22,7 +24,7 @@ import xlsxwriter
 
 from pipeline.atomic import replace_when_done
 from pipeline.columns import header_index, normalise
-from pipeline.fields import CATEGORY_VOCAB, FIELDS
+from pipeline.fields import CATEGORY_VOCAB, FIELDS, number_format, template_order, unit
 from pipeline.xlsxtext import TextWorkbook
 
 SHEET = "Use cases"
@@ -30,120 +32,6 @@ HELP_SHEET = "How to fill it in"
 LISTS_SHEET = "Lists"  # hidden; only used when a drop-down list is too long to write inline
 LAST_ROW = 1000  # validations and formats cover rows 2..LAST_ROW, as Excel numbers them
 
-# Column order on the template: who and what, data, money and volume, accuracy,
-# latency, fine-tuning costs, hosting, growth, then the optional direct scores.
-ORDER = (
-    "use_case_id", "use_case", "business_unit", "owner", "description", "stage", "industry",
-    "data_sensitivity", "contains_pii", "trade_secrets", "data_residency", "regulations",
-    "monthly_api_cost", "model", "monthly_calls", "input_tokens", "output_tokens", "cached_input_tokens",
-    "input_price_per_1k", "output_price_per_1k", "input_price_per_1m", "output_price_per_1m",
-    "cached_input_price_per_1k", "cached_input_price_per_1m",
-    "current_accuracy", "target_accuracy", "critical_error_rate", "edge_case_error_rate",
-    "latency_class", "max_latency_s",
-    "finetune_setup_cost", "finetune_monthly_cost",
-    "gpu_hourly_cost", "gpus", "throughput_tokens_per_s", "gpu_utilisation", "team_size", "team_monthly_cost",
-    "usage_growth_pct", "api_price_change_pct",
-    "privacy_score", "cost_score", "accuracy_score", "speed_score",
-)
-
-# Readable headers; each normalises to its canonical name (checked when writing).
-HEADERS = {
-    "use_case_id": "Use case ID",
-    "use_case": "Use case",
-    "business_unit": "Business unit",
-    "owner": "Owner",
-    "description": "Description",
-    "stage": "Stage",
-    "industry": "Industry",
-    "data_sensitivity": "Data sensitivity",
-    "contains_pii": "Contains PII",
-    "trade_secrets": "Trade secrets",
-    "data_residency": "Data residency",
-    "regulations": "Regulations",
-    "monthly_api_cost": "Monthly API cost",
-    "model": "Model",
-    "monthly_calls": "Monthly calls",
-    "input_tokens": "Input tokens",
-    "output_tokens": "Output tokens",
-    "cached_input_tokens": "Cached input tokens",
-    "input_price_per_1k": "Input price per 1K",
-    "output_price_per_1k": "Output price per 1K",
-    "input_price_per_1m": "Input price per 1M",
-    "output_price_per_1m": "Output price per 1M",
-    "cached_input_price_per_1k": "Cached input price per 1K",
-    "cached_input_price_per_1m": "Cached input price per 1M",
-    "current_accuracy": "Current accuracy",
-    "target_accuracy": "Target accuracy",
-    "critical_error_rate": "Critical error rate",
-    "edge_case_error_rate": "Edge-case error rate",
-    "latency_class": "Latency class",
-    "max_latency_s": "Max latency (s)",
-    "finetune_setup_cost": "Fine-tune setup cost",
-    "finetune_monthly_cost": "Fine-tune monthly cost",
-    "gpu_hourly_cost": "GPU hourly cost",
-    "gpus": "GPUs",
-    "throughput_tokens_per_s": "Throughput (tokens per s)",
-    "gpu_utilisation": "GPU utilisation",
-    "team_size": "Team size",
-    "team_monthly_cost": "Team monthly cost",
-    "usage_growth_pct": "Usage growth %",
-    "api_price_change_pct": "API price change %",
-    "privacy_score": "Privacy score",
-    "cost_score": "Cost score",
-    "accuracy_score": "Accuracy score",
-    "speed_score": "Speed score",
-}
-
-UNITS = {
-    "text": "text",
-    "category": "one level from the drop-down",
-    "money": "USD",
-    "count": "a number",
-    "rate": "share 0-1, shown as % (85% = 0.85)",
-    "change": "% per year",
-    "flag": "yes/no",
-    "score": "score 0-10",
-    "seconds": "seconds",
-}
-UNIT_OVERRIDES = {
-    "monthly_api_cost": "USD per month",
-    "finetune_monthly_cost": "USD per month",
-    "team_monthly_cost": "USD per month per person",
-    "finetune_setup_cost": "USD, one-off",
-    "gpu_hourly_cost": "USD per GPU-hour",
-    "input_price_per_1k": "USD per 1,000 tokens",
-    "output_price_per_1k": "USD per 1,000 tokens",
-    "cached_input_price_per_1k": "USD per 1,000 tokens",
-    "input_price_per_1m": "USD per 1,000,000 tokens",
-    "output_price_per_1m": "USD per 1,000,000 tokens",
-    "cached_input_price_per_1m": "USD per 1,000,000 tokens",
-    "monthly_calls": "calls per month",
-    "input_tokens": "tokens per call",
-    "output_tokens": "tokens per call",
-    "cached_input_tokens": "tokens per call",
-    "gpus": "GPUs",
-    "throughput_tokens_per_s": "tokens per second per GPU",
-    "team_size": "people (fractions allowed)",
-}
-
-NUMBER_FORMATS = {
-    "money": "$#,##0",
-    "rate": "0.0%",
-    "change": "0%",
-    "count": "#,##0",
-    "score": "0.0",
-    "seconds": "0.0#",
-}
-FORMAT_OVERRIDES = {
-    "input_price_per_1k": "$#,##0.0000##",
-    "output_price_per_1k": "$#,##0.0000##",
-    "cached_input_price_per_1k": "$#,##0.0000##",
-    "input_price_per_1m": "$#,##0.00##",
-    "output_price_per_1m": "$#,##0.00##",
-    "cached_input_price_per_1m": "$#,##0.00##",
-    "gpu_hourly_cost": "$#,##0.00",
-    "team_size": "#,##0.0#",
-}
 NUMERIC_KINDS = ("money", "count", "rate", "change", "score", "seconds")
 # Excel's checks are closed at both ends; an open end of a two-sided range (a rate above 0,
 # a change above -100 %) is stepped inside by this much, so the obvious mistake is caught.
@@ -234,22 +122,6 @@ EXAMPLES: list[dict[str, Any]] = [
     },
 ]
 
-# Example values for the help sheet where no example row has one.
-HELP_EXAMPLES = {
-    "model": "gpt-4o",
-    "input_price_per_1k": 0.0025,
-    "output_price_per_1k": 0.01,
-    "cached_input_tokens": 1200,
-    "cached_input_price_per_1k": 0.00125,
-    "cached_input_price_per_1m": 1.25,
-    "gpus": 2,
-    "privacy_score": 7,
-    "cost_score": 5,
-    "accuracy_score": 3,
-    "speed_score": 5,
-}
-
-
 class Bounds(NamedTuple):
     low: float | None
     low_open: bool
@@ -258,20 +130,12 @@ class Bounds(NamedTuple):
 
 
 def columns() -> list[str]:
-    """Every input column of FIELDS in template order (a field missing from ORDER goes last)."""
-    return [n for n in ORDER if n in FIELDS] + [n for n in FIELDS if n not in ORDER]
+    """Every input column of FIELDS in template order."""
+    return template_order()
 
 
 def header(name: str) -> str:
-    return HEADERS.get(name, name.replace("_", " ").capitalize())
-
-
-def unit(name: str) -> str:
-    return UNIT_OVERRIDES.get(name, UNITS[FIELDS[name].kind])
-
-
-def number_format(name: str) -> str | None:
-    return FORMAT_OVERRIDES.get(name, NUMBER_FORMATS.get(FIELDS[name].kind))
+    return FIELDS[name].label
 
 
 def levels(name: str, cfg: dict) -> list[str]:
@@ -283,24 +147,14 @@ def levels(name: str, cfg: dict) -> list[str]:
 
 
 def bounds() -> dict[str, Bounds]:
-    """Numeric bounds of each input column, read from the input contract."""
-    from schemas import PortfolioInput
-
+    """Fixed numeric bounds of each input column (FIELDS: the same checks as the pandera contract)."""
     out: dict[str, Bounds] = {}
-    for name, column in PortfolioInput.to_schema().columns.items():
-        low = high = None
-        low_open = high_open = False
-        for check in column.checks:
-            stats = check.statistics or {}
-            if check.name in ("greater_than_or_equal_to", "greater_than"):
-                low, low_open = float(stats["min_value"]), check.name == "greater_than"
-            elif check.name in ("less_than_or_equal_to", "less_than"):
-                high, high_open = float(stats["max_value"]), check.name == "less_than"
-            elif check.name == "in_range":
-                low, high = float(stats["min_value"]), float(stats["max_value"])
-                low_open, high_open = not stats.get("include_min", True), not stats.get("include_max", True)
+    for name, spec in FIELDS.items():
+        checks = spec.checks
+        low, high = checks.get("gt", checks.get("ge")), checks.get("le")
         if low is not None or high is not None:
-            out[name] = Bounds(low, low_open, high, high_open)
+            out[name] = Bounds(None if low is None else float(low), "gt" in checks,
+                               None if high is None else float(high), False)
     return out
 
 
@@ -343,18 +197,12 @@ def rule(name: str, bound: Bounds | None) -> str:
 def accepted(name: str, cfg: dict, bound: Bounds | None) -> str:
     """What a cell of this column may hold, in one line."""
     kind = FIELDS[name].kind
-    if name == "use_case":
-        return "Any text; required on every row"
-    if name == "use_case_id":
-        return "Any text; unique per row (e.g. UC-001)"
-    if name == "industry":
+    if FIELDS[name].accepted:
+        return FIELDS[name].accepted
+    if name == "industry":  # the targets come from the config
         a = cfg["accuracy"]
         targets = ", ".join(f"{k} {v:.0%}" for k, v in a["targets"].items())
         return f"Any text; sets the target accuracy where none is given ({targets}; others {a['default_target']:.0%})"
-    if name == "regulations":
-        return "Any text; separate several with ';'. Empty or 'none' means no regulation"
-    if name == "model":
-        return "A model the price catalog knows (gpt-4o, claude-3-5-sonnet, ...) or one priced in the config"
     if kind == "text":
         return "Any text"
     if kind in ("category", "flag"):
@@ -531,7 +379,7 @@ def _help(wb: xlsxwriter.Workbook, help_ws, names: list[str], cfg: dict, limits:
                                "text_wrap": True, "valign": "top", "border": 1})
     help_ws.write_row(0, 0, ["Column", "Meaning", "Unit", "Accepted values", "Example"], help_head)
     for r, name in enumerate(names, start=1):
-        example = next((ex[name] for ex in EXAMPLES if ex.get(name) is not None), HELP_EXAMPLES.get(name))
+        example = next((ex[name] for ex in EXAMPLES if ex.get(name) is not None), FIELDS[name].example)
         help_ws.write_string(r, 0, header(name), wrap)
         help_ws.write_string(r, 1, FIELDS[name].meaning, wrap)
         help_ws.write_string(r, 2, unit(name), wrap)

@@ -25,7 +25,7 @@ from pipeline.errors import ContractBroken  # noqa: E402,F401  (re-exported)
 
 def input_schema(cfg: dict) -> pa.DataFrameSchema:
     """PortfolioInput with the category vocabularies and the largest values (input.max_value) of this config."""
-    schema = PortfolioInput.to_schema()
+    schema = PortfolioInput
     updates = {}
     for name, (section, key) in CATEGORY_VOCAB.items():
         updates[name] = {"checks": [pa.Check.isin(sorted(cfg[section][key]))]}

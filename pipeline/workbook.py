@@ -30,15 +30,8 @@ from pipeline import issues as issues_mod
 from pipeline.xlsxtext import CELL_TEXT_MAX, CUT_MARK, TextWorkbook, utf16_len
 
 # Friendly headers: each still normalises to its canonical name, so ftscore and
-# scripts can read the workbook back.
-LABELS = {
-    "use_case_id": "Use case ID",
-    "use_case": "Use case",
-    "business_unit": "Business unit",
-    "privacy_score": "Privacy score",
-    "cost_score": "Cost score",
-    "accuracy_score": "Accuracy score",
-    "speed_score": "Speed score",
+# scripts can read the workbook back. Input columns carry their label from FIELDS.
+OUTPUT_LABELS = {
     "fit_score": "Fit score",
     "total_4p": "Total 4P",
     "recommendation": "Recommendation",
@@ -49,7 +42,6 @@ LABELS = {
     "p_same_decision": "P same decision",
     "data_completeness": "Data completeness",
     "api_cost_per_call": "API cost per call",
-    "monthly_api_cost": "Monthly API cost",
     "annual_api_cost": "Annual API cost",
     "break_even_months": "Break-even months",
     "net_savings_12m": "Net savings 12m",
@@ -68,6 +60,7 @@ LABELS = {
     "source_file": "Source file",
     "source_sheet": "Source sheet",
 }
+LABELS = {name: spec.label for name, spec in FIELDS.items()} | OUTPUT_LABELS
 
 NUMBER_FORMATS = {
     "privacy_score": "0.0#", "cost_score": "0.0#", "accuracy_score": "0.0#", "speed_score": "0.0#",
@@ -520,28 +513,19 @@ def _rows(ws, frame: pl.DataFrame, first_row: int, formats: list, *, fill_format
     targets: the sheet column of every frame column (default: the same position). Two frame
     columns may share one sheet column when at most one of them has a value in any row.
     """
-    floats = [c for c, t in frame.schema.items() if t.is_float()]
-    odd = [c for c, n in zip(floats, frame.select(pl.col(floats).is_finite().not_().sum()).row(0) if floats else [])
-           if n]  # NaN and infinities: written as empty cells
-    if odd:
-        frame = frame.with_columns(pl.when(pl.col(c).is_finite()).then(pl.col(c)).alias(c) for c in odd)
+    frame = _finite_or_empty(frame)
     writers = [_writer(ws, dtype) for dtype in frame.dtypes]
     targets = list(range(frame.width)) if targets is None else targets
     plain = list(zip(targets, writers, formats))
-    by_row: dict[int, list[tuple[int, str]]] = {}
-    for (i, j), text in (comments or {}).items():
-        by_row.setdefault(i, []).append((j, text))
+    filled_cells = list(zip(targets, writers, fill_formats or []))
+    by_row = _comments_by_row(comments or {})
+    heights = heights or []
     for i, values in enumerate(frame.iter_rows()):
         r = first_row + i
-        if heights is not None and i < len(heights) and heights[i] is not None:
+        if i < len(heights) and heights[i] is not None:
             ws.set_row(r, heights[i])
         if filled is not None and filled[i]:
-            for k, v in enumerate(values):  # blanks first: a column's twin may fill the cell after
-                if v is None:
-                    ws.write_blank(r, targets[k], None, fill_formats[k])
-            for k, v in enumerate(values):
-                if v is not None:
-                    writers[k](r, targets[k], v, fill_formats[k])
+            _filled_row(ws, r, values, filled_cells)
         else:
             for (j, write, fmt), v in zip(plain, values):
                 if v is not None:
@@ -549,6 +533,35 @@ def _rows(ws, frame: pl.DataFrame, first_row: int, formats: list, *, fill_format
         if i in by_row:
             for j, text in by_row[i]:
                 ws.write_comment(r, j, text, {"x_scale": 2, "y_scale": 1.5})
+
+
+def _finite_or_empty(frame: pl.DataFrame) -> pl.DataFrame:
+    """NaN and infinities in float columns made null: written as empty cells."""
+    floats = [c for c, t in frame.schema.items() if t.is_float()]
+    if not floats:
+        return frame
+    counts = frame.select(pl.col(floats).is_finite().not_().sum()).row(0)
+    odd = [c for c, n in zip(floats, counts) if n]
+    if not odd:
+        return frame
+    return frame.with_columns(pl.when(pl.col(c).is_finite()).then(pl.col(c)).alias(c) for c in odd)
+
+
+def _comments_by_row(comments: dict[tuple[int, int], str]) -> dict[int, list[tuple[int, str]]]:
+    by_row: dict[int, list[tuple[int, str]]] = {}
+    for (i, j), text in comments.items():
+        by_row.setdefault(i, []).append((j, text))
+    return by_row
+
+
+def _filled_row(ws, r: int, values: tuple, cells: list[tuple[int, Any, Any]]) -> None:
+    """A highlighted row: every cell in the fill, the blanks first (a column's twin may fill the cell after)."""
+    for (j, _, fmt), v in zip(cells, values):
+        if v is None:
+            ws.write_blank(r, j, None, fmt)
+    for (j, write, fmt), v in zip(cells, values):
+        if v is not None:
+            write(r, j, v, fmt)
 
 
 def _ranking(ws, result: Result, fmt: _Formats, *, table: bool, height_rows: int | None = None) -> None:
@@ -644,51 +657,18 @@ def _portfolio(ws, result: Result, fmt: _Formats, places: _Places, height_rows: 
     """Every input row in input order: the user's columns, then the annotations, set apart."""
     cfg = result.config
     user_cols, notes = places.user_cols, places.notes
-    headers: dict[str, str] = {}
-    for source in result.sources:
-        for col in source.table.columns:
-            headers.setdefault(col.name, col.header)
-    used = {col.name: field for source in result.sources for field, col in source.mapping.fields.items()}
     frame = result.portfolio.select(user_cols + notes)
-    texts = [headers.get(name, name) for name in user_cols]
-    widths = _widths(frame.select(user_cols), texts)
-    for j, (name, text) in enumerate(zip(user_cols, texts)):
-        ws.write_string(0, j, text, fmt.header)
-        field = used.get(name)
-        note = f"Read as {field}: {FIELDS[field].meaning}" if field else "Not used by ftscore; carried through as given"
-        ws.write_comment(0, j, note, COMMENT_SIZE)
-        ws.set_column(j, j, widths[j])
-    for k, name in enumerate(notes):
-        canonical = name[len(ANNOTATION_PREFIX):]
-        j = len(user_cols) + k
-        ws.write_string(0, j, label(canonical, cfg), fmt.note_header)
-        ws.write_comment(0, j, meaning(canonical, cfg), COMMENT_SIZE)
-        ws.set_column(j, j, WIDTHS.get(canonical) or _width(frame.get_column(name), label(canonical, cfg)))
-    number_formats = [_user_format(frame.get_column(c)) for c in user_cols] + [
-        _num_format(n[len(ANNOTATION_PREFIX):], cfg) for n in notes
+    _user_headers(ws, result, frame.select(user_cols), fmt)
+    _note_headers(ws, cfg, frame, len(user_cols), notes, fmt)
+    kinds = [(_user_format(frame.get_column(c)), False) for c in user_cols] + [
+        (_num_format(_canonical(n), cfg), _canonical(n) in WRAPPED) for n in notes
     ]
-    wraps = [False] * len(user_cols) + [n[len(ANNOTATION_PREFIX):] in WRAPPED for n in notes]
-    wrapped = [n for n in notes if n[len(ANNOTATION_PREFIX):] in WRAP_WIDTHS]
-    heights = _row_heights(frame.select([pl.col(n).alias(n[len(ANNOTATION_PREFIX):]) for n in wrapped]),
-                           [n[len(ANNOTATION_PREFIX):] for n in wrapped], height_rows)
-    # A user's text column with numbers in it is written as two: its numbers, then its other text.
-    columns, targets, kinds = [], [], []
-    comma_sources = [i for i, s in enumerate(result.sources) if s.table.decimal == ","]
-    comma = result.portfolio.get_column(SRC).is_in(comma_sources) if comma_sources else None
-    number_cells = _numbers_of_texts(frame.select(user_cols), comma)
-    for j, column in enumerate(frame.get_columns()):
-        numbers = number_cells.get(column.name) if j < len(user_cols) else None
-        if numbers is not None:
-            columns += [numbers.alias(f"{column.name}\x00number"), column.set(numbers.is_not_null(), None)]
-            targets += [j, j]
-            kinds += [(number_formats[j], wraps[j])] * 2
-        else:
-            columns.append(column)
-            targets.append(j)
-            kinds.append((number_formats[j], wraps[j]))
+    wrapped = [_canonical(n) for n in notes if _canonical(n) in WRAP_WIDTHS]
+    heights = _row_heights(frame.select([pl.col(ANNOTATION_PREFIX + n).alias(n) for n in wrapped]), wrapped,
+                           height_rows)
+    columns, targets, kinds = _cell_columns(result, frame, user_cols, kinds)
     formats = [fmt.get(nf, None, w) if (nf or w) else None for nf, w in kinds]
-    fill = SEVERITY_COLOURS["error"]
-    fill_formats = [fmt.get(nf, fill, w) for nf, w in kinds]
+    fill_formats = [fmt.get(nf, SEVERITY_COLOURS["error"], w) for nf, w in kinds]
     _rows(ws, pl.DataFrame(columns), 1, formats, fill_formats=fill_formats, filled=places.filled, heights=heights,
           comments=places.comments, targets=targets)
     ws.freeze_panes(1, 1)
@@ -697,6 +677,61 @@ def _portfolio(ws, result: Result, fmt: _Formats, places: _Places, height_rows: 
     _print_setup(ws, fit_width=False)
     ws.repeat_rows(0)
     ws.repeat_columns(0, 1)
+
+
+def _canonical(note: str) -> str:
+    """An annotation column's canonical name: 'ftscore:fit_score' -> 'fit_score'."""
+    return note[len(ANNOTATION_PREFIX):]
+
+
+def _user_headers(ws, result: Result, user: pl.DataFrame, fmt: _Formats) -> None:
+    """The user's headers as given, each with a comment saying which column ftscore read it as."""
+    headers: dict[str, str] = {}
+    for source in result.sources:
+        for col in source.table.columns:
+            headers.setdefault(col.name, col.header)
+    used = {col.name: field for source in result.sources for field, col in source.mapping.fields.items()}
+    texts = [headers.get(name, name) for name in user.columns]
+    widths = _widths(user, texts)
+    for j, (name, text) in enumerate(zip(user.columns, texts)):
+        ws.write_string(0, j, text, fmt.header)
+        field = used.get(name)
+        note = f"Read as {field}: {FIELDS[field].meaning}" if field else "Not used by ftscore; carried through as given"
+        ws.write_comment(0, j, note, COMMENT_SIZE)
+        ws.set_column(j, j, widths[j])
+
+
+def _note_headers(ws, cfg: dict, frame: pl.DataFrame, first: int, notes: list[str], fmt: _Formats) -> None:
+    """The annotation columns' labels, meanings and widths, from sheet column ``first``."""
+    for k, name in enumerate(notes):
+        canonical = _canonical(name)
+        j = first + k
+        ws.write_string(0, j, label(canonical, cfg), fmt.note_header)
+        ws.write_comment(0, j, meaning(canonical, cfg), COMMENT_SIZE)
+        ws.set_column(j, j, WIDTHS.get(canonical) or _width(frame.get_column(name), label(canonical, cfg)))
+
+
+def _cell_columns(result: Result, frame: pl.DataFrame, user_cols: list[str], kinds: list[tuple]
+                  ) -> tuple[list[pl.Series], list[int], list[tuple]]:
+    """The columns to write, the sheet column of each and its (number format, wrap).
+
+    A user's text column with numbers in it is written as two: its numbers, then its other text.
+    """
+    columns, targets, out_kinds = [], [], []
+    comma_sources = [i for i, s in enumerate(result.sources) if s.table.decimal == ","]
+    comma = result.portfolio.get_column(SRC).is_in(comma_sources) if comma_sources else None
+    number_cells = _numbers_of_texts(frame.select(user_cols), comma)
+    for j, column in enumerate(frame.get_columns()):
+        numbers = number_cells.get(column.name) if j < len(user_cols) else None
+        if numbers is not None:
+            columns += [numbers.alias(f"{column.name}\x00number"), column.set(numbers.is_not_null(), None)]
+            targets += [j, j]
+            out_kinds += [kinds[j]] * 2
+        else:
+            columns.append(column)
+            targets.append(j)
+            out_kinds.append(kinds[j])
+    return columns, targets, out_kinds
 
 
 def _issues(ws, result: Result, fmt: _Formats, places: _Places | None) -> None:
