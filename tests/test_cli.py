@@ -1,0 +1,391 @@
+"""The command line as a user sees it: options, --help, environment variables, exit codes, and the
+columns, validate, explain and template commands seen from the shell.
+
+Values inside the workbook are tested where they are made (test_end_to_end.py, test_workbook.py, ...).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from conftest import SAMPLES, by_id, env_var_names, run_cli, sheet_rows, write_csv, write_xlsx
+from pipeline import errors
+from pipeline.cli import cli
+
+HEADERS = ["use_case_id", "use_case", "monthly_api_cost", "latency_class"]
+
+
+# ------------------ environment variables: FTSCORE_<COMMAND>_<LONG OPTION> (issue 10, point 9; was test_env.py)
+
+def invoke(args, env, cwd=None):
+    return CliRunner().invoke(cli, [str(a) for a in args], env=env, catch_exceptions=False)
+
+
+def test_every_option_reads_the_variable_named_after_its_long_option():
+    names = env_var_names()
+    assert "FTSCORE_SCORE_CONFIG" in names and "FTSCORE_SCORE_STABILITY" in names
+    for name, (command_name, param) in names.items():
+        assert param.envvar == name, f"ftscore {command_name} {param.opts}: reads {param.envvar!r}, not {name}"
+
+
+def test_config_from_the_environment_is_used(tmp_path):
+    src = write_csv(tmp_path / "in.csv", HEADERS, [["UC-1", "Triage", 12000, "quick"]])
+    bad = tmp_path / "ftscore.toml"
+    bad.write_text("[weights]\nprivacy = 'high'\n")
+    run = invoke(["score", src, "-o", tmp_path / "a.xlsx"], {"FTSCORE_SCORE_CONFIG": str(bad)})
+    assert run.exit_code == 2
+    assert "privacy" in run.stderr
+    good = tmp_path / "good.toml"
+    good.write_text("[money]\nhorizon_months = 36\n")
+    run = invoke(["score", src, "-o", tmp_path / "b.xlsx"], {"FTSCORE_SCORE_CONFIG": str(good)})
+    assert run.exit_code == 0, run.stderr
+    wb = openpyxl.load_workbook(tmp_path / "b.xlsx", read_only=True)
+    cells = [v for row in wb["Assumptions"].iter_rows(values_only=True) for v in row]
+    assert str(good) in [str(v) for v in cells if v is not None] or 36 in cells
+
+
+def test_stability_format_and_json_from_the_environment(tmp_path, monkeypatch):
+    src = write_csv(tmp_path / "in.csv", HEADERS, [["UC-1", "Triage", 12000, "quick"], ["UC-2", "Search", 800, "batch"]])
+    monkeypatch.chdir(tmp_path)
+    run = invoke(["score", src], {"FTSCORE_SCORE_STABILITY": "50", "FTSCORE_SCORE_JSON": "1"})
+    assert run.exit_code == 0, run.stderr
+    summary = json.loads(run.stdout)
+    assert summary["jobs"][0]["output"] == "in-scored.xlsx"
+    wb = openpyxl.load_workbook(tmp_path / "in-scored.xlsx", read_only=True)
+    header = next(wb["Ranking"].iter_rows(values_only=True))
+    assert "P top10" in header and "P same decision" in header
+    run = invoke(["score", src], {"FTSCORE_SCORE_FORMAT": "csv", "FTSCORE_SCORE_QUIET": "true"})
+    assert run.exit_code == 0, run.stderr
+    assert run.stderr == ""
+    assert (tmp_path / "in-scored.csv").read_text().startswith("use_case_id,use_case,")
+
+
+def test_the_old_parameter_names_are_not_read(tmp_path, monkeypatch):
+    src = write_csv(tmp_path / "in.csv", HEADERS, [["UC-1", "Triage", 12000, "quick"]])
+    monkeypatch.chdir(tmp_path)
+    run = invoke(["score", src], {"FTSCORE_SCORE_AS_JSON": "1", "FTSCORE_SCORE_KIND": "csv"})
+    assert run.exit_code == 0
+    assert run.stdout == ""
+    assert (tmp_path / "in-scored.xlsx").exists()
+
+
+# ------------------ exit codes and one-line errors in every command (was test_errors.py)
+
+def test_the_exit_codes_match_the_help() -> None:
+    from pipeline.cli import EXIT_CODES_HELP
+
+    for cls in (errors.ConfigError, errors.ReadError, errors.ContractBroken, errors.LockBusy, errors.OutputError):
+        assert f"\n  {cls.exit_code}  " in EXIT_CODES_HELP
+    assert errors.Interrupted("SIGTERM").exit_code == 143 and errors.Interrupted("SIGINT").code == 130
+
+
+def test_a_config_error_is_one_line_and_exit_2_in_every_command(tmp: Path) -> None:
+    bad = tmp / "bad.toml"
+    bad.write_text("[weights\n", encoding="utf-8")
+    src = write_csv(tmp / "ok.csv", ["Use Case"], [["A"]])
+    for args in (("score", src, "-o", tmp / "x.xlsx"), ("validate", src), ("columns", src),
+                 ("explain", src, "--id", "row 2"), ("template", "-o", tmp / "t.xlsx")):
+        run = run_cli(*args, "--config", bad)
+        assert run.code == 2 and run.stderr.startswith("ftscore: error: "), (args, run.stderr)
+        assert "Traceback" not in run.stderr
+
+
+# ------------------ --help, --version, python -m pipeline, exit codes 2, 3 and 4 (was test_end_to_end.py)
+
+def test_help_teaches_and_version(tmp: Path) -> None:
+    run = run_cli("score", "--help")
+    assert "Example:" in run.stdout and "Exit codes:" in run.stdout
+    assert "ftscore score samples/portfolio.xlsx" in run.stdout
+    assert run_cli("--version").stdout.startswith("ftscore, version ")
+
+
+def test_python_dash_m_pipeline(tmp: Path) -> None:
+    src = write_csv(tmp / "ok.csv", ["Use Case"], [["A"]])
+    proc = subprocess.run([sys.executable, "-m", "pipeline", "score", str(src), "-o", str(tmp / "m.xlsx")],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "scored 1 of 1 use cases, 0 with errors" in proc.stderr
+
+
+def test_exit_2_on_bad_config_naming_the_key(tmp: Path) -> None:
+    src = write_csv(tmp / "ok.csv", ["Use Case"], [["A"]])
+    cfg = tmp / "bad.toml"
+    cfg.write_text("[weights]\nprivacy = 0.5\n")
+    run = run_cli("score", src, "-o", tmp / "x.xlsx", "--config", cfg)
+    assert run.code == 2
+    assert "weights" in run.stderr and "sum to 1" in run.stderr
+    cfg.write_text("[money]\nhorizon_monthz = 12\n")
+    run = run_cli("score", src, "-o", tmp / "x.xlsx", "--config", cfg)
+    assert run.code == 2 and "money.horizon_monthz" in run.stderr
+    assert not (tmp / "x.xlsx").exists()
+
+
+@pytest.mark.parametrize(
+    "name, content, expected",
+    [
+        ("missing.xlsx", None, "no such file"),
+        ("empty.csv", b"", "empty"),
+        ("corrupt.xlsx", b"PK\x03\x04 this is not really a zip", "damaged or truncated"),
+        ("notes.csv", b"just,some\nwords,here\n", "no header row"),
+        ("table.parquet", b"PAR1", "unknown file type"),
+    ],
+)
+def test_exit_3_on_unusable_input_writes_nothing(tmp: Path, name: str, content: bytes | None, expected: str) -> None:
+    src = tmp / name
+    if content is not None:
+        src.write_bytes(content)
+    out = tmp / "out.xlsx"
+    run = run_cli("score", src, "-o", out)
+    assert run.code == 3
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in run.stderr
+    assert expected in lines[0] and str(src) in lines[0]
+    assert not out.exists()
+    assert list(tmp.glob("*.tmp")) == [] and list(tmp.glob(".out.xlsx*")) == []
+
+
+def test_output_equal_to_input_is_refused(tmp: Path) -> None:
+    src = write_xlsx(tmp / "p.xlsx", ["Use Case"], [["A"]])
+    before = src.read_bytes()
+    run = run_cli("score", src, "-o", src)
+    assert run.code == 2 and "is the input" in run.stderr
+    assert src.read_bytes() == before
+
+
+def test_a_panic_in_a_library_is_exit_4_not_a_normal_night(tmp: Path, monkeypatch) -> None:
+    """A Rust panic surfaces in Python as a BaseException; cron must see exit 4, not exit 1."""
+    from pipeline import run as run_module
+
+    class FakePanic(BaseException):
+        pass
+
+    def boom(*args, **kwargs):
+        raise FakePanic("assertion failed")
+
+    monkeypatch.setattr(run_module, "score_sources", boom)
+    src = write_csv(tmp / "ok.csv", ["Use Case"], [["A"]])
+    result = run_cli("score", src, "-o", tmp / "x.xlsx")
+    assert result.code == 4 and "internal error" in result.stderr and "FakePanic" in result.stderr
+    assert not (tmp / "x.xlsx").exists()
+
+
+# ------------------ --json, --quiet, options from the environment, --out-dir, validate (was test_workbook.py)
+
+def test_json_summary_and_quiet(tmp: Path) -> None:
+    out = tmp / "j.xlsx"
+    run = run_cli("score", SAMPLES / "portfolio.csv", "-o", out, "--json", "--quiet")
+    assert run.code == 1
+    assert run.stderr == ""
+    data = json.loads(run.stdout)
+    assert data["exit_code"] == 1
+    job = data["jobs"][0]
+    assert (job["rows"], job["scored"], job["error_rows"], job["status"]) == (25, 21, 4, "written")
+    assert job["output"] == str(out)
+    assert set(job["timings"]) >= {"read", "validate", "score"}
+    assert sum(job["recommendations"].values()) == 21
+
+
+def test_quiet_still_prints_errors(tmp: Path) -> None:
+    run = run_cli("score", tmp / "missing.csv", "-o", tmp / "x.xlsx", "--quiet")
+    assert run.code == 3 and "no such file" in run.stderr
+
+
+def test_options_from_the_environment(tmp: Path) -> None:
+    src = write_csv(tmp / "e.csv", ["Use Case", "Monthly API cost"], [["A", 1000]])
+    out = tmp / "from-env.xlsx"
+    env = {**os.environ, "FTSCORE_SCORE_OUTPUT": str(out), "FTSCORE_SCORE_QUIET": "1"}
+    proc = subprocess.run([sys.executable, "-m", "pipeline", "score", str(src)], env=env,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert out.exists() and proc.stderr == ""
+
+
+def test_out_dir_rescores_only_what_changed(tmp: Path) -> None:
+    inbox = tmp / "inbox"
+    inbox.mkdir()
+    a = write_csv(inbox / "a.csv", ["Use Case", "Monthly API cost"], [["A1", 12000]])
+    write_csv(inbox / "b.csv", ["Use Case", "Monthly API cost"], [["B1", 3000]])
+    out = tmp / "scored"
+    first = run_cli("score", inbox, "--out-dir", out)
+    assert first.code == 0
+    assert sorted(p.name for p in out.glob("*.xlsx")) == ["a-scored.xlsx", "b-scored.xlsx"]
+    stamps = {p.name: p.stat().st_mtime_ns for p in out.glob("*.xlsx")}
+    write_csv(a, ["Use Case", "Monthly API cost"], [["A1", 12000], ["A2", 50000]])
+    second = run_cli("score", inbox, "--out-dir", out, "--json")
+    assert second.code == 0
+    jobs = {Path(j["output"]).name: j for j in json.loads(second.stdout)["jobs"]}
+    assert jobs["a-scored.xlsx"]["status"] == "written" and jobs["a-scored.xlsx"]["rows"] == 2
+    assert jobs["b-scored.xlsx"]["status"] == "unchanged"
+    assert (out / "b-scored.xlsx").stat().st_mtime_ns == stamps["b-scored.xlsx"]
+    assert (out / "a-scored.xlsx").stat().st_mtime_ns != stamps["a-scored.xlsx"]
+    assert "unchanged since the last run, skipped" in second.stderr
+    forced = run_cli("score", inbox, "--out-dir", out, "--force", "--json")
+    assert {j["status"] for j in json.loads(forced.stdout)["jobs"]} == {"written"}
+    merged = run_cli("score", inbox, "--out-dir", out, "--merge")
+    assert merged.code == 0 and (out / "portfolio-scored.xlsx").exists()
+    assert len(sheet_rows(out / "portfolio-scored.xlsx", "Portfolio")) == 3
+
+
+def test_out_dir_options_need_each_other(tmp: Path) -> None:
+    assert run_cli("score", SAMPLES / "portfolio.csv", "--merge").code == 2
+    assert run_cli("score", SAMPLES / "portfolio.csv", "--force").code == 2
+
+
+def test_validate_lists_problems_and_writes_nothing(tmp: Path) -> None:
+    shutil.copy(SAMPLES / "portfolio.xlsx", tmp / "p.xlsx")
+    before = sorted(p.name for p in tmp.iterdir())
+    run = run_cli("validate", tmp / "p.xlsx")
+    assert run.code == 1
+    lines = run.stdout.splitlines()
+    assert lines[0].split() == ["SEVERITY", "FILE", "SHEET", "CELL", "PROBLEM"]
+    errors = [line for line in lines if line.startswith("error")]
+    assert [line.split()[3] for line in errors] == ["J9", "P14", "B20", "A24"]
+    assert "checked 25 use cases: 21 can be scored, 4 with errors" in run.stderr
+    assert sorted(p.name for p in tmp.iterdir()) == before
+    clean = write_csv(tmp / "ok.csv", ["Use Case"], [["A"]])
+    assert run_cli("validate", clean).code == 0
+    assert run_cli("validate", tmp / "nope.csv").code == 3
+    data = json.loads(run_cli("validate", tmp / "p.xlsx", "--json").stdout)
+    assert sum(p["severity"] == "error" for p in data["problems"]) == 4
+
+
+# ------------------ options and config files out of bounds: exit 2 (issue 10, point 10; was test_limits.py)
+
+@pytest.mark.parametrize("option, value", [
+    ("--stability", "1000000000"),
+    ("--stability", "0"),
+    ("--lock-wait", "nan"),
+    ("--lock-wait", "inf"),
+    ("--lock-wait", "-1"),
+    ("--lock-wait", "1e12"),
+    ("--budget", "nan"),
+    ("--budget", "inf"),
+    ("--budget", "-5"),
+    ("--budget", "1e300"),
+    ("--header-row", "1000000000"),
+])
+def test_a_numeric_option_out_of_bounds_is_exit_2_naming_it(tmp, option, value):
+    out = tmp / "never.xlsx"
+    r = run_cli("score", SAMPLES / "portfolio.csv", option, value, "-o", out)
+    assert r.code == 2, (r.code, r.stderr)
+    assert f"Invalid value for '{option}'" in r.stderr, r.stderr
+    assert not out.exists()
+
+
+def test_stability_bound_comes_from_the_config(tmp):
+    cfg = tmp / "few.toml"
+    cfg.write_text("[stability]\ndraws = 10\nmax_draws = 50\n")
+    out = tmp / "never.xlsx"
+    r = run_cli("score", SAMPLES / "portfolio.csv", "--config", cfg, "--stability", "51", "-o", out)
+    assert r.code == 2 and "Invalid value for '--stability'" in r.stderr and "50" in r.stderr, r.stderr
+    assert not out.exists()
+    r = run_cli("score", SAMPLES / "portfolio.csv", "--config", cfg, "--stability", "50", "-o", out)
+    assert r.code == 1 and out.exists(), r.stderr
+
+
+def test_an_environment_value_goes_through_the_same_bounds(tmp, monkeypatch):
+    monkeypatch.setenv("FTSCORE_SCORE_BUDGET", "nan")
+    r = run_cli("score", SAMPLES / "portfolio.csv", "-o", tmp / "never.xlsx")
+    assert r.code == 2 and "Invalid value for '--budget'" in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize("content, words", [
+    (("a = " + "[" * 5000 + "]" * 5000 + "\n").encode(), "too deeply"),
+    (b"[weights]\n# caf\xe9\nprivacy = 0.25\n", "UTF-8"),
+    (b"\xff\xfe[\x00w\x00", "UTF-8"),
+    (b"[weights\nprivacy = 0.25\n", "not valid TOML"),
+])
+def test_a_config_file_that_cannot_be_read_is_exit_2_naming_the_file(tmp, content, words):
+    cfg = tmp / "broken.toml"
+    cfg.write_bytes(content)
+    out = tmp / "never.xlsx"
+    r = run_cli("score", SAMPLES / "portfolio.csv", "--config", cfg, "-o", out)
+    assert r.code == 2, (r.code, r.stderr)
+    assert str(cfg) in r.stderr and words in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert not out.exists()
+
+
+# ------------------ --header-row and the columns command (was test_inputs.py)
+
+def test_header_row_option_and_columns_command(tmp: Path) -> None:
+    src = write_csv(tmp / "p.csv", ["Workstream", "Spend per month (USD)"], [["A", "9000"]])
+    cfg = tmp / "map.toml"
+    cfg.write_text(textwrap.dedent("""
+        [columns.aliases]
+        use_case = ["Workstream"]
+        monthly_api_cost = ["Spend per month (USD)"]
+    """))
+    run = run_cli("columns", src, "--config", cfg)
+    assert run.code == 0
+    assert "header row 1, 1 data rows" in run.stdout
+    assert "Workstream" in run.stdout and "-> use_case (alias)" in run.stdout
+    assert "-> monthly_api_cost (alias)" in run.stdout
+    run = run_cli("score", src, "-o", tmp / "x.xlsx", "--header-row", "2", "--config", cfg)
+    assert run.code == 3 and "row 2" in run.stderr
+    run = run_cli("columns", src)
+    assert run.code == 3 and "ftscore columns" in run.stderr
+
+
+# ------------------ the template command (was test_files_and_signals.py)
+
+def test_the_template_command_reports_an_output_problem_as_exit_6(tmp_path):
+    out = tmp_path / "template.xlsx"
+    out.mkdir()
+    run = run_cli("template", "-o", out)
+    assert run.code == 6
+    assert "Is a directory" in run.stderr
+
+
+# ------------------ the explain command (was test_finance.py)
+
+@pytest.mark.parametrize(
+    "uid, recommendation, rule, change",
+    [
+        ("UC-01", "Fine-tune", "privacy 10 >= 9 -> Fine-tune whatever the fit",
+         "breaks even within 12 months at a setup cost under $127,027"),
+        # fit 4.5 needs a cost score of 6: $18,000 a month; at $0.022 a call that is 818,182 calls
+        ("UC-05", "Evaluate", "fit score 4.5 >= 4 (below 6) -> Evaluate", "Fine-tune if monthly calls reach 819,000"),
+        # fit 0: even a cost score of 10 gives fit 2.5 < 4, so only the $5,000 spend rule can make it
+        # Evaluate; at $0.00036 a call that is 13,888,889 calls
+        ("UC-07", "Keep prompting", "fit score 0 < 4 and API spend $7/mo < $5,000 -> Keep prompting",
+         "Evaluate if monthly calls reach 13,900,000"),
+    ],
+)
+def test_explain_one_row_of_each_recommendation(uid: str, recommendation: str, rule: str, change: str) -> None:
+    run = run_cli("explain", SAMPLES / "portfolio.xlsx", "--id", uid)
+    assert run.code == 0, run.stderr
+    text = run.stdout
+    assert text.splitlines()[0].startswith(f"{uid} · ")
+    assert f"Recommendation: {recommendation} (rank " in text
+    assert f"Rule: {rule}" in text
+    for factor in ("privacy", "cost", "accuracy", "speed", "fit score"):
+        assert f"\n  {factor}" in text
+    assert "month" in text and "cumulative net" in text and "break-even:" in text
+    assert change in text.split("What would change it:")[1]
+
+
+def test_explain_money_matches_the_workbook(tmp: Path) -> None:
+    out = tmp / "s.xlsx"
+    run_cli("score", SAMPLES / "portfolio.xlsx", "-o", out)
+    ranking = by_id(out)
+    text = run_cli("explain", SAMPLES / "portfolio.xlsx", "--id", "UC-06").stdout
+    assert f"break-even: {ranking['UC-06']['Break-even months']:g} months" in text
+    assert f"12 months ${ranking['UC-06']['Net savings 12m']:,.0f}" in text
+    assert ranking["UC-06"]["What would change"] in text
+
+
+def test_explain_unknown_and_unscored_ids() -> None:
+    run = run_cli("explain", SAMPLES / "portfolio.xlsx", "--id", "UC-5")
+    assert run.code == 2 and "did you mean" in run.stderr and "UC-05" in run.stderr
+    run = run_cli("explain", SAMPLES / "portfolio.xlsx", "--id", "uc-18")
+    assert run.code == 2 and "not scored: use case name is missing" in run.stderr
