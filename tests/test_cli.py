@@ -18,7 +18,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from conftest import SAMPLES, by_id, env_var_names, run_cli, sheet_rows, write_csv, write_xlsx
+from conftest import DATA, SAMPLES, by_id, env_var_names, run_cli, sheet_rows, write_csv, write_xlsx
 from pipeline import errors
 from pipeline.cli import cli
 
@@ -389,3 +389,58 @@ def test_explain_unknown_and_unscored_ids() -> None:
     assert run.code == 2 and "did you mean" in run.stderr and "UC-05" in run.stderr
     run = run_cli("explain", SAMPLES / "portfolio.xlsx", "--id", "uc-18")
     assert run.code == 2 and "not scored: use case name is missing" in run.stderr
+
+
+# ------------------ password-protected workbooks (real ones: tests/data/encrypted/make_encrypted.py)
+
+ENCRYPTED = DATA / "encrypted" / "portfolio-password.xlsx"
+PASSWORD_LINE = ("is password-protected (encrypted); open it in Excel, save it without a password "
+                 "(File > Info > Protect Workbook > Encrypt with Password, clear the box) and try again")
+
+
+@pytest.mark.parametrize("command, extra", [
+    ("score", ["-o", "out.xlsx"]), ("score", ["--format", "csv", "-o", "out.csv"]), ("validate", []),
+    ("validate", ["--json"]), ("score", ["--json", "-o", "out.xlsx"]), ("columns", []),
+    ("explain", ["--id", "UC-1"]),
+])
+def test_every_command_refuses_a_password_protected_workbook_with_exit_3(tmp: Path, command: str,
+                                                                        extra: list[str]) -> None:
+    src = tmp / "secret.xlsx"
+    shutil.copy(ENCRYPTED, src)
+    before = sorted(p.name for p in tmp.iterdir())
+    run = run_cli(command, src, *[str(tmp / a) if a.startswith("out.") else a for a in extra])
+    assert run.code == 3, (run.code, run.stderr)
+    assert run.stderr == f"ftscore: error: {src}: {PASSWORD_LINE}\n"
+    if "--json" in extra:
+        job = json.loads(run.stdout)["jobs"][0]
+        assert (job["status"], job["exit_code"], job["error"]) == ("failed", 3, f"{src}: {PASSWORD_LINE}")
+    else:
+        assert run.stdout == ""
+    assert sorted(p.name for p in tmp.iterdir()) == before
+
+
+def test_a_password_protected_workbook_in_a_folder_fails_the_run_naming_it(tmp: Path) -> None:
+    inbox = tmp / "inbox"
+    inbox.mkdir()
+    write_csv(inbox / "a.csv", ["Use Case", "Monthly API Cost"], [["A", 1000]])
+    shutil.copy(ENCRYPTED, inbox / "b-secret.xlsx")
+    run = run_cli("score", inbox, "-o", tmp / "out.xlsx")
+    assert run.code == 3, run.stderr
+    assert f"{inbox / 'b-secret.xlsx'}: {PASSWORD_LINE}" in run.stderr
+    assert not (tmp / "out.xlsx").exists()
+
+
+def test_the_encrypted_fixture_is_a_real_workbook_behind_its_password(tmp: Path) -> None:
+    """Decrypted with its password (msoffcrypto-tool, the test extra) it scores: the refusal above
+    is about the encryption, not a broken file."""
+    import msoffcrypto
+
+    plain = tmp / "plain.xlsx"
+    with open(ENCRYPTED, "rb") as fh, open(plain, "wb") as out:
+        office = msoffcrypto.OfficeFile(fh)
+        assert office.is_encrypted()
+        office.load_key(password="ftscore")  # PASSWORD in tests/data/encrypted/make_encrypted.py
+        office.decrypt(out)
+    run = run_cli("score", plain, "-o", tmp / "plain-scored.xlsx")
+    assert run.code == 0, run.stderr
+    assert sorted(by_id(tmp / "plain-scored.xlsx")) == ["UC-1", "UC-2"]

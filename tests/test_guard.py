@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
+from conftest import DATA
 from helpers_ole import CUTOFF, biff, build_cfb
 from pipeline.guard import _head, _kind_of, inspect
 from pipeline.read import ReadError
@@ -213,6 +214,16 @@ def test_encrypted_xlsx(tmp_path):
     for name in ("secret.xlsx", "secret.xlsm", "secret.xlsb", "secret.xls"):
         message = refused(write(tmp_path / name, cfb))
         assert "password-protected" in message and "save it without a password" in message
+
+
+@pytest.mark.parametrize("name", ["secret.xlsx", "secret.xlsm", "secret.xlsb", "secret.xls", "secret.csv"])
+def test_a_real_encrypted_workbook_is_refused_whatever_its_name(tmp_path, name):
+    # made by msoffcrypto-tool as Excel makes them, \x06DataSpaces storage included
+    # (tests/data/encrypted/make_encrypted.py)
+    path = write(tmp_path / name, (DATA / "encrypted" / "portfolio-password.xlsx").read_bytes())
+    message = refused(path)
+    assert message == (f"{path}: is password-protected (encrypted); open it in Excel, save it without a password "
+                       "(File > Info > Protect Workbook > Encrypt with Password, clear the box) and try again")
 
 
 def test_encrypted_xlsx_found_by_byte_scan_when_directory_is_damaged(tmp_path):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import struct
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
-from conftest import SAMPLES, by_id, run_cli, sheet_rows, write_csv, write_xlsx
-from helpers_ole import build_cfb
+from conftest import DATA, SAMPLES, by_id, run_cli, sheet_rows, write_csv, write_xlsx
 
 
 def test_several_inputs_make_one_portfolio(tmp: Path) -> None:
@@ -200,8 +199,7 @@ def test_hidden_and_empty_sheets_are_skipped(tmp: Path) -> None:
     assert run.code == 3 and "no sheet named 'Nope'" in run.stderr
 
 
-# ------------------------------------------------------------------ refusals end to end (the bytes are built
-# as in helpers_ole.py: an encrypted workbook is an OLE2 file with an EncryptedPackage stream)
+# ------------------------------------------------------------------ refusals end to end
 
 def _refused_by_cli(tmp: Path, src: Path, *args: str) -> str:
     out = tmp / "out.xlsx"
@@ -214,12 +212,9 @@ def _refused_by_cli(tmp: Path, src: Path, *args: str) -> str:
 
 
 def test_password_protected_workbook_is_refused(tmp: Path) -> None:
-    cfb = build_cfb({
-        "EncryptionInfo": struct.pack("<HHI", 4, 4, 0x40) + b"\0" * 200,
-        "EncryptedPackage": struct.pack("<Q", 6000) + bytes(range(256)) * 24,
-    })
+    # a real workbook encrypted the way Excel does it (tests/data/encrypted/make_encrypted.py)
     src = tmp / "secret.xlsx"
-    src.write_bytes(cfb)
+    shutil.copy(DATA / "encrypted" / "portfolio-password.xlsx", src)
     assert "password-protected" in _refused_by_cli(tmp, src)
 
 
