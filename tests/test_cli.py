@@ -444,3 +444,227 @@ def test_the_encrypted_fixture_is_a_real_workbook_behind_its_password(tmp: Path)
     run = run_cli("score", plain, "-o", tmp / "plain-scored.xlsx")
     assert run.code == 0, run.stderr
     assert sorted(by_id(tmp / "plain-scored.xlsx")) == ["UC-1", "UC-2"]
+
+
+# ------------------ validate: each kind of message it prints for a bad file
+
+BAD_HEADERS = ["ID", "Use Case", "Monthly API Cost", "Current Accuracy", "Data Sensitivity", "Latency Class"]
+BAD_ROWS = [
+    ["A1", "Good one", 12000, "90%", "internal", "batch"],      # row 2
+    ["A2", "Bad cost", "twelve grand", "90%", "internal", None],  # row 3: not an amount
+    None,                                                        # row 4: blank, skipped
+    ["A3", "Too accurate", 5000, "120%", "internal", "quick"],   # row 5: out of range
+    ["A4", None, 3000, "90%", "personal", "batch"],              # row 6: no name
+    ["A1", "Again", 3000, "90%", "internal", "batch"],           # row 7: repeats row 2
+    ["A6", "Odd class", 3000, "90%", "top secret", "warp"],      # row 8: two unknown values
+    ["A7", "Fine", "$2,500", 0.95, "confidential", "real time"],  # row 9
+]
+BAD_ERRORS = [
+    ("C3", "not an amount in USD (e.g. 12500, $12,500 or 12.5k) [value: twelve grand]"),
+    ("D5", "out of range: a rate must be from 0 to 1 (0% to 100%) [value: 120%]"),
+    ("B6", "use case name is missing"),
+    ("A7", "use case id repeats row 2; only the first is scored [value: A1]"),
+    ("E8", "unknown value; expected one of: none, internal, confidential, personal, regulated [value: top secret]"),
+    ("F8", "unknown value; expected one of: none, batch, quick, real-time [value: warp]"),
+]
+
+
+def validate_lines(stdout: str) -> list[tuple[str, str, str, str, str]]:
+    """validate's table (SEVERITY FILE SHEET CELL PROBLEM, padded columns), cut where the header's words start."""
+    header, *lines = stdout.splitlines()
+    assert header.split() == ["SEVERITY", "FILE", "SHEET", "CELL", "PROBLEM"], header
+    starts = [header.index(word) for word in ("SEVERITY", "FILE", "SHEET", "CELL", "PROBLEM")] + [None]
+    return [tuple(line[a:b].rstrip() for a, b in zip(starts, starts[1:])) for line in lines]
+
+
+def test_validate_prints_each_kind_of_row_error_with_its_cell_and_value(tmp: Path) -> None:
+    src = write_xlsx(tmp / "bad.xlsx", BAD_HEADERS, BAD_ROWS)
+    run = run_cli("validate", src)
+    assert run.code == 1, run.stderr
+    lines = validate_lines(run.stdout)
+    errors = [(cell, problem) for severity, file, sheet, cell, problem in lines if severity == "error"]
+    assert errors == BAD_ERRORS
+    assert {(file, sheet) for _, file, sheet, _, _ in lines} == {(str(src), "Portfolio")}
+    assert run.stderr == "checked 7 use cases: 2 can be scored, 5 with errors (sheet 'Portfolio')\n"
+    assert sorted(p.name for p in tmp.iterdir()) == ["bad.xlsx"]
+
+
+def test_validate_on_a_csv_shows_no_sheet_and_names_the_encoding(tmp: Path) -> None:
+    src = write_csv(tmp / "bad.csv", BAD_HEADERS, BAD_ROWS)
+    run = run_cli("validate", src)
+    assert run.code == 1
+    lines = validate_lines(run.stdout)
+    assert [(cell, problem) for severity, _, _, cell, problem in lines if severity == "error"] == BAD_ERRORS
+    assert {sheet for _, _, sheet, _, _ in lines} == {"-"}
+    assert run.stderr == "checked 7 use cases: 2 can be scored, 5 with errors (encoding utf-8)\n"
+
+
+def test_validate_prints_file_warnings_row_warnings_and_notes(tmp: Path) -> None:
+    src = write_xlsx(tmp / "part.xlsx", ["Use Case", "Monthly API Cost", "Current Accuracy"],
+                     [["A", 1000, 0.9], ["B", 2000, None]], sheet="Cases")
+    run = run_cli("validate", src)
+    assert run.code == 0, run.stderr  # warnings and notes do not fail a check
+    lines = validate_lines(run.stdout)
+    assert {severity for severity, *_ in lines} == {"warning", "note"}
+    file_level = [problem for severity, _, _, cell, problem in lines if severity == "warning" and cell == "-"]
+    assert [p.split(",")[0] for p in file_level] == ["no column gives privacy data", "no column gives speed data"]
+    assert all("all 2 scored rows" in p for p in file_level)
+    row_level = [(cell, problem) for severity, _, _, cell, problem in lines if severity == "warning" and cell != "-"]
+    assert row_level == [("row 3", "no accuracy data: accuracy scored 0 (give current_accuracy, critical_error_rate, "
+                                    "edge_case_error_rate or accuracy_score)")]
+    notes = [problem for severity, *_, problem in lines if severity == "note"]
+    assert notes == ["2 scored rows lack fine-tuning costs; the defaults were used (setup $20,000, $2,000 a month) "
+                     "and cost_basis says 'assumed'"]
+    assert run.stderr == "checked 2 use cases: 2 can be scored, 0 with errors (sheet 'Cases')\n"
+
+
+def test_validate_flags_a_second_header_row_inside_the_data(tmp: Path) -> None:
+    headers = ["Use Case", "Monthly API Cost", "Latency Class"]
+    src = write_xlsx(tmp / "joined.xlsx", headers, [["A", 1000, "batch"], headers, ["B", 2000, "quick"]])
+    run = run_cli("validate", src)
+    assert run.code == 1
+    errors = [(cell, problem) for severity, _, _, cell, problem in validate_lines(run.stdout) if severity == "error"]
+    assert errors[0] == ("A3", "looks like a second header row (its cells are column names), not a use case; "
+                               "delete it, or give the header row with --header-row [value: Use Case]")
+    assert {cell[1:] for cell, _ in errors} == {"3"}
+    assert run.stderr.startswith("checked 3 use cases: 2 can be scored, 1 with errors")
+
+
+def test_validate_quiet_prints_only_the_errors(tmp: Path) -> None:
+    src = write_csv(tmp / "bad.csv", BAD_HEADERS, BAD_ROWS)
+    run = run_cli("validate", src, "--quiet")
+    assert run.code == 1 and run.stderr == ""
+    assert [(cell, problem) for severity, _, _, cell, problem in validate_lines(run.stdout)] == BAD_ERRORS
+    clean = write_csv(tmp / "ok.csv", ["Use Case"], [["A"]])
+    run = run_cli("validate", clean, "--quiet")  # warnings only: nothing at all, exit 0
+    assert (run.code, run.stdout, run.stderr) == (0, "", "")
+
+
+def test_validate_json_lists_the_same_problems_with_their_fields(tmp: Path) -> None:
+    src = write_csv(tmp / "bad.csv", BAD_HEADERS, BAD_ROWS)
+    text = run_cli("validate", src)
+    run = run_cli("validate", src, "--json")
+    assert run.code == 1 and run.stderr == ""
+    data = json.loads(run.stdout)
+    assert data["exit_code"] == 1
+    job = data["jobs"][0]
+    assert (job["status"], job["rows"], job["scored"], job["error_rows"], job["output"]) == ("checked", 7, 2, 5, None)
+    problems = data["problems"]
+    assert all(set(p) == {"severity", "file", "sheet", "row", "cell", "column", "value", "problem"} for p in problems)
+    shown = [(severity, cell) for severity, _, _, cell, _ in validate_lines(text.stdout)]
+    assert [(p["severity"], p["cell"] or "-") for p in problems] == shown
+    first = next(p for p in problems if p["cell"] == "C3")
+    assert first == {"severity": "error", "file": str(src), "sheet": None, "row": 3, "cell": "C3",
+                     "column": "Monthly API Cost", "value": "twelve grand",
+                     "problem": "not an amount in USD (e.g. 12500, $12,500 or 12.5k)"}
+
+
+def test_validate_without_a_use_case_name_column_is_exit_3_with_the_way_out(tmp: Path) -> None:
+    src = write_csv(tmp / "nocol.csv", ["Monthly API Cost", "Owner"], [[1000, "Ann"]])
+    run = run_cli("validate", src)
+    assert run.code == 3 and run.stdout == ""
+    assert run.stderr == (f"ftscore: error: {src}: no header row with a use case name column in the first 30 rows; "
+                          "see which headers match with 'ftscore columns FILE', map yours in a --config file, "
+                          "or give --header-row N\n")
+    assert sorted(p.name for p in tmp.iterdir()) == ["nocol.csv"]
+
+
+# ------------------ template: written through the command, read back with openpyxl
+
+TEMPLATE_SHEETS = ["Use cases", "How to fill it in"]
+
+
+def template_columns(path: Path) -> dict[str, dict[str, str]]:
+    """header -> its comment's lines and the help sheet's row for it."""
+    wb = openpyxl.load_workbook(path)
+    try:
+        ws, help_ws = wb[TEMPLATE_SHEETS[0]], wb[TEMPLATE_SHEETS[1]]
+        helps = {r[0]: dict(zip(("meaning", "unit", "accepted", "example"), r[1:]))
+                 for r in list(help_ws.iter_rows(values_only=True))[1:] if r[0]}
+        return {c.value: {"comment": c.comment.text if c.comment else "", **helps.get(c.value, {})}
+                for c in ws[1] if c.value is not None}
+    finally:
+        wb.close()
+
+
+def template_lists(path: Path) -> dict[str, str]:
+    """header -> formula of its drop-down list."""
+    wb = openpyxl.load_workbook(path)
+    try:
+        ws = wb[TEMPLATE_SHEETS[0]]
+        letters = {c.column_letter: c.value for c in ws[1] if c.value is not None}
+        return {letters[str(dv.sqref).split(":")[0].rstrip("0123456789")]: dv.formula1
+                for dv in ws.data_validations.dataValidation if dv.type == "list"}
+    finally:
+        wb.close()
+
+
+def test_template_writes_the_default_file_in_the_current_folder(tmp: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp)
+    run = run_cli("template")
+    assert run.code == 0 and run.stdout == ""
+    assert run.stderr == ("wrote ftscore-template.xlsx: fill in one row per use case, then: "
+                          "ftscore score ftscore-template.xlsx\n")
+    assert sorted(p.name for p in tmp.iterdir()) == ["ftscore-template.xlsx"]
+    assert openpyxl.load_workbook(tmp / "ftscore-template.xlsx", read_only=True).sheetnames == TEMPLATE_SHEETS
+
+
+def test_template_output_from_the_option_and_the_environment(tmp: Path) -> None:
+    out = tmp / "sub" / "mine.xlsx"
+    out.parent.mkdir()
+    assert run_cli("template", "-o", out).code == 0 and out.exists()
+    env_out = tmp / "from-env.xlsx"
+    run = CliRunner().invoke(cli, ["template"], env={"FTSCORE_TEMPLATE_OUTPUT": str(env_out)}, catch_exceptions=False)
+    assert run.exit_code == 0, run.stderr
+    assert f"wrote {env_out}:" in run.stderr and env_out.exists()
+
+
+def test_template_headers_units_and_help_agree(tmp: Path) -> None:
+    out = tmp / "t.xlsx"
+    assert run_cli("template", "-o", out).code == 0
+    columns = template_columns(out)
+    assert list(columns)[:2] == ["Use case ID", "Use case"]
+    for header, facts in columns.items():
+        lines = facts["comment"].splitlines()
+        assert lines[0].startswith(f"{header} (") and lines[2].startswith("Unit: "), (header, lines)
+        shown = (lines[1], lines[2][len("Unit: "):], lines[3])
+        assert shown == (facts["meaning"], facts["unit"], facts["accepted"]), header
+    assert columns["Monthly API cost"]["unit"] == "USD per month"
+    assert columns["Current accuracy"]["unit"] == "share 0-1, shown as % (85% = 0.85)"
+    assert columns["Max latency (s)"]["unit"] == "seconds"
+    # the columns command matches every header of the template to its field
+    listing = run_cli("columns", out)
+    assert listing.code == 0, listing.stderr
+    assert "not in this file: none" in listing.stdout
+    assert "carried through" not in listing.stdout
+
+
+def test_template_drop_down_lists_follow_the_config(tmp: Path) -> None:
+    out = tmp / "t.xlsx"
+    assert run_cli("template", "-o", out).code == 0
+    lists = template_lists(out)
+    assert lists["Data sensitivity"] == '"none,internal,confidential,personal,regulated"'
+    assert lists["Latency class"] == '"none,batch,quick,real-time"'
+    assert lists["Contains PII"] == lists["Trade secrets"] == lists["Data residency"] == '"yes,no"'
+    cfg = tmp / "levels.toml"
+    cfg.write_text("[privacy.sensitivity]\nrestricted = 9\n", encoding="utf-8")
+    own = tmp / "own.xlsx"
+    assert run_cli("template", "-o", own, "--config", cfg).code == 0
+    assert template_lists(own)["Data sensitivity"] == '"none,internal,confidential,personal,regulated,restricted"'
+
+
+def test_template_as_written_scores_cleanly(tmp: Path) -> None:
+    out = tmp / "t.xlsx"
+    assert run_cli("template", "-o", out).code == 0
+    run = run_cli("score", out, "-o", tmp / "scored.xlsx")
+    assert run.code == 0, run.stderr
+    assert "scored 3 of 3 use cases, 0 with errors" in run.stderr
+    assert run_cli("validate", out, "--quiet").code == 0
+
+
+@pytest.mark.parametrize("name", ["template.csv", "template.xls", "template"])
+def test_template_must_be_an_xlsx_file(tmp: Path, name: str) -> None:
+    run = run_cli("template", "-o", tmp / name)
+    assert run.code == 2
+    assert run.stderr == f"ftscore: error: the template must be an .xlsx file, got '{tmp / name}'\n"
+    assert list(tmp.iterdir()) == []
