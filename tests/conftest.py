@@ -18,6 +18,9 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
 DATA = Path(__file__).resolve().parent / "data"
 
+# fixtures and the scripts that made them: not test modules (pytest --doctest-modules imports every .py)
+collect_ignore_glob = ["data/*"]
+
 
 def write_xlsx(path: Path, headers: list[str], rows: list[list[Any]], *, sheet: str = "Portfolio",
                top: int = 0, left: int = 0, above: list[list[Any]] | None = None) -> Path:
