@@ -393,27 +393,34 @@ def test_explain_unknown_and_unscored_ids() -> None:
 
 # ------------------ password-protected workbooks (real ones: tests/data/encrypted/make_encrypted.py)
 
-ENCRYPTED = DATA / "encrypted" / "portfolio-password.xlsx"
+ENCRYPTED = DATA / "encrypted"
 PASSWORD_LINE = ("is password-protected (encrypted); open it in Excel, save it without a password "
                  "(File > Info > Protect Workbook > Encrypt with Password, clear the box) and try again")
+ODS_PASSWORD_LINE = ("is password-protected (encrypted); open it in LibreOffice, save it without a password "
+                     "and try again")
+# file -> the line after "<path>: ": Excel's agile encryption (msoffcrypto-tool), LibreOffice's .xls (RC4) and .ods
+PROTECTED = {"portfolio-password.xlsx": PASSWORD_LINE, "portfolio-password.xls": PASSWORD_LINE,
+             "portfolio-password.ods": ODS_PASSWORD_LINE}
 
 
+@pytest.mark.parametrize("fixture", sorted(PROTECTED))
 @pytest.mark.parametrize("command, extra", [
     ("score", ["-o", "out.xlsx"]), ("score", ["--format", "csv", "-o", "out.csv"]), ("validate", []),
     ("validate", ["--json"]), ("score", ["--json", "-o", "out.xlsx"]), ("columns", []),
     ("explain", ["--id", "UC-1"]),
 ])
 def test_every_command_refuses_a_password_protected_workbook_with_exit_3(tmp: Path, command: str,
-                                                                        extra: list[str]) -> None:
-    src = tmp / "secret.xlsx"
-    shutil.copy(ENCRYPTED, src)
+                                                                        extra: list[str], fixture: str) -> None:
+    src = tmp / f"secret{Path(fixture).suffix}"
+    shutil.copy(ENCRYPTED / fixture, src)
+    line = PROTECTED[fixture]
     before = sorted(p.name for p in tmp.iterdir())
     run = run_cli(command, src, *[str(tmp / a) if a.startswith("out.") else a for a in extra])
     assert run.code == 3, (run.code, run.stderr)
-    assert run.stderr == f"ftscore: error: {src}: {PASSWORD_LINE}\n"
+    assert run.stderr == f"ftscore: error: {src}: {line}\n"
     if "--json" in extra:
         job = json.loads(run.stdout)["jobs"][0]
-        assert (job["status"], job["exit_code"], job["error"]) == ("failed", 3, f"{src}: {PASSWORD_LINE}")
+        assert (job["status"], job["exit_code"], job["error"]) == ("failed", 3, f"{src}: {line}")
     else:
         assert run.stdout == ""
     assert sorted(p.name for p in tmp.iterdir()) == before
@@ -423,20 +430,21 @@ def test_a_password_protected_workbook_in_a_folder_fails_the_run_naming_it(tmp: 
     inbox = tmp / "inbox"
     inbox.mkdir()
     write_csv(inbox / "a.csv", ["Use Case", "Monthly API Cost"], [["A", 1000]])
-    shutil.copy(ENCRYPTED, inbox / "b-secret.xlsx")
+    shutil.copy(ENCRYPTED / "portfolio-password.xlsx", inbox / "b-secret.xlsx")
     run = run_cli("score", inbox, "-o", tmp / "out.xlsx")
     assert run.code == 3, run.stderr
     assert f"{inbox / 'b-secret.xlsx'}: {PASSWORD_LINE}" in run.stderr
     assert not (tmp / "out.xlsx").exists()
 
 
-def test_the_encrypted_fixture_is_a_real_workbook_behind_its_password(tmp: Path) -> None:
-    """Decrypted with its password (msoffcrypto-tool, the test extra) it scores: the refusal above
-    is about the encryption, not a broken file."""
+@pytest.mark.parametrize("fixture", ["portfolio-password.xlsx", "portfolio-password.xls"])
+def test_the_encrypted_fixtures_are_real_workbooks_behind_their_password(tmp: Path, fixture: str) -> None:
+    """Decrypted with the password (msoffcrypto-tool, the test extra) they score: the refusals above
+    are about the encryption, not a broken file. (msoffcrypto-tool cannot open an .ods.)"""
     import msoffcrypto
 
-    plain = tmp / "plain.xlsx"
-    with open(ENCRYPTED, "rb") as fh, open(plain, "wb") as out:
+    plain = tmp / f"plain{Path(fixture).suffix}"
+    with open(ENCRYPTED / fixture, "rb") as fh, open(plain, "wb") as out:
         office = msoffcrypto.OfficeFile(fh)
         assert office.is_encrypted()
         office.load_key(password="ftscore")  # PASSWORD in tests/data/encrypted/make_encrypted.py

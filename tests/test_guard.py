@@ -226,6 +226,18 @@ def test_a_real_encrypted_workbook_is_refused_whatever_its_name(tmp_path, name):
                        "(File > Info > Protect Workbook > Encrypt with Password, clear the box) and try again")
 
 
+def test_real_encrypted_xls_and_ods_are_refused(tmp_path):
+    # saved with a password by LibreOffice Calc: BIFF8 with FILEPASS (RC4 CryptoAPI), and an .ods
+    # whose manifest declares encryption-data (tests/data/encrypted/make_encrypted.py)
+    xls = write(tmp_path / "secret.xls", (DATA / "encrypted" / "portfolio-password.xls").read_bytes())
+    assert refused(xls) == (f"{xls}: is password-protected (encrypted); open it in Excel, save it without a "
+                            "password (File > Info > Protect Workbook > Encrypt with Password, clear the box) and "
+                            "try again")
+    ods = write(tmp_path / "secret.ods", (DATA / "encrypted" / "portfolio-password.ods").read_bytes())
+    assert refused(ods) == (f"{ods}: is password-protected (encrypted); open it in LibreOffice, save it without a "
+                            "password and try again")
+
+
 def test_encrypted_xlsx_found_by_byte_scan_when_directory_is_damaged(tmp_path):
     cfb = bytearray(build_cfb({"EncryptedPackage": b"\0" * 5000, "EncryptionInfo": b"\0" * 100}))
     cfb[0x30:0x34] = struct.pack("<I", 0xFFFFFFF0)  # first directory sector: invalid
