@@ -391,6 +391,25 @@ def test_explain_unknown_and_unscored_ids() -> None:
     assert run.code == 2 and "not scored: use case name is missing" in run.stderr
 
 
+# ------------------ help and usage errors of every command
+
+@pytest.mark.parametrize("command", sorted(cli.commands))
+def test_every_command_has_help_with_an_example(command: str) -> None:
+    for flag in ("--help", "-h"):
+        run = run_cli(command, flag)
+        assert run.code == 0 and run.stderr == ""
+        assert run.stdout.startswith("Usage: ") and f" {command} [OPTIONS]" in run.stdout.splitlines()[0]
+        assert "\n  Example:\n    ftscore " in run.stdout
+    assert f"  {command} " in run_cli("--help").stdout
+
+
+def test_an_unknown_option_or_command_is_exit_2_with_click_usage() -> None:
+    run = run_cli("score", "--nope", "x.csv")
+    assert run.code == 2 and "No such option '--nope'" in run.stderr and "score --help' for help" in run.stderr
+    run = run_cli("frobnicate")
+    assert run.code == 2 and "No such command 'frobnicate'" in run.stderr
+
+
 # ------------------ password-protected workbooks (real ones: tests/data/encrypted/make_encrypted.py)
 
 ENCRYPTED = DATA / "encrypted"
