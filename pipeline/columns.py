@@ -28,7 +28,13 @@ NOT_ALNUM = re.compile(r"[\W_]+")  # \W is exactly "not str.isalnum()", plus "_"
 
 
 def normalise(text: object) -> str:
-    """'Monthly API Cost ($)' -> 'monthlyapicost'; '85%' -> '85pct'."""
+    """'Monthly API Cost ($)' -> 'monthlyapicost'; '85%' -> '85pct'.
+
+    >>> normalise("Monthly API Cost ($)"), normalise("monthly_api_cost"), normalise("85%")
+    ('monthlyapicost', 'monthlyapicost', '85pct')
+    >>> normalise("Coût mensuel"), normalise(None)
+    ('coûtmensuel', '')
+    """
     if text is None:
         return ""
     return NOT_ALNUM.sub("", str(text).lower().replace("%", "pct"))
@@ -105,7 +111,11 @@ def suggest_use_case(cells: list[object], cfg: dict, limit: int = 3) -> list[str
 
 
 def alias_line(field: str, header: str) -> str:
-    """A ready-to-paste config line mapping one header (TOML's dotted key: one line, at the top of a file)."""
+    """A ready-to-paste config line mapping one header (TOML's dotted key: one line, at the top of a file).
+
+    >>> alias_line("use_case", "Nom du système")
+    'columns.aliases.use_case = ["Nom du système"]'
+    """
     return f"columns.aliases.{field} = [{json.dumps(header, ensure_ascii=False)}]"
 
 
@@ -222,7 +232,14 @@ def _squeezed(text: pl.Expr) -> pl.Expr:
 
 
 def parse_amount(text: pl.Expr, currency: bool) -> pl.Expr:
-    """'$12,500', '12500', '12.5k', '1.2M' -> float; anything else -> null."""
+    """'$12,500', '12500', '12.5k', '1.2M' -> float; anything else -> null.
+
+    >>> cells = pl.DataFrame({"cell": ["$12,500", "12500", "12.5k", "1.2M", "USD 900", "-$5", "1e999", "twelve"]})
+    >>> cells.select(parse_amount(pl.col("cell"), currency=True)).to_series().to_list()
+    [12500.0, 12500.0, 12500.0, 1200000.0, 900.0, -5.0, None, None]
+    >>> cells.select(parse_amount(pl.col("cell"), currency=False)).to_series().to_list()[:4]
+    [None, 12500.0, 12500.0, 1200000.0]
+    """
     s = _squeezed(text)
     if currency:
         s = s.str.replace(r"^usd|usd$", "").str.replace(r"^([+-]?)\$", "$1")
@@ -234,7 +251,12 @@ def parse_amount(text: pl.Expr, currency: bool) -> pl.Expr:
 
 
 def parse_rate(text: pl.Expr) -> pl.Expr:
-    """'85%', '0.85', '85' -> 0.85 (a bare number above 1 is read as percent)."""
+    """'85%', '0.85', '85' -> 0.85 (a bare number above 1 is read as percent).
+
+    >>> cells = pl.DataFrame({"cell": ["85%", "0.85", "85", "1", "0.5 %", "high"]})
+    >>> cells.select(parse_rate(pl.col("cell"))).to_series().to_list()
+    [0.85, 0.85, 0.85, 1.0, 0.005, None]
+    """
     s = _squeezed(text)
     parts = s.str.extract_groups(rf"^({NUM})(%)?$")
     number = parts.struct[0].cast(pl.Float64, strict=False)
@@ -243,7 +265,12 @@ def parse_rate(text: pl.Expr) -> pl.Expr:
 
 
 def parse_seconds(text: pl.Expr) -> pl.Expr:
-    """'5', '5s', '5 sec', '500ms', '2 min' -> seconds."""
+    """'5', '5s', '5 sec', '500ms', '2 min' -> seconds.
+
+    >>> cells = pl.DataFrame({"cell": ["5", "5s", "5 sec", "500ms", "2 min", "fast"]})
+    >>> cells.select(parse_seconds(pl.col("cell"))).to_series().to_list()
+    [5.0, 5.0, 5.0, 0.5, 120.0, None]
+    """
     s = _squeezed(text)
     parts = s.str.extract_groups(rf"^({NUM})(ms|s|sec|secs|seconds?|min|mins|minutes?)?$")
     number = parts.struct[0].cast(pl.Float64, strict=False)
@@ -261,7 +288,11 @@ OPTION_PREFIX = r"^\s*\(?(?:[a-z]|\d{1,2})[).]\s+"
 
 
 def answer_key(text: object) -> str:
-    """How answers are compared: option prefix dropped, then normalised like headers."""
+    """How answers are compared: option prefix dropped, then normalised like headers.
+
+    >>> answer_key("a) Rights-Impacting"), answer_key("2. Yes"), answer_key("(b) No - PHI")
+    ('rightsimpacting', 'yes', 'nophi')
+    """
     import re
 
     return normalise(re.sub(OPTION_PREFIX, "", str(text).lower()))

@@ -206,7 +206,11 @@ def _with_rows_skipped(rows: list[list[str | None]], best: Header, above: tuple[
 
 
 def _key(text: object) -> str:
-    """Compared like headers (columns.normalise, which this module cannot import)."""
+    """Compared like headers (columns.normalise, which this module cannot import).
+
+    >>> _key("Monthly API Cost ($)"), _key("Success %")
+    ('monthlyapicost', 'successpct')
+    """
     return "".join(ch for ch in str(text).lower().replace("%", "pct") if ch.isalnum())
 
 
@@ -269,7 +273,11 @@ def _no_header(path: Path, where: str, rows: list[list[str | None]], scorer: Hea
 
 
 def _row_ranges(rows: list[int]) -> str:
-    """[2, 3, 4, 7] -> 'rows 2-4, 7' (as Excel numbers them)."""
+    """[2, 3, 4, 7] -> 'rows 2-4, 7' (as Excel numbers them).
+
+    >>> _row_ranges([2, 3, 4, 7]), _row_ranges([5]), _row_ranges([1, 3])
+    ('rows 2-4, 7', 'row 5', 'rows 1, 3')
+    """
     parts, start = [], None
     for k, r in enumerate(rows):
         if start is None:
@@ -545,7 +553,11 @@ EXCEL_ERRORS = {
 
 
 def _excel_error(detail: str) -> str:
-    """"Expected float but got 'Error(Div0)'" -> '#DIV/0!'."""
+    """"Expected float but got 'Error(Div0)'" -> '#DIV/0!'.
+
+    >>> _excel_error("Expected float but got 'Error(Div0)'"), _excel_error("bad cell")
+    ('#DIV/0!', 'bad cell')
+    """
     found = re.search(r"Error\((\w+)\)", detail)
     if not found:
         return detail
@@ -587,7 +599,11 @@ codecs.register_error("ftscore.record", _record_bad_bytes)
 
 
 def _where_in_bytes(raw: bytes, offset: int) -> str:
-    """'byte 1234 (line 3, column 9)': line as any line end counts, column in bytes, both 1-based."""
+    """'byte 1234 (line 3, column 9)': line as any line end counts, column in bytes, both 1-based.
+
+    >>> _where_in_bytes(b"a,b\\r\\nc,d\\re,\\xff", 11)
+    'byte 11 (line 3, column 3)'
+    """
     before = raw[:offset]
     ends = list(re.finditer(rb"\r\n|\r|\n", before))
     column = offset - (ends[-1].end() if ends else 0) + 1

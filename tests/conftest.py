@@ -6,6 +6,7 @@ import csv
 from pathlib import Path
 from typing import Any
 
+import click
 import openpyxl
 import pytest
 import xlsxwriter
@@ -16,6 +17,9 @@ from pipeline.cli import cli
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
 DATA = Path(__file__).resolve().parent / "data"
+
+# fixtures and the scripts that made them: not test modules (pytest --doctest-modules imports every .py)
+collect_ignore_glob = ["data/*"]
 
 
 def write_xlsx(path: Path, headers: list[str], rows: list[list[Any]], *, sheet: str = "Portfolio",
@@ -74,6 +78,20 @@ def sheet_rows(path: Path, sheet: str) -> list[dict[str, Any]]:
 
 def by_id(path: Path, sheet: str = "Ranking", key: str = "Use case ID") -> dict[str, dict[str, Any]]:
     return {r[key]: r for r in sheet_rows(path, sheet)}
+
+
+def env_var_names() -> dict[str, tuple[str, click.Option]]:
+    """FTSCORE_<COMMAND>_<OPTION> for every long option of every command, from click itself."""
+    names = {}
+    for command_name, command in cli.commands.items():
+        for param in command.params:
+            if not isinstance(param, click.Option):
+                continue
+            longs = [o for o in param.opts if o.startswith("--")]
+            assert longs, f"{command_name}: option {param.opts} has no long name"
+            name = f"FTSCORE_{command_name.upper()}_{longs[0][2:].upper().replace('-', '_')}"
+            names[name] = (command_name, param)
+    return names
 
 
 @pytest.fixture

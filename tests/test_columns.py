@@ -7,15 +7,19 @@ text, as a reader would give them) plus ``__row``, the row as Excel shows it.
 from __future__ import annotations
 
 import copy
+import csv
+import json
 
+import openpyxl
 import polars as pl
 import pytest
+import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name
 
+from conftest import run_cli, sheet_rows, write_csv, write_xlsx
 from pipeline import config
 from pipeline.columns import map_columns, parse
 from pipeline.fields import FIELDS
-from xlsxwriter.utility import xl_col_to_name
-
 from pipeline.read import ROW, Column, Table
 
 
@@ -247,12 +251,6 @@ def test_category_answers_map_to_levels(cfg):
 # ------------------------------------------------- headers that look like ftscore's own names
 # (issue 10 point 2: `__error` and `ftscore:rank` ended in exit 4; `__row`, `__src`, `__file`,
 # `__sheet` were overwritten by ftscore's own columns)
-import csv as _csv  # noqa: E402
-
-import openpyxl  # noqa: E402
-
-from conftest import run_cli, sheet_rows, write_csv, write_xlsx  # noqa: E402
-
 INTERNAL_HEADERS = ["__row", "__src", "__error", "__file", "__sheet", "ftscore:rank", "ftscore:rationale", "__key"]
 
 
@@ -277,7 +275,7 @@ def test_a_header_named_like_an_internal_column_keeps_its_values(tmp_path, kind,
     table = tmp_path / "out.csv"
     assert run_cli("score", src, "-o", table).code in (0, 1)
     with open(table, newline="", encoding="utf-8") as fh:
-        records = list(_csv.DictReader(fh))
+        records = list(csv.DictReader(fh))
     assert [r[header] for r in records] == [f"{header} one", f"{header} two", ""]
 
 
@@ -338,14 +336,10 @@ def test_title_rows_above_the_header_are_still_skipped_with_a_note(tmp_path):
 
 
 # ------------------------------------------------- a second sheet of use cases (issue 10 point 3)
-import json as _json  # noqa: E402
-
-import xlsxwriter as _xlsxwriter  # noqa: E402
-
 
 def test_other_sheets_with_use_cases_are_named_in_a_note(tmp_path):
     src = tmp_path / "regions.xlsx"
-    wb = _xlsxwriter.Workbook(src)
+    wb = xlsxwriter.Workbook(src)
     for sheet, names in (("Read me", None), ("EMEA", ["e1", "e2"]), ("Notes", None), ("Americas", ["a1"]),
                          ("APAC", ["p1", "p2", "p3"])):
         ws = wb.add_worksheet(sheet)
@@ -368,7 +362,7 @@ def test_other_sheets_with_use_cases_are_named_in_a_note(tmp_path):
     summary = [r for r in wb["Summary"].iter_rows(values_only=True) if r and r[0] == "Note"]
     wb.close()
     assert any("'Americas', 'APAC' also hold use cases" in (r[1] or "") for r in summary), summary
-    source = _json.loads(run.stdout)["jobs"][0]["sources"][0]
+    source = json.loads(run.stdout)["jobs"][0]["sources"][0]
     assert source["other_sheets"] == ["Americas", "APAC"]
     # a sheet chosen with --sheet: no note
     out2 = tmp_path / "out2.xlsx"

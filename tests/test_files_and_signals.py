@@ -201,14 +201,6 @@ def test_a_read_only_folder_is_exit_6(tmp_path, monkeypatch):
     assert run.stderr.strip() == f"ftscore: error: cannot write {tmp_path / 'scored.xlsx'}: Permission denied; nothing written"
 
 
-def test_the_template_command_reports_an_output_problem_as_exit_6(tmp_path):
-    out = tmp_path / "template.xlsx"
-    out.mkdir()
-    run = run_cli("template", "-o", out)
-    assert run.code == 6
-    assert "Is a directory" in run.stderr
-
-
 def test_an_unreadable_input_is_still_exit_3(tmp_path):
     run = run_cli("score", tmp_path / "missing.csv", "-o", tmp_path / "scored.xlsx")
     assert run.code == 3

@@ -110,50 +110,7 @@ def test_gpu_hosting_estimate_worked_example(tmp: Path) -> None:
     assert "300 output tokens at 2000 tokens/s take 0.2 s" in latency[0]["Problem"]
 
 
-# ------------------------------------------------------------------ explain and what would change
-
-@pytest.mark.parametrize(
-    "uid, recommendation, rule, change",
-    [
-        ("UC-01", "Fine-tune", "privacy 10 >= 9 -> Fine-tune whatever the fit",
-         "breaks even within 12 months at a setup cost under $127,027"),
-        # fit 4.5 needs a cost score of 6: $18,000 a month; at $0.022 a call that is 818,182 calls
-        ("UC-05", "Evaluate", "fit score 4.5 >= 4 (below 6) -> Evaluate", "Fine-tune if monthly calls reach 819,000"),
-        # fit 0: even a cost score of 10 gives fit 2.5 < 4, so only the $5,000 spend rule can make it
-        # Evaluate; at $0.00036 a call that is 13,888,889 calls
-        ("UC-07", "Keep prompting", "fit score 0 < 4 and API spend $7/mo < $5,000 -> Keep prompting",
-         "Evaluate if monthly calls reach 13,900,000"),
-    ],
-)
-def test_explain_one_row_of_each_recommendation(uid: str, recommendation: str, rule: str, change: str) -> None:
-    run = run_cli("explain", SAMPLES / "portfolio.xlsx", "--id", uid)
-    assert run.code == 0, run.stderr
-    text = run.stdout
-    assert text.splitlines()[0].startswith(f"{uid} · ")
-    assert f"Recommendation: {recommendation} (rank " in text
-    assert f"Rule: {rule}" in text
-    for factor in ("privacy", "cost", "accuracy", "speed", "fit score"):
-        assert f"\n  {factor}" in text
-    assert "month" in text and "cumulative net" in text and "break-even:" in text
-    assert change in text.split("What would change it:")[1]
-
-
-def test_explain_money_matches_the_workbook(tmp: Path) -> None:
-    out = tmp / "s.xlsx"
-    run_cli("score", SAMPLES / "portfolio.xlsx", "-o", out)
-    ranking = by_id(out)
-    text = run_cli("explain", SAMPLES / "portfolio.xlsx", "--id", "UC-06").stdout
-    assert f"break-even: {ranking['UC-06']['Break-even months']:g} months" in text
-    assert f"12 months ${ranking['UC-06']['Net savings 12m']:,.0f}" in text
-    assert ranking["UC-06"]["What would change"] in text
-
-
-def test_explain_unknown_and_unscored_ids() -> None:
-    run = run_cli("explain", SAMPLES / "portfolio.xlsx", "--id", "UC-5")
-    assert run.code == 2 and "did you mean" in run.stderr and "UC-05" in run.stderr
-    run = run_cli("explain", SAMPLES / "portfolio.xlsx", "--id", "uc-18")
-    assert run.code == 2 and "not scored: use case name is missing" in run.stderr
-
+# ------------------------------------------------------------------ what would change (explain itself: test_cli.py)
 
 def test_what_would_change_is_on_ranking(tmp: Path) -> None:
     out = tmp / "s.xlsx"

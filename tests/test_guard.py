@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
+from conftest import DATA
+from helpers_ole import CUTOFF, biff, build_cfb
 from pipeline.guard import _head, _kind_of, inspect
 from pipeline.read import ReadError
 
@@ -31,106 +33,6 @@ def real_xlsx(path: Path, rows: int = 3) -> Path:
         ws.write_row(i, 0, [f"case {i}", i * 100])
     wb.close()
     return path
-
-
-# A minimal compound file (OLE2 / CFB, [MS-CFB] version 3, 512-byte sectors),
-# written the way Office writes them: FAT, directory, mini FAT and mini stream
-# for streams under 4096 bytes, normal sectors for the others. Only root-level
-# streams. The guard reads the directory through the FAT and the Workbook
-# stream's first records through the mini FAT, so these files exercise the
-# real lookup path, not a byte search. (The byte-search fallback is tested
-# separately with a file whose directory cannot be followed.)
-ENDOFCHAIN, FREESECT, FATSECT, NOSTREAM = 0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFD, 0xFFFFFFFF
-SECTOR, MINI, CUTOFF = 512, 64, 4096
-
-
-def _dir_entry(name: str, kind: int, start: int, size: int, child: int = NOSTREAM,
-               right: int = NOSTREAM) -> bytes:
-    raw_name = (name + "\0").encode("utf-16-le") if name else b""
-    entry = raw_name.ljust(64, b"\0")
-    entry += struct.pack("<HBB", len(raw_name), kind, 1)  # name length, type, black
-    entry += struct.pack("<III", NOSTREAM, right, child)
-    entry += b"\0" * 16 + struct.pack("<I", 0) + b"\0" * 16  # clsid, state, times
-    entry += struct.pack("<IQ", start, size)
-    assert len(entry) == 128
-    return entry
-
-
-def build_cfb(streams: dict[str, bytes]) -> bytes:
-    names = sorted(streams, key=lambda n: (len(n), n.upper()))  # CFB's sibling order
-    small = [n for n in names if len(streams[n]) < CUTOFF]
-    big = [n for n in names if len(streams[n]) >= CUTOFF]
-
-    def sectors(n: int, size: int) -> int:
-        return -(-n // size)
-
-    # the mini stream and its FAT
-    mini_start: dict[str, int] = {}
-    mini_data = bytearray()
-    minifat: list[int] = []
-    for n in small:
-        mini_start[n] = len(minifat)
-        count = max(sectors(len(streams[n]), MINI), 1)
-        minifat += [len(minifat) + k + 1 for k in range(count - 1)] + [ENDOFCHAIN]
-        mini_data += streams[n].ljust(count * MINI, b"\0")
-
-    n_dir = sectors(len(names) + 1, SECTOR // 128)
-    n_minifat = sectors(len(minifat) * 4, SECTOR) if minifat else 0
-    n_ministream = sectors(len(mini_data), SECTOR)
-    big_sizes = [sectors(len(streams[n]), SECTOR) for n in big]
-    body = n_dir + n_minifat + n_ministream + sum(big_sizes)
-    n_fat = 1
-    while n_fat * (SECTOR // 4) < n_fat + body:
-        n_fat += 1
-    assert n_fat <= 109
-
-    fat: list[int] = [FATSECT] * n_fat
-    next_free = n_fat
-
-    def chain(count: int) -> int:
-        nonlocal next_free
-        if count == 0:
-            return ENDOFCHAIN
-        start = next_free
-        fat.extend([start + k + 1 for k in range(count - 1)] + [ENDOFCHAIN])
-        next_free += count
-        return start
-
-    dir_start = chain(n_dir)
-    minifat_start = chain(n_minifat)
-    ministream_start = chain(n_ministream)
-    big_start = {n: chain(c) for n, c in zip(big, big_sizes)}
-    fat += [FREESECT] * (n_fat * (SECTOR // 4) - len(fat))
-
-    entries = [_dir_entry("Root Entry", 5, ministream_start, len(mini_data), child=1 if names else NOSTREAM)]
-    for i, n in enumerate(names, start=1):
-        start = mini_start[n] if n in mini_start else big_start[n]
-        right = i + 1 if i < len(names) else NOSTREAM
-        entries.append(_dir_entry(n, 2, start, len(streams[n]), right=right))
-    # unused entries: empty name, type 0, no siblings
-    unused = _dir_entry("", 0, 0, 0)
-    directory = b"".join(entries) + unused * (n_dir * (SECTOR // 128) - len(entries))
-
-    header = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 16
-    header += struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6) + b"\0" * 6
-    header += struct.pack("<IIIIIIIII", 0, n_fat, dir_start, 0, CUTOFF, minifat_start,
-                          n_minifat, ENDOFCHAIN, 0)
-    header += struct.pack("<109I", *(list(range(n_fat)) + [FREESECT] * (109 - n_fat)))
-    assert len(header) == 512
-
-    out = bytearray(header)
-    out += struct.pack(f"<{len(fat)}I", *fat)
-    out += directory
-    if n_minifat:
-        out += struct.pack(f"<{len(minifat)}I", *minifat).ljust(n_minifat * SECTOR, b"\xff")
-    out += bytes(mini_data).ljust(n_ministream * SECTOR, b"\0")
-    for n, count in zip(big, big_sizes):
-        out += streams[n].ljust(count * SECTOR, b"\0")
-    return bytes(out)
-
-
-def biff(*records: tuple[int, bytes]) -> bytes:
-    return b"".join(struct.pack("<HH", t, len(d)) + d for t, d in records)
 
 
 BOF = (0x0809, struct.pack("<HHHHII", 0x0600, 0x0005, 0x0DBB, 0x07CC, 0, 0))
@@ -312,6 +214,28 @@ def test_encrypted_xlsx(tmp_path):
     for name in ("secret.xlsx", "secret.xlsm", "secret.xlsb", "secret.xls"):
         message = refused(write(tmp_path / name, cfb))
         assert "password-protected" in message and "save it without a password" in message
+
+
+@pytest.mark.parametrize("name", ["secret.xlsx", "secret.xlsm", "secret.xlsb", "secret.xls", "secret.csv"])
+def test_a_real_encrypted_workbook_is_refused_whatever_its_name(tmp_path, name):
+    # made by msoffcrypto-tool as Excel makes them, \x06DataSpaces storage included
+    # (tests/data/encrypted/make_encrypted.py)
+    path = write(tmp_path / name, (DATA / "encrypted" / "portfolio-password.xlsx").read_bytes())
+    message = refused(path)
+    assert message == (f"{path}: is password-protected (encrypted); open it in Excel, save it without a password "
+                       "(File > Info > Protect Workbook > Encrypt with Password, clear the box) and try again")
+
+
+def test_real_encrypted_xls_and_ods_are_refused(tmp_path):
+    # saved with a password by LibreOffice Calc: BIFF8 with FILEPASS (RC4 CryptoAPI), and an .ods
+    # whose manifest declares encryption-data (tests/data/encrypted/make_encrypted.py)
+    xls = write(tmp_path / "secret.xls", (DATA / "encrypted" / "portfolio-password.xls").read_bytes())
+    assert refused(xls) == (f"{xls}: is password-protected (encrypted); open it in Excel, save it without a "
+                            "password (File > Info > Protect Workbook > Encrypt with Password, clear the box) and "
+                            "try again")
+    ods = write(tmp_path / "secret.ods", (DATA / "encrypted" / "portfolio-password.ods").read_bytes())
+    assert refused(ods) == (f"{ods}: is password-protected (encrypted); open it in LibreOffice, save it without a "
+                            "password and try again")
 
 
 def test_encrypted_xlsx_found_by_byte_scan_when_directory_is_damaged(tmp_path):

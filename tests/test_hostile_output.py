@@ -19,6 +19,7 @@ import openpyxl
 import pytest
 
 from conftest import run_cli, write_csv
+from helpers_office import convert, require_soffice
 from pipeline.xlsxtext import CELL_TEXT_MAX, CUT_MARK, decode_xstring
 
 HOSTILE = [
@@ -154,9 +155,7 @@ def test_control_characters_are_stored_with_the_format_escape(tmp: Path) -> None
 
 
 def test_libreoffice_shows_every_hostile_text_as_given(tmp: Path) -> None:
-    from test_libreoffice import _convert, _require_soffice
-
-    soffice = _require_soffice(shutil.which("soffice"))
+    soffice = require_soffice(shutil.which("soffice"))
     extra = ["_x0041_ literal", "cr\rhere"]
     src = write_csv(tmp / "lo.csv", ["Use Case", "Monthly API Cost", "Current Accuracy", "Latency Class"],
                     [[h, 5000 + k, "90%", "batch"] for k, h in enumerate(HOSTILE + extra)])
@@ -167,7 +166,7 @@ def test_libreoffice_shows_every_hostile_text_as_given(tmp: Path) -> None:
         assert run_cli("score", src, "-o", out, "--config", cfg).code == 0
         outdir = tmp / f"out{int(streamed)}"
         # Portfolio is the third sheet; text CSV, UTF-8, every field quoted
-        _convert(soffice, "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,true,true,false,false,false,3", out, outdir)
+        convert(soffice, "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,true,true,false,false,false,3", out, outdir)
         with open(outdir / f"lo{int(streamed)}-Portfolio.csv", newline="", encoding="utf-8") as fh:
             rows = list(csv.reader(fh))
         names = [r[0] for r in rows[1:len(HOSTILE) + len(extra) + 1]]

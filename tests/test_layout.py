@@ -94,3 +94,24 @@ def test_readers_and_writers_do_not_import_each_other():
 
 def test_core_depends_on_no_stage():
     assert GRAPH["core"] <= {"fields", "money", "config", "errors"}, GRAPH["core"]
+
+
+# ---------------------------------------------------------------- the tests' own layout (issue 11)
+TESTS = Path(__file__).resolve().parent
+
+
+def test_no_test_module_imports_another():
+    """Shared helpers live in conftest.py or a helpers_*.py module, never in a test_*.py."""
+    wrong = {}
+    for path in sorted(TESTS.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            else:
+                continue
+            found = [n for n in names if n.split(".")[0].startswith("test_") or n.startswith("tests.test_")]
+            if found:
+                wrong.setdefault(path.name, []).extend(found)
+    assert not wrong, wrong

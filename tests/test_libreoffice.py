@@ -12,10 +12,8 @@ since .ci/run installs it; on a developer machine the tests are skipped with the
 from __future__ import annotations
 
 import csv
-import os
 import re
 import shutil
-import signal
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -24,50 +22,13 @@ import openpyxl
 import pytest
 
 from conftest import SAMPLES, run_cli
+from helpers_office import convert, require_soffice
 
-TIMEOUT_S = 120
 RANKING_SHEET = 2  # 1-based position of Ranking in the workbook (Summary, Ranking, Portfolio, ...)
 # Text CSV export: comma, double quote, UTF-8 (76), from line 1, default cell formats, default
 # language, quote text only when needed, -, raw values (not "as shown"), values not formulas,
 # keep spaces, then the 1-based sheet to export (LibreOffice >= 7.2; older ones write sheet 1).
 CSV_FILTER = f"csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,{RANKING_SHEET}"
-
-CI_MESSAGE = "LibreOffice is required in CI: .ci/run installs libreoffice-calc-nogui"
-LOCAL_MESSAGE = (
-    "LibreOffice (soffice) not on PATH: the LibreOffice round-trip tests did NOT run. Install it with "
-    "`sudo apt-get install --no-install-recommends libreoffice-calc-nogui` (Debian/Ubuntu), "
-    "`brew install --cask libreoffice` (macOS, then put soffice on PATH), or see libreoffice.org"
-)
-
-
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-
-
-def _require_soffice(soffice: str | None) -> str:
-    if soffice:
-        return soffice
-    if _in_ci():
-        pytest.fail(CI_MESSAGE, pytrace=False)
-    pytest.skip(LOCAL_MESSAGE)
-
-
-def _convert(soffice: str, target: str, src: Path, outdir: Path) -> None:
-    """One headless conversion with its own profile; the whole process group dies on timeout."""
-    cmd = [soffice, "--headless", "--norestore", "--nolockcheck",
-           f"-env:UserInstallation={(outdir / 'lo-profile').as_uri()}",
-           "--convert-to", target, "--outdir", str(outdir), str(src)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            stdin=subprocess.DEVNULL, start_new_session=True)
-    try:
-        out, _ = proc.communicate(timeout=TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        out, _ = proc.communicate()
-        pytest.fail(f"soffice --convert-to {target} took over {TIMEOUT_S} s:\n{out.decode(errors='replace')}",
-                    pytrace=False)
-    assert proc.returncode == 0, f"soffice --convert-to {target} exited {proc.returncode}:\n{out.decode(errors='replace')}"
-
 
 @pytest.fixture(scope="module")
 def converted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
@@ -79,8 +40,8 @@ def converted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     xlsx = tmp / "portfolio-scored.xlsx"
     run = run_cli("score", SAMPLES / "portfolio.xlsx", "-o", xlsx)
     assert run.code == 1, run.stderr  # the sample has deliberate errors: workbook written, exit 1
-    _convert(soffice, "pdf", xlsx, tmp)
-    _convert(soffice, CSV_FILTER, xlsx, tmp)
+    convert(soffice, "pdf", xlsx, tmp)
+    convert(soffice, CSV_FILTER, xlsx, tmp)
     return {"soffice": soffice, "xlsx": xlsx, "pdf": tmp / "portfolio-scored.pdf",
             "csv": tmp / "portfolio-scored-Ranking.csv", "dir": tmp}
 
@@ -94,7 +55,7 @@ def _pdf_pages(pdf: Path) -> int:
 
 
 def test_libreoffice_prints_the_workbook_to_pdf(converted: dict[str, Any]) -> None:
-    _require_soffice(converted["soffice"])
+    require_soffice(converted["soffice"])
     pdf = converted["pdf"]
     assert pdf.is_file(), f"no PDF written; {converted['dir']} holds {sorted(p.name for p in converted['dir'].iterdir())}"
     data = pdf.read_bytes()
@@ -117,7 +78,7 @@ def _same(lo: str, xl: Any) -> bool:
 
 
 def test_ranking_values_survive_libreoffice(converted: dict[str, Any]) -> None:
-    _require_soffice(converted["soffice"])
+    require_soffice(converted["soffice"])
     path = converted["csv"]
     assert path.is_file(), (
         f"no {path.name}: this LibreOffice may ignore the sheet number in the CSV filter options (needs >= 7.2); "

@@ -217,61 +217,6 @@ def test_an_internal_error_is_one_line_without_expression_text(tmp, monkeypatch)
     assert not out.exists()
 
 
-# ------------------------------------------------------------------ point 10: options and config files
-@pytest.mark.parametrize("option, value", [
-    ("--stability", "1000000000"),
-    ("--stability", "0"),
-    ("--lock-wait", "nan"),
-    ("--lock-wait", "inf"),
-    ("--lock-wait", "-1"),
-    ("--lock-wait", "1e12"),
-    ("--budget", "nan"),
-    ("--budget", "inf"),
-    ("--budget", "-5"),
-    ("--budget", "1e300"),
-    ("--header-row", "1000000000"),
-])
-def test_a_numeric_option_out_of_bounds_is_exit_2_naming_it(tmp, option, value):
-    out = tmp / "never.xlsx"
-    r = run_cli("score", SAMPLES / "portfolio.csv", option, value, "-o", out)
-    assert r.code == 2, (r.code, r.stderr)
-    assert f"Invalid value for '{option}'" in r.stderr, r.stderr
-    assert not out.exists()
-
-
-def test_stability_bound_comes_from_the_config(tmp):
-    cfg = tmp / "few.toml"
-    cfg.write_text("[stability]\ndraws = 10\nmax_draws = 50\n")
-    out = tmp / "never.xlsx"
-    r = run_cli("score", SAMPLES / "portfolio.csv", "--config", cfg, "--stability", "51", "-o", out)
-    assert r.code == 2 and "Invalid value for '--stability'" in r.stderr and "50" in r.stderr, r.stderr
-    assert not out.exists()
-    r = run_cli("score", SAMPLES / "portfolio.csv", "--config", cfg, "--stability", "50", "-o", out)
-    assert r.code == 1 and out.exists(), r.stderr
-
-
-def test_an_environment_value_goes_through_the_same_bounds(tmp, monkeypatch):
-    monkeypatch.setenv("FTSCORE_SCORE_BUDGET", "nan")
-    r = run_cli("score", SAMPLES / "portfolio.csv", "-o", tmp / "never.xlsx")
-    assert r.code == 2 and "Invalid value for '--budget'" in r.stderr, r.stderr
-
-
-@pytest.mark.parametrize("content, words", [
-    (("a = " + "[" * 5000 + "]" * 5000 + "\n").encode(), "too deeply"),
-    (b"[weights]\n# caf\xe9\nprivacy = 0.25\n", "UTF-8"),
-    (b"\xff\xfe[\x00w\x00", "UTF-8"),
-    (b"[weights\nprivacy = 0.25\n", "not valid TOML"),
-])
-def test_a_config_file_that_cannot_be_read_is_exit_2_naming_the_file(tmp, content, words):
-    cfg = tmp / "broken.toml"
-    cfg.write_bytes(content)
-    out = tmp / "never.xlsx"
-    r = run_cli("score", SAMPLES / "portfolio.csv", "--config", cfg, "-o", out)
-    assert r.code == 2, (r.code, r.stderr)
-    assert str(cfg) in r.stderr and words in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
-    assert not out.exists()
-
-
 def test_a_number_too_large_in_a_workbook_is_an_error_naming_its_cell(tmp):
     from conftest import write_xlsx
 

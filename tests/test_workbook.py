@@ -1,18 +1,13 @@
-"""The workbook people forward, and the command line cron runs: read back with openpyxl."""
+"""The workbook people forward, read back with openpyxl (the command line around it: test_cli.py)."""
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import openpyxl
 import pytest
 
-from conftest import ROOT, SAMPLES, run_cli, sheet_rows, write_csv
+from conftest import SAMPLES, run_cli, sheet_rows, write_csv
 
 
 @pytest.fixture(scope="module")
@@ -127,95 +122,6 @@ def test_assumptions_group_every_setting_with_a_meaning(book: Path) -> None:
                 "decision.finetune_fit_score"):
         assert settings[key]["Meaning"], key
     assert len(settings["sha256"]["Value"]) == 64 and settings["ftscore version"]["Value"]
-
-
-# ------------------------------------------------------------------ the command line around the core
-
-def test_json_summary_and_quiet(tmp: Path) -> None:
-    out = tmp / "j.xlsx"
-    run = run_cli("score", SAMPLES / "portfolio.csv", "-o", out, "--json", "--quiet")
-    assert run.code == 1
-    assert run.stderr == ""
-    data = json.loads(run.stdout)
-    assert data["exit_code"] == 1
-    job = data["jobs"][0]
-    assert (job["rows"], job["scored"], job["error_rows"], job["status"]) == (25, 21, 4, "written")
-    assert job["output"] == str(out)
-    assert set(job["timings"]) >= {"read", "validate", "score"}
-    assert sum(job["recommendations"].values()) == 21
-
-
-def test_quiet_still_prints_errors(tmp: Path) -> None:
-    run = run_cli("score", tmp / "missing.csv", "-o", tmp / "x.xlsx", "--quiet")
-    assert run.code == 3 and "no such file" in run.stderr
-
-
-def test_options_from_the_environment(tmp: Path) -> None:
-    src = write_csv(tmp / "e.csv", ["Use Case", "Monthly API cost"], [["A", 1000]])
-    out = tmp / "from-env.xlsx"
-    env = {**os.environ, "FTSCORE_SCORE_OUTPUT": str(out), "FTSCORE_SCORE_QUIET": "1"}
-    proc = subprocess.run([sys.executable, "-m", "pipeline", "score", str(src)], env=env,
-                          capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
-    assert out.exists() and proc.stderr == ""
-
-
-def test_validate_lists_problems_and_writes_nothing(tmp: Path) -> None:
-    shutil.copy(SAMPLES / "portfolio.xlsx", tmp / "p.xlsx")
-    before = sorted(p.name for p in tmp.iterdir())
-    run = run_cli("validate", tmp / "p.xlsx")
-    assert run.code == 1
-    lines = run.stdout.splitlines()
-    assert lines[0].split() == ["SEVERITY", "FILE", "SHEET", "CELL", "PROBLEM"]
-    errors = [line for line in lines if line.startswith("error")]
-    assert [line.split()[3] for line in errors] == ["J9", "P14", "B20", "A24"]
-    assert "checked 25 use cases: 21 can be scored, 4 with errors" in run.stderr
-    assert sorted(p.name for p in tmp.iterdir()) == before
-    clean = write_csv(tmp / "ok.csv", ["Use Case"], [["A"]])
-    assert run_cli("validate", clean).code == 0
-    assert run_cli("validate", tmp / "nope.csv").code == 3
-    data = json.loads(run_cli("validate", tmp / "p.xlsx", "--json").stdout)
-    assert sum(p["severity"] == "error" for p in data["problems"]) == 4
-
-
-def test_out_dir_rescores_only_what_changed(tmp: Path) -> None:
-    inbox = tmp / "inbox"
-    inbox.mkdir()
-    a = write_csv(inbox / "a.csv", ["Use Case", "Monthly API cost"], [["A1", 12000]])
-    write_csv(inbox / "b.csv", ["Use Case", "Monthly API cost"], [["B1", 3000]])
-    out = tmp / "scored"
-    first = run_cli("score", inbox, "--out-dir", out)
-    assert first.code == 0
-    assert sorted(p.name for p in out.glob("*.xlsx")) == ["a-scored.xlsx", "b-scored.xlsx"]
-    stamps = {p.name: p.stat().st_mtime_ns for p in out.glob("*.xlsx")}
-    write_csv(a, ["Use Case", "Monthly API cost"], [["A1", 12000], ["A2", 50000]])
-    second = run_cli("score", inbox, "--out-dir", out, "--json")
-    assert second.code == 0
-    jobs = {Path(j["output"]).name: j for j in json.loads(second.stdout)["jobs"]}
-    assert jobs["a-scored.xlsx"]["status"] == "written" and jobs["a-scored.xlsx"]["rows"] == 2
-    assert jobs["b-scored.xlsx"]["status"] == "unchanged"
-    assert (out / "b-scored.xlsx").stat().st_mtime_ns == stamps["b-scored.xlsx"]
-    assert (out / "a-scored.xlsx").stat().st_mtime_ns != stamps["a-scored.xlsx"]
-    assert "unchanged since the last run, skipped" in second.stderr
-    forced = run_cli("score", inbox, "--out-dir", out, "--force", "--json")
-    assert {j["status"] for j in json.loads(forced.stdout)["jobs"]} == {"written"}
-    merged = run_cli("score", inbox, "--out-dir", out, "--merge")
-    assert merged.code == 0 and (out / "portfolio-scored.xlsx").exists()
-    assert len(sheet_rows(out / "portfolio-scored.xlsx", "Portfolio")) == 3
-
-
-def test_out_dir_options_need_each_other(tmp: Path) -> None:
-    assert run_cli("score", SAMPLES / "portfolio.csv", "--merge").code == 2
-    assert run_cli("score", SAMPLES / "portfolio.csv", "--force").code == 2
-
-
-def test_cli_reference_is_in_step_with_the_code() -> None:
-    sys.path.insert(0, str(ROOT / "docs"))
-    try:
-        from generate_cli_md import render
-    finally:
-        sys.path.pop(0)
-    assert (ROOT / "docs" / "cli.md").read_text() == render(), "docs/cli.md is stale: run `make docs`"
 
 
 # ------------------------------------------------------------------ every row as Parquet/CSV, and past Excel's limit
