@@ -1,7 +1,7 @@
-"""Issue 11's plumbing: xlsxtext through xlsxwriter's public API.
+"""Issue 11's plumbing: xlsxtext through xlsxwriter's public API, help texts read from the shipped config.
 
 tests/test_hostile_output.py checks what a whole run writes; these check the door itself (every way
-into a TextSheet, each route a run-shaped text takes).
+into a TextSheet, each route a run-shaped text takes) and the help that quotes config defaults.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import openpyxl
 import pytest
 
 from conftest import run_cli
+from pipeline import cli, config
 from pipeline.xlsxtext import CELL_TEXT_MAX, CUT_MARK, RICH_TEXT_MAX, TextSheet, TextWorkbook, category_cache
 
 RUN = "<r>A & <b/></r>"
@@ -95,3 +96,31 @@ def test_category_cache_gives_the_shown_texts_and_nothing_when_streamed(tmp: Pat
     assert category_cache(streamed, [RUN]) == {}
     normal.close()
     streamed.close()
+
+
+# --------------------------------------------------------------------------- help from the shipped config
+
+def test_help_quotes_the_shipped_config() -> None:
+    shipped = config.defaults()
+    out = run_cli("score", "--help").stdout
+    flat = " ".join(out.split())
+    assert f"stability.max_draws ({shipped['stability']['max_draws']:,})" in flat
+    assert f"output.lock_wait_seconds of the config, {shipped['output']['lock_wait_seconds']}" in flat
+    assert "{" not in out  # every placeholder filled
+
+
+def test_a_changed_default_changes_the_help(monkeypatch) -> None:
+    shipped = config.defaults()
+    shipped["output"]["max_lock_wait_seconds"] = 7200
+    shipped["stability"]["max_draws"] = 2_500_000
+    monkeypatch.setattr(config, "defaults", lambda: shipped)
+    flat = " ".join(run_cli("score", "--help").stdout.split())
+    assert "output.max_lock_wait_seconds, 2 hours)" in flat
+    assert "stability.max_draws (2,500,000)" in flat
+
+
+@pytest.mark.parametrize("seconds, said", [(86_400, "a day"), (172_800, "2 days"), (3_600, "an hour"),
+                                           (5_400, "90 minutes"), (60, "a minute"), (45, "45 seconds"),
+                                           (2.5, "2.5 seconds")])
+def test_durations_in_words(seconds: float, said: str) -> None:
+    assert cli._duration(seconds) == said
