@@ -32,7 +32,7 @@ What xlsxwriter's public API does not give, and how ftscore copes (issue 11):
 - A chart caches the texts of its categories from the cells, and xlsxwriter skips a rich-string
   cell there (the following texts move up one). ``category_cache`` gives a chart series the texts
   itself, through ``add_series``' ``categories_data`` option: read by the public ``add_series``
-  and used by xlsxwriter's own tests, but not in its documentation.
+  (given, xlsxwriter caches it instead of reading the cells) but not in its documentation.
 - ``add_table``'s headers and ``write_url``'s text go to xlsxwriter unchecked (its public methods
   give no hook); ftscore gives them its own labels and cell names, never user text, and
   ``TextSheet`` refuses a rich-string-shaped one there rather than write it as XML.
