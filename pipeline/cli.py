@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import signal
 import sys
 import time
@@ -73,6 +74,42 @@ class FiniteFloat(click.FloatRange):
 
 
 EXCEL_ROWS = 1_048_576  # the largest --header-row: the last row of a sheet
+
+
+def _duration(seconds: float) -> str:
+    """86400 -> 'a day', 7200 -> '2 hours', 90 -> '90 seconds'."""
+    for size, one, many in ((86_400, "a day", "days"), (3_600, "an hour", "hours"), (60, "a minute", "minutes")):
+        if seconds >= size and seconds % size == 0:
+            return one if seconds == size else f"{seconds // size:,g} {many}"
+    return f"{seconds:,g} seconds"
+
+
+_SHIPPED_KEY = re.compile(r"\{([a-z_]+(?:\.[a-z_]+)+)(:duration)?\}")
+
+
+def shipped(text: str) -> str:
+    """``text`` with each {dotted.key} of the shipped config (pipeline/defaults.toml) as its value
+    there (100,000; {key:duration}: a day): a help text that quotes a default follows it."""
+    from pipeline import config as config_mod
+
+    cfg = config_mod.defaults()
+
+    def value(m: re.Match) -> str:
+        v = cfg
+        for part in m.group(1).split("."):
+            v = v[part]
+        return _duration(v) if m.group(2) else f"{v:,}" if isinstance(v, int) else f"{v:,g}"
+
+    return _SHIPPED_KEY.sub(value, text)
+
+
+class ShippedHelp(click.Option):
+    """An option whose help quotes the shipped config (see shipped), read when the help is shown:
+    ftscore does not load the config to start."""
+
+    def get_help_record(self, ctx: click.Context):
+        record = super().get_help_record(ctx)
+        return None if record is None else (record[0], shipped(record[1]))
 
 
 def _at_most(ctx: click.Context, name: str, value: float | None, most: float, key: str) -> None:
@@ -168,41 +205,45 @@ def _expand(inputs: tuple[Path, ...], optional: set[Path] | None = None, skipped
     not score its own workbooks. An output given as a file to a plain run is read (its Portfolio).
     """
     from pipeline import own
-    from pipeline.core import SPREADSHEET_SUFFIXES, TEXT_SUFFIXES
 
     skipped = [] if skipped is None else skipped
     files: list[Path] = []
     for item in inputs:
         if item.is_dir():
-            found = sorted(
-                p for p in item.iterdir()
-                if p.is_file() and p.suffix.lower() in SPREADSHEET_SUFFIXES | TEXT_SUFFIXES
-                and not p.name.startswith((".", "~$"))
-            )
-            if not found:
-                _fail(f"{item}: the folder holds no spreadsheet or CSV file", EXIT_UNUSABLE)
-            outputs = {p: o for p in found if (o := own.detect(p)) is not None}
-            if len(outputs) == len(found):
-                _fail(f"{item}: the folder holds only ftscore outputs, nothing to score", EXIT_UNUSABLE)
-            skipped += [{"file": _text(str(p)), "reason": f"{o.describe()}, not an input"} for p, o in outputs.items()]
-            inputs_found = [p for p in found if p not in outputs]
-            files += inputs_found
+            found = _folder_inputs(item, skipped)
+            files += found
             if optional is not None:
-                optional.update(inputs_found)
+                optional.update(found)
         elif batch and (o := own.detect(item)) is not None:
             skipped.append({"file": _text(str(item)), "reason": f"{o.describe()}, not an input"})
         else:
             files.append(item)
     if not files:
         _fail("every input is an ftscore output; nothing to score", EXIT_UNUSABLE)
-    seen: set[Path] = set()
-    unique = []
-    for f in files:
-        key = f.resolve()
-        if key not in seen:
-            seen.add(key)
-            unique.append(f)
-    return unique
+    first: dict[Path, Path] = {}
+    for f in files:  # a file given twice (or by two names) is read once
+        first.setdefault(f.resolve(), f)
+    return list(first.values())
+
+
+def _folder_inputs(folder: Path, skipped: list[dict]) -> list[Path]:
+    """The spreadsheets and text files directly in ``folder`` that are not ftscore outputs (those go
+    to ``skipped``); exit 3 when it holds none, or only outputs."""
+    from pipeline import own
+    from pipeline.core import SPREADSHEET_SUFFIXES, TEXT_SUFFIXES
+
+    found = sorted(
+        p for p in folder.iterdir()
+        if p.is_file() and p.suffix.lower() in SPREADSHEET_SUFFIXES | TEXT_SUFFIXES
+        and not p.name.startswith((".", "~$"))
+    )
+    if not found:
+        _fail(f"{folder}: the folder holds no spreadsheet or CSV file", EXIT_UNUSABLE)
+    outputs = {p: o for p in found if (o := own.detect(p)) is not None}
+    if len(outputs) == len(found):
+        _fail(f"{folder}: the folder holds only ftscore outputs, nothing to score", EXIT_UNUSABLE)
+    skipped += [{"file": _text(str(p)), "reason": f"{o.describe()}, not an input"} for p, o in outputs.items()]
+    return [p for p in found if p not in outputs]
 
 
 def _say_skipped(skipped: list[dict]) -> None:
@@ -302,16 +343,18 @@ def _report(outcomes, as_json: bool, extra: dict | None = None) -> int:
 @click.option("--price-date", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Date at which catalog prices apply (YYYY-MM-DD). Default: the day of the run.")
 @click.option("--stability", "draws", type=click.IntRange(min=1), default=None, metavar="N",
+              cls=ShippedHelp,
               help="Perturb weights and uncertain inputs N times (fixed seed) and add p_top10 and "
                    "p_same_decision to Ranking. Ranges: [stability] in the config; N at most "
-                   "stability.max_draws (100,000).")
+                   "stability.max_draws ({stability.max_draws}).")
 @click.option("--budget", type=FiniteFloat(min=0), default=None, metavar="USD",
               help="Fund the Fine-tune/Evaluate use cases whose setup costs fit this budget and that save "
                    "the most over the horizon (exact search; greedy beyond a size, said on Summary). "
                    "At most money.max_amount of the config.")
-@click.option("--lock-wait", type=FiniteFloat(min=0), default=None,
+@click.option("--lock-wait", type=FiniteFloat(min=0), default=None, cls=ShippedHelp,
               help="Seconds to wait while another run writes the same workbook (default: "
-                   "output.lock_wait_seconds of the config, 60; at most output.max_lock_wait_seconds, a day).")
+                   "output.lock_wait_seconds of the config, {output.lock_wait_seconds}; at most "
+                   "output.max_lock_wait_seconds, {output.max_lock_wait_seconds:duration}).")
 @input_options
 @output_options
 def score(inputs: tuple[Path, ...], output: Path | None, out_dir: Path | None, merge: bool, kind: str | None,
@@ -456,30 +499,42 @@ def validate(inputs: tuple[Path, ...], config_file: Path | None, sheet: str | No
     if outcome.result is not None and not quiet:
         for path, why in outcome.not_portfolios:
             say(f"ftscore: note: not a portfolio, skipped: {why}", err=True)
-    problems = []
-    if outcome.result is not None:
-        found = outcome.result.issues
-        problems = found.select("severity", "file", "sheet", "row", "cell", "column", "value", "problem").to_dicts()
+    problems = _problems(outcome.result)
     if outcome.error:
         say(f"ftscore: error: {outcome.error}", err=True)
     elif not as_json:
-        shown = [p for p in problems if not quiet or p["severity"] == "error"]
-        rows = [("SEVERITY", "FILE", "SHEET", "CELL", "PROBLEM")] + [
-            tuple(visible(v, one_line=True) for v in (
-                p["severity"], p["file"], p["sheet"] or "-",
-                p["cell"] or (f"row {p['row']}" if p["row"] is not None else "-"),
-                p["problem"] + (f" [value: {p['value']}]" if p["value"] not in (None, "") else "")))
-            for p in shown
-        ]
-        widths = [max(len(str(r[i])) for r in rows) for i in range(4)]
-        if shown:
-            for r in rows:
-                say("  ".join(str(v).ljust(w) for v, w in zip(r[:4], widths)) + "  " + r[4])
+        _say_problems(problems, quiet)
         if not quiet:
             r = outcome.result
             say(f"checked {r.rows} use cases: {r.scored} can be scored, {r.error_rows} with errors"
                 f"{_where(r)}", err=True)
     sys.exit(_report([outcome], as_json, {"problems": problems, "skipped_inputs": skipped} if as_json else None))
+
+
+def _problems(result) -> list[dict]:
+    """validate's problems: the Issues rows of a run (none when it read nothing)."""
+    if result is None:
+        return []
+    return result.issues.select("severity", "file", "sheet", "row", "cell", "column", "value", "problem").to_dicts()
+
+
+def _say_problems(problems: list[dict], quiet: bool) -> None:
+    """One aligned line per problem on stdout (only errors with --quiet), under a header line."""
+    shown = [p for p in problems if not quiet or p["severity"] == "error"]
+    if not shown:
+        return
+    rows = [("SEVERITY", "FILE", "SHEET", "CELL", "PROBLEM")] + [_problem_row(p) for p in shown]
+    widths = [max(len(str(r[i])) for r in rows) for i in range(4)]
+    for r in rows:
+        say("  ".join(str(v).ljust(w) for v, w in zip(r[:4], widths)) + "  " + r[4])
+
+
+def _problem_row(p: dict) -> tuple[str, ...]:
+    """A problem's severity, file, sheet, cell (or row) and text with its value, for the terminal."""
+    cell = p["cell"] or (f"row {p['row']}" if p["row"] is not None else "-")
+    value = f" [value: {p['value']}]" if p["value"] not in (None, "") else ""
+    return tuple(visible(v, one_line=True) for v in (p["severity"], p["file"], p["sheet"] or "-", cell,
+                                                     p["problem"] + value))
 
 
 @cli.command()

@@ -507,7 +507,13 @@ def _message(error: dict, base: tuple = ()) -> str:
     """One pydantic error as today's one line: "config key 'dotted.key' must be ...", the key from its loc."""
     loc = (*base, *error["loc"])
     dotted = ".".join(str(part) for part in loc if not isinstance(part, int))
-    kind, value = error["type"], error.get("input")
+    return (_own_message(error, loc, dotted) or _price_entry_message(error["type"], dotted)
+            or _kind_message(error, dotted))
+
+
+def _own_message(error: dict, loc: tuple, dotted: str) -> str | None:
+    """The words of ftscore's own checks (_Bad, a ValueError) or of LIST_SHAPES, when they apply."""
+    kind = error["type"]
     cause = (error.get("ctx") or {}).get("error")
     if isinstance(cause, _Bad):
         key = ".".join(part for part in (dotted, cause.key) if part)
@@ -518,10 +524,22 @@ def _message(error: dict, base: tuple = ()) -> str:
         return f"config key '{dotted}' {shape}"  # an entry of the list, or the list's length
     if isinstance(cause, ValueError):
         return f"config key '{dotted}' {cause}"
-    if dotted.startswith("prices.models.") and kind in ("extra_forbidden", "model_type"):
-        entry = ".".join(dotted.split(".")[:3])
-        return (f"config key '{entry}' has unknown keys: {dotted.split('.')[3]}" if kind == "extra_forbidden" else
-                f"config key '{entry}' must be a table like {{ input_per_1m = 0.6, output_per_1m = 0.8 }}")
+    return None
+
+
+def _price_entry_message(kind: str, dotted: str) -> str | None:
+    """An entry of prices.models with unknown keys, or that is not a table."""
+    if not (dotted.startswith("prices.models.") and kind in ("extra_forbidden", "model_type")):
+        return None
+    entry = ".".join(dotted.split(".")[:3])
+    if kind == "extra_forbidden":
+        return f"config key '{entry}' has unknown keys: {dotted.split('.')[3]}"
+    return f"config key '{entry}' must be a table like {{ input_per_1m = 0.6, output_per_1m = 0.8 }}"
+
+
+def _kind_message(error: dict, dotted: str) -> str:
+    """pydantic's own error, by its type, in ftscore's words."""
+    kind, value = error["type"], error.get("input")
     if kind == "extra_forbidden":
         return f"unknown config key '{dotted}'"
     if kind == "missing":

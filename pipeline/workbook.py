@@ -27,7 +27,7 @@ from pipeline.rank import EVALUATE, FINE_TUNE, KEEP, RECOMMENDATIONS
 from pipeline.score import FACTORS as FACTOR_NAMES
 from pipeline.core import ANNOTATION_PREFIX, KEY, PLAIN_INTEGER, PLAIN_NUMBER, ROW, SRC, Result
 from pipeline import issues as issues_mod
-from pipeline.xlsxtext import CELL_TEXT_MAX, CUT_MARK, TextWorkbook, utf16_len
+from pipeline.xlsxtext import CELL_TEXT_MAX, CUT_MARK, TextWorkbook, category_cache, utf16_len
 
 # Friendly headers: each still normalises to its canonical name, so ftscore and
 # scripts can read the workbook back. Input columns carry their label from FIELDS.
@@ -1077,6 +1077,7 @@ def _factor_chart(ws, wb, ranking: pl.DataFrame, t0: int, fmt: _Formats) -> None
             bars.add_series({
                 "name": name,
                 "categories": ["Summary", t0 + 1, c0, t0 + top.height, c0],
+                **category_cache(wb, top.get_column("use_case").to_list()),  # a rich-string name too
                 "values": ["Summary", t0 + 1, c0 + j, t0 + top.height, c0 + j],
             })
         bars.set_title({"name": "The four factors of the top use cases", "name_font": {"size": 11}})

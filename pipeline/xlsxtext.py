@@ -3,10 +3,12 @@
 xlsxwriter (3.3) takes any string that starts with ``<r>`` and ends with ``</r>`` for a rich
 string it made itself and copies it into the sheet XML unescaped: user text of that shape
 became live XML (a formula element in a cell, shifted shared strings, a file no reader opens).
-``TextWorkbook`` makes every worksheet a ``TextSheet``, whose ``_write_string`` (behind
-``write``, ``write_string``, ``write_url``'s text, ``add_table``'s headers and ``write_row``)
-writes such a string as a one-run rich string holding the text, escaped: every reader shows the
-text exactly as given.
+``TextWorkbook`` makes every worksheet a ``TextSheet`` (xlsxwriter's documented way: a
+``Worksheet`` subclass given to ``add_worksheet``). Its ``write_string`` writes such a text with
+the public ``write_rich_string``, split into three fragments in the cell's font (xlsxwriter wants
+three or more, and escapes each): every reader shows the text exactly as given. The other texts
+go to xlsxwriter's own ``write_string``. ``write``, ``write_row`` and ``write_column`` reach the
+same door through a write handler for ``str`` (the public ``add_write_handler``).
 
 It also keeps Excel's limits in the open: a text longer than a cell (or a comment) holds,
 32,767 UTF-16 units, is cut to end in ``CUT_MARK`` and recorded in ``TextSheet.cut`` (row,
@@ -14,21 +16,26 @@ column, length), never cut silently as xlsxwriter does.
 
 Control characters that XML 1.0 cannot hold (U+0000-U+0008, U+000B, U+000C, U+000E-U+001F)
 and literal ``_xHHHH_`` sequences are written, by xlsxwriter, with the escape of the file format
-(ECMA-376 ST_Xstring: ``_x001B_``, ``_x005F_x0041_``); Excel and LibreOffice show the original
-text. openpyxl does not decode that escape and returns it as written (``decode_xstring`` below
-does what Excel does).
+(ECMA-376 ST_Xstring: ``_x001B_``, ``_x005F_x0041_``), in plain and rich strings alike; Excel and
+LibreOffice show the original text. openpyxl does not decode that escape and returns it as
+written (``decode_xstring`` below does what Excel does).
 
-Still on xlsxwriter's private API (issue 11 asked to drop it; not done yet, and why):
-``_write_string`` is overridden because every string path inside xlsxwriter (``write``,
-``write_row``, ``write_column``, ``add_table``'s headers and data, ``write_url``'s text) calls it
-directly, so no public method is the one door. The public replacement is
-``write_rich_string(row, col, a, b, c)`` with the text split into three fragments (two are refused
-with a warning and nothing written; each run is escaped, openpyxl reads the joined
-text back, normal and constant_memory: checked with xlsxwriter 3.3.1; LibreOffice not yet), but every call site would
-have to route run-shaped text there itself. ``_get_range_data`` stays because a chart's cached
-categories skip a rich-string cell and shift the following ones (no public chart option gives the
-cache). ``xls_strmax`` (no underscore, undocumented) is raised because ``write_rich_string`` writes
-nothing (-5) when the runs' XML, longer than the text, passes it.
+What xlsxwriter's public API does not give, and how ftscore copes (issue 11):
+
+- LibreOffice starts a new line in a rich string of several runs after 16,367 UTF-16 units
+  (``RICH_TEXT_MAX``), and every rich string ``write_rich_string`` makes has two runs or more.
+  A longer run-shaped text is given to the public ``write_string`` as the XML of one run without a
+  font of its own (``as_run``), which xlsxwriter writes as it is (the very behaviour above;
+  not documented) and LibreOffice reads whole. When that XML passes the 32,767 a string may hold
+  (a text of more than 16,367 characters many of them ``&<>``), it is written with
+  ``write_rich_string`` after all: Excel and openpyxl show it whole, LibreOffice with a line break.
+- A chart caches the texts of its categories from the cells, and xlsxwriter skips a rich-string
+  cell there (the following texts move up one). ``category_cache`` gives a chart series the texts
+  itself, through ``add_series``' ``categories_data`` option: read by the public ``add_series``
+  (given, xlsxwriter caches it instead of reading the cells) but not in its documentation.
+- ``add_table``'s headers and ``write_url``'s text go to xlsxwriter unchecked (its public methods
+  give no hook); ftscore gives them its own labels and cell names, never user text, and
+  ``TextSheet`` refuses a rich-string-shaped one there rather than write it as XML.
 """
 
 from __future__ import annotations
@@ -36,12 +43,11 @@ from __future__ import annotations
 import re
 
 import xlsxwriter
-from xlsxwriter.worksheet import Worksheet
+from xlsxwriter.utility import xl_cell_to_rowcol
+from xlsxwriter.worksheet import Worksheet, convert_cell_args, convert_range_args
 
 CELL_TEXT_MAX = 32_767  # UTF-16 units an Excel cell (and a comment) holds
 CUT_MARK = "…[cut]"
-_RUN_OPEN = '<r><t xml:space="preserve">'
-_RUN_CLOSE = "</t></r>"
 
 
 def utf16_len(text: str) -> int:
@@ -60,24 +66,21 @@ def fit(text: str, limit: int = CELL_TEXT_MAX) -> str:
     return head + CUT_MARK
 
 
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _unescape(text: str) -> str:
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+_RUN_OPEN = '<r><t xml:space="preserve">'
+_RUN_CLOSE = "</t></r>"
+# LibreOffice (7.4) starts a new line in a text of several runs after this many UTF-16 units
+# (its EditEngine's paragraph limit); it reads a text of one run without a font of its own whole.
+RICH_TEXT_MAX = 16_367
 
 
 def as_run(text: str) -> str:
-    """A rich string of one run without a font of its own: the cell shows ``text`` exactly."""
-    return _RUN_OPEN + _escape(text) + _RUN_CLOSE
+    """The XML of a rich string of one run without a font of its own: a cell of it shows ``text``."""
+    return _RUN_OPEN + text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") + _RUN_CLOSE
 
 
-def from_run(stored: str) -> str:
-    """The text of a string as_run made (anything else as it is)."""
-    if stored.startswith(_RUN_OPEN) and stored.endswith(_RUN_CLOSE):
-        return _unescape(stored[len(_RUN_OPEN): -len(_RUN_CLOSE)])
-    return stored
+def run_shaped(text: str) -> bool:
+    """Whether xlsxwriter would take ``text`` for a rich string of its own and write it as XML."""
+    return text[:3] == "<r>" and text.endswith("</r>")
 
 
 _XSTRING = re.compile(r"_x([0-9A-Fa-f]{4})_")
@@ -111,31 +114,77 @@ def decode_xstring(text: str) -> str:
     return _XSTRING.sub(lambda m: chr(int(m.group(1), 16)), text)
 
 
+def category_cache(wb: TextWorkbook, texts: list[str | None]) -> dict:
+    """``add_series`` options that give a chart the cached texts of its categories: ``texts`` as
+    the category cells show them (cut like them; None for an empty cell).
+
+    xlsxwriter would read them from the cells but skips a rich-string cell (see the module's
+    docstring). A streamed workbook caches no chart data (xlsxwriter keeps no cells to read), and
+    gets none here either.
+    """
+    if wb.streaming:
+        return {}
+    return {"categories_data": [None if t is None else fit(t) for t in texts]}
+
+
+def _refuse_run_shaped(text: object, where: str) -> None:
+    if isinstance(text, str) and run_shaped(text):
+        raise ValueError(f"{where} would be written as XML, not as text: {text[:40]!r}")
+
+
 class TextSheet(Worksheet):
     """A worksheet that writes every string as that string, and says what it had to cut."""
 
     def __init__(self) -> None:
         super().__init__()
         self.cut: list[tuple[int, int, int]] = []  # (row, col, UTF-16 length) of texts cut to fit a cell
-        # The limit is kept here (fit), before a long text is wrapped as a run: the run's XML is
-        # longer than its text and must never be cut by xlsxwriter's own check.
-        self.xls_strmax = 1 << 62
+        # write(), write_row() and write_column() pass every str here first (xlsxwriter's public hook)
+        self.add_write_handler(str, _write_handler)
 
-    def _write_string(self, row, col, string, cell_format=None, _write=Worksheet._write_string,
-                      _half=CELL_TEXT_MAX // 2):
-        # Every string cell passes here: the common case costs two cheap tests.
+    def write_string(self, row, col, string=None, cell_format=None, _write=Worksheet.write_string,
+                     _half=CELL_TEXT_MAX // 2):
+        # Every string cell passes here: the common case costs three cheap tests and no call more
+        # than xlsxwriter's own (so no convert_cell_args here: its write_string converts again).
+        if row.__class__ is str:  # A1 notation: ("B2", text, format)
+            (row, col), string, cell_format = xl_cell_to_rowcol(row), col, string
         if len(string) > _half:
             fitted = fit(string)
             if fitted is not string:
                 self.cut.append((row, col, utf16_len(string)))
                 string = fitted
-        if string[:3] == "<r>" and string.endswith("</r>"):
-            string = as_run(string)
+        if string[:3] == "<r>" and string.endswith("</r>"):  # run_shaped, inline: the hot path
+            return self._write_as_text(row, col, string, cell_format)
         return _write(self, row, col, string, cell_format)
 
+    def _write_as_text(self, row, col, text, cell_format):
+        """A run-shaped text, written so that the cell shows ``text``."""
+        if utf16_len(text) > RICH_TEXT_MAX and utf16_len(run := as_run(text)) <= CELL_TEXT_MAX:
+            # LibreOffice breaks a longer text of several runs; one run without a font it reads whole
+            return super().write_string(row, col, run, cell_format)
+        # Three fragments (xlsxwriter wants three or more), none empty (such a text has 7 or more
+        # characters), each in the cell's own font: formatted as a plain string in that cell would be.
+        parts = (text[:1], text[1:-1], text[-1:])
+        if cell_format is None:  # xlsxwriter gives unformatted fragments the default font
+            return self.write_rich_string(row, col, *parts)
+        return self.write_rich_string(row, col, cell_format, parts[0], cell_format, parts[1],
+                                      cell_format, parts[2], cell_format)
+
+    @convert_cell_args
+    def write_url(self, row, col, url, cell_format=None, string=None, tip=None):
+        _refuse_run_shaped(string, "a link's text")
+        return super().write_url(row, col, url, cell_format, string, tip)
+
+    @convert_range_args
+    def add_table(self, first_row, first_col, last_row, last_col, options=None):
+        for column in (options or {}).get("columns", []):
+            _refuse_run_shaped(column.get("header"), "a table header")
+        return super().add_table(first_row, first_col, last_row, last_col, options)
+
+    @convert_cell_args
     def write_comment(self, row, col, comment, options=None):
         return super().write_comment(row, col, fit(comment), options)
 
+    @convert_range_args
     def data_validation(self, first_row, first_col, last_row, last_col, options=None):
         options = dict(options or {})
         for key, limit in VALIDATION_TEXT_LIMITS.items():
@@ -143,15 +192,21 @@ class TextSheet(Worksheet):
                 options[key] = _fit_escaped(options[key], limit)
         return super().data_validation(first_row, first_col, last_row, last_col, options)
 
-    def _get_range_data(self, row_start, col_start, row_end, col_end):
-        # The texts a chart caches for its categories and names: as shown, not as stored.
-        data = super()._get_range_data(row_start, col_start, row_end, col_end)
-        if not data:
-            return data
-        return [from_run(v) if isinstance(v, str) and v.startswith("<r>") else v for v in data]
+
+def _write_handler(ws: TextSheet, row, col, text, *args):
+    """write()'s handler for str: a text xlsxwriter would cut or take for XML goes to TextSheet's
+    write_string; any other (None) goes on through xlsxwriter's usual path."""
+    if len(text) > CELL_TEXT_MAX // 2 or run_shaped(text):
+        return ws.write_string(row, col, text, *args)
+    return None
 
 
 class TextWorkbook(xlsxwriter.Workbook):
     """An xlsxwriter Workbook whose worksheets are TextSheets."""
 
-    worksheet_class = TextSheet
+    def __init__(self, filename, options=None):
+        super().__init__(filename, options)
+        self.streaming = bool((options or {}).get("constant_memory"))  # no cell data kept: see category_cache
+
+    def add_worksheet(self, name=None, worksheet_class=None):
+        return super().add_worksheet(name, worksheet_class or TextSheet)

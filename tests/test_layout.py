@@ -2,6 +2,7 @@
 
 The graph is read from the source with ast: every ``from pipeline.X import ...``,
 ``from pipeline import X`` and ``import pipeline.X``, at module level or inside a function.
+And no function is too big to read: radon grade C or better, at most 50 lines (radon: dev extra).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import ast
 import importlib
 import pkgutil
 from pathlib import Path
+
+import pytest
 
 import pipeline
 
@@ -115,3 +118,39 @@ def test_no_test_module_imports_another():
             if found:
                 wrong.setdefault(path.name, []).extend(found)
     assert not wrong, wrong
+
+
+# --------------------------------------------------------------------------- the size of a function
+
+MAX_LINES = 50  # def to last line, docstring included: a function longer than this is split
+WORST_GRADE = "C"  # radon's cyclomatic complexity grade: A (1-5) ... C (11-20); D (21-30) and worse are split
+
+
+def _functions(blocks):
+    """Every function and method radon found, nested ones too."""
+    from radon.visitors import Class
+
+    for block in blocks:
+        if isinstance(block, Class):
+            yield from _functions(block.methods)
+        else:
+            yield block
+            yield from _functions(block.closures)
+
+
+def too_big(modules) -> list[str]:
+    """'module.function: grade (complexity), N lines' for each function past the limits above."""
+    from radon.complexity import cc_rank, cc_visit
+
+    found = []
+    for module in modules:
+        for fn in _functions(cc_visit((PACKAGE / f"{module}.py").read_text(encoding="utf-8"))):
+            lines = fn.endline - fn.lineno + 1
+            if cc_rank(fn.complexity) > WORST_GRADE or lines > MAX_LINES:
+                found.append(f"{module}.{fn.fullname}: {cc_rank(fn.complexity)} ({fn.complexity}), {lines} lines")
+    return found
+
+
+def test_no_function_is_complex_or_long():
+    found = too_big(MODULES)
+    assert not found, "\n".join(found)
