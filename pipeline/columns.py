@@ -409,7 +409,7 @@ DTYPE = {
 # or "-" (a use case named "Null", a unit called "NA"); input.missing applies to every other
 # field, where the column's meaning gives those words one (a number, a yes/no, a level, a
 # model name, a list of regulations: not given).
-KEEP_NULL_WORDS = {name for name, spec in FIELDS.items() if spec.kind == "text"} - {"model", "regulations"}
+KEEP_NULL_WORDS = {name for name, spec in FIELDS.items() if spec.keeps_null_words}
 
 # Numbers written as text, read with a decimal mark (see README, "Numbers with a decimal comma").
 NUMBER_RUN = r"(?s)^(?<pre>[^0-9.,]*)(?<run>[0-9.,]*[0-9])(?<post>.*)$"  # "$", "1.234,56", " USD"

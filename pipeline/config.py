@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidatorFunctionWrapHandler,
                       WrapValidator, field_validator, model_validator)
 
-from pipeline.fields import FIELDS, shipped_aliases
+from pipeline.fields import CATEGORY_VOCAB, FIELDS, shipped_aliases
 
 # Tables whose keys a user may add to (new categories, industries, aliases).
 OPEN_TABLES = {
@@ -485,7 +485,7 @@ class Config(_Section):
             if value > high:
                 what = "a price" if key.startswith("prices.") else "an amount"
                 raise _Bad(key, f"must be {what} from 0 to {high:,g}, got {value!r}")
-        levels = {"data_sensitivity": self.privacy.sensitivity, "latency_class": self.speed.latency_class}
+        levels = {name: getattr(getattr(self, section), key) for name, (section, key) in CATEGORY_VOCAB.items()}
         for field, table in self.values.items():
             kind = FIELDS[field].kind if field in FIELDS else None
             if kind not in ("category", "flag"):

@@ -74,11 +74,17 @@ class Field:
     factor: str | None = None  # the factor it feeds (named in the factor's missing-data warning)
     accepted: str | None = None  # the template's "accepted values" line, when the kind's is not right
     example: Any = None  # help sheet example, when no example row has one
+    null_words_missing: bool | None = None  # "n/a", "none", ... mean not given; default: every kind but text
 
     @property
     def checks(self) -> dict[str, float]:
         """Its fixed bounds: its own, else its kind's."""
         return dict(KINDS[self.kind].bounds if self.bounds is None else self.bounds)
+
+    @property
+    def keeps_null_words(self) -> bool:
+        """Whether "n/a", "none", "null" are the user's text here rather than "not given"."""
+        return not self.null_words_missing if self.null_words_missing is not None else self.kind == "text"
 
 
 FIELDS: dict[str, Field] = {
@@ -123,13 +129,14 @@ FIELDS: dict[str, Field] = {
     "data_residency": Field("flag", "Must the data stay in a jurisdiction? yes/no", "Data residency", "data",
                             aliases=("residency", "data residency required"), factor="privacy"),
     "regulations": Field("text", "Regulations that apply, e.g. GDPR; HIPAA", "Regulations", "data",
-                         aliases=("regulation", "regulatory", "compliance"), factor="privacy",
+                         aliases=("regulation", "regulatory", "compliance"), factor="privacy", null_words_missing=True,
                          accepted="Any text; separate several with ';'. Empty or 'none' means no regulation"),
     "monthly_api_cost": Field("money", "API spend today, USD per month", "Monthly API cost", "volume",
                               aliases=("api cost per month", "monthly cost", "api spend per month",
                                        "monthly api spend"),
                               unit="USD per month", factor="cost"),
     "model": Field("text", "API model name", "Model", "volume", aliases=("api model", "llm", "model name"),
+                   null_words_missing=True,
                    accepted="A model the price catalog knows (gpt-4o, claude-3-5-sonnet, ...) or one priced in "
                             "the config",
                    example="gpt-4o"),
