@@ -2,6 +2,7 @@
 #   make run    create .venv if needed, install, score the bundled sample into out/
 #   make test   the same set-up, then the whole test suite
 #   make docs   regenerate docs/cli.md from the commands' --help
+#   make coverage  the suite under coverage: the share of pipeline/ it runs, file by file
 #   make bench  speed and memory against a floor and a naive pipeline (minutes; see bench/README.md)
 PYTHON ?= python3
 VENV   ?= .venv
@@ -9,7 +10,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.installed-bench
 
-.PHONY: run test docs bench clean
+.PHONY: run test coverage docs bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +27,11 @@ run: $(STAMP)
 
 test: run
 	$(BIN)/python -m pytest -q
+
+# The whole suite under coverage (slower than make test); the report lists pipeline/ file by file.
+coverage: run
+	$(BIN)/python -m coverage run --source=pipeline -m pytest -q
+	$(BIN)/python -m coverage report --skip-covered --sort=cover
 
 # docs/cli.md from the commands' --help (a test fails when it is out of date)
 docs: $(STAMP)
