@@ -18,6 +18,7 @@ import re
 import subprocess
 import sys
 import time
+import tomllib
 import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import dataclass, field
@@ -39,6 +40,9 @@ FEDERAL_TWINS = [
     "us_federal_2024_consolidated_ai_inventory_raw_v2.xls",
 ]
 IMPACT_HEADER = "Is the AI use case rights-impacting, safety-impacting, both, or neither?"
+FEDERAL_2025_CONFIG = ROOT / "samples" / "us-federal-2025.toml"
+HIGH_IMPACT_2025 = "Is the AI use case high-impact?"
+PII_2025 = "Does this AI use case involve personally identifiable information (PII) that is maintained by the agency?"
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -883,3 +887,80 @@ def test_federal_agency_files_2025(tmp: Path, name: str) -> None:
     ranking = sheet_rows(result.out, "Ranking")
     got_ids = sorted(str(r["Use case ID"]).strip() for r in ranking)
     assert got_ids == want_ids, f"Ranking 'Use case ID' {got_ids[:5]}... but the file's ids are {want_ids[:5]}..."
+
+
+# The agency files on the OMB template, read with samples/us-federal-2025.toml: the 2025 inventory asks
+# "Is the AI use case high-impact?" where 2024 asked about rights/safety impact.
+RAW_2025_TEMPLATE = [n for n in RAW_2025 if not n.startswith("national-science-foundation")]
+
+
+def _template_columns_2025(path: Path) -> tuple[dict[str, int], dict[str, dict[int, str]]]:
+    """From the file itself: the column (1-based) of the high-impact and PII questions, and
+    their non-blank answers by row as Excel shows it. Headers compared like ftscore compares
+    them (case, spaces and punctuation ignored; the first line of a header with instructions)."""
+    from pipeline.columns import normalise
+
+    def key(header: Any) -> str:
+        return normalise(str(header).strip().splitlines()[0]) if header is not None else ""
+
+    wanted = {"data_sensitivity": normalise(HIGH_IMPACT_2025), "contains_pii": normalise(PII_2025)}
+    if path.suffix == ".csv":
+        records, _ = csv_records(path)
+        table = {n: dict(enumerate(r, start=1)) for n, r in enumerate(records, start=1)}
+    else:
+        from openpyxl.utils import column_index_from_string
+
+        table = {n: {column_index_from_string(k): v for k, v in row.items()}
+                 for n, row in xlsx_cells(path, _expected_2025(path)["sheet"]).items()}
+    header_row = next(n for n, r in sorted(table.items()) if "Use Case Name" in r.values())
+    columns = {field: next(c for c, h in table[header_row].items() if key(h) == k) for field, k in wanted.items()}
+    answers = {field: {n: str(r[c]).strip() for n, r in table.items()
+                       if n > header_row and not blank(r.get(c))} for field, c in columns.items()}
+    return columns, answers
+
+
+@pytest.mark.parametrize("name", RAW_2025_TEMPLATE)
+def test_federal_2025_config_maps_high_impact_and_pii(tmp: Path, name: str) -> None:
+    from openpyxl.utils import get_column_letter
+
+    from pipeline.columns import answer_key
+
+    path = corpus(name)
+    columns, answers = _template_columns_2025(path)
+    letters = {field: get_column_letter(c) for field, c in columns.items()}
+
+    listing = list_columns(path, "--config", FEDERAL_2025_CONFIG)
+    for field, letter in letters.items():
+        assert listing.how[letter].startswith(f"{field} ("), (letter, listing.how[letter])
+        assert "alias" in listing.how[letter]
+
+    # Every high-impact answer in the file is one the sample config names (option prefix "a) " ignored).
+    levels = tomllib.loads(FEDERAL_2025_CONFIG.read_text(encoding="utf-8"))["values"]["data_sensitivity"]
+    known = {answer_key(a): level for level, said in levels.items() for a in said}
+    seen = {answer_key(a) for a in answers["data_sensitivity"].values()}
+    assert seen and seen <= set(known), f"answers the config does not map: {seen - set(known)}"
+
+    result = score(tmp, path, "--config", FEDERAL_2025_CONFIG)
+    assert_accounted(result, _expected_2025(path)["rows"])
+    on_columns = [i for i in result.issues
+                  if i["Cell"] and re.match(rf"({'|'.join(letters.values())})\d+$", str(i["Cell"]))]
+    assert on_columns == [], on_columns  # no "unknown value" for data_sensitivity, no bad yes/no for PII
+    privacy = {r["Source row"]: r["Privacy score"] for r in result.portfolio if r["Recommendation"] is not None}
+    sensitivity = {"none": 0, "confidential": 5, "regulated": 10}
+    for row, answer in answers["data_sensitivity"].items():
+        if row in privacy:
+            assert privacy[row] >= sensitivity[known[answer_key(answer)]], (row, answer, privacy[row])
+    for row, answer in answers["contains_pii"].items():
+        if row in privacy and answer_key(answer) == "yes":
+            assert privacy[row] >= 8, (row, answer, privacy[row])
+
+
+def test_federal_2025_config_covers_every_answer_seen() -> None:
+    """Between them the agency files answer all three options of the high-impact question."""
+    from pipeline.columns import answer_key
+
+    seen = set()
+    for name in RAW_2025_TEMPLATE:
+        seen |= {answer_key(a) for a in _template_columns_2025(corpus(name))[1]["data_sensitivity"].values()}
+    assert seen == {answer_key(a) for a in
+                    ("High-impact", "Presumed high-impact, but determined not high-impact", "Not high-impact")}
