@@ -97,3 +97,17 @@ def env_var_names() -> dict[str, tuple[str, click.Option]]:
 @pytest.fixture
 def tmp(tmp_path: Path) -> Path:
     return tmp_path
+
+
+# A small file with one problem of each kind a row can have (tests of accounting and of validate's messages).
+BAD_HEADERS = ["ID", "Use Case", "Monthly API Cost", "Current Accuracy", "Data Sensitivity", "Latency Class"]
+BAD_ROWS = [
+    ["A1", "Good one", 12000, "90%", "internal", "batch"],      # row 2
+    ["A2", "Bad cost", "twelve grand", "90%", "internal", None],  # row 3: not an amount
+    None,                                                        # row 4: blank, skipped
+    ["A3", "Too accurate", 5000, "120%", "internal", "quick"],   # row 5: out of range
+    ["A4", None, 3000, "90%", "personal", "batch"],              # row 6: no name
+    ["A1", "Again", 3000, "90%", "internal", "batch"],           # row 7: repeats row 2
+    ["A6", "Odd class", 3000, "90%", "top secret", "warp"],      # row 8: two unknown values
+    ["A7", "Fine", "$2,500", 0.95, "confidential", "real time"],  # row 9
+]

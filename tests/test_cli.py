@@ -18,7 +18,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from conftest import DATA, SAMPLES, by_id, env_var_names, run_cli, sheet_rows, write_csv, write_xlsx
+from conftest import BAD_HEADERS, BAD_ROWS, DATA, SAMPLES, by_id, env_var_names, run_cli, sheet_rows, write_csv, write_xlsx
 from pipeline import errors
 from pipeline.cli import cli
 
@@ -475,17 +475,6 @@ def test_the_encrypted_fixtures_are_real_workbooks_behind_their_password(tmp: Pa
 
 # ------------------ validate: each kind of message it prints for a bad file
 
-BAD_HEADERS = ["ID", "Use Case", "Monthly API Cost", "Current Accuracy", "Data Sensitivity", "Latency Class"]
-BAD_ROWS = [
-    ["A1", "Good one", 12000, "90%", "internal", "batch"],      # row 2
-    ["A2", "Bad cost", "twelve grand", "90%", "internal", None],  # row 3: not an amount
-    None,                                                        # row 4: blank, skipped
-    ["A3", "Too accurate", 5000, "120%", "internal", "quick"],   # row 5: out of range
-    ["A4", None, 3000, "90%", "personal", "batch"],              # row 6: no name
-    ["A1", "Again", 3000, "90%", "internal", "batch"],           # row 7: repeats row 2
-    ["A6", "Odd class", 3000, "90%", "top secret", "warp"],      # row 8: two unknown values
-    ["A7", "Fine", "$2,500", 0.95, "confidential", "real time"],  # row 9
-]
 BAD_ERRORS = [
     ("C3", "not an amount in USD (e.g. 12500, $12,500 or 12.5k) [value: twelve grand]"),
     ("D5", "out of range: a rate must be from 0 to 1 (0% to 100%) [value: 120%]"),

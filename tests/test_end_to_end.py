@@ -12,7 +12,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from conftest import SAMPLES, by_id, run_cli, sheet_rows, write_csv, write_xlsx
+from conftest import BAD_HEADERS, BAD_ROWS, SAMPLES, by_id, run_cli, sheet_rows, write_csv, write_xlsx
 
 HEADERS = [
     "Use Case ID", "Use Case", "Business Unit", "Industry", "Monthly API Cost ($)", "Monthly Calls",
@@ -123,19 +123,6 @@ def test_missing_factor_data_is_a_warning_naming_the_fields(spec_workbook: Path)
 
 
 # ------------------------------------------------------------------ bad rows, accounting
-
-BAD_HEADERS = ["ID", "Use Case", "Monthly API Cost", "Current Accuracy", "Data Sensitivity", "Latency Class"]
-BAD_ROWS = [
-    ["A1", "Good one", 12000, "90%", "internal", "batch"],      # row 2
-    ["A2", "Bad cost", "twelve grand", "90%", "internal", None],  # row 3: not an amount
-    None,                                                        # row 4: blank, skipped
-    ["A3", "Too accurate", 5000, "120%", "internal", "quick"],   # row 5: out of range
-    ["A4", None, 3000, "90%", "personal", "batch"],              # row 6: no name
-    ["A1", "Again", 3000, "90%", "internal", "batch"],           # row 7: repeats row 2
-    ["A6", "Odd class", 3000, "90%", "top secret", "warp"],      # row 8: two unknown values
-    ["A7", "Fine", "$2,500", 0.95, "confidential", "real time"],  # row 9
-]
-
 
 def test_every_row_is_accounted_for(tmp: Path) -> None:
     src = write_xlsx(tmp / "bad.xlsx", BAD_HEADERS, BAD_ROWS)
