@@ -12,6 +12,7 @@ from __future__ import annotations
 import polars as pl
 
 from pipeline.config import SHORT_HORIZON_MONTHS
+from pipeline.options import api_growth
 
 
 def horizon_column(cfg: dict) -> str:
@@ -19,10 +20,7 @@ def horizon_column(cfg: dict) -> str:
 
 
 def _growth_factor(cfg: dict) -> pl.Expr:
-    m = cfg["money"]
-    usage = pl.col("usage_growth_pct").fill_null(float(m["usage_growth_pct"]))
-    price = pl.col("api_price_change_pct").fill_null(float(m["api_price_change_pct"]))
-    return ((1 + usage) * (1 + price)) ** (1 / 12)
+    return api_growth(cfg)
 
 
 def _cum_api(monthly: pl.Expr, r: pl.Expr, months: int) -> pl.Expr:
