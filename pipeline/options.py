@@ -23,7 +23,9 @@ break even.
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
+from functools import reduce
 
 import polars as pl
 
@@ -40,6 +42,10 @@ OPTIONAL_INPUTS = {
     "api_cost_per_call": pl.Float64,
 }
 ZERO = pl.lit(0.0)
+# The columns options() adds for each option key o, as {o}__<name>, in this order (the last three for
+# the self-hosted options only); then api_optimised__ratio and api_optimised__via.
+COLUMNS = ("offered", "why_not", "one_off", "build_months", "monthly_first", "monthly_horizon", "total", "net_12",
+           "net_h", "break_even", "roi_pct", "cost_basis", "gpus", "gpu_hours")
 
 
 # ------------------------------------------------------------------ growth (shared with money.py)
@@ -138,7 +144,8 @@ def _alt_ratio() -> pl.Expr:
 
 def optimised_ratio(cfg: dict) -> tuple[pl.Expr, pl.Expr]:
     """The cheapest ratio to today's API (batch, cheaper model, or both multiplied) and which it is."""
-    batch = pl.when(batch_ok(cfg)).then(pl.col("batch_price_ratio").fill_null(float(cfg["options"]["batch_price_ratio"])))
+    default = float(cfg["options"]["batch_price_ratio"])
+    batch = pl.when(batch_ok(cfg)).then(pl.col("batch_price_ratio").fill_null(default))
     alt = _alt_ratio()
     both = batch * alt
     ratio = pl.min_horizontal(batch, alt, both)
@@ -163,8 +170,8 @@ def _optimised_why_not(cfg: dict) -> pl.Expr:
 
 def _provider_monthly() -> pl.Expr:
     """Month 1's calls at the fine-tuned price: monthly_calls, else today's cost / cost per call."""
-    calls = pl.coalesce(pl.col("monthly_calls"),
-                        pl.when(pl.col("api_cost_per_call") > 0).then(pl.col("monthly_api_cost") / pl.col("api_cost_per_call")))
+    per_call = pl.col("api_cost_per_call")
+    calls = pl.coalesce(pl.col("monthly_calls"), pl.when(per_call > 0).then(pl.col("monthly_api_cost") / per_call))
     return calls * pl.col("ft_cost_per_call")
 
 
@@ -211,14 +218,25 @@ def catalogue(cfg: dict) -> list[Option]:
 
 # ------------------------------------------------------------------ month by month
 def _parts(key: str) -> dict[str, str]:
-    return {p: f"__{key}_{p}" for p in ("flat", "per_r", "per_g", "gpu", "load", "one_off", "net", "be", "total")}
+    return {p: f"__{key}_{p}" for p in ("flat", "per_r", "per_g", "gpu", "load", "one_off", "own", "net", "be",
+                                        "total")}
 
 
-def own_cost(key: str, pr: pl.Expr, pg: pl.Expr) -> pl.Expr:
-    """The option's own monthly cost where r^(m-1) = pr and g^(m-1) = pg (columns of the month state)."""
-    c = _parts(key)
-    gpus = (pl.col(c["load"]) * pg).ceil().clip(lower_bound=1)
-    return pl.col(c["flat"]) + pl.col(c["per_r"]) * pr + pl.col(c["per_g"]) * pg + pl.col(c["gpu"]) * gpus
+def _terms(opt: Option) -> dict[str, pl.Expr]:
+    """The non-zero terms of the option's shape, by state column."""
+    c, s = _parts(opt.key), opt.shape
+    return {c[p]: getattr(s, p) for p in ("flat", "per_r", "per_g", "gpu", "load") if getattr(s, p) is not ZERO}
+
+
+def own_cost(opt: Option, pr: pl.Expr, pg: pl.Expr) -> pl.Expr:
+    """The option's own monthly cost where r^(m-1) = pr and g^(m-1) = pg, from its state columns."""
+    c, have = _parts(opt.key), _terms(opt)
+    parts = [pl.col(c["flat"])] if c["flat"] in have else []
+    parts += [pl.col(c[p]) * pr for p in ("per_r",) if c[p] in have]
+    parts += [pl.col(c[p]) * pg for p in ("per_g",) if c[p] in have]
+    if c["gpu"] in have:
+        parts.append(pl.col(c["gpu"]) * (pl.col(c["load"]) * pg).ceil().clip(lower_bound=1))
+    return reduce(operator.add, parts) if parts else ZERO
 
 
 def retrains(cfg: dict, key: str, build: int, month: int) -> bool:
@@ -228,68 +246,85 @@ def retrains(cfg: dict, key: str, build: int, month: int) -> bool:
 
 
 def _state(frame: pl.DataFrame, cfg: dict, options: list[Option]) -> pl.DataFrame:
-    """The columns the month loop needs: A, r, g, each option's shape and one-off, and its running net."""
-    exprs = [pl.col("monthly_api_cost").alias("__api"), api_growth(cfg).alias("__r"),
-             volume_growth(cfg).alias("__g"), pl.lit(1.0).alias("__pr"), pl.lit(1.0).alias("__pg")]
+    """The columns the month loop needs: A, r, g, each option's shape terms, one-off and running net."""
+    exprs = [pl.int_range(pl.len()).alias("__row"), pl.col("monthly_api_cost").alias("__api"),
+             api_growth(cfg).alias("__r"), volume_growth(cfg).alias("__g"), pl.lit(1.0).alias("__pr"),
+             pl.lit(1.0).alias("__pg")]
     for opt in options:
-        c = _parts(opt.key)
-        s = opt.shape
-        exprs += [s.flat.alias(c["flat"]), s.per_r.alias(c["per_r"]), s.per_g.alias(c["per_g"]),
-                  s.gpu.alias(c["gpu"]), s.load.alias(c["load"]), opt.one_off.alias(c["one_off"])]
+        exprs += [e.alias(name) for name, e in _terms(opt).items()] + [opt.one_off.alias(_parts(opt.key)["one_off"])]
     state = frame.select(exprs)
     return state.with_columns(
         *[(-pl.col(_parts(o.key)["one_off"])).alias(_parts(o.key)["net"]) for o in options],
         *[pl.lit(None, pl.Float64).alias(_parts(o.key)["be"]) for o in options],
         *[pl.col(_parts(o.key)["one_off"]).alias(_parts(o.key)["total"]) for o in options],
-        *[pl.col("__api").is_not_null().alias(f"__{o.key}_open") for o in options],
     )
 
 
 def _month(state: pl.DataFrame, cfg: dict, options: list[Option], m: int) -> pl.DataFrame:
-    """One month: each live option's cost, savings, running net, total to the horizon and break-even."""
-    api = pl.col("__api") * pl.col("__pr")
-    horizon = cfg["money"]["horizon_months"]
+    """One month: each live option's cost, savings, running net, total to the horizon and break-even
+    (the first month whose saving makes the net reach 0, interpolated inside it)."""
+    live = {o.key for o in options if m > o.build}
+    state = state.with_columns((pl.col("__api") * pl.col("__pr")).alias("__api_m"),
+                               *[own_cost(o, pl.col("__pr"), pl.col("__pg")).alias(_parts(o.key)["own"])
+                                 for o in options if o.key in live])
     exprs = []
     for opt in options:
-        c, live = _parts(opt.key), m > opt.build
-        own = own_cost(opt.key, pl.col("__pr"), pl.col("__pg")) if live else api
+        c = _parts(opt.key)
         share = cfg["options"]["retrain_share"] if retrains(cfg, opt.key, opt.build, m) else 0.0
-        spent = own + share * pl.col(c["one_off"]) if share else own
-        if m <= horizon:
+        spent = pl.col(c["own"]) + share * pl.col(c["one_off"]) if opt.key in live else pl.col("__api_m")
+        if m <= cfg["money"]["horizon_months"]:
             exprs.append((pl.col(c["total"]) + spent).alias(c["total"]))
-        if not live:
+        if opt.key not in live:
             continue  # the API is paid: no saving, the net stands
-        saving = api - spent
-        net = pl.col(c["net"]) + saving
-        opened = pl.col(f"__{opt.key}_open") & pl.col(c["be"]).is_null()
-        hit = opened & (saving > 0) & (net >= 0)
-        # Closed for good: its own cost already eats the API cost and can only grow relative to it.
-        base = api - own
-        dead = (base <= 0) & ((pl.col("__api") <= pl.col(c["per_r"])) | ((pl.col("__r") <= 1) & (pl.col("__g") >= 1)))
-        exprs += [
-            net.alias(c["net"]),
-            pl.when(hit).then(m - 1 + (-pl.col(c["net"]) / saving).clip(0, 1)).otherwise(pl.col(c["be"])).alias(c["be"]),
-            (opened & hit.not_() & dead.not_()).fill_null(False).alias(f"__{opt.key}_open"),
-        ]
-    return state.with_columns(exprs).with_columns(pl.col("__pr") * pl.col("__r"), pl.col("__pg") * pl.col("__g"))
+        saving = pl.col("__api_m") - spent
+        hit = pl.col(c["be"]).is_null() & (saving > 0) & (pl.col(c["net"]) + saving >= 0)
+        exprs += [(pl.col(c["net"]) + saving).alias(c["net"]),
+                  pl.when(hit).then(m - 1 + (-pl.col(c["net"]) / saving).clip(0, 1)).otherwise(pl.col(c["be"]))
+                  .alias(c["be"])]
+    return state.with_columns(*exprs, pl.col("__pr") * pl.col("__r"), pl.col("__pg") * pl.col("__g"))
+
+
+def _open(options: list[Option], m: int) -> pl.Expr:
+    """Rows where some option may still break even after month m. Closed for good: found, today's
+    cost unknown, or its own cost already eats the API's and can only grow relative to it (its
+    per-call price at or above today's, or API cost not rising while volume does not fall)."""
+    flat_api = (pl.col("__r") <= 1) & (pl.col("__g") >= 1)
+    still = []
+    for opt in options:
+        c = _parts(opt.key)
+        searching = pl.col(c["be"]).is_null() & pl.col("__api").is_not_null()
+        if m > opt.build:
+            per_r = pl.col(c["per_r"]) if c["per_r"] in _terms(opt) else ZERO
+            dead = (pl.col("__api_m") <= pl.col(c["own"])) & ((pl.col("__api") <= per_r) | flat_api)
+            searching = searching & dead.fill_null(True).not_()
+        still.append(searching)
+    return pl.any_horizontal(still)
 
 
 def run_months(frame: pl.DataFrame, cfg: dict, options: list[Option]) -> pl.DataFrame:
-    """__{o}_net_12, __{o}_net_h, __{o}_total (to the horizon) and __{o}_be for every option."""
-    m_cfg = cfg["money"]
-    horizon, search = m_cfg["horizon_months"], m_cfg["break_even_search_months"]
-    state = _state(frame, cfg, options)
-    kept = {}
-    for m in range(1, search + 1):
+    """__{o}_net_12, __{o}_net_h, __{o}_total (to the horizon) and __{o}_be for every option, in row order.
+
+    Every row runs to the horizon; past it only the rows that may still break even go on, to
+    money.break_even_search_months, dropping those settled once a year."""
+    horizon, search = cfg["money"]["horizon_months"], cfg["money"]["break_even_search_months"]
+    state, kept = _state(frame, cfg, options), {}
+    for m in range(1, horizon + 1):
         state = _month(state, cfg, options, m)
         for when, name in ((SHORT_HORIZON_MONTHS, "net_12"), (horizon, "net_h")):
             if m == when:
                 kept |= {f"__{o.key}_{name}": state.get_column(_parts(o.key)["net"]) for o in options}
-        if m >= max(horizon, SHORT_HORIZON_MONTHS) and not state.select(
-                pl.any_horizontal(f"__{o.key}_open" for o in options).any()).item():
-            break
-    out = state.select(*[pl.col(_parts(o.key)[p]) for o in options for p in ("total", "be")])
-    return out.with_columns(**{k: v.alias(k) for k, v in kept.items()})
+    found = [_parts(o.key)["be"] for o in options]
+    done = state.select("__row", *[_parts(o.key)["total"] for o in options], *found).with_columns(**kept)
+    done = done.hstack(_first_and_last(state, cfg, options))
+    rest, m = state.filter(_open(options, horizon)), horizon
+    while rest.height and m < search:
+        m += 1
+        rest = _month(rest, cfg, options, m)
+        if (m - horizon) % SHORT_HORIZON_MONTHS == 0:
+            done = done.update(rest.select("__row", *found), on="__row")
+            rest = rest.filter(_open(options, m))
+    done = done.update(rest.select("__row", *found), on="__row")
+    return done.drop("__row")
 
 
 # ------------------------------------------------------------------ the columns
@@ -299,49 +334,53 @@ def _with_inputs(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(pl.lit(None, t).alias(n) for n, t in missing.items())
 
 
-def _month_expr(opt: Option, m: int, r: pl.Expr, g: pl.Expr) -> pl.Expr:
-    """The option's own monthly cost in month m, straight from its shape."""
-    s = opt.shape
-    pr, pg = r ** (m - 1), g ** (m - 1)
-    gpus = (s.load * pg).ceil().clip(lower_bound=1)
-    return s.flat + s.per_r * pr + s.per_g * pg + s.gpu * gpus
+def _facts(cfg: dict, catalog: list[Option]) -> list[pl.Expr]:
+    """What does not need the months: offered, why not, one-off, build months; the optimised API's
+    ratio and route; the self-hosted options' cost basis."""
+    ratio, via = optimised_ratio(cfg)
+    out = [ratio.round(4).alias("api_optimised__ratio"), via.alias("api_optimised__via")]
+    for opt in catalog:
+        o = opt.key
+        why = pl.lit(None, pl.String) if opt.why_not is None else pl.when(opt.offered.not_()).then(opt.why_not)
+        out += [opt.offered.alias(f"{o}__offered"), why.alias(f"{o}__why_not"),
+                pl.when(opt.offered).then(opt.one_off).round(2).alias(f"{o}__one_off"),
+                pl.lit(opt.build, pl.Int64).alias(f"{o}__build_months")]
+        if o in SELF_HOSTED:
+            out += [cost_basis().alias(f"{o}__cost_basis"), *_gpus(cfg, opt)]
+    return out
 
 
-def _option_columns(opt: Option, cfg: dict) -> list[pl.Expr]:
-    """The option's own columns (offered, why not, one-off, build months, monthly costs, ROI)."""
-    o, money = opt.key, cfg["money"]
-    r, g = api_growth(cfg), volume_growth(cfg)
-    why = pl.lit(None, pl.String) if opt.why_not is None else pl.when(opt.offered.not_()).then(opt.why_not)
-    net_h, one_off = pl.col(f"__{o}_net_h"), opt.one_off
-    roi = pl.when(opt.offered & (one_off >= cfg["options"]["roi_min_one_off"])).then(net_h / one_off * 100)
-    shown = opt.offered
-
-    def money_col(e: pl.Expr) -> pl.Expr:
-        return pl.when(shown).then(e).round(2)
-
-    return [
-        opt.offered.alias(f"{o}__offered"), why.alias(f"{o}__why_not"),
-        money_col(one_off).alias(f"{o}__one_off"), pl.lit(opt.build, pl.Int64).alias(f"{o}__build_months"),
-        money_col(_month_expr(opt, opt.build + 1, r, g)).alias(f"{o}__monthly_first"),
-        money_col(_month_expr(opt, money["horizon_months"], r, g)).alias(f"{o}__monthly_horizon"),
-        money_col(pl.col(f"__{o}_total")).alias(f"{o}__total"),
-        money_col(pl.col(f"__{o}_net_12")).alias(f"{o}__net_12"),
-        money_col(net_h).alias(f"{o}__net_h"),
-        pl.when(shown).then(pl.col(f"__{o}_be")).round(2).alias(f"{o}__break_even"),
-        roi.round(1).alias(f"{o}__roi_pct"),
-    ]
+def _first_and_last(state: pl.DataFrame, cfg: dict, catalog: list[Option]) -> pl.DataFrame:
+    """Each option's own monthly cost in its first live month and in month H."""
+    horizon, r, g = cfg["money"]["horizon_months"], pl.col("__r"), pl.col("__g")
+    return state.select(e for opt in catalog for e in (
+        own_cost(opt, r ** opt.build, g ** opt.build).alias(f"__{opt.key}_first"),
+        own_cost(opt, r ** (horizon - 1), g ** (horizon - 1)).alias(f"__{opt.key}_last")))
 
 
-def _hosting_columns(cfg: dict, opt: Option) -> list[pl.Expr]:
-    """Self-hosted: cost basis, GPUs kept on and GPU-hours in the first live month."""
-    s, g, m = opt.shape, volume_growth(cfg), opt.build + 1
+def _gpus(cfg: dict, opt: Option) -> list[pl.Expr]:
+    """A self-hosted option's GPUs kept on (always-on) or GPU-hours (batch) in its first live month."""
+    s, grown = opt.shape, volume_growth(cfg) ** opt.build
     hourly = pl.col("gpu_hourly_cost").fill_null(float(cfg["hosting"]["gpu_hourly_cost"])) * (
         1 + cfg["hosting"]["maintenance_share"])
-    return [
-        cost_basis().alias(f"{opt.key}__cost_basis"),
-        pl.when(s.gpu > 0).then((s.load * g ** (m - 1)).ceil().clip(lower_bound=1).cast(pl.Int64)).alias(f"{opt.key}__gpus"),
-        pl.when(s.per_g > 0).then(s.per_g * g ** (m - 1) / hourly).round(1).alias(f"{opt.key}__gpu_hours"),
-    ]
+    return [pl.when(s.gpu > 0).then((s.load * grown).ceil().clip(lower_bound=1)).cast(pl.Int64)
+            .alias(f"{opt.key}__gpus"),
+            pl.when(s.per_g > 0).then(s.per_g * grown / hourly).round(1).alias(f"{opt.key}__gpu_hours")]
+
+
+def _money(cfg: dict, opt: Option) -> list[pl.Expr]:
+    """The option's money columns from the month loop's, empty where it is not offered."""
+    o = opt.key
+
+    def shown(name: str) -> pl.Expr:
+        return pl.when(pl.col(f"{o}__offered")).then(pl.col(name)).round(2)
+
+    roi = pl.when(pl.col(f"{o}__one_off") >= cfg["options"]["roi_min_one_off"]).then(
+        pl.col(f"__{o}_net_h") / pl.col(f"{o}__one_off") * 100)
+    return [shown(f"__{o}_first").alias(f"{o}__monthly_first"), shown(f"__{o}_last").alias(f"{o}__monthly_horizon"),
+            shown(f"__{o}_total").alias(f"{o}__total"), shown(f"__{o}_net_12").alias(f"{o}__net_12"),
+            shown(f"__{o}_net_h").alias(f"{o}__net_h"), shown(f"__{o}_be").alias(f"{o}__break_even"),
+            roi.round(1).alias(f"{o}__roi_pct")]
 
 
 def options(frame: pl.DataFrame, cfg: dict) -> pl.DataFrame:
@@ -349,10 +388,9 @@ def options(frame: pl.DataFrame, cfg: dict) -> pl.DataFrame:
     the inputs; net savings are against today's API, null where its cost is unknown."""
     data = _with_inputs(frame)
     catalog = catalogue(cfg)
+    facts = data.select(_facts(cfg, catalog))
     months = run_months(data, cfg, catalog)
-    ratio, via = optimised_ratio(cfg)
-    work = pl.concat([data, months], how="horizontal")
-    cols = [e for opt in catalog for e in _option_columns(opt, cfg)]
-    cols += [ratio.round(4).alias("api_optimised__ratio"), via.alias("api_optimised__via")]
-    cols += [e for opt in catalog if opt.key in SELF_HOSTED for e in _hosting_columns(cfg, opt)]
-    return frame.hstack(work.select(cols))
+    work = pl.concat([facts, months], how="horizontal")
+    work = work.hstack(work.select(e for opt in catalog for e in _money(cfg, opt)))
+    order = [f"{o.key}__{p}" for o in catalog for p in COLUMNS if f"{o.key}__{p}" in work.columns]
+    return frame.hstack(work.select(*order, "api_optimised__ratio", "api_optimised__via"))
