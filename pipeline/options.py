@@ -121,9 +121,9 @@ def hosting_shape(cfg: dict) -> Shape:
     )
 
 
-def cost_basis() -> pl.Expr:
+def cost_basis(cfg: dict) -> pl.Expr:
     """given (finetune_monthly_cost), estimated (hosting sized from calls and tokens) or assumed."""
-    sized = (pl.col("monthly_calls") * (pl.col("input_tokens") + pl.col("output_tokens"))).is_not_null()
+    sized = _hosting_facts(cfg)["tokens"].is_not_null()
     return (pl.when(pl.col("finetune_monthly_cost").is_not_null()).then(pl.lit("given"))
             .when(sized).then(pl.lit("estimated")).otherwise(pl.lit("assumed")))
 
@@ -346,7 +346,7 @@ def _facts(cfg: dict, catalog: list[Option]) -> list[pl.Expr]:
                 pl.when(opt.offered).then(opt.one_off).round(2).alias(f"{o}__one_off"),
                 pl.lit(opt.build, pl.Int64).alias(f"{o}__build_months")]
         if o in SELF_HOSTED:
-            out += [cost_basis().alias(f"{o}__cost_basis"), *_gpus(cfg, opt)]
+            out += [cost_basis(cfg).alias(f"{o}__cost_basis"), *_gpus(cfg, opt)]
     return out
 
 
