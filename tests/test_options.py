@@ -127,6 +127,18 @@ def test_batch_needs_a_day_and_no_shorter_max_latency(cfg):
     assert "can wait a day" in one(cfg, **base)["api_optimised__why_not"]
 
 
+def test_a_day_is_the_batch_boundary(cfg):
+    for latency, batch in ((DAY, True), (DAY - 1, False)):
+        got = one(cfg, **EXAMPLE_7, max_latency_effective_s=latency)
+        assert got["api_optimised__offered"] is batch and (got["self_host_open__gpu_hours"] is not None) is batch
+
+
+def test_the_new_inputs_are_one_entry_each_in_fields():
+    from pipeline.fields import FIELDS
+
+    assert FIELDS["batch_eligible"].kind == "flag" and FIELDS["alt_model"].kind == "text"
+
+
 def test_the_cheapest_of_batch_alt_model_or_both(cfg):
     base = dict(monthly_api_cost=10_000, api_cost_per_call=0.01, alt_model_used="small")
     got = one(cfg, **base, alt_cost_per_call=0.002, max_latency_effective_s=5)
