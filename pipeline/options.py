@@ -360,9 +360,7 @@ def _first_and_last(state: pl.DataFrame, cfg: dict, catalog: list[Option]) -> pl
 
 def _gpus(cfg: dict, opt: Option) -> list[pl.Expr]:
     """A self-hosted option's GPUs kept on (always-on) or GPU-hours (batch) in its first live month."""
-    s, grown = opt.shape, volume_growth(cfg) ** opt.build
-    hourly = pl.col("gpu_hourly_cost").fill_null(float(cfg["hosting"]["gpu_hourly_cost"])) * (
-        1 + cfg["hosting"]["maintenance_share"])
+    s, grown, hourly = opt.shape, volume_growth(cfg) ** opt.build, _hosting_facts(cfg)["hourly"]
     return [pl.when(s.gpu > 0).then((s.load * grown).ceil().clip(lower_bound=1)).cast(pl.Int64)
             .alias(f"{opt.key}__gpus"),
             pl.when(s.per_g > 0).then(s.per_g * grown / hourly).round(1).alias(f"{opt.key}__gpu_hours")]
