@@ -332,6 +332,39 @@ class Hosting(_Section):
     gpu_utilisation: _between(0, 1, "a share", low_open=True)
     monitoring_monthly_cost: Amount  # at most input.max_value.money: Config checks it
     maintenance_share: _between(0, 10, "a share")
+    gpu_hourly_cost: Amount  # amounts: at most input.max_value.money, Config checks it
+    throughput_tokens_per_s: _between(0, 1e13, "a number of tokens per second", low_open=True)
+    team_size: _between(0, 1e6, "a number of people")
+    team_monthly_cost: Amount
+    assumed_gpus: _whole(1, 1_000_000, "must be a whole number of GPUs from 1 to 1,000,000", got=True)
+
+
+Months = _whole(0, 600, "must be a whole number of months from 0 to 600", got=True)
+
+
+class OptionCost(_Section):
+    """An option's one-off cost and its build months."""
+
+    one_off_cost: Amount  # at most input.max_value.money: Config checks it
+    build_months: Months
+
+
+class BuildOnly(_Section):
+    """An option whose one-off cost comes from elsewhere (self_host_finetune: money.finetune_setup_cost)."""
+
+    build_months: Months
+
+
+class Options(_Section):
+    batch_latency_s: _between(0, 31_536_000, "a number of seconds", low_open=True)
+    batch_price_ratio: _between(0, 1, "a ratio", low_open=True)
+    retrain_every_months: _whole(1, 600, "must be a whole number of months from 1 to 600", got=True)
+    retrain_share: _between(0, 10, "a share")
+    roi_min_one_off: Amount
+    api_optimised: OptionCost
+    provider_finetune: OptionCost
+    self_host_open: OptionCost
+    self_host_finetune: BuildOnly
 
 
 class ModelPrice(_Section):
@@ -452,6 +485,7 @@ class Config(_Section):
     decision: Decision
     money: Money
     hosting: Hosting
+    options: Options
     prices: Prices
     stability: Stability
     budget: Budget
@@ -476,7 +510,11 @@ class Config(_Section):
                     max_value(cfg, "finetune_setup_cost")),
                    ("money.finetune_monthly_cost", self.money.finetune_monthly_cost,
                     max_value(cfg, "finetune_monthly_cost")),
-                   ("hosting.monitoring_monthly_cost", self.hosting.monitoring_monthly_cost, money)]
+                   ("hosting.monitoring_monthly_cost", self.hosting.monitoring_monthly_cost, money),
+                   ("hosting.gpu_hourly_cost", self.hosting.gpu_hourly_cost, money),
+                   ("hosting.team_monthly_cost", self.hosting.team_monthly_cost, money)]
+        amounts += [(f"options.{key}.one_off_cost", getattr(self.options, key).one_off_cost, money)
+                    for key in ("api_optimised", "provider_finetune", "self_host_open")]
         for name, entry in self.prices.models.items():
             amounts += [(f"prices.models.{name}.{part}", getattr(entry, part), money)
                         for part in ("input_per_1m", "output_per_1m", "cached_input_per_1m")

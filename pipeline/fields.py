@@ -140,6 +140,11 @@ FIELDS: dict[str, Field] = {
                    accepted="A model the price catalog knows (gpt-4o, claude-3-5-sonnet, ...) or one priced in "
                             "the config",
                    example="gpt-4o"),
+    "alt_model": Field("text", "A cheaper API model to try for the same task (else the config's step-down map)",
+                       "Alt model", "volume", aliases=("alternative model", "cheaper model", "step down model"),
+                       null_words_missing=True,
+                       accepted="A model the price catalog knows (gpt-4o-mini, ...) or one priced in the config",
+                       example="gpt-4o-mini"),
     "monthly_calls": Field("count", "API calls per month", "Monthly calls", "volume",
                            aliases=("calls per month", "requests per month", "monthly requests", "monthly volume",
                                     "volume"),
@@ -189,6 +194,9 @@ FIELDS: dict[str, Field] = {
     "max_latency_s": Field("seconds", "Required response time, seconds", "Max latency (s)", "latency",
                            aliases=("max latency", "max latency seconds", "latency s", "required response time s"),
                            factor="speed"),
+    "batch_eligible": Field("flag", "Can the work wait a day for the provider's batch price? yes/no "
+                            "(not given: yes where the max latency is a day or more)", "Batch eligible", "latency",
+                            aliases=("batch", "batchable", "can wait a day")),
     "finetune_setup_cost": Field("money", "One-off cost of fine-tuning, USD", "Fine-tune setup cost", "finetune",
                                  aliases=("setup cost", "fine tuning setup cost", "one off cost"),
                                  unit="USD, one-off"),
