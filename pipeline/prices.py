@@ -5,6 +5,10 @@ entry can change on a date), and then applied to every row as polars
 expressions. The catalog's bundled snapshot is used as shipped: its network
 update is never turned on. Tiered prices (a higher rate for every token once a
 prompt passes a threshold) are kept as tiers and applied per row.
+
+option_prices adds what the options of SPEC §3 need from the same catalog: its batch
+price variants, a cheaper model's price (the row's alt_model or prices.step_down), the
+provider's fine-tuned ("ft:") prices and its deprecated flag.
 """
 
 from __future__ import annotations
@@ -360,7 +364,7 @@ def option_prices(frame: pl.DataFrame, cfg: dict, at: date) -> pl.DataFrame:
     out = frame.join(_side(table, "m:"), left_on="model", right_on="m:model", how="left", maintain_order="left")
     out = out.with_columns(_alt_model(frame, cfg).alias("alt_model_used"))
     alts = out.get_column("alt_model_used").drop_nulls().unique().to_list()
-    fresh = _option_table([a for a in alts if a not in set(models)], at, cfg)
+    fresh = _option_table(sorted(set(alts) - set(models)), at, cfg)
     table = pl.concat([table.filter(pl.col("model").is_in(alts)), fresh])
     out = out.join(_side(table, "a:"), left_on="alt_model_used", right_on="a:model", how="left",
                    maintain_order="left")
