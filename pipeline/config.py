@@ -23,6 +23,7 @@ from pipeline.fields import CATEGORY_VOCAB, FIELDS, shipped_aliases
 # Tables whose keys a user may add to (new categories, industries, aliases).
 OPEN_TABLES = {
     "prices.models",
+    "prices.step_down",
     "input.max_value",
     "stability.relative",
     "stability.absolute",
@@ -375,6 +376,19 @@ class ModelPrice(_Section):
 
 class Prices(_Section):
     models: dict[str, ModelPrice]
+    step_down: dict[str, str]  # model -> a cheaper one ("" = none); each a model the catalog or models knows
+
+    @model_validator(mode="after")
+    def _step_down_known(self) -> Prices:
+        from pipeline.prices import catalog_knows, catalog_version, closest_known
+
+        own = {name.lower() for name in self.models}
+        for key, target in self.step_down.items():
+            name = target.strip()
+            if name and name.lower() not in own and not catalog_knows(name):
+                raise _Bad(f"step_down.{key}", f"names '{name}', a model neither prices.models nor the price "
+                                               f"catalog ({catalog_version()}) knows{closest_known(name)}")
+        return self
 
 
 def _columns_of(kinds: tuple[str, ...]) -> list[str]:
