@@ -55,7 +55,6 @@ OPTIONAL = {"deployment_allowed": pl.String, "knowledge_bound": pl.Boolean, "cur
             "golden_set_size": pl.Float64, "training_examples": pl.Float64, "monthly_api_cost": pl.Float64,
             "max_latency_s": pl.Float64, "latency_class": pl.String, "alt_model_used": pl.String,
             "ft_model": pl.String, "__accuracy_why": pl.String}
-OFFERED_COLUMNS = ("offered", "net_h", "total")  # what decide reads of each option
 HIDDEN = "__d_"  # prefix of the working columns, dropped at the end
 
 
@@ -102,15 +101,18 @@ def _accuracy_words() -> pl.Expr:
         why.is_not_null() & (why != "given")).then(pl.lit(" (") + why + pl.lit(")")).otherwise(pl.lit(""))
 
 
+# In order of precedence: where several strike an option, the first is what decided (the need is
+# named before the deployment, so a fine-tune under self_hosted names the accuracy need); its
+# why_not_allowed gives them all.
 EXCLUSIONS: tuple[Exclusion, ...] = (
-    Exclusion("deployment", 2, AT_PROVIDER, lambda cfg: pl.col("deployment") == SELF_HOSTED,
-              lambda cfg: pl.lit("deployment self_hosted: the data may not go to a third-party API")),
     Exclusion("accuracy_need", 3, tuple(o for o in OPTIONS if o not in FINE_TUNED), lambda cfg: _c("need"),
               lambda cfg: _accuracy_words() + pl.lit(" and fit ") + _num(pl.col("fit_score"))
               + pl.lit(": only the fine-tuned options close the gap")),
     Exclusion("accuracy_gap", 3, ("self_host_open",), lambda cfg: _c("breach") & ~_c("need"),
               lambda cfg: pl.lit("an open model as it is does not close the accuracy gap (")
               + _accuracy_words() + pl.lit(")")),
+    Exclusion("deployment", 2, AT_PROVIDER, lambda cfg: pl.col("deployment") == SELF_HOSTED,
+              lambda cfg: pl.lit("deployment self_hosted: the data may not go to a third-party API")),
 )
 SPEED = "latency"  # step 4's rule: it strikes an option only where some option is left (else a warning)
 
@@ -147,13 +149,17 @@ def facts(cfg: dict) -> list[pl.Expr]:
 
 # ------------------------------------------------------------------ stage 2: what is allowed
 def _hard(option: str, cfg: dict) -> tuple[pl.Expr, pl.Expr]:
-    """(the key of the first rule of EXCLUSIONS that strikes ``option``, its reason); null: none."""
-    key, why = pl.lit(None, pl.String), pl.lit(None, pl.String)
-    for rule in reversed([r for r in EXCLUSIONS if option in r.options]):
-        holds = rule.holds(cfg).fill_null(False)
-        key = pl.when(holds).then(pl.lit(rule.key)).otherwise(key)
-        why = pl.when(holds).then(rule.why(cfg)).otherwise(why)
-    return key, why
+    """(the key of the first rule of EXCLUSIONS that strikes ``option``, the reasons of all that do,
+    joined by "; "); null where none does."""
+    rules = [r for r in EXCLUSIONS if option in r.options]
+    key = pl.lit(None, pl.String)
+    if not rules:
+        return key, key
+    for rule in reversed(rules):
+        key = pl.when(rule.holds(cfg).fill_null(False)).then(pl.lit(rule.key)).otherwise(key)
+    why = pl.concat_str([pl.when(r.holds(cfg).fill_null(False)).then(r.why(cfg)) for r in rules],
+                        separator="; ", ignore_nulls=True)
+    return key, pl.when(key.is_not_null()).then(why)
 
 
 def allowed(frame: pl.DataFrame, cfg: dict) -> pl.DataFrame:
@@ -217,11 +223,11 @@ def choose(cfg: dict) -> list[pl.Expr]:
     return [best.alias("best_option"), api_left.alias(HIDDEN + "api_left")]
 
 
-def _best(column: str) -> pl.Expr:
-    """The best option's ``{o}{column}`` (e.g. ``__net_h``, ``__latency_s``)."""
-    expr = pl.when(pl.lit(False)).then(pl.lit(None))
+def _best_net() -> pl.Expr:
+    """The best option's net savings over the horizon (as step 5 counted them)."""
+    expr = pl.when(pl.lit(False)).then(pl.lit(None, pl.Float64))
     for o in OPTIONS:
-        expr = expr.when(pl.col("best_option") == o).then(pl.col(f"{o}{column}"))
+        expr = expr.when(pl.col("best_option") == o).then(_net(o))
     return expr
 
 
@@ -311,7 +317,7 @@ def next_step(cfg: dict) -> pl.Expr:
 def _money_words(cfg: dict) -> pl.Expr:
     """How money chose: the saving against the threshold, or the best net where the API was out."""
     months = cfg["money"]["horizon_months"]
-    net = _best("__net_h")
+    net = _best_net()
     over = pl.lit(f" over {months} months")
     need_not_saving = pl.when(net < 0).then(pl.lit(" (the need is not a saving)")).otherwise(pl.lit(""))
     unknown = pl.when(pl.col("monthly_api_cost").is_null()).then(pl.lit(" (API cost unknown: counted as 0)")) \
@@ -378,12 +384,22 @@ def decide(frame: pl.DataFrame, cfg: dict, *, with_words: bool = True) -> pl.Dat
     ``with_words=False`` leaves out the text columns (for --stability's many draws)."""
     absent = {name: dtype for name, dtype in OPTIONAL.items() if name not in frame.columns}
     frame = frame.with_columns([pl.lit(None, dtype).alias(name) for name, dtype in absent.items()])
+    frame = frame.with_columns(_typed())
     frame = allowed(frame.with_columns(facts(cfg)), cfg)
     frame = frame.with_columns(choose(cfg)).with_columns(verdict(cfg))
     if with_words:
         for stage in words(cfg):
             frame = frame.with_columns(stage)
     return frame.drop([c for c in frame.columns if c.startswith(HIDDEN)] + list(absent))
+
+
+def _typed() -> list[pl.Expr]:
+    """The columns decide reads, cast to their types (a column of nulls only may come in untyped)."""
+    flags = [f"{f}_has_data" for f in FACTORS] + [f"{o}__offered" for o in OPTIONS]
+    numbers = [f"{o}__{c}" for o in OPTIONS for c in ("net_h", "total")]
+    numbers += ["privacy_score", "accuracy_score", "fit_score"]
+    return ([pl.col(c).cast(pl.Boolean) for c in flags] + [pl.col(c).cast(pl.Float64) for c in numbers]
+            + [pl.col(c).cast(t) for c, t in OPTIONAL.items()])
 
 
 def branch(row: dict, cfg: dict) -> dict:
