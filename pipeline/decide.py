@@ -95,7 +95,11 @@ class Exclusion(NamedTuple):
 
 
 def _accuracy_words() -> pl.Expr:
-    """'accuracy 10 (93% vs 99% target)'."""
+    """'accuracy 10 (93% vs 99% target)' (computed once, with the facts)."""
+    return _c("accuracy_words")
+
+
+def _accuracy_text() -> pl.Expr:
     why = pl.col("__accuracy_why")
     return pl.lit("accuracy ") + _num(pl.col("accuracy_score")) + pl.when(
         why.is_not_null() & (why != "given")).then(pl.lit(" (") + why + pl.lit(")")).otherwise(pl.lit(""))
@@ -143,6 +147,7 @@ def facts(cfg: dict) -> list[pl.Expr]:
         (breach & pl.col("knowledge_bound").fill_null(False)).alias(HIDDEN + "retrieval"),
         (known < 2).alias(HIDDEN + "insufficient"),
         max_latency(cfg).alias(HIDDEN + "max_latency"),
+        _accuracy_text().alias(HIDDEN + "accuracy_words"),
         *[option_latency(o, cfg).alias(f"{o}__latency_s") for o in OPTIONS],
     ]
 
@@ -205,29 +210,44 @@ def materiality(cfg: dict) -> pl.Expr:
     return pl.max_horizontal(pl.lit(float(d["materiality_min"])), share)
 
 
-def choose(cfg: dict) -> list[pl.Expr]:
-    """``best_option`` by step 5 (Add retrieval's by step 6; none under Insufficient data)."""
-    cand = {o: pl.col(f"{o}__offered").fill_null(False) & pl.col(f"{o}__allowed") for o in OPTIONS}
-    api_left = cand["api"]
-    score = {}
+def money_facts(cfg: dict) -> list[pl.Expr]:
+    """Each option's net savings as step 5 counts them, the materiality threshold, whether today's
+    API is left."""
+    left = pl.col("api__offered").fill_null(False) & pl.col("api__allowed")
+    return [*[_net(o).alias(f"{HIDDEN}net_{o}") for o in OPTIONS],
+            materiality(cfg).alias(HIDDEN + "threshold"), left.alias(HIDDEN + "api_left")]
+
+
+def scores() -> list[pl.Expr]:
+    """Each option's net where it may win (null where not): where today's API is left, another option
+    must save the threshold; an unknown net counts as the least."""
+    out = []
     for o in OPTIONS:
-        eligible = cand[o] if o == "api" else cand[o] & (~api_left | (_net(o) >= materiality(cfg)).fill_null(False))
-        score[o] = pl.when(eligible).then(_net(o).fill_null(-math.inf))
-    best_net = pl.max_horizontal(list(score.values()))
+        cand = pl.col(f"{o}__offered").fill_null(False) & pl.col(f"{o}__allowed")
+        material = ~_c("api_left") | (_c(f"net_{o}") >= _c("threshold")).fill_null(False)
+        eligible = cand if o == "api" else cand & material
+        out.append(pl.when(eligible).then(_c(f"net_{o}").fill_null(-math.inf)).alias(f"{HIDDEN}score_{o}"))
+    return out
+
+
+def choose() -> pl.Expr:
+    """``best_option`` by step 5: the most savings, ties to the earlier option (Add retrieval's by
+    step 6; none under Insufficient data)."""
+    best_net = pl.max_horizontal([_c(f"score_{o}") for o in OPTIONS])
     best = pl.when(pl.lit(False)).then(pl.lit(None, pl.String))
     for o in OPTIONS:  # table order: the first of equal savings wins
-        best = best.when(score[o] == best_net).then(pl.lit(o))
+        best = best.when(_c(f"score_{o}") == best_net).then(pl.lit(o))
     retrieval = pl.when(pl.col("deployment") == SELF_HOSTED).then(pl.lit("self_host_open")).otherwise(pl.lit("api"))
-    best = (pl.when(_c("insufficient")).then(pl.lit(None, pl.String))
-            .when(_c("retrieval")).then(retrieval).otherwise(best.otherwise(pl.lit(None, pl.String))))
-    return [best.alias("best_option"), api_left.alias(HIDDEN + "api_left")]
+    return (pl.when(_c("insufficient")).then(pl.lit(None, pl.String))
+            .when(_c("retrieval")).then(retrieval).otherwise(best.otherwise(pl.lit(None, pl.String)))
+            ).alias("best_option")
 
 
 def _best_net() -> pl.Expr:
     """The best option's net savings over the horizon (as step 5 counted them)."""
     expr = pl.when(pl.lit(False)).then(pl.lit(None, pl.Float64))
     for o in OPTIONS:
-        expr = expr.when(pl.col("best_option") == o).then(_net(o))
+        expr = expr.when(pl.col("best_option") == o).then(_c(f"net_{o}"))
     return expr
 
 
@@ -265,7 +285,8 @@ def warning() -> pl.Expr:
         .then(pl.lit("no option is both offered and allowed"))
         .when(decided & _c("fallback") & _c("max_latency").is_not_null())
         .then(pl.lit("no option starts within the max latency of ") + _num(_c("max_latency"))
-              + pl.lit(" s (the fastest allowed starts in ") + _num(fastest) + pl.lit(" s): the latency need is not met"))
+              + pl.lit(" s (the fastest allowed starts in ") + _num(fastest)
+              + pl.lit(" s): the latency need is not met"))
     )
 
 
@@ -317,18 +338,17 @@ def next_step(cfg: dict) -> pl.Expr:
 def _money_words(cfg: dict) -> pl.Expr:
     """How money chose: the saving against the threshold, or the best net where the API was out."""
     months = cfg["money"]["horizon_months"]
-    net = _best_net()
+    net, threshold = _c("best_net"), _c("threshold_text")
     over = pl.lit(f" over {months} months")
     need_not_saving = pl.when(net < 0).then(pl.lit(" (the need is not a saving)")).otherwise(pl.lit(""))
     unknown = pl.when(pl.col("monthly_api_cost").is_null()).then(pl.lit(" (API cost unknown: counted as 0)")) \
         .otherwise(pl.lit(""))
     return (
         pl.when(pl.col("decided_by") == "saving")
-        .then(pl.lit("saves ") + usd_text(net) + over + pl.lit(" (at least ") + usd_text(materiality(cfg))
-              + pl.lit(" needed)"))
+        .then(pl.lit("saves ") + _c("best_net_text") + over + pl.lit(" (at least ") + threshold + pl.lit(" needed)"))
         .when(pl.col("decided_by") == "no_material_saving")
-        .then(pl.lit("no other option saves ") + usd_text(materiality(cfg)) + over + unknown)
-        .when(net.is_not_null()).then(pl.lit("net savings ") + usd_text(net) + over + need_not_saving)
+        .then(pl.lit("no other option saves ") + threshold + over + unknown)
+        .when(net.is_not_null()).then(pl.lit("net savings ") + _c("best_net_text") + over + need_not_saving)
         .otherwise(pl.lit("net savings unknown") + unknown)
     )
 
@@ -358,7 +378,9 @@ def rationale(cfg: dict) -> pl.Expr:
                               separator=", ", ignore_nulls=True)
     return (
         pl.when(pl.col("recommendation") == INSUFFICIENT)
-        .then(pl.col("factors_with_data").cast(pl.String) + pl.lit(f" of {len(FACTORS)} factors have data")
+        .then(pl.col("factors_with_data").cast(pl.String) + pl.lit(f" of {len(FACTORS)} factors ")
+              + pl.when(pl.col("factors_with_data") == 1).then(pl.lit("has")).otherwise(pl.lit("have"))
+              + pl.lit(" data")
               + pl.when(pl.col("factors_with_data") > 0).then(pl.lit(" (") + with_data + pl.lit(")"))
               .otherwise(pl.lit("")) + pl.lit(": at least 2 are needed to decide"))
         .when(pl.col("recommendation") == RETRIEVAL)
@@ -374,7 +396,9 @@ def _best_described() -> pl.Expr:
 
 def words(cfg: dict) -> list[list[pl.Expr]]:
     """The text columns, in the order they can be computed."""
-    return [[warning().alias("decision_warning"), next_step(cfg).alias("next_step")],
+    return [[warning().alias("decision_warning"), next_step(cfg).alias("next_step"),
+             _best_net().alias(HIDDEN + "best_net"), usd_text(_c("threshold")).alias(HIDDEN + "threshold_text")],
+            [usd_text(_c("best_net")).alias(HIDDEN + "best_net_text")],
             [rationale(cfg).alias("rationale")]]
 
 
@@ -386,7 +410,8 @@ def decide(frame: pl.DataFrame, cfg: dict, *, with_words: bool = True) -> pl.Dat
     frame = frame.with_columns([pl.lit(None, dtype).alias(name) for name, dtype in absent.items()])
     frame = frame.with_columns(_typed())
     frame = allowed(frame.with_columns(facts(cfg)), cfg)
-    frame = frame.with_columns(choose(cfg)).with_columns(verdict(cfg))
+    frame = frame.with_columns(money_facts(cfg)).with_columns(scores()).with_columns(choose())
+    frame = frame.with_columns(verdict(cfg))
     if with_words:
         for stage in words(cfg):
             frame = frame.with_columns(stage)

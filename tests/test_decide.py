@@ -81,7 +81,7 @@ def test_fewer_than_two_factors_is_insufficient_data(known):
     out = one({**row(privacy=10, accuracy=10, fit=8, self_host_finetune=500_000.0), **flags})
     assert (out["recommendation"], out["best_option"], out["factors_with_data"]) == ("Insufficient data", None, known)
     assert out["decided_by"] == "insufficient_data"
-    assert f"{known} of 4 factors have data" in out["rationale"]
+    assert f"{known} of 4 factors {'has' if known == 1 else 'have'} data" in out["rationale"]
     assert "speed (latency_class, max_latency_s or speed_score)" in out["next_step"]
 
 
@@ -321,7 +321,18 @@ def test_example_11_one_factor_is_insufficient_data():
     r = {**row(privacy=10), "cost_has_data": False, "accuracy_has_data": False, "speed_has_data": False}
     out = one(r)
     assert out["recommendation"] == "Insufficient data"
-    assert out["rationale"] == "1 of 4 factors have data (privacy): at least 2 are needed to decide"
+    assert out["rationale"] == "1 of 4 factors has data (privacy): at least 2 are needed to decide"
+
+
+def test_example_12_the_batch_price_saves_enough_to_optimise_the_api():
+    # $13,000 a month: the threshold is 10 % of $312,000, $31,200; the batch API saves $151,000.
+    out = one(row(api_monthly=13_000.0, latency_class="batch", api_optimised=151_000.0,
+                  self_host_open=120_000.0, self_host_finetune=100_000.0))
+    assert (out["recommendation"], out["best_option"], out["decided_by"]) == (
+        "Optimise the API", "api_optimised", "saving")
+    assert out["rationale"] == ("the API done cheaper (batch price or a smaller model) · saves $151,000 over "
+                                "24 months (at least $31,200 needed)")
+    assert out["next_step"] == "move the work to the provider's batch API"
 
 
 def test_example_13_knowledge_bound_gap_adds_retrieval():
@@ -450,3 +461,11 @@ def test_under_self_hosted_an_accuracy_need_is_what_decides():
     why = out["api__why_not_allowed"]
     assert "only the fine-tuned options" in why and "deployment self_hosted" in why
     assert out["provider_finetune__why_not_allowed"].startswith("deployment self_hosted")
+
+
+def test_without_words_the_decision_is_the_same():
+    rows = _grid()
+    full, bare = run(*rows), decide(pl.DataFrame(rows, infer_schema_length=None), CFG, with_words=False)
+    assert "rationale" not in bare.columns and "next_step" not in bare.columns
+    assert bare["recommendation"].to_list() == full["recommendation"].to_list()
+    assert bare["best_option"].to_list() == full["best_option"].to_list()
