@@ -110,7 +110,7 @@ def _accuracy_text() -> pl.Expr:
 # why_not_allowed gives them all.
 EXCLUSIONS: tuple[Exclusion, ...] = (
     Exclusion("accuracy_need", 3, tuple(o for o in OPTIONS if o not in FINE_TUNED), lambda cfg: _c("need"),
-              lambda cfg: _accuracy_words() + pl.lit(" and fit ") + _num(pl.col("fit_score"))
+              lambda cfg: _accuracy_words() + pl.lit(" and fit ") + _c("fit_text")
               + pl.lit(": only the fine-tuned options close the gap")),
     Exclusion("accuracy_gap", 3, ("self_host_open",), lambda cfg: _c("breach") & ~_c("need"),
               lambda cfg: pl.lit("an open model as it is does not close the accuracy gap (")
@@ -121,11 +121,14 @@ EXCLUSIONS: tuple[Exclusion, ...] = (
 SPEED = "latency"  # step 4's rule: it strikes an option only where some option is left (else a warning)
 
 
-def _slow_why(option: str) -> pl.Expr:
-    assumed = pl.when(pl.col("current_latency_s").is_null() & pl.lit(option in AT_PROVIDER)).then(
-        pl.lit(" (assumed)")).otherwise(pl.lit(""))
-    return (pl.lit("starts in ") + _num(pl.col(f"{option}__latency_s")) + pl.lit(" s") + assumed
-            + pl.lit(", over the max latency of ") + _num(_c("max_latency")) + pl.lit(" s"))
+def _slow_why(option: str, cfg: dict) -> pl.Expr:
+    """'starts in 0.5 s (assumed), over the max latency of 0.3 s'."""
+    if option in AT_PROVIDER:
+        starts = _c("api_latency_text") + pl.when(pl.col("current_latency_s").is_null()).then(
+            pl.lit(" s (assumed)")).otherwise(pl.lit(" s"))
+    else:
+        starts = pl.lit(f"{round(cfg['latency']['self_hosted_s'], 2):g} s")
+    return pl.lit("starts in ") + starts + pl.lit(", over the max latency of ") + _c("max_text") + pl.lit(" s")
 
 
 # ------------------------------------------------------------------ stage 1: the facts
@@ -147,35 +150,27 @@ def facts(cfg: dict) -> list[pl.Expr]:
         (breach & pl.col("knowledge_bound").fill_null(False)).alias(HIDDEN + "retrieval"),
         (known < 2).alias(HIDDEN + "insufficient"),
         max_latency(cfg).alias(HIDDEN + "max_latency"),
-        _accuracy_text().alias(HIDDEN + "accuracy_words"),
         *[option_latency(o, cfg).alias(f"{o}__latency_s") for o in OPTIONS],
     ]
 
 
 # ------------------------------------------------------------------ stage 2: what is allowed
-def _hard(option: str, cfg: dict) -> tuple[pl.Expr, pl.Expr]:
-    """(the key of the first rule of EXCLUSIONS that strikes ``option``, the reasons of all that do,
-    joined by "; "); null where none does."""
-    rules = [r for r in EXCLUSIONS if option in r.options]
+def _hard(option: str, cfg: dict) -> pl.Expr:
+    """The key of the first rule of EXCLUSIONS that strikes ``option``; null where none does."""
     key = pl.lit(None, pl.String)
-    if not rules:
-        return key, key
-    for rule in reversed(rules):
+    for rule in reversed([r for r in EXCLUSIONS if option in r.options]):
         key = pl.when(rule.holds(cfg).fill_null(False)).then(pl.lit(rule.key)).otherwise(key)
-    why = pl.concat_str([pl.when(r.holds(cfg).fill_null(False)).then(r.why(cfg)) for r in rules],
-                        separator="; ", ignore_nulls=True)
-    return key, pl.when(key.is_not_null()).then(why)
+    return key
 
 
 def allowed(frame: pl.DataFrame, cfg: dict) -> pl.DataFrame:
-    """``{o}__allowed`` and ``{o}__why_not_allowed``: struck by EXCLUSIONS, or slower than the max
-    latency while some offered option is fast enough (else speed strikes none: ``__d_fallback``)."""
-    hard = {o: _hard(o, cfg) for o in OPTIONS}
-    slow = {o: (pl.col(f"{o}__latency_s") > _c("max_latency")).fill_null(False) for o in OPTIONS}
+    """``{o}__allowed``: struck by no rule of EXCLUSIONS, and not slower than the max latency while
+    some offered option is fast enough (else speed strikes none: ``__d_fallback``). ``__d_why_key_{o}``
+    is what struck it (an EXCLUSIONS key or SPEED)."""
     frame = frame.with_columns(
-        *[hard[o][0].alias(f"{HIDDEN}key_{o}") for o in OPTIONS],
-        *[hard[o][1].alias(f"{HIDDEN}hard_why_{o}") for o in OPTIONS],
-        *[slow[o].alias(f"{HIDDEN}slow_{o}") for o in OPTIONS],
+        *[_hard(o, cfg).alias(f"{HIDDEN}key_{o}") for o in OPTIONS],
+        *[(pl.col(f"{o}__latency_s") > _c("max_latency")).fill_null(False).alias(f"{HIDDEN}slow_{o}")
+          for o in OPTIONS],
     )
     left = [pl.col(f"{o}__offered").fill_null(False) & _c(f"key_{o}").is_null() & ~_c(f"slow_{o}") for o in OPTIONS]
     frame = frame.with_columns((~pl.any_horizontal(left)).alias(HIDDEN + "fallback"))
@@ -186,10 +181,18 @@ def allowed(frame: pl.DataFrame, cfg: dict) -> pl.DataFrame:
             (_c(f"key_{o}").is_null() & ~struck_by_speed).alias(f"{o}__allowed"),
             pl.when(_c(f"key_{o}").is_not_null()).then(_c(f"key_{o}"))
             .when(struck_by_speed).then(pl.lit(SPEED)).alias(f"{HIDDEN}why_key_{o}"),
-            pl.when(_c(f"key_{o}").is_not_null()).then(_c(f"hard_why_{o}"))
-            .when(struck_by_speed).then(_slow_why(o)).alias(f"{o}__why_not_allowed"),
         ]
     return frame.with_columns(out)
+
+
+def why_not_allowed(option: str, cfg: dict) -> pl.Expr:
+    """``{o}__why_not_allowed``: the reasons of every rule that strikes it ("; "), or its latency."""
+    rules = [r for r in EXCLUSIONS if option in r.options]
+    hard = pl.concat_str([pl.when(r.holds(cfg).fill_null(False)).then(r.why(cfg)) for r in rules],
+                         separator="; ", ignore_nulls=True) if rules else pl.lit(None, pl.String)
+    key = _c(f"why_key_{option}")
+    return (pl.when(key == SPEED).then(_slow_why(option, cfg)).when(key.is_not_null()).then(hard)
+            .otherwise(pl.lit(None, pl.String)))
 
 
 # ------------------------------------------------------------------ stage 3: the money (step 5)
@@ -284,7 +287,7 @@ def warning() -> pl.Expr:
         pl.when(decided & pl.col("best_option").is_null())
         .then(pl.lit("no option is both offered and allowed"))
         .when(decided & _c("fallback") & _c("max_latency").is_not_null())
-        .then(pl.lit("no option starts within the max latency of ") + _num(_c("max_latency"))
+        .then(pl.lit("no option starts within the max latency of ") + _c("max_text")
               + pl.lit(" s (the fastest allowed starts in ") + _num(fastest)
               + pl.lit(" s): the latency need is not met"))
     )
@@ -302,37 +305,45 @@ def _assumed_api_too_slow() -> pl.Expr:
     return (_c("why_key_api") == SPEED).fill_null(False) & pl.col("current_latency_s").is_null()
 
 
-def next_step(cfg: dict) -> pl.Expr:
-    """One line: what to do first."""
+def _cases(name: str, cases: list[tuple[pl.Expr, str | pl.Expr]], otherwise: str) -> tuple[pl.Expr, pl.Expr]:
+    """(a code: the index of the first case that holds, the text of that case). Computed in two
+    stages (the code's column first), so the fixed texts make one string column, not one per case."""
+    code = pl.lit(len(cases), pl.Int8)
+    for i in reversed(range(len(cases))):
+        code = pl.when(cases[i][0].fill_null(False)).then(pl.lit(i, pl.Int8)).otherwise(code)
+    fixed = {i: text for i, (_, text) in enumerate(cases) if isinstance(text, str)} | {len(cases): otherwise}
+    text = _c(f"code_{name}").replace_strict(fixed, default=None, return_dtype=pl.String)
+    for i, (_, made) in enumerate(cases):
+        if not isinstance(made, str):
+            text = pl.when(_c(f"code_{name}") == i).then(made).otherwise(text)
+    return code.alias(f"{HIDDEN}code_{name}"), text
+
+
+def next_step(cfg: dict) -> tuple[pl.Expr, pl.Expr]:
+    """One line: what to do first (as ``_cases``: the code, then the text)."""
     d, rec, best = cfg["decide"], pl.col("recommendation"), pl.col("best_option")
     golden = f"a {d['golden_set_min']:,}-example golden set"
     alt = pl.col("alt_model_used")
-    return (
-        pl.when(rec == INSUFFICIENT).then(pl.lit("add data for at least one more factor: ") + _missing_factors())
-        .when(rec == RETRIEVAL).then(pl.lit("put the documents the answers depend on behind retrieval (RAG) and "
-                                            f"check the answers on {golden}"))
-        .when(_assumed_api_too_slow()).then(pl.lit(
-            "measure today's API time to first token (current_latency_s): the decision assumes "
-            f"{cfg['latency']['api_default_s']:g} s"))
-        .when((rec == PREPARE) & (pl.col("golden_set_size") < d["golden_set_min"]).fill_null(False))
-        .then(pl.lit(f"build {golden} and measure today's baseline on it"))
-        .when(rec == PREPARE).then(pl.lit(f"curate at least {d['training_examples_min']:,} training examples"))
-        .when(_c("breach") & ~_c("need")).then(pl.lit(
-            "close the accuracy gap with prompting and evaluation on a golden set first; fine-tune if it persists"))
-        .when(best == "provider_finetune").then(pl.lit("measure a baseline on the golden set, then fine-tune ")
-                                                + pl.coalesce(pl.col("ft_model"), pl.lit("the model"))
-                                                + pl.lit(" with the provider"))
-        .when(best == "self_host_finetune").then(pl.lit(
-            "measure a baseline on the golden set, then fine-tune an open model to run on own GPUs"))
-        .when((best == "api_optimised") & alt.is_not_null())
-        .then(pl.lit("confirm ") + alt + pl.lit(f"'s accuracy on {golden}"))
-        .when(best == "api_optimised").then(pl.lit("move the work to the provider's batch API"))
-        .when(best == "self_host_open").then(pl.lit(
-            f"confirm an open model's accuracy on {golden} and size its GPUs"))
-        .when(pl.col("deployment") == ENTERPRISE).then(pl.lit(
-            f"sign {cfg['deployment']['agreement']} with the API provider"))
-        .otherwise(pl.lit("keep prompting; look again when volume, accuracy or latency needs change"))
-    )
+    return _cases("next_step", [
+        (rec == INSUFFICIENT, pl.lit("add data for at least one more factor: ") + _missing_factors()),
+        (rec == RETRIEVAL, f"put the documents the answers depend on behind retrieval (RAG) and check the answers "
+                           f"on {golden}"),
+        (_assumed_api_too_slow(), "measure today's API time to first token (current_latency_s): the decision "
+                                  f"assumes {cfg['latency']['api_default_s']:g} s"),
+        ((rec == PREPARE) & (pl.col("golden_set_size") < d["golden_set_min"]),
+         f"build {golden} and measure today's baseline on it"),
+        (rec == PREPARE, f"curate at least {d['training_examples_min']:,} training examples"),
+        (_c("breach") & ~_c("need"), "close the accuracy gap with prompting and evaluation on a golden set first; "
+                                     "fine-tune if it persists"),
+        (best == "provider_finetune", pl.lit("measure a baseline on the golden set, then fine-tune ")
+         + pl.coalesce(pl.col("ft_model"), pl.lit("the model")) + pl.lit(" with the provider")),
+        (best == "self_host_finetune", "measure a baseline on the golden set, then fine-tune an open model to run "
+                                       "on own GPUs"),
+        ((best == "api_optimised") & alt.is_not_null(), pl.lit("confirm ") + alt + pl.lit(f"'s accuracy on {golden}")),
+        (best == "api_optimised", "move the work to the provider's batch API"),
+        (best == "self_host_open", f"confirm an open model's accuracy on {golden} and size its GPUs"),
+        (pl.col("deployment") == ENTERPRISE, f"sign {cfg['deployment']['agreement']} with the API provider"),
+    ], "keep prompting; look again when volume, accuracy or latency needs change")
 
 
 def _money_words(cfg: dict) -> pl.Expr:
@@ -353,17 +364,17 @@ def _money_words(cfg: dict) -> pl.Expr:
     )
 
 
-def _need_words() -> pl.Expr:
+def _need_words(cfg: dict) -> pl.Expr:
     """Why today's API was not left, or the accuracy gap that prompting should close first."""
     by = pl.col("decided_by")
     deployment_why = pl.when(pl.col("deployment_allowed").is_not_null()).then(pl.lit(" (given)")).otherwise(
         pl.lit(" (privacy ") + _num(pl.col("privacy_score")) + pl.lit(")"))
     return (
-        pl.when(by == "accuracy_need").then(_accuracy_words() + pl.lit(" and fit ") + _num(pl.col("fit_score"))
+        pl.when(by == "accuracy_need").then(_accuracy_words() + pl.lit(" and fit ") + _c("fit_text")
                                             + pl.lit(": only a fine-tuned model closes the gap"))
-        .when(by == "latency").then(pl.lit("latency: today's API ") + _slow_why("api"))
+        .when(by == "latency").then(pl.lit("latency: today's API ") + _slow_why("api", cfg))
         .when(by == "deployment").then(pl.lit("deployment self_hosted") + deployment_why)
-        .when(_c("breach") & ~_c("need")).then(_accuracy_words() + pl.lit(" with fit ") + _num(pl.col("fit_score"))
+        .when(_c("breach") & ~_c("need")).then(_accuracy_words() + pl.lit(" with fit ") + _c("fit_text")
                                                + pl.lit(": close the gap before fine-tuning"))
     )
 
@@ -372,7 +383,7 @@ def rationale(cfg: dict) -> pl.Expr:
     """One line naming what decided: the need or the saving, the option, the money."""
     enterprise = pl.when((pl.col("deployment") == ENTERPRISE) & (pl.col("best_option").is_in(AT_PROVIDER))).then(
         pl.lit(f"under {cfg['deployment']['agreement']}"))
-    decided = pl.concat_str([_need_words(), _best_described(), _money_words(cfg), enterprise,
+    decided = pl.concat_str([_need_words(cfg), _best_described(), _money_words(cfg), enterprise,
                              pl.col("decision_warning")], separator=" · ", ignore_nulls=True)
     with_data = pl.concat_str([pl.when(pl.col(f"{f}_has_data").fill_null(False)).then(pl.lit(f)) for f in FACTORS],
                               separator=", ", ignore_nulls=True)
@@ -394,11 +405,20 @@ def _best_described() -> pl.Expr:
     return pl.col("best_option").replace_strict(DESCRIBED, default=None, return_dtype=pl.String)
 
 
+def texts(cfg: dict) -> list[pl.Expr]:
+    """Numbers as the words show them, each written once."""
+    return [_accuracy_text().alias(HIDDEN + "accuracy_words"), _num(pl.col("fit_score")).alias(HIDDEN + "fit_text"),
+            _num(_c("max_latency")).alias(HIDDEN + "max_text"),
+            _num(pl.col("api__latency_s")).alias(HIDDEN + "api_latency_text"),
+            _best_net().alias(HIDDEN + "best_net"), usd_text(_c("threshold")).alias(HIDDEN + "threshold_text")]
+
+
 def words(cfg: dict) -> list[list[pl.Expr]]:
-    """The text columns, in the order they can be computed."""
-    return [[warning().alias("decision_warning"), next_step(cfg).alias("next_step"),
-             _best_net().alias(HIDDEN + "best_net"), usd_text(_c("threshold")).alias(HIDDEN + "threshold_text")],
-            [usd_text(_c("best_net")).alias(HIDDEN + "best_net_text")],
+    """The text columns, stage by stage (each reads the columns of the stages before it)."""
+    code, step = next_step(cfg)
+    return [texts(cfg),
+            [usd_text(_c("best_net")).alias(HIDDEN + "best_net_text"), warning().alias("decision_warning"), code],
+            [step.alias("next_step"), *[why_not_allowed(o, cfg).alias(f"{o}__why_not_allowed") for o in OPTIONS]],
             [rationale(cfg).alias("rationale")]]
 
 
