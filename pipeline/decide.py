@@ -8,11 +8,18 @@ Pure polars expressions over the whole frame. ``decide`` takes the frame once th
 ``decision_warning``, ``next_step`` and ``rationale``.
 
 Each rule is written once. What rules an option out is data (``EXCLUSIONS``: the step, the options
-it strikes, the condition and the reason); what a winning option means is data (``RECOMMENDATION``);
-what decided a row is one of ``DECIDED_BY``. The stages (``facts``, ``allowed``, ``choose``,
-``words``) are the expression builders that read those tables; ``branch`` runs the same stages on
-one row for explain. No number of its own: thresholds, latencies and texts come from the config
-(``[decide]``, ``[deployment]``, ``[latency]``).
+it strikes, the condition and the reason; speed, step 4, is ``SPEED`` because it strikes nothing
+where it would strike everything); what a winning option means is data (``RECOMMENDATION``); what
+decided a row is one of ``DECIDED_BY`` (column ``decided_by``). The stages, in order, are
+``facts``, ``allowed``, ``money_facts``, ``scores``, ``choose``, ``verdict`` and ``words``; --stability
+can run them without ``words`` (``with_words=False``: no text at all, the same decision), and
+``branch`` runs them all on one row for explain. No number of its own: thresholds, latencies and
+the agreement's name come from the config (``[decide]``, ``[deployment]``, ``[latency]``).
+
+The frame may also carry, and decide reads where present: ``deployment_allowed``,
+``knowledge_bound``, ``current_latency_s``, ``golden_set_size``, ``training_examples`` (inputs),
+``alt_model_used`` and ``ft_model`` (prices.option_prices, for next_step) and ``__accuracy_why``
+(score.factor_scores, for the rationale).
 """
 
 from __future__ import annotations
@@ -69,7 +76,14 @@ def _num(x: pl.Expr, decimals: int = 2) -> pl.Expr:
 # ------------------------------------------------------------------ step 4's max latency
 def max_latency(cfg: dict) -> pl.Expr:
     """The max latency in seconds: the shorter of max_latency_s and the one latency_class implies
-    (``latency.class_limit_s``; a class not listed states none); null where neither is known."""
+    (``latency.class_limit_s``; a class not listed states none); null where neither is known.
+
+    >>> cfg = {"latency": {"class_limit_s": {"real-time": 0.5, "quick": 5, "batch": 86400}}}
+    >>> frame = pl.DataFrame({"latency_class": ["quick", "real-time", "none", None],
+    ...                       "max_latency_s": [0.3, 2.0, None, None]})
+    >>> frame.select(max_latency(cfg)).to_series().to_list()
+    [0.3, 0.5, None, None]
+    """
     limits = {k: float(v) for k, v in cfg["latency"]["class_limit_s"].items()}
     by_class = pl.col("latency_class").replace_strict(limits, default=None, return_dtype=pl.Float64)
     return pl.min_horizontal(pl.col("max_latency_s"), by_class)
@@ -95,7 +109,7 @@ class Exclusion(NamedTuple):
 
 
 def _accuracy_words() -> pl.Expr:
-    """'accuracy 10 (93% vs 99% target)' (computed once, with the facts)."""
+    """'accuracy 10 (93% vs 99% target)' (a column of the words stage, ``texts``)."""
     return _c("accuracy_words")
 
 
