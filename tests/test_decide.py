@@ -469,3 +469,12 @@ def test_without_words_the_decision_is_the_same():
     assert "rationale" not in bare.columns and "next_step" not in bare.columns
     assert bare["recommendation"].to_list() == full["recommendation"].to_list()
     assert bare["best_option"].to_list() == full["best_option"].to_list()
+
+
+def test_privacy_alone_never_fine_tunes_even_where_it_means_own_gpus():
+    cfg = cfg_with("deployment", self_hosted_from_privacy=9)
+    out = one(row(privacy=10, api_monthly=6.90, accuracy_has_data=False, speed_has_data=False,
+                  self_host_open=-160_000.0, self_host_finetune=-190_000.0), cfg)
+    assert (out["deployment"], out["recommendation"]) == ("self_hosted", "Self-host")
+    assert out["rationale"] == ("deployment self_hosted (privacy 10) · an open model on own GPUs · net savings "
+                                "-$160,000 over 24 months (the need is not a saving)")
