@@ -29,6 +29,7 @@ OPEN_TABLES = {
     "stability.absolute",
     "privacy.sensitivity",
     "speed.latency_class",
+    "latency.class_limit_s",
     "accuracy.targets",
     "columns.aliases",
     "values",
@@ -112,6 +113,34 @@ def _merge(base: dict, override: dict, prefix: str = "") -> None:
             base[key] = current + [v for v in value if v not in current]
         else:
             base[key] = copy.deepcopy(value)
+
+
+# Version 1's decision keys and what replaced each in version 2 (SPEC §4). refuse_version_1 turns a
+# user's file that still sets one into a one-line error; the run calls it once version 2 is wired.
+V2_SECTION = "decide"
+VERSION_1_DECISION = {
+    "finetune_fit_score": f"{V2_SECTION}.fit_need (with an accuracy gap, the fit score at which only the "
+                          "fine-tuned options are considered)",
+    "finetune_privacy_score": "deployment.enterprise_api_from_privacy and deployment.self_hosted_from_privacy "
+                              "(privacy now decides where a model runs, not whether to fine-tune)",
+    "evaluate_fit_score": f"nothing: Evaluate is gone, the options are compared on money "
+                          f"({V2_SECTION}.materiality_min, {V2_SECTION}.materiality_share)",
+    "evaluate_monthly_api_cost": f"{V2_SECTION}.materiality_min (the least saving over the horizon that beats "
+                                 "today's API)",
+}
+
+
+def refuse_version_1(user: dict, path: str | Path) -> None:
+    """ConfigError (exit 2) where a user's file (as read, before merging) sets a version 1 [decision]
+    key, naming what replaced each one it sets."""
+    table = user.get("decision")
+    if not isinstance(table, dict):
+        return
+    old = [key for key in VERSION_1_DECISION if key in table]
+    if old:
+        said = "; ".join(f"decision.{key} -> {VERSION_1_DECISION[key]}" for key in old)
+        raise ConfigError(f"config file {path} sets version 1's decision, which version 2 replaced: {said}. "
+                          f"Remove {'it' if len(old) == 1 else 'them'} (README, \"How it decides\")")
 
 
 def load(path: str | Path | None = None) -> dict:
@@ -309,6 +338,44 @@ class Decision(_Section):
     evaluate_monthly_api_cost: Amount  # at most money.max_amount: Config checks it
 
 
+# The seven recommendations of SPEC v2 §4, in the shipped rank order ([ranking] order: any order
+# of these seven, each once).
+RECOMMENDATIONS_V2 = ("Fine-tune", "Prepare to fine-tune", "Add retrieval", "Optimise the API", "Self-host",
+                      "Keep prompting", "Insufficient data")
+DEPLOYMENTS = ("api", "enterprise_api", "self_hosted")  # where a model may run, least strict first
+
+
+class Decide(_Section):
+    """The version 2 decision (SPEC §4); beside [decision] (version 1) until the run uses it."""
+
+    accuracy_breach_score: Score
+    fit_need: Score
+    materiality_min: Amount  # at most money.max_amount: Config checks it
+    materiality_share: Share
+    golden_set_min: _whole(0, None, "must be a whole number of examples of at least 0", got=True)
+    training_examples_min: _whole(0, None, "must be a whole number of examples of at least 0", got=True)
+
+
+class Deployment(_Section):
+    levels: _rule(list[str], lambda v: sorted(v) == sorted(DEPLOYMENTS) and len(v) == len(DEPLOYMENTS),
+                  lambda v: f"must list {', '.join(DEPLOYMENTS)}, each once, got {v!r}")
+    enterprise_api_from_privacy: _between(0, 11, "a privacy score (11 = never)")
+    self_hosted_from_privacy: _between(0, 11, "a privacy score (11 = never)")
+    agreement: str
+
+
+class Latency(_Section):
+    api_default_s: _between(0, 31_536_000, "a number of seconds", low_open=True)
+    self_hosted_s: _between(0, 31_536_000, "a number of seconds", low_open=True)
+    class_limit_s: dict[str, _between(0, 31_536_000, "a number of seconds", low_open=True)]
+
+
+class Ranking(_Section):
+    order: _rule(list[str], lambda v: sorted(v) == sorted(RECOMMENDATIONS_V2) and len(v) == len(RECOMMENDATIONS_V2),
+                 lambda v: f"must list the seven recommendations ({', '.join(RECOMMENDATIONS_V2)}), each once, "
+                           f"got {v!r}")
+
+
 class Money(_Section):
     horizon_months: _whole(SHORT_HORIZON_MONTHS, None, f"must be a whole number of months from "
                                                        f"{SHORT_HORIZON_MONTHS} to break_even_search_months")
@@ -497,6 +564,10 @@ class Config(_Section):
     accuracy: Accuracy
     speed: Speed
     decision: Decision
+    decide: Decide
+    deployment: Deployment
+    latency: Latency
+    ranking: Ranking
     money: Money
     hosting: Hosting
     options: Options
@@ -520,6 +591,7 @@ class Config(_Section):
             if value > high:
                 raise _Bad(key, f"values must be at most {high:,g}, got {value!r}")
         amounts = [("decision.evaluate_monthly_api_cost", self.decision.evaluate_monthly_api_cost, most),
+                   ("decide.materiality_min", self.decide.materiality_min, most),
                    ("money.finetune_setup_cost", self.money.finetune_setup_cost,
                     max_value(cfg, "finetune_setup_cost")),
                    ("money.finetune_monthly_cost", self.money.finetune_monthly_cost,
@@ -547,6 +619,15 @@ class Config(_Section):
             for value in table:
                 if value not in known:
                     raise _Bad(f"values.{field}.{value}", f"names no known level (known: {', '.join(known)})")
+        return self
+
+    @model_validator(mode="after")
+    def _latency_classes(self) -> Config:
+        """Each latency class given a max latency is a class speed.latency_class knows."""
+        for name in self.latency.class_limit_s:
+            if name not in self.speed.latency_class:
+                raise _Bad(f"latency.class_limit_s.{name}",
+                           f"names no latency class (known: {', '.join(self.speed.latency_class)})")
         return self
 
 

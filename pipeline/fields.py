@@ -218,6 +218,22 @@ FIELDS: dict[str, Field] = {
                        unit="people (fractions allowed)", number_format="#,##0.0#"),
     "team_monthly_cost": Field("money", "Monthly cost of one of those people, USD", "Team monthly cost", "hosting",
                                unit="USD per month per person"),
+    "deployment_allowed": Field("category", "Where the model may run: api, enterprise_api (an API under a BAA, DPA or "
+                                "zero-retention agreement) or self_hosted (own GPUs only); empty: from the privacy score",
+                                "Deployment allowed", "data", aliases=("deployment", "allowed deployment", "hosting allowed"),
+                                vocab=("deployment", "levels")),
+    "knowledge_bound": Field("flag", "Do the answers depend on facts the model lacks or that change? yes/no "
+                             "(then retrieval, not fine-tuning, closes an accuracy gap)", "Knowledge bound", "data",
+                             aliases=("needs retrieval", "knowledge dependent", "depends on documents")),
+    "current_latency_s": Field("seconds", "Measured time until today's API starts answering (time to first token), "
+                               "seconds", "Current latency (s)", "latency",
+                               aliases=("current latency", "time to first token s", "ttft s", "measured latency s")),
+    "golden_set_size": Field("count", "Labelled examples the team trusts for evaluation (the golden set)",
+                             "Golden set size", "finetune", aliases=("golden set", "eval set size", "evaluation set size"),
+                             unit="examples", example=250),
+    "training_examples": Field("count", "Curated examples available to fine-tune on", "Training examples", "finetune",
+                               aliases=("training set size", "training data examples", "fine tuning examples"),
+                               unit="examples", example=2000),
     "usage_growth_pct": Field("change", "Expected usage change per year (10% or 0.1)", "Usage growth %", "growth",
                               aliases=("usage growth", "volume growth pct")),
     "api_price_change_pct": Field("change", "Expected API price change per year (-20% or -0.2)",
