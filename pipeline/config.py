@@ -116,8 +116,8 @@ def _merge(base: dict, override: dict, prefix: str = "") -> None:
 
 
 # Version 1's decision keys and what replaced each in version 2 (SPEC §4). refuse_version_1 turns a
-# user's file that still sets one into a one-line error; the run calls it once version 2 is wired.
-V2_SECTION = "decide"
+# user's file that still sets one into a one-line error (load calls it before merging).
+V2_SECTION = "decision"
 VERSION_1_DECISION = {
     "finetune_fit_score": f"{V2_SECTION}.fit_need (with an accuracy gap, the fit score at which only the "
                           "fine-tuned options are considered)",
@@ -147,8 +147,10 @@ def load(path: str | Path | None = None) -> dict:
     """The defaults, overridden by the file at ``path`` when given, validated (``validate``)."""
     cfg = defaults()
     if path is not None:
+        user = _read_toml(Path(path))
+        refuse_version_1(user, path)
         try:
-            _merge(cfg, _read_toml(Path(path)))
+            _merge(cfg, user)
         except RecursionError:  # a table nested thousands deep under an open table
             raise ConfigError(f"config file {path} nests tables or lists too deeply to be a config") from None
     return validate(cfg)
@@ -331,13 +333,6 @@ class Speed(_Section):
     latency_class: dict[str, Score]
 
 
-class Decision(_Section):
-    finetune_fit_score: Score
-    finetune_privacy_score: Score
-    evaluate_fit_score: Score
-    evaluate_monthly_api_cost: Amount  # at most money.max_amount: Config checks it
-
-
 # The seven recommendations of SPEC v2 §4, in the shipped rank order ([ranking] order: any order
 # of these seven, each once).
 RECOMMENDATIONS_V2 = ("Fine-tune", "Prepare to fine-tune", "Add retrieval", "Optimise the API", "Self-host",
@@ -345,8 +340,8 @@ RECOMMENDATIONS_V2 = ("Fine-tune", "Prepare to fine-tune", "Add retrieval", "Opt
 DEPLOYMENTS = ("api", "enterprise_api", "self_hosted")  # where a model may run, least strict first
 
 
-class Decide(_Section):
-    """The version 2 decision (SPEC §4); beside [decision] (version 1) until the run uses it."""
+class Decision(_Section):
+    """The decision (SPEC version 2, §4)."""
 
     accuracy_breach_score: Score
     fit_need: Score
@@ -564,7 +559,6 @@ class Config(_Section):
     accuracy: Accuracy
     speed: Speed
     decision: Decision
-    decide: Decide
     deployment: Deployment
     latency: Latency
     ranking: Ranking
@@ -590,8 +584,7 @@ class Config(_Section):
         ]:
             if value > high:
                 raise _Bad(key, f"values must be at most {high:,g}, got {value!r}")
-        amounts = [("decision.evaluate_monthly_api_cost", self.decision.evaluate_monthly_api_cost, most),
-                   ("decide.materiality_min", self.decide.materiality_min, most),
+        amounts = [("decision.materiality_min", self.decision.materiality_min, most),
                    ("money.finetune_setup_cost", self.money.finetune_setup_cost,
                     max_value(cfg, "finetune_setup_cost")),
                    ("money.finetune_monthly_cost", self.money.finetune_monthly_cost,

@@ -14,7 +14,7 @@ decided a row is one of ``DECIDED_BY`` (column ``decided_by``). The stages, in o
 ``facts``, ``allowed``, ``money_facts``, ``scores``, ``choose``, ``verdict`` and ``words``; --stability
 can run them without ``words`` (``with_words=False``: no text at all, the same decision), and
 ``branch`` runs them all on one row for explain. No number of its own: thresholds, latencies and
-the agreement's name come from the config (``[decide]``, ``[deployment]``, ``[latency]``).
+the agreement's name come from the config (``[decision]``, ``[deployment]``, ``[latency]``).
 
 The frame may also carry, and decide reads where present: ``deployment_allowed``,
 ``knowledge_bound``, ``current_latency_s``, ``golden_set_size``, ``training_examples`` (inputs),
@@ -149,7 +149,7 @@ def _slow_why(option: str, cfg: dict) -> pl.Expr:
 def facts(cfg: dict) -> list[pl.Expr]:
     """Steps 1-3's facts: factors_with_data, deployment, the accuracy breach and need, the max latency
     and each option's latency."""
-    d, dep = cfg["decide"], cfg["deployment"]
+    d, dep = cfg["decision"], cfg["deployment"]
     known = pl.sum_horizontal([pl.col(f"{f}_has_data").fill_null(False).cast(pl.Int32) for f in FACTORS])
     privacy = pl.col("privacy_score")
     derived = (pl.when(privacy >= dep["self_hosted_from_privacy"]).then(pl.lit(SELF_HOSTED))
@@ -221,8 +221,8 @@ def _net(option: str) -> pl.Expr:
 
 def materiality(cfg: dict) -> pl.Expr:
     """The least net saving over the horizon that beats today's API: the larger of
-    decide.materiality_min and decide.materiality_share of the api option's total."""
-    d = cfg["decide"]
+    decision.materiality_min and decision.materiality_share of the api option's total."""
+    d = cfg["decision"]
     share = pl.lit(float(d["materiality_share"])) * pl.col("api__total").fill_null(0.0)
     return pl.max_horizontal(pl.lit(float(d["materiality_min"])), share)
 
@@ -270,7 +270,7 @@ def _best_net() -> pl.Expr:
 
 def verdict(cfg: dict) -> list[pl.Expr]:
     """``recommendation`` (step 6) and ``decided_by`` (a key of DECIDED_BY)."""
-    d = cfg["decide"]
+    d = cfg["decision"]
     best = pl.col("best_option")
     short = ((pl.col("golden_set_size") < d["golden_set_min"]).fill_null(False)
              | (pl.col("training_examples") < d["training_examples_min"]).fill_null(False))
@@ -335,7 +335,7 @@ def _cases(name: str, cases: list[tuple[pl.Expr, str | pl.Expr]], otherwise: str
 
 def next_step(cfg: dict) -> tuple[pl.Expr, pl.Expr]:
     """One line: what to do first (as ``_cases``: the code, then the text)."""
-    d, rec, best = cfg["decide"], pl.col("recommendation"), pl.col("best_option")
+    d, rec, best = cfg["decision"], pl.col("recommendation"), pl.col("best_option")
     golden = f"a {d['golden_set_min']:,}-example golden set"
     alt = pl.col("alt_model_used")
     return _cases("next_step", [

@@ -22,7 +22,7 @@ from pipeline import __version__, budget as budget_mod, issues, prices, stabilit
 from pipeline.columns import header_like_rows, header_scorer, map_columns, parse
 from pipeline.config import max_unpacked_bytes
 from pipeline.money import computed_checks, horizon_column, money, overflow
-from pipeline.rank import EVALUATE, FINE_TUNE, decide, rank
+from pipeline.rank import NO_MONEY, decide, rank
 from pipeline.atomic import display
 from pipeline.core import ANNOTATION_PREFIX, KEY, ROW, SRC, Mapping, Result, Source, Table, annotation_columns
 from pipeline.read import HINT_HEADER, NotAPortfolio, ReadError, read_table
@@ -149,12 +149,13 @@ def valid_rows(sources: list[Source], parsed: pl.DataFrame, found: pl.DataFrame)
     )
 
 
-def score_sources(sources: list[Source], valid: list[pl.DataFrame], found: pl.DataFrame, cfg: dict
-                  ) -> tuple[pl.DataFrame, pl.DataFrame]:
+def score_sources(sources: list[Source], valid: list[pl.DataFrame], found: pl.DataFrame, cfg: dict,
+                  at: date | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(scored rows sorted by rank, all issues) for the valid rows of the whole portfolio.
 
     valid holds the one frame of valid rows and is emptied: the rows are handed over, so that
-    once ranked the unsorted input columns are let go (at 1M rows, some 400 MB).
+    once ranked the unsorted input columns are let go (at 1M rows, some 400 MB). ``at``: the
+    price date of the options' prices (today by default).
     """
     files = [s.table.file for s in sources]
     computed = money(factor_scores(valid.pop(), cfg), cfg)
@@ -164,7 +165,7 @@ def score_sources(sources: list[Source], valid: list[pl.DataFrame], found: pl.Da
     extra = _overflow_issues(sources, bad, cfg) if bad.height else []
     if bad.height:
         computed = computed.join(bad.select(KEY), on=KEY, how="anti", maintain_order="left")
-    scored = rank(decide(computed, cfg), cfg, "__key")
+    scored = rank(decide(computed, cfg, at or date.today()), cfg, "__key")
     del computed
     # only the columns the warnings read: a filter over the whole scored frame copies all of it
     known = scored.select(SRC, ROW, "cost_basis", *[f"__{f}_known" for f in FACTORS])
@@ -300,10 +301,16 @@ def _stability(valid: pl.DataFrame, scored: pl.DataFrame, cfg: dict, draws: int)
 
 
 def _budget(scored: pl.DataFrame, cfg: dict, amount: float) -> tuple[pl.DataFrame, dict]:
-    """Fund the Fine-tune / Evaluate set whose setup costs fit the budget and that saves most."""
+    """Fund the set of recommended changes (not Keep prompting, Add retrieval or Insufficient data)
+    whose one-off costs fit the budget and that saves most over the horizon.
+
+    TODO(issue 12): the Summary's budget lines still speak of setup costs; a recommendation whose
+    option saves nothing (the need is not a saving) is a candidate of value <= 0, never chosen for
+    its value.
+    """
     horizon = horizon_column(cfg)
-    candidates = scored.filter(pl.col("recommendation").is_in([FINE_TUNE, EVALUATE])).select(
-        *KEY, pl.col("__setup").alias("cost"), pl.col(horizon).alias("value")
+    candidates = scored.filter(~pl.col("recommendation").is_in(NO_MONEY) & pl.col("__one_off").is_not_null()).select(
+        *KEY, pl.col("__one_off").alias("cost"), pl.col(horizon).fill_null(0.0).alias("value")
     )
     chosen, method = budget_mod.choose(candidates, amount, **budget_mod.limits(cfg))
     scored = scored.join(chosen.select(*KEY, "funded"), on=KEY, how="left", maintain_order="left").with_columns(
@@ -315,7 +322,7 @@ def _budget(scored: pl.DataFrame, cfg: dict, amount: float) -> tuple[pl.DataFram
         "method": method,
         "chosen": funded.height,
         "candidates": candidates.height,
-        "setup_cost": float(funded["__setup"].sum() or 0),
+        "setup_cost": float(funded["__one_off"].sum() or 0),
         "savings": float(funded[horizon].sum() or 0),
     }
     return scored, facts
@@ -393,7 +400,8 @@ def score_files(paths: list[str | Path], cfg: dict, *, max_rows: int | None = No
         progress(f"scoring {read.total:,} use cases")
     t = time.perf_counter()
     files = [s.table.file for s in sources]
-    parsed = prices.apply(pl.concat(read.parsed, how="vertical"), cfg, price_date or started.date())
+    at = price_date or started.date()
+    parsed = prices.option_prices(prices.apply(pl.concat(read.parsed, how="vertical"), cfg, at), cfg, at)
     read.parsed.clear()  # big portfolios: hold one copy of the parsed input, not two
     found.append(repeated_ids(sources, parsed))
     found += _price_issues(sources, parsed)
@@ -401,7 +409,7 @@ def score_files(paths: list[str | Path], cfg: dict, *, max_rows: int | None = No
     valid = [valid_rows(sources, parsed, all_issues)]
     del parsed  # big portfolios: the valid rows are a copy; hold one
     kept = valid[0] if draws else None  # stability scores the valid rows again, perturbed
-    scored, all_issues = score_sources(sources, valid, all_issues, cfg)
+    scored, all_issues = score_sources(sources, valid, all_issues, cfg, price_date or started.date())
     if kept is not None and kept.height != scored.height:  # rows whose money overflowed are not scored
         kept = kept.join(scored.select(KEY), on=KEY, how="semi", maintain_order="left")
     stability_facts = budget_facts = None

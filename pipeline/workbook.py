@@ -23,7 +23,8 @@ from pipeline.atomic import replace_when_done
 from pipeline.config import flatten, meanings
 from pipeline.fields import ANNOTATIONS, FIELDS
 from pipeline.money import horizon_column
-from pipeline.rank import EVALUATE, FINE_TUNE, KEEP, RECOMMENDATIONS
+from pipeline.rank import (FINE_TUNE, INSUFFICIENT, KEEP, OPTIMISE, PREPARE, RECOMMENDATIONS, RETRIEVAL,
+                           SELF_HOST)
 from pipeline.score import FACTORS as FACTOR_NAMES
 from pipeline.core import ANNOTATION_PREFIX, KEY, PLAIN_INTEGER, PLAIN_NUMBER, ROW, SRC, Result
 from pipeline import issues as issues_mod
@@ -36,7 +37,9 @@ OUTPUT_LABELS = {
     "total_4p": "Total 4P",
     "recommendation": "Recommendation",
     "rationale": "Rationale",
-    "what_would_change": "What would change",
+    "best_option": "Best option",
+    "deployment": "Deployment",
+    "next_step": "Next step",
     "funded": "Funded",
     "p_top10": "P top10",
     "p_same_decision": "P same decision",
@@ -71,18 +74,19 @@ NUMBER_FORMATS = {
     "hosting_estimate": "$#,##0", "team_monthly_cost_total": "$#,##0",
     "p_top10": "0%", "p_same_decision": "0%",
 }
-WIDTHS = {"rationale": 60, "what_would_change": 50, "use_case": 34, "recommendation": 17, "roi_pct": 10}
-WRAP_WIDTHS = {c: WIDTHS[c] for c in ("rationale", "what_would_change")}  # wrapped columns: rows grow to show them
-WRAPPED = ("rationale", "what_would_change")
+WIDTHS = {"rationale": 60, "next_step": 50, "use_case": 34, "recommendation": 17, "roi_pct": 10}
+WRAP_WIDTHS = {c: WIDTHS[c] for c in ("rationale", "next_step")}  # wrapped columns: rows grow to show them
+WRAPPED = ("rationale", "next_step")
 OPTIONAL_RANKING = ("funded", "p_top10", "p_same_decision")  # with --budget / --stability
 SCORES = ("privacy_score", "cost_score", "accuracy_score", "speed_score", "fit_score")
 RANKING_COLUMNS = (
-    "rank", "use_case_id", "use_case", "business_unit", "recommendation", "fit_score",
+    "rank", "use_case_id", "use_case", "business_unit", "recommendation", "best_option", "deployment", "fit_score",
     "privacy_score", "cost_score", "accuracy_score", "speed_score", "total_4p",
     "monthly_api_cost", "annual_api_cost", "break_even_months", "net_savings_12m", "{horizon}",
-    "roi_pct", "cost_basis", "data_completeness", "rank_in_unit", "rationale", "what_would_change",
+    "roi_pct", "cost_basis", "data_completeness", "rank_in_unit", "rationale", "next_step",
 )
-REC_COLOURS = {FINE_TUNE: "#C6EFCE", EVALUATE: "#FFEB9C", KEEP: "#DDEBF7"}
+REC_COLOURS = {FINE_TUNE: "#C6EFCE", PREPARE: "#E2F0D9", RETRIEVAL: "#E4DFEC", OPTIMISE: "#FFEB9C",
+               SELF_HOST: "#FCE4D6", KEEP: "#DDEBF7", INSUFFICIENT: "#EDEDED"}
 SEVERITY_COLOURS = {"error": "#FFC7CE", "warning": "#FFEB9C", "note": "#DDEBF7"}
 WORKBOOK_OPTIONS = {
     "strings_to_formulas": False,
