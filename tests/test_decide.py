@@ -245,9 +245,9 @@ def test_an_option_not_offered_cannot_win():
 
 
 def test_materiality_comes_from_the_config():
-    cfg = cfg_with("decide", materiality_min=20_000)
+    cfg = cfg_with("decision", materiality_min=20_000)
     assert one(row(api_optimised=15_000.0), cfg)["recommendation"] == "Keep prompting"
-    cfg = cfg_with("decide", materiality_min=0, materiality_share=0.5)
+    cfg = cfg_with("decision", materiality_min=0, materiality_share=0.5)
     assert one(row(api_monthly=1_000.0, api_optimised=11_999.0), cfg)["recommendation"] == "Keep prompting"
     assert one(row(api_monthly=1_000.0, api_optimised=12_000.0), cfg)["recommendation"] == "Optimise the API"
 
@@ -389,12 +389,12 @@ def test_decide_adds_the_agreed_columns_and_nothing_hidden():
 
 def test_every_threshold_is_config():
     assert one(row(accuracy=6.5, fit=7, self_host_finetune=-1.0))["recommendation"] == "Fine-tune"
-    cfg = cfg_with("decide", accuracy_breach_score=7)
+    cfg = cfg_with("decision", accuracy_breach_score=7)
     assert one(row(accuracy=6.5, fit=7, self_host_finetune=-1.0), cfg)["recommendation"] == "Keep prompting"
-    cfg = cfg_with("decide", fit_need=7.5)
+    cfg = cfg_with("decision", fit_need=7.5)
     out = one(row(accuracy=6.5, fit=7, self_host_finetune=-1.0), cfg)
     assert out["recommendation"] == "Keep prompting" and out["next_step"].startswith("close the accuracy gap")
-    cfg = cfg_with("decide", golden_set_min=50)
+    cfg = cfg_with("decision", golden_set_min=50)
     assert one(row(**FT, golden_set_size=60.0), cfg)["recommendation"] == "Fine-tune"
     cfg = cfg_with("latency", self_hosted_s=0.4)
     assert one(row(max_latency_s=0.3), cfg)["decision_warning"] is not None
@@ -402,7 +402,7 @@ def test_every_threshold_is_config():
 
 # ------------------------------------------------------------------ config
 def test_v2_defaults_are_the_spec_numbers():
-    assert CFG["decide"] == {"accuracy_breach_score": 6, "fit_need": 6, "materiality_min": 10000,
+    assert CFG["decision"] == {"accuracy_breach_score": 6, "fit_need": 6, "materiality_min": 10000,
                              "materiality_share": 0.1, "golden_set_min": 200, "training_examples_min": 1000}
     assert (CFG["deployment"]["enterprise_api_from_privacy"], CFG["deployment"]["self_hosted_from_privacy"]) == (5, 11)
     assert CFG["latency"] == {"api_default_s": 0.5, "self_hosted_s": 0.15,
@@ -414,8 +414,8 @@ def test_v2_defaults_are_the_spec_numbers():
 @pytest.mark.parametrize(("section", "key", "value", "message"), [
     ("ranking", "order", ["Fine-tune"], "config key 'ranking.order' must list the seven recommendations"),
     ("deployment", "levels", ["api", "self_hosted"], "config key 'deployment.levels' must list api, enterprise_api"),
-    ("decide", "materiality_share", 1.5, "config key 'decide.materiality_share' must be a share from 0 to 1"),
-    ("decide", "golden_set_min", 2.5, "config key 'decide.golden_set_min' must be a whole number"),
+    ("decision", "materiality_share", 1.5, "config key 'decision.materiality_share' must be a share from 0 to 1"),
+    ("decision", "golden_set_min", 2.5, "config key 'decision.golden_set_min' must be a whole number"),
     ("deployment", "self_hosted_from_privacy", 12, "config key 'deployment.self_hosted_from_privacy' must be"),
     ("latency", "api_default_s", 0, "config key 'latency.api_default_s' must be a number of seconds above 0"),
 ])
@@ -441,8 +441,8 @@ def test_a_version_1_decision_key_is_refused_naming_what_replaced_it(tmp_path):
     line = str(caught.value)
     assert "\n" not in line and "mine.toml" in line
     assert "decision.finetune_privacy_score -> deployment.enterprise_api_from_privacy" in line
-    with pytest.raises(ConfigError, match="decision.finetune_fit_score -> decide.fit_need.*"
-                                          "decision.evaluate_monthly_api_cost -> decide.materiality_min"):
+    with pytest.raises(ConfigError, match="decision.finetune_fit_score -> decision.fit_need.*"
+                                          "decision.evaluate_monthly_api_cost -> decision.materiality_min"):
         config.refuse_version_1({"decision": {"evaluate_monthly_api_cost": 1, "finetune_fit_score": 7}}, "mine.toml")
 
 
