@@ -122,11 +122,10 @@ def _missing_data_in(source: Source, scored: pl.DataFrame, cfg: dict) -> list[pl
         out.append(issues.for_cells(table, rows, None, problem, severity="warning"))
     assumed = scored.filter(pl.col("cost_basis") == "assumed").height
     if assumed:
-        m = cfg["money"]
         out.append(issues.for_file(
             table,
-            f"{assumed} scored rows lack fine-tuning costs; the defaults were used (setup "
-            f"${m['finetune_setup_cost']:,}, ${m['finetune_monthly_cost']:,} a month) and cost_basis says 'assumed'",
+            f"{assumed} scored rows are recommended to run on own GPUs without the facts to size them (calls and "
+            "tokens, or finetune_monthly_cost): one always-on GPU was assumed and cost_basis says 'assumed'",
         ))
     return out
 
@@ -328,6 +327,19 @@ def _budget(scored: pl.DataFrame, cfg: dict, amount: float) -> tuple[pl.DataFram
     return scored, facts
 
 
+def _extras(kept: pl.DataFrame | None, scored: pl.DataFrame, cfg: dict, draws: int | None,
+            budget: float | None) -> tuple[pl.DataFrame, dict | None, dict | None]:
+    """--stability (on ``kept``, the valid rows) and --budget: (scored, stability facts, budget facts)."""
+    stability_facts = budget_facts = None
+    if draws:
+        if kept.height != scored.height:  # rows whose money overflowed are not scored
+            kept = kept.join(scored.select(KEY), on=KEY, how="semi", maintain_order="left")
+        scored, stability_facts = _stability(kept, scored, cfg, draws)
+    if budget is not None:
+        scored, budget_facts = _budget(scored, cfg, budget)
+    return scored, stability_facts, budget_facts
+
+
 def _first_clause(exc: Exception) -> str:
     """What is wrong, without the hints meant for a file the user chose ('FILE: no header row ...')."""
     return str(exc).split("; ")[0]
@@ -409,15 +421,9 @@ def score_files(paths: list[str | Path], cfg: dict, *, max_rows: int | None = No
     valid = [valid_rows(sources, parsed, all_issues)]
     del parsed  # big portfolios: the valid rows are a copy; hold one
     kept = valid[0] if draws else None  # stability scores the valid rows again, perturbed
-    scored, all_issues = score_sources(sources, valid, all_issues, cfg, price_date or started.date())
-    if kept is not None and kept.height != scored.height:  # rows whose money overflowed are not scored
-        kept = kept.join(scored.select(KEY), on=KEY, how="semi", maintain_order="left")
-    stability_facts = budget_facts = None
-    if draws:
-        scored, stability_facts = _stability(kept, scored, cfg, draws)
+    scored, all_issues = score_sources(sources, valid, all_issues, cfg, at)
+    scored, stability_facts, budget_facts = _extras(kept, scored, cfg, draws, budget)
     del kept
-    if budget is not None:
-        scored, budget_facts = _budget(scored, cfg, budget)
     if not detail:
         scored = scored.select(shown_columns(scored, cfg, len(sources)))
     portfolio = _portfolio(sources, scored, all_issues, cfg)

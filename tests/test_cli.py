@@ -532,16 +532,17 @@ def test_validate_prints_file_warnings_row_warnings_and_notes(tmp: Path) -> None
     run = run_cli("validate", src)
     assert run.code == 0, run.stderr  # warnings and notes do not fail a check
     lines = validate_lines(run.stdout)
-    assert {severity for severity, *_ in lines} == {"warning", "note"}
+    assert {severity for severity, *_ in lines} == {"warning"}
     file_level = [problem for severity, _, _, cell, problem in lines if severity == "warning" and cell == "-"]
     assert [p.split(",")[0] for p in file_level] == ["no column gives privacy data", "no column gives speed data"]
     assert all("all 2 scored rows" in p for p in file_level)
     row_level = [(cell, problem) for severity, _, _, cell, problem in lines if severity == "warning" and cell != "-"]
     assert row_level == [("row 3", "no accuracy data: accuracy scored 0 (give current_accuracy, critical_error_rate, "
                                     "edge_case_error_rate or accuracy_score)")]
+    # v1 noted the default fine-tuning costs on every row; v2 notes assumed hosting only where a
+    # self-hosted option is recommended (both rows keep prompting: $1,000 and $2,000 a month)
     notes = [problem for severity, *_, problem in lines if severity == "note"]
-    assert notes == ["2 scored rows lack fine-tuning costs; the defaults were used (setup $20,000, $2,000 a month) "
-                     "and cost_basis says 'assumed'"]
+    assert notes == []
     assert run.stderr == "checked 2 use cases: 2 can be scored, 0 with errors (sheet 'Cases')\n"
 
 

@@ -119,7 +119,7 @@ def test_assumptions_group_every_setting_with_a_meaning(book: Path) -> None:
     rows = sheet_rows(book, "Assumptions")
     settings = {r["Setting"]: r for r in rows}
     for key in ("weights.privacy", "cost.anchors", "accuracy.targets.healthcare", "money.horizon_months",
-                "decision.finetune_fit_score"):
+                "decision.fit_need", "decision.materiality_min"):
         assert settings[key]["Meaning"], key
     assert len(settings["sha256"]["Value"]) == 64 and settings["ftscore version"]["Value"]
 
@@ -251,4 +251,5 @@ def test_a_lean_result_writes_the_same_workbook(tmp: Path) -> None:
             assert "__accuracy_why" not in result.ranking.columns and "p_top10" in result.ranking.columns
     for sheet in ("Summary", "Ranking", "Portfolio", "Issues"):
         same = [[r for r in sheet_rows(book, sheet) if "Run at (UTC)" not in r.values()] for book in books]
-        assert same[0] == same[1] and len(same[0]) > 5, sheet
+        # the sample has 5 issues (v1 also noted its default fine-tuning costs: 6)
+        assert same[0] == same[1] and len(same[0]) >= 5, sheet
