@@ -280,6 +280,14 @@ def _price_issues(sources: list[Source], parsed: pl.DataFrame) -> list[pl.DataFr
     return issues.for_inputs(sources, failed, "model", pl.col("price_error"), severity=severity)
 
 
+def _alt_price_issues(sources: list[Source], parsed: pl.DataFrame) -> list[pl.DataFrame]:
+    """A named alt model without a price is a warning at its cell: the API done cheaper is then
+    priced without it (SPEC §3)."""
+    failed = parsed.filter(pl.col("alt_price_error").is_not_null()).select(SRC, ROW, "alt_price_error")
+    problem = pl.lit("alt model not priced, so not used: ") + pl.col("alt_price_error")
+    return issues.for_inputs(sources, failed, "alt_model", problem, severity="warning")
+
+
 def _latency_warnings(sources: list[Source], scored: pl.DataFrame) -> list[pl.DataFrame]:
     slow = scored.filter(pl.col("__latency_unmet").is_not_null())
     problem = pl.format(
@@ -416,7 +424,7 @@ def score_files(paths: list[str | Path], cfg: dict, *, max_rows: int | None = No
     parsed = prices.option_prices(prices.apply(pl.concat(read.parsed, how="vertical"), cfg, at), cfg, at)
     read.parsed.clear()  # big portfolios: hold one copy of the parsed input, not two
     found.append(repeated_ids(sources, parsed))
-    found += _price_issues(sources, parsed)
+    found += _price_issues(sources, parsed) + _alt_price_issues(sources, parsed)
     all_issues = issues.with_src(issues.combine(found), files)
     valid = [valid_rows(sources, parsed, all_issues)]
     del parsed  # big portfolios: the valid rows are a copy; hold one

@@ -198,3 +198,16 @@ def test_a_version_1_decision_config_exits_2_naming_what_replaced_it(tmp_path: P
     assert "decision.finetune_privacy_score -> deployment.enterprise_api_from_privacy" in said
     assert "decision.evaluate_monthly_api_cost -> decision.materiality_min" in said
     assert not (tmp_path / "out.xlsx").exists()
+
+
+def test_an_unpriced_alt_model_is_a_warning_at_its_cell(tmp_path: Path) -> None:
+    headers = ["Use case", "Monthly API cost", "Monthly calls", "Input tokens", "Output tokens", "Alt model",
+               "Latency class", "Accuracy score"]
+    src = write_xlsx(tmp_path / "in.xlsx", headers, [["A", 13_000, 100_000, 50_000, 500, "no-such-model", "batch", 0]])
+    out = tmp_path / "out.xlsx"
+    assert run_cli("score", src, "-o", out).code == 0
+    warned = [i for i in sheet_rows(out, "Issues") if "alt model" in i["Problem"]]
+    assert [(i["Severity"], i["Cell"]) for i in warned] == [("warning", "F2")]
+    assert "unknown model 'no-such-model'" in warned[0]["Problem"]
+    # the batch price alone still optimises the API: 24 x 6,500 - 5,000
+    assert sheet_rows(out, "Ranking")[0]["Net savings 24m"] == pytest.approx(151_000)
