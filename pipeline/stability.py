@@ -43,7 +43,7 @@ from pipeline.score import FACTORS, factor_scores
 
 KEY = [SRC, ROW]
 TOP = 10  # p_top10: share of draws in which the row ranks 1..TOP
-CHUNK_ROWS = 250_000  # rows x draws scored at once (memory: about 0.3 kB a row in flight)
+CHUNK_ROWS = 100_000  # rows x draws decided at once (memory: about 3 kB a row in flight with the options)
 
 _MASK = (1 << 64) - 1
 _GOLDEN = 0x9E3779B97F4A7C15
