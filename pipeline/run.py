@@ -157,14 +157,13 @@ def score_sources(sources: list[Source], valid: list[pl.DataFrame], found: pl.Da
     price date of the options' prices (today by default).
     """
     files = [s.table.file for s in sources]
-    computed = money(factor_scores(valid.pop(), cfg), cfg)
     # A row whose computed money overflows (or passes money.max_amount) is an error on its row,
-    # never an exception in a later stage: it is neither decided nor ranked.
-    bad = overflow(computed, cfg)
-    extra = _overflow_issues(sources, bad, cfg) if bad.height else []
-    if bad.height:
-        computed = computed.join(bad.select(KEY), on=KEY, how="anti", maintain_order="left")
-    scored = rank(decide(computed, cfg, at or date.today()), cfg, "__key")
+    # never an exception in a later stage: checked on today's money (before the options are priced)
+    # and on the recommended option's (the same columns, after the decision); such a row is not ranked.
+    computed, extra = _without_overflow(sources, money(factor_scores(valid.pop(), cfg), cfg), cfg)
+    computed, more = _without_overflow(sources, decide(computed, cfg, at or date.today()), cfg)
+    extra += more
+    scored = rank(computed, cfg, "__key")
     del computed
     # only the columns the warnings read: a filter over the whole scored frame copies all of it
     known = scored.select(SRC, ROW, "cost_basis", *[f"__{f}_known" for f in FACTORS])
@@ -183,6 +182,16 @@ def score_sources(sources: list[Source], valid: list[pl.DataFrame], found: pl.Da
             what = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
         raise ContractBroken(f"scored portfolio breaks its contract ({what})") from None
     return scored, found
+
+
+def _without_overflow(sources: list[Source], computed: pl.DataFrame, cfg: dict
+                      ) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
+    """(the rows whose computed amounts can be reported, an error for each of the others)."""
+    bad = overflow(computed, cfg)
+    if not bad.height:
+        return computed, []
+    return (computed.join(bad.select(KEY), on=KEY, how="anti", maintain_order="left"),
+            _overflow_issues(sources, bad, cfg))
 
 
 def _overflow_issues(sources: list[Source], bad: pl.DataFrame, cfg: dict) -> list[pl.DataFrame]:

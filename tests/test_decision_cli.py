@@ -211,3 +211,19 @@ def test_an_unpriced_alt_model_is_a_warning_at_its_cell(tmp_path: Path) -> None:
     assert "unknown model 'no-such-model'" in warned[0]["Problem"]
     # the batch price alone still optimises the API: 24 x 6,500 - 5,000
     assert sheet_rows(out, "Ranking")[0]["Net savings 24m"] == pytest.approx(151_000)
+
+
+def test_the_recommended_options_money_past_max_amount_is_an_error_on_its_row(tmp_path: Path) -> None:
+    # $10 a month on own GPUs only: v1's money (fine-tuned at $2,000 a month) loses 24 x 1,990 + 20,000
+    # = $67,760; the open model on one assumed GPU loses 22 x 6,247.50 + 10,000 = $147,445, past the
+    # $100,000 this config reports.
+    cfg = tmp_path / "small.toml"
+    cfg.write_text("[money]\nmax_amount = 100000\n")
+    rows = [case("A", monthly_api_cost=10, privacy_score=0, accuracy_score=0, deployment_allowed="self_hosted"),
+            case("B", monthly_api_cost=10, privacy_score=0, accuracy_score=0)]
+    src = write_xlsx(tmp_path / "in.xlsx", HEADERS, rows)
+    out = tmp_path / "out.xlsx"
+    assert run_cli("score", src, "-o", out, "--config", cfg).code == 1
+    errors = [i for i in sheet_rows(out, "Issues") if i["Severity"] == "error"]
+    assert [(i["Row"], "past the largest amount" in i["Problem"]) for i in errors] == [(2, True)]
+    assert [r["Use case ID"] for r in sheet_rows(out, "Ranking")] == ["B"]
