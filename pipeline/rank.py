@@ -48,8 +48,9 @@ def _of_best(suffix: str, among: tuple[str, ...] = decision.OPTIONS) -> pl.Expr:
 
 def best_money(cfg: dict) -> list[pl.Expr]:
     """The money columns of Ranking and Portfolio: the recommended option against today's API, empty
-    for Keep prompting, Add retrieval and Insufficient data (SPEC §5); ``__one_off`` for --budget."""
-    shown = ~pl.col("recommendation").is_in(NO_MONEY)
+    for Keep prompting, Add retrieval and Insufficient data (SPEC §5) and where today's API cost is
+    unknown (§4 step 1); ``__one_off`` for --budget."""
+    shown = ~pl.col("recommendation").is_in(NO_MONEY) & pl.col("monthly_api_cost").is_not_null()
     columns = {"break_even_months": _of_best("break_even"), "net_savings_12m": _of_best("net_12"),
                horizon_column(cfg): _of_best("net_h"), "roi_pct": _of_best("roi_pct"),
                "cost_basis": _of_best("cost_basis", SELF_HOSTED), "gpus_needed": _of_best("gpus", SELF_HOSTED),

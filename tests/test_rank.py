@@ -199,3 +199,14 @@ def test_keep_prompting_has_no_money_columns():
     assert one(frame, "recommendation") == "Keep prompting"
     for column in ("break_even_months", "net_savings_12m", "net_savings_24m", "roi_pct", "cost_basis"):
         assert one(frame, column) is None, column
+
+
+def test_unknown_api_cost_leaves_the_money_columns_empty():
+    # SPEC §4 step 1: two factors known, the API cost unknown: it counts as 0, so on own GPUs only the
+    # open model (the smaller loss: one-off $10,000, no retraining) wins, but no money is shown.
+    frame = decided([{"use_case_id": "a", "use_case": "x", "privacy_score": 3.0, "accuracy_score": 0.0,
+                      "deployment_allowed": "self_hosted"}])
+    assert (one(frame, "recommendation"), one(frame, "best_option")) == ("Self-host", "self_host_open")
+    for column in ("break_even_months", "net_savings_12m", "net_savings_24m", "roi_pct", "cost_basis",
+                   "hosting_estimate", "gpus_needed"):
+        assert one(frame, column) is None, column
