@@ -22,7 +22,7 @@ RECOMMENDATIONS = RECOMMENDATIONS_V2
 FINE_TUNE, PREPARE, RETRIEVAL, OPTIMISE, SELF_HOST, KEEP, INSUFFICIENT = RECOMMENDATIONS_V2
 # The recommendations whose money columns stay empty (SPEC §5): nothing is built or changed.
 NO_MONEY = (KEEP, RETRIEVAL, INSUFFICIENT)
-SELF_HOSTED = ("self_host_open", "self_host_finetune")
+SELF_HOSTED_OPTIONS = ("self_host_open", "self_host_finetune")
 
 
 def fit(cfg: dict) -> list[pl.Expr]:
@@ -51,11 +51,11 @@ def best_money(cfg: dict) -> list[pl.Expr]:
     for Keep prompting, Add retrieval and Insufficient data (SPEC §5) and where today's API cost is
     unknown (§4 step 1); ``__one_off`` for --budget."""
     shown = ~pl.col("recommendation").is_in(NO_MONEY) & pl.col("monthly_api_cost").is_not_null()
+    own = SELF_HOSTED_OPTIONS
     columns = {"break_even_months": _of_best("break_even"), "net_savings_12m": _of_best("net_12"),
                horizon_column(cfg): _of_best("net_h"), "roi_pct": _of_best("roi_pct"),
-               "cost_basis": _of_best("cost_basis", SELF_HOSTED), "gpus_needed": _of_best("gpus", SELF_HOSTED),
-               "hosting_estimate": pl.when(_of_best("cost_basis", SELF_HOSTED) != "given")
-               .then(_of_best("monthly_first", SELF_HOSTED)),
+               "cost_basis": _of_best("cost_basis", own), "gpus_needed": _of_best("gpus", own),
+               "hosting_estimate": pl.when(_of_best("cost_basis", own) != "given").then(_of_best("monthly_first", own)),
                "__one_off": _of_best("one_off")}
     return [pl.when(shown).then(e).alias(name) for name, e in columns.items()]
 

@@ -1,8 +1,9 @@
 """The one place that knows the order of the stages. No click, no printing.
 
 For each input: read -> columns -> validate. Then, over the whole portfolio:
-score -> money -> decide -> rank, and the accounting check: every input row is
-on Portfolio and is either scored or has an error on Issues.
+prices (today's and the options') -> score -> money -> decide (rank.decide: the options of
+SPEC §3, the decision of §4, the recommended option's money of §5) -> rank (§6), and the
+accounting check: every input row is on Portfolio and is either scored or has an error on Issues.
 
 Rows are identified by (SRC, ROW): the input's position in the run and the
 row as Excel shows it in that input.
