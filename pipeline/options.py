@@ -29,7 +29,7 @@ from functools import reduce
 
 import polars as pl
 
-from pipeline.config import SHORT_HORIZON_MONTHS
+from pipeline.config import SHORT_HORIZON_MONTHS, horizon_column
 
 # SPEC v2 section 3's table, in its order (ties go to the earlier).
 OPTIONS = ("api", "api_optimised", "provider_finetune", "self_host_open", "self_host_finetune")
@@ -392,3 +392,86 @@ def options(frame: pl.DataFrame, cfg: dict) -> pl.DataFrame:
     work = work.hstack(work.select(e for opt in catalog for e in _money(cfg, opt)))
     order = [f"{o.key}__{p}" for o in catalog for p in COLUMNS if f"{o.key}__{p}" in work.columns]
     return frame.hstack(work.select(*order, "api_optimised__ratio", "api_optimised__via"))
+
+
+# ------------------------------------------------------------------ one row per use case and option
+# The Options sheet and the -options export (SPEC section 7): an option's readable name, then each
+# column after the use case's keys: (the {o}__ column it comes from, label, meaning with its unit).
+# {h} is the horizon in months (money.horizon_months); "{horizon}" the net savings column over it.
+OPTION_LABELS = {"api": "Today's API", "api_optimised": "API done cheaper", "provider_finetune": "Provider fine-tune",
+                 "self_host_open": "Open model, own GPUs", "self_host_finetune": "Fine-tuned model, own GPUs"}
+LONG_KEYS = ("use_case_id", "use_case", "business_unit", "source_file", "source_row")  # those present
+LONG_COLUMNS = {
+    "option": (None, "Option", "One way the use case could run (SPEC section 3)"),
+    "option_key": (None, "Option key", "The option's key in the config and in ftscore's columns"),
+    "offered": ("offered", "Offered", "yes: the option can be priced for this use case; no: see Why not offered"),
+    "why_not_offered": ("why_not", "Why not offered", "What is missing to price the option"),
+    "allowed": ("allowed", "Allowed", "yes: no rule of the decision rules the option out (where it may run, "
+                                      "an accuracy need, the max latency); no: see Why not allowed"),
+    "why_not_allowed": ("why_not_allowed", "Why not allowed", "The rule that rules the option out"),
+    "latency_s": ("latency_s", "Latency (s)", "How long the option takes to start answering, seconds"),
+    "one_off_cost": ("one_off", "One-off cost", "Setting the option up (build, fine-tuning), USD"),
+    "monthly_cost_first": ("monthly_first", "Monthly cost, first month",
+                           "The option's own cost in its first live month (after its build months), USD"),
+    "monthly_cost_horizon": ("monthly_horizon", "Monthly cost, month {h}", "The option's own cost in month {h}, USD"),
+    "total_cost": ("total", "Total cost {h}m", "Everything the option costs over {h} months: one-off, today's API "
+                                               "while it is built, its running cost and retraining, USD"),
+    "net_savings_12m": ("net_12", "Net savings 12m", "Savings against today's API over 12 months less the "
+                                                     "one-off cost, USD"),
+    "{horizon}": ("net_h", "Net savings {h}m", "Savings against today's API over {h} months less the one-off "
+                                               "cost, USD"),
+    "break_even_months": ("break_even", "Break-even months", "Months until the savings against today's API repay "
+                                                             "the one-off cost and retraining (empty: never)"),
+    "roi_pct": ("roi_pct", "ROI %", "Net savings over {h} months / one-off cost, % (empty under "
+                                    "options.roi_min_one_off)"),
+    "chosen": ("chosen", "Chosen", "yes: the option the recommendation is about (best_option)"),
+}
+
+
+def long_columns(cfg: dict) -> dict[str, tuple[str | None, str, str]]:
+    """LONG_COLUMNS for this config: the horizon filled in (one net savings column when it is 12 months)."""
+    h = cfg["money"]["horizon_months"]
+    out = {}
+    for name, (part, label, meaning) in LONG_COLUMNS.items():
+        name = name.format(horizon=horizon_column(cfg))
+        out.setdefault(name, (part, label.format(h=h), meaning.format(h=h)))
+    return out
+
+
+def has_options(frame: pl.DataFrame) -> bool:
+    """Whether the frame carries the option columns (options.options has run on it)."""
+    return all(f"{o}__offered" in frame.columns for o in OPTIONS)
+
+
+def _yes_no(flag: pl.Expr) -> pl.Expr:
+    return pl.when(flag).then(pl.lit("yes")).when(flag.not_()).then(pl.lit("no"))
+
+
+def _option_struct(frame: pl.DataFrame, cfg: dict, key: str) -> pl.Expr:
+    """One option's row of the long frame, for every use case, as a struct (columns from long_columns)."""
+    fields = []
+    for name, (part, _, _) in long_columns(cfg).items():
+        if name == "option":
+            e = pl.lit(OPTION_LABELS[key])
+        elif name == "option_key":
+            e = pl.lit(key)
+        elif name == "chosen":
+            e = _yes_no((pl.col("best_option") == key).fill_null(False)) if "best_option" in frame.columns else \
+                pl.lit(None, pl.String)
+        else:
+            col, flag, text = f"{key}__{part}", name in ("offered", "allowed"), "why" in part
+            e = pl.col(col) if col in frame.columns else pl.lit(None, pl.Boolean if flag else pl.String)
+            e = _yes_no(e) if flag else e if text else e.cast(pl.Float64)
+        fields.append(e.alias(name))
+    return pl.struct(fields).alias(key)
+
+
+def long_frame(scored: pl.DataFrame, cfg: dict, *, row: str = "source_row") -> pl.DataFrame:
+    """One row per scored use case and option (SPEC section 7's Options sheet): the use case's keys
+    (LONG_KEYS present; ``row`` is read as source_row), then long_columns(cfg), in the frame's row
+    order and each use case's options in OPTIONS order. Columns decide adds (allowed, latency,
+    best_option) are empty where the frame lacks them; the frame must have options.options' columns."""
+    frame = scored.rename({row: "source_row"}) if row != "source_row" and row in scored.columns else scored
+    keys = [k for k in LONG_KEYS if k in frame.columns]
+    wide = frame.select(*keys, pl.concat_list([_option_struct(frame, cfg, o) for o in OPTIONS]).alias("__option"))
+    return wide.explode("__option").unnest("__option")
