@@ -181,3 +181,29 @@ def test_the_export_writes_no_options_file_before_the_wiring(tmp_path):
     src = write_csv(tmp_path / "portfolio.csv", HEADERS, ROWS)
     paths = export.write_table(score_file(src, CFG), tmp_path / "scored.parquet", "parquet")
     assert [p.name for p in paths] == ["scored.parquet", "scored-issues.parquet"]
+
+
+def test_options_past_a_sheet_go_to_the_companion_with_a_note_on_summary(result, tmp_path, monkeypatch):
+    from pipeline.jobs import _write_output
+
+    monkeypatch.setattr(workbook, "EXCEL_DATA_ROWS", 7)  # a sheet of 7 rows stands in for 1,048,575
+    out = tmp_path / "big.xlsx"
+    written = _write_output(result, out, "xlsx")
+    assert [p.name for p in written] == ["big.xlsx", "big.parquet", "big-issues.parquet", "big-options.parquet"]
+    assert pl.read_parquet(tmp_path / "big-options.parquet").equals(long_frame(result.ranking, CFG, row=ROW))
+    wb = openpyxl.load_workbook(out)
+    assert "Portfolio" in wb.sheetnames  # the portfolio itself fits
+    assert wb["Options"].max_row == 1 + 7
+    facts = {row[0]: row[1] for row in wb["Summary"].iter_rows(values_only=True) if row[0]}
+    assert "15 option rows" in facts["Every option"] and "big-options.parquet" in facts["Every option"]
+    wb.close()
+
+
+def test_an_options_csv_is_recognised_and_not_read_as_a_portfolio(result, tmp_path):
+    from pipeline import own
+    from pipeline.read import ReadError
+
+    paths = export.write_table(result, tmp_path / "nightly.csv", "csv")
+    assert own.detect(paths[2]).kind == "options" and own.detect(paths[0]).kind == "table"
+    with pytest.raises(ReadError, match="options file"):
+        score_file(paths[2], CFG)
