@@ -438,6 +438,13 @@ def long_columns(cfg: dict) -> dict[str, tuple[str | None, str, str]]:
     return out
 
 
+def long_inputs() -> list[str]:
+    """The columns long_frame reads besides the keys (a run that keeps only the columns its outputs
+    show keeps these for the Options sheet)."""
+    parts = [part for part, _, _ in LONG_COLUMNS.values() if part not in (None, "chosen")]
+    return [f"{o}__{p}" for o in OPTIONS for p in parts] + ["best_option"]
+
+
 def has_options(frame: pl.DataFrame) -> bool:
     """Whether the frame carries the option columns (options.options has run on it)."""
     return all(f"{o}__offered" in frame.columns for o in OPTIONS)

@@ -207,3 +207,9 @@ def test_an_options_csv_is_recognised_and_not_read_as_a_portfolio(result, tmp_pa
     assert own.detect(paths[2]).kind == "options" and own.detect(paths[0]).kind == "table"
     with pytest.raises(ReadError, match="options file"):
         score_file(paths[2], CFG)
+
+
+def test_long_inputs_are_all_long_frame_reads(result):
+    keys = ["use_case_id", "use_case", "business_unit", ROW]
+    kept = result.ranking.select(*keys, *options.long_inputs())
+    assert long_frame(kept, CFG, row=ROW).equals(long_frame(result.ranking, CFG, row=ROW))
