@@ -26,6 +26,7 @@ from __future__ import annotations
 import operator
 from dataclasses import dataclass
 from functools import reduce
+from typing import NamedTuple
 
 import polars as pl
 
@@ -395,53 +396,64 @@ def options(frame: pl.DataFrame, cfg: dict) -> pl.DataFrame:
 
 
 # ------------------------------------------------------------------ one row per use case and option
-# The Options sheet and the -options export (SPEC section 7): an option's readable name, then each
-# column after the use case's keys: (the {o}__ column it comes from, label, meaning with its unit).
-# {h} is the horizon in months (money.horizon_months); "{horizon}" the net savings column over it.
+class LongColumn(NamedTuple):
+    """A column of the Options sheet and the -options export after the use case's keys."""
+
+    part: str | None  # the {o}__ column it comes from (None: made here)
+    label: str  # the header; normalises to the column's name
+    meaning: str  # the header's comment
+    unit: str | None = None  # usd, months, pct or s: the number format
+
+
+# SPEC section 7's Options sheet: an option's readable name, then each column. {h} is the horizon in
+# months (money.horizon_months); "{horizon}" the net savings column over it (config.horizon_column).
 OPTION_LABELS = {"api": "Today's API", "api_optimised": "API done cheaper", "provider_finetune": "Provider fine-tune",
                  "self_host_open": "Open model, own GPUs", "self_host_finetune": "Fine-tuned model, own GPUs"}
 LONG_KEYS = ("use_case_id", "use_case", "business_unit", "source_file", "source_row")  # those present
 LONG_COLUMNS = {
-    "option": (None, "Option", "One way the use case could run (SPEC section 3)"),
-    "option_key": (None, "Option key", "The option's key in the config and in ftscore's columns"),
-    "offered": ("offered", "Offered", "yes: the option can be priced for this use case; no: see Why not offered"),
-    "why_not_offered": ("why_not", "Why not offered", "What is missing to price the option"),
-    "allowed": ("allowed", "Allowed", "yes: no rule of the decision rules the option out (where it may run, "
-                                      "an accuracy need, the max latency); no: see Why not allowed"),
-    "why_not_allowed": ("why_not_allowed", "Why not allowed", "The rule that rules the option out"),
-    "latency_s": ("latency_s", "Latency (s)", "How long the option takes to start answering, seconds"),
-    "one_off_cost": ("one_off", "One-off cost", "Setting the option up (build, fine-tuning), USD"),
-    "monthly_cost_first": ("monthly_first", "Monthly cost, first month",
-                           "The option's own cost in its first live month (after its build months), USD"),
-    "monthly_cost_horizon": ("monthly_horizon", "Monthly cost, month {h}", "The option's own cost in month {h}, USD"),
-    "total_cost": ("total", "Total cost {h}m", "Everything the option costs over {h} months: one-off, today's API "
-                                               "while it is built, its running cost and retraining, USD"),
-    "net_savings_12m": ("net_12", "Net savings 12m", "Savings against today's API over 12 months less the "
-                                                     "one-off cost, USD"),
-    "{horizon}": ("net_h", "Net savings {h}m", "Savings against today's API over {h} months less the one-off "
-                                               "cost, USD"),
-    "break_even_months": ("break_even", "Break-even months", "Months until the savings against today's API repay "
-                                                             "the one-off cost and retraining (empty: never)"),
-    "roi_pct": ("roi_pct", "ROI %", "Net savings over {h} months / one-off cost, % (empty under "
-                                    "options.roi_min_one_off)"),
-    "chosen": ("chosen", "Chosen", "yes: the option the recommendation is about (best_option)"),
+    "option": LongColumn(None, "Option", "One way the use case could run (SPEC section 3)"),
+    "option_key": LongColumn(None, "Option key", "The option's key in the config and in ftscore's columns"),
+    "offered": LongColumn("offered", "Offered", "yes: the option can be priced for this use case; no: see Why not "
+                                                "offered"),
+    "why_not_offered": LongColumn("why_not", "Why not offered", "What is missing to price the option"),
+    "allowed": LongColumn("allowed", "Allowed", "yes: no rule of the decision rules the option out (where it may "
+                                                "run, an accuracy need, the max latency); no: see Why not allowed"),
+    "why_not_allowed": LongColumn("why_not_allowed", "Why not allowed", "The rule that rules the option out"),
+    "latency_s": LongColumn("latency_s", "Latency (s)", "How long the option takes to start answering, seconds", "s"),
+    "one_off_cost": LongColumn("one_off", "One-off cost", "Setting the option up (build, fine-tuning), USD", "usd"),
+    "monthly_cost_first_month": LongColumn(
+        "monthly_first", "Monthly cost first month",
+        "The option's own cost in its first live month (after its build months), USD", "usd"),
+    "monthly_cost_month_{h}": LongColumn("monthly_horizon", "Monthly cost month {h}",
+                                         "The option's own cost in month {h}, the horizon, USD", "usd"),
+    "total_cost_{h}m": LongColumn("total", "Total cost {h}m", "Everything the option costs over {h} months: one-off, "
+                                  "today's API while it is built, its running cost and retraining, USD", "usd"),
+    "net_savings_12m": LongColumn("net_12", "Net savings 12m", "Savings against today's API over 12 months less the "
+                                                               "one-off cost, USD", "usd"),
+    "{horizon}": LongColumn("net_h", "Net savings {h}m", "Savings against today's API over {h} months less the "
+                                                         "one-off cost, USD", "usd"),
+    "break_even_months": LongColumn("break_even", "Break-even months", "Months until the savings against today's "
+                                    "API repay the one-off cost and retraining (empty: never)", "months"),
+    "roi_pct": LongColumn("roi_pct", "ROI %", "Net savings over {h} months / one-off cost, % (empty under "
+                                              "options.roi_min_one_off)", "pct"),
+    "chosen": LongColumn("chosen", "Chosen", "yes: the option the recommendation is about (best_option)"),
 }
 
 
-def long_columns(cfg: dict) -> dict[str, tuple[str | None, str, str]]:
+def long_columns(cfg: dict) -> dict[str, LongColumn]:
     """LONG_COLUMNS for this config: the horizon filled in (one net savings column when it is 12 months)."""
     h = cfg["money"]["horizon_months"]
-    out = {}
-    for name, (part, label, meaning) in LONG_COLUMNS.items():
-        name = name.format(horizon=horizon_column(cfg))
-        out.setdefault(name, (part, label.format(h=h), meaning.format(h=h)))
+    out: dict[str, LongColumn] = {}
+    for name, col in LONG_COLUMNS.items():
+        name = name.format(horizon=horizon_column(cfg), h=h)
+        out.setdefault(name, col._replace(label=col.label.format(h=h), meaning=col.meaning.format(h=h)))
     return out
 
 
 def long_inputs() -> list[str]:
     """The columns long_frame reads besides the keys (a run that keeps only the columns its outputs
     show keeps these for the Options sheet)."""
-    parts = [part for part, _, _ in LONG_COLUMNS.values() if part not in (None, "chosen")]
+    parts = [col.part for col in LONG_COLUMNS.values() if col.part not in (None, "chosen")]
     return [f"{o}__{p}" for o in OPTIONS for p in parts] + ["best_option"]
 
 
@@ -457,7 +469,7 @@ def _yes_no(flag: pl.Expr) -> pl.Expr:
 def _option_struct(frame: pl.DataFrame, cfg: dict, key: str) -> pl.Expr:
     """One option's row of the long frame, for every use case, as a struct (columns from long_columns)."""
     fields = []
-    for name, (part, _, _) in long_columns(cfg).items():
+    for name, part in ((name, col.part) for name, col in long_columns(cfg).items()):
         if name == "option":
             e = pl.lit(OPTION_LABELS[key])
         elif name == "option_key":

@@ -71,10 +71,8 @@ NUMBER_FORMATS = {
     "rank": "0", "rank_in_unit": "0", "source_row": "0", "gpus_needed": "0",
     "hosting_estimate": "$#,##0", "team_monthly_cost_total": "$#,##0",
     "p_top10": "0%", "p_same_decision": "0%",
-    # the Options sheet (options.LONG_COLUMNS)
-    "latency_s": "0.0#", "one_off_cost": "$#,##0", "monthly_cost_first": "$#,##0", "monthly_cost_horizon": "$#,##0",
-    "total_cost": "$#,##0",
 }
+UNIT_FORMATS = {"usd": "$#,##0", "months": "0.0", "pct": '0.0"%"', "s": "0.0#"}  # options.LongColumn.unit
 WIDTHS = {"rationale": 60, "what_would_change": 50, "use_case": 34, "recommendation": 17, "roi_pct": 10}
 WRAP_WIDTHS = {c: WIDTHS[c] for c in ("rationale", "what_would_change")}  # wrapped columns: rows grow to show them
 WRAPPED = ("rationale", "what_would_change")
@@ -636,12 +634,12 @@ def _options(ws, result: Result, fmt: _Formats) -> None:
     frame = _options_frame(result)
     described = long_columns(cfg)
     cols = frame.columns
-    heads = [described[c][1] if c in described else label(c, cfg) for c in cols]
+    heads = [described[c].label if c in described else label(c, cfg) for c in cols]
     for i, (name, head, width) in enumerate(zip(cols, heads, _widths(frame, heads))):
         ws.write_string(0, i, head, fmt.header)
-        ws.write_comment(0, i, described[name][2] if name in described else meaning(name, cfg), COMMENT_SIZE)
-        ws.set_column(i, i, WIDTHS.get(name) or width)
-    kinds = [_num_format(c, cfg) for c in cols]
+        ws.write_comment(0, i, described[name].meaning if name in described else meaning(name, cfg), COMMENT_SIZE)
+        ws.set_column(i, i, width)
+    kinds = [UNIT_FORMATS.get(described[c].unit) if c in described else _num_format(c, cfg) for c in cols]
     chosen = (frame.get_column("chosen") == "yes").fill_null(False).to_list()
     _rows(ws, frame, 1, [fmt.get(nf) if nf else None for nf in kinds],
           fill_formats=[fmt.get(nf, CHOSEN_FILL) for nf in kinds], filled=chosen)

@@ -93,8 +93,8 @@ def test_the_long_frame_carries_each_options_values(result):
     ft = ex2["self_host_finetune"]
     assert (ft["break_even_months"], ft["net_savings_12m"], ft["net_savings_24m"], ft["roi_pct"]) == (
         5.5, 47_000, 133_000, 665)
-    assert (ft["offered"], ft["one_off_cost"], ft["monthly_cost_first"], ft["source_row"]) == ("yes", 20_000, 2_000, 2)
-    assert ex2["api"]["total_cost"] == 240_000 and ex2["api"]["net_savings_24m"] == 0
+    assert (ft["offered"], ft["one_off_cost"], ft["monthly_cost_first_month"], ft["source_row"]) == ("yes", 20_000, 2_000, 2)
+    assert ex2["api"]["total_cost_24m"] == 240_000 and ex2["api"]["net_savings_24m"] == 0
     assert ex2["api_optimised"]["offered"] == "no" and ex2["api_optimised"]["why_not_offered"].startswith("no batch")
     ex12 = {r["option_key"]: r for r in frame.filter(pl.col("use_case_id") == "EX-12").iter_rows(named=True)}
     assert ex12["api_optimised"]["net_savings_24m"] == 151_000 and ex12["api_optimised"]["chosen"] == "yes"
@@ -213,3 +213,19 @@ def test_long_inputs_are_all_long_frame_reads(result):
     keys = ["use_case_id", "use_case", "business_unit", ROW]
     kept = result.ranking.select(*keys, *options.long_inputs())
     assert long_frame(kept, CFG, row=ROW).equals(long_frame(result.ranking, CFG, row=ROW))
+
+
+def test_every_options_header_reads_back_as_its_column_name(book):
+    from pipeline.columns import normalise
+
+    rows, _ = _sheet(book)
+    names = list(long_columns(CFG))
+    heads = rows[0][4:]
+    assert [normalise(h) for h in heads] == [normalise(n) for n in names]
+    assert "Monthly cost month 24" in heads and "Total cost 24m" in heads
+
+
+def test_a_twelve_month_horizon_has_one_net_savings_column():
+    cfg = config.validate({**CFG, "money": {**CFG["money"], "horizon_months": 12}})
+    names = list(long_columns(cfg))
+    assert names.count("net_savings_12m") == 1 and "total_cost_12m" in names and "monthly_cost_month_12" in names
