@@ -229,3 +229,10 @@ def test_a_twelve_month_horizon_has_one_net_savings_column():
     cfg = config.validate({**CFG, "money": {**CFG["money"], "horizon_months": 12}})
     names = list(long_columns(cfg))
     assert names.count("net_savings_12m") == 1 and "total_cost_12m" in names and "monthly_cost_month_12" in names
+
+
+def test_a_streamed_workbook_has_the_same_options_sheet(result, book, tmp_path):
+    streamed = workbook.write(result, tmp_path / "streamed.xlsx", streaming=True)
+    rows, facts = _sheet(streamed)
+    plain_rows, plain_facts = _sheet(book)
+    assert rows == plain_rows and facts == plain_facts
