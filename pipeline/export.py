@@ -3,11 +3,10 @@
 The table is Portfolio's: the user's columns as read, then the annotation columns under their
 canonical names. Issues go beside it (NAME-issues.parquet / .csv), and, once the run prices the
 options, every option of every scored use case (NAME-options.parquet / .csv: options.long_frame,
-the Options sheet's rows). In CSV, text that a
-spreadsheet would run as a formula gets a leading apostrophe, in cells and headers alike: text
-that starts with = + - @ or their full-width and small forms (＝＋－＠ ﹦﹢﹣﹫) after any leading
-whitespace of any Unicode kind (space, NBSP, ideographic space, zero-width space, BOM, LF ...),
-or that starts with a tab or CR.
+the Options sheet's rows). In CSV, text that a spreadsheet would run as a formula gets a leading
+apostrophe, in cells and headers alike: text that starts with = + - @ or their full-width and
+small forms (＝＋－＠ ﹦﹢﹣﹫) after any leading whitespace of any Unicode kind (space, NBSP,
+ideographic space, zero-width space, BOM, LF ...), or that starts with a tab or CR.
 """
 
 from __future__ import annotations
