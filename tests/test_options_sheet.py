@@ -236,3 +236,8 @@ def test_a_streamed_workbook_has_the_same_options_sheet(result, book, tmp_path):
     rows, facts = _sheet(streamed)
     plain_rows, plain_facts = _sheet(book)
     assert rows == plain_rows and facts == plain_facts
+
+
+def test_no_scored_rows_give_an_empty_long_frame_with_every_column(result):
+    frame = long_frame(result.ranking.clear(), CFG, row=ROW)
+    assert frame.height == 0 and frame.columns == long_frame(result.ranking, CFG, row=ROW).columns
