@@ -163,6 +163,13 @@ NUMERIC_KINDS = ("money", "count", "seconds")
 # The first-year figure: net_savings_12m and the payback line are fixed by the SPEC (§5), not a
 # setting; money.horizon_months starts there.
 SHORT_HORIZON_MONTHS = 12
+
+
+def horizon_column(cfg: dict) -> str:
+    """The net savings column over the horizon (money.horizon_months): net_savings_24m by default."""
+    return f"net_savings_{cfg['money']['horizon_months']}m"
+
+
 # The most a config may set: 10 million draws of 1,000 use cases take hours; node_limit bounds the
 # budget search's time (about 100 s at 500,000,000), exact_limit the rows it takes on.
 MAX_DRAWS_CEILING = 10_000_000

@@ -11,12 +11,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipeline.config import SHORT_HORIZON_MONTHS
+from pipeline.config import SHORT_HORIZON_MONTHS, horizon_column  # noqa: F401 (money.horizon_column)
 from pipeline.options import api_growth
-
-
-def horizon_column(cfg: dict) -> str:
-    return f"net_savings_{cfg['money']['horizon_months']}m"
 
 
 def _cum_api(monthly: pl.Expr, r: pl.Expr, months: int) -> pl.Expr:

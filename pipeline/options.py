@@ -26,10 +26,11 @@ from __future__ import annotations
 import operator
 from dataclasses import dataclass
 from functools import reduce
+from typing import NamedTuple
 
 import polars as pl
 
-from pipeline.config import SHORT_HORIZON_MONTHS
+from pipeline.config import SHORT_HORIZON_MONTHS, horizon_column
 
 # SPEC v2 section 3's table, in its order (ties go to the earlier).
 OPTIONS = ("api", "api_optimised", "provider_finetune", "self_host_open", "self_host_finetune")
@@ -392,3 +393,104 @@ def options(frame: pl.DataFrame, cfg: dict) -> pl.DataFrame:
     work = work.hstack(work.select(e for opt in catalog for e in _money(cfg, opt)))
     order = [f"{o.key}__{p}" for o in catalog for p in COLUMNS if f"{o.key}__{p}" in work.columns]
     return frame.hstack(work.select(*order, "api_optimised__ratio", "api_optimised__via"))
+
+
+# ------------------------------------------------------------------ one row per use case and option
+class LongColumn(NamedTuple):
+    """A column of the Options sheet and the -options export after the use case's keys."""
+
+    part: str | None  # the {o}__ column it comes from (None: made here)
+    label: str  # the header; normalises to the column's name
+    meaning: str  # the header's comment
+    unit: str | None = None  # usd, months, pct or s: the number format
+
+
+# SPEC section 7's Options sheet: an option's readable name, then each column. {h} is the horizon in
+# months (money.horizon_months); "{horizon}" the net savings column over it (config.horizon_column).
+OPTION_LABELS = {"api": "Today's API", "api_optimised": "API done cheaper", "provider_finetune": "Provider fine-tune",
+                 "self_host_open": "Open model, own GPUs", "self_host_finetune": "Fine-tuned model, own GPUs"}
+LONG_KEYS = ("use_case_id", "use_case", "business_unit", "source_file", "source_row")  # those present
+LONG_COLUMNS = {
+    "option": LongColumn(None, "Option", "One way the use case could run (SPEC section 3)"),
+    "option_key": LongColumn(None, "Option key", "The option's key in the config and in ftscore's columns"),
+    "offered": LongColumn("offered", "Offered", "yes: the option can be priced for this use case; no: see Why not "
+                                                "offered"),
+    "why_not_offered": LongColumn("why_not", "Why not offered", "What is missing to price the option"),
+    "allowed": LongColumn("allowed", "Allowed", "yes: no rule of the decision rules the option out (where it may "
+                                                "run, an accuracy need, the max latency); no: see Why not allowed"),
+    "why_not_allowed": LongColumn("why_not_allowed", "Why not allowed", "The rule that rules the option out"),
+    "latency_s": LongColumn("latency_s", "Latency (s)", "How long the option takes to start answering, seconds", "s"),
+    "one_off_cost": LongColumn("one_off", "One-off cost", "Setting the option up (build, fine-tuning), USD", "usd"),
+    "monthly_cost_first_month": LongColumn(
+        "monthly_first", "Monthly cost first month",
+        "The option's own cost in its first live month (after its build months), USD", "usd"),
+    "monthly_cost_month_{h}": LongColumn("monthly_horizon", "Monthly cost month {h}",
+                                         "The option's own cost in month {h}, the horizon, USD", "usd"),
+    "total_cost_{h}m": LongColumn("total", "Total cost {h}m", "Everything the option costs over {h} months: one-off, "
+                                  "today's API while it is built, its running cost and retraining, USD", "usd"),
+    "net_savings_12m": LongColumn("net_12", "Net savings 12m", "Savings against today's API over 12 months less the "
+                                                               "one-off cost, USD", "usd"),
+    "{horizon}": LongColumn("net_h", "Net savings {h}m", "Savings against today's API over {h} months less the "
+                                                         "one-off cost, USD", "usd"),
+    "break_even_months": LongColumn("break_even", "Break-even months", "Months until the savings against today's "
+                                    "API repay the one-off cost and retraining (empty: never)", "months"),
+    "roi_pct": LongColumn("roi_pct", "ROI %", "Net savings over {h} months / one-off cost, % (empty under "
+                                              "options.roi_min_one_off)", "pct"),
+    "chosen": LongColumn("chosen", "Chosen", "yes: the option the recommendation is about (best_option)"),
+}
+
+
+def long_columns(cfg: dict) -> dict[str, LongColumn]:
+    """LONG_COLUMNS for this config: the horizon filled in (one net savings column when it is 12 months)."""
+    h = cfg["money"]["horizon_months"]
+    out: dict[str, LongColumn] = {}
+    for name, col in LONG_COLUMNS.items():
+        name = name.format(horizon=horizon_column(cfg), h=h)
+        out.setdefault(name, col._replace(label=col.label.format(h=h), meaning=col.meaning.format(h=h)))
+    return out
+
+
+def long_inputs() -> list[str]:
+    """The columns long_frame reads besides the keys (a run that keeps only the columns its outputs
+    show keeps these for the Options sheet)."""
+    parts = [col.part for col in LONG_COLUMNS.values() if col.part not in (None, "chosen")]
+    return [f"{o}__{p}" for o in OPTIONS for p in parts] + ["best_option"]
+
+
+def has_options(frame: pl.DataFrame) -> bool:
+    """Whether the frame carries the option columns (options.options has run on it)."""
+    return all(f"{o}__offered" in frame.columns for o in OPTIONS)
+
+
+def _yes_no(flag: pl.Expr) -> pl.Expr:
+    return pl.when(flag).then(pl.lit("yes")).when(flag.not_()).then(pl.lit("no"))
+
+
+def _option_struct(frame: pl.DataFrame, cfg: dict, key: str) -> pl.Expr:
+    """One option's row of the long frame, for every use case, as a struct (columns from long_columns)."""
+    fields = []
+    for name, part in ((name, col.part) for name, col in long_columns(cfg).items()):
+        if name == "option":
+            e = pl.lit(OPTION_LABELS[key])
+        elif name == "option_key":
+            e = pl.lit(key)
+        elif name == "chosen":
+            e = _yes_no((pl.col("best_option") == key).fill_null(False)) if "best_option" in frame.columns else \
+                pl.lit(None, pl.String)
+        else:
+            col, flag, text = f"{key}__{part}", name in ("offered", "allowed"), "why" in part
+            e = pl.col(col) if col in frame.columns else pl.lit(None, pl.Boolean if flag else pl.String)
+            e = _yes_no(e) if flag else e if text else e.cast(pl.Float64)
+        fields.append(e.alias(name))
+    return pl.struct(fields).alias(key)
+
+
+def long_frame(scored: pl.DataFrame, cfg: dict, *, row: str = "source_row") -> pl.DataFrame:
+    """One row per scored use case and option (SPEC section 7's Options sheet): the use case's keys
+    (LONG_KEYS present; ``row`` is read as source_row), then long_columns(cfg), in the frame's row
+    order and each use case's options in OPTIONS order. Columns decide adds (allowed, latency,
+    best_option) are empty where the frame lacks them; the frame must have options.options' columns."""
+    frame = scored.rename({row: "source_row"}) if row != "source_row" and row in scored.columns else scored
+    keys = [k for k in LONG_KEYS if k in frame.columns]
+    wide = frame.select(*keys, pl.concat_list([_option_struct(frame, cfg, o) for o in OPTIONS]).alias("__option"))
+    return wide.explode("__option").unnest("__option")

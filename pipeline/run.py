@@ -23,6 +23,7 @@ from pipeline import __version__, budget as budget_mod, issues, prices, stabilit
 from pipeline.columns import header_like_rows, header_scorer, map_columns, parse
 from pipeline.config import max_unpacked_bytes
 from pipeline.money import computed_checks, horizon_column, money, overflow
+from pipeline.options import long_inputs
 from pipeline.rank import NO_MONEY, decide, rank
 from pipeline.atomic import display
 from pipeline.core import ANNOTATION_PREFIX, KEY, ROW, SRC, Mapping, Result, Source, Table, annotation_columns
@@ -37,7 +38,7 @@ SHOWN = ("use_case_id", "use_case", "business_unit", "funded", "p_top10", "p_sam
 
 
 def shown_columns(scored: pl.DataFrame, cfg: dict, inputs: int) -> list[str]:
-    keep = {*KEY, *SHOWN, *annotation_columns(cfg, inputs)}
+    keep = {*KEY, *SHOWN, *annotation_columns(cfg, inputs), *long_inputs()}  # long_inputs: the Options sheet
     return [c for c in scored.columns if c in keep]
 
 
