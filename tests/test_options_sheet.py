@@ -46,13 +46,7 @@ CFG = config.load()
 def scored_result(tmp: Path):
     """score_file's Result with its ranking carrying the option and decision columns."""
     src = write_csv(tmp / "portfolio.csv", HEADERS, ROWS)
-    result = score_file(src, CFG)
-    frame = result.ranking.with_columns(
-        decide.max_latency(CFG).alias("max_latency_effective_s"),
-        *[pl.col(f"__{f}_known").alias(f"{f}_has_data") for f in ("privacy", "cost", "accuracy", "speed")])
-    frame = prices.option_prices(frame, CFG, result.started.date())
-    frame = decide.decide(options.options(frame, CFG), CFG)
-    return replace(result, ranking=frame)
+    return score_file(src, CFG)  # the run prices the options and decides (rank.decide)
 
 
 @pytest.fixture(scope="module")
@@ -155,9 +149,13 @@ def test_the_money_cells_carry_the_ranking_formats(book):
     wb.close()
 
 
-def test_no_options_sheet_without_the_option_columns(tmp_path):
-    src = write_csv(tmp_path / "portfolio.csv", HEADERS, ROWS)
-    out = workbook.write(score_file(src, CFG), tmp_path / "plain.xlsx")
+def without_options(result):
+    """The result as a run that kept no option columns would give it."""
+    return replace(result, ranking=result.ranking.drop([c for c in options.long_inputs() if "__" in c], strict=False))
+
+
+def test_no_options_sheet_without_the_option_columns(result, tmp_path):
+    out = workbook.write(without_options(result), tmp_path / "plain.xlsx")
     assert "Options" not in openpyxl.load_workbook(out, read_only=True).sheetnames
 
 
@@ -177,9 +175,8 @@ def test_the_export_writes_the_options_file_beside_the_table(result, tmp_path, k
         assert "'=Call summaries" in [r[1] for r in rows[1:]]  # a formula start defused
 
 
-def test_the_export_writes_no_options_file_before_the_wiring(tmp_path):
-    src = write_csv(tmp_path / "portfolio.csv", HEADERS, ROWS)
-    paths = export.write_table(score_file(src, CFG), tmp_path / "scored.parquet", "parquet")
+def test_the_export_writes_no_options_file_without_the_option_columns(result, tmp_path):
+    paths = export.write_table(without_options(result), tmp_path / "scored.parquet", "parquet")
     assert [p.name for p in paths] == ["scored.parquet", "scored-issues.parquet"]
 
 
