@@ -322,9 +322,8 @@ def _budget(scored: pl.DataFrame, cfg: dict, amount: float) -> tuple[pl.DataFram
     """Fund the set of recommended changes (not Keep prompting, Add retrieval or Insufficient data)
     whose one-off costs fit the budget and that saves most over the horizon.
 
-    TODO(issue 12): the Summary's budget lines still speak of setup costs; a recommendation whose
-    option saves nothing (the need is not a saving) is a candidate of value <= 0, never chosen for
-    its value.
+    A recommendation whose option saves nothing (the need is not a saving) is a candidate of value
+    <= 0, never chosen for its value.
     """
     horizon = horizon_column(cfg)
     candidates = scored.filter(~pl.col("recommendation").is_in(NO_MONEY) & pl.col("__one_off").is_not_null()).select(

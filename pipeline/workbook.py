@@ -173,8 +173,8 @@ def meaning(name: str, cfg: dict) -> str:
 
 
 EXTRA_MEANINGS = {
-    "funded": "Chosen for the budget: the set of Fine-tune / Evaluate use cases whose setup costs fit it "
-              "and that save the most",
+    "funded": "Chosen for the budget: the set of recommended changes whose one-off costs fit it and that "
+              "save the most",
     "p_top10": "Share of the stability runs in which this use case ranks in the top ten",
     "p_same_decision": "Share of the stability runs that give the same recommendation",
 }
@@ -988,9 +988,9 @@ def _summary_stability_and_budget(ws, result: Result, r: int, fmt: _Formats) -> 
         r += 2
         ws.write_string(r, 0, "Budget", fmt.h2)
         for name, value, money in (
-            ("Budget for setup costs", b["amount"], True),
-            ("Use cases funded", f"{b['chosen']} of {b['candidates']} Fine-tune / Evaluate", False),
-            ("Setup cost of the funded set", b["setup_cost"], True),
+            ("Budget for one-off costs", b["amount"], True),
+            ("Use cases funded", f"{b['chosen']} of {b['candidates']} recommended changes", False),
+            ("One-off cost of the funded set", b["setup_cost"], True),
             (f"Net savings of the funded set ({cfg['money']['horizon_months']} months)", b["savings"], True),
             ("Method", b["method"], False),
         ):

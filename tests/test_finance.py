@@ -176,6 +176,6 @@ def test_budget_exact_beats_greedy_by_ratio(tmp: Path) -> None:
     assert {k for k, v in ranking.items() if v["Funded"]} == {"B", "C"}
     summary = [row for row in __import__("openpyxl").load_workbook(out)["Summary"].iter_rows(values_only=True)]
     facts = {row[0]: row[1] for row in summary if row[0]}
-    assert facts["Setup cost of the funded set"] == pytest.approx(100000)
+    assert facts["One-off cost of the funded set"] == pytest.approx(100000)
     assert facts["Net savings of the funded set (24 months)"] == pytest.approx(100000, abs=0.1)
     assert facts["Method"] == "exact"
