@@ -348,8 +348,9 @@ def _report(outcomes, as_json: bool, extra: dict | None = None) -> int:
                    "p_same_decision to Ranking. Ranges: [stability] in the config; N at most "
                    "stability.max_draws ({stability.max_draws}).")
 @click.option("--budget", type=FiniteFloat(min=0), default=None, metavar="USD",
-              help="Fund the Fine-tune/Evaluate use cases whose setup costs fit this budget and that save "
-                   "the most over the horizon (exact search; greedy beyond a size, said on Summary). "
+              help="Fund the recommended changes (not Keep prompting, Add retrieval or Insufficient data) "
+                   "whose one-off costs fit this budget and that save the most over the horizon (exact "
+                   "search; greedy beyond a size, said on Summary). "
                    "At most money.max_amount of the config.")
 @click.option("--lock-wait", type=FiniteFloat(min=0), default=None, cls=ShippedHelp,
               help="Seconds to wait while another run writes the same workbook (default: "

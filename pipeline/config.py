@@ -23,11 +23,13 @@ from pipeline.fields import CATEGORY_VOCAB, FIELDS, shipped_aliases
 # Tables whose keys a user may add to (new categories, industries, aliases).
 OPEN_TABLES = {
     "prices.models",
+    "prices.step_down",
     "input.max_value",
     "stability.relative",
     "stability.absolute",
     "privacy.sensitivity",
     "speed.latency_class",
+    "latency.class_limit_s",
     "accuracy.targets",
     "columns.aliases",
     "values",
@@ -113,12 +115,42 @@ def _merge(base: dict, override: dict, prefix: str = "") -> None:
             base[key] = copy.deepcopy(value)
 
 
+# Version 1's decision keys and what replaced each in version 2 (SPEC §4). refuse_version_1 turns a
+# user's file that still sets one into a one-line error (load calls it before merging).
+V2_SECTION = "decision"
+VERSION_1_DECISION = {
+    "finetune_fit_score": f"{V2_SECTION}.fit_need (with an accuracy gap, the fit score at which only the "
+                          "fine-tuned options are considered)",
+    "finetune_privacy_score": "deployment.enterprise_api_from_privacy and deployment.self_hosted_from_privacy "
+                              "(privacy now decides where a model runs, not whether to fine-tune)",
+    "evaluate_fit_score": f"nothing: Evaluate is gone, the options are compared on money "
+                          f"({V2_SECTION}.materiality_min, {V2_SECTION}.materiality_share)",
+    "evaluate_monthly_api_cost": f"{V2_SECTION}.materiality_min (the least saving over the horizon that beats "
+                                 "today's API)",
+}
+
+
+def refuse_version_1(user: dict, path: str | Path) -> None:
+    """ConfigError (exit 2) where a user's file (as read, before merging) sets a version 1 [decision]
+    key, naming what replaced each one it sets."""
+    table = user.get("decision")
+    if not isinstance(table, dict):
+        return
+    old = [key for key in VERSION_1_DECISION if key in table]
+    if old:
+        said = "; ".join(f"decision.{key} -> {VERSION_1_DECISION[key]}" for key in old)
+        raise ConfigError(f"config file {path} sets version 1's decision, which version 2 replaced: {said}. "
+                          f"Remove {'it' if len(old) == 1 else 'them'} (README, \"How it decides\")")
+
+
 def load(path: str | Path | None = None) -> dict:
     """The defaults, overridden by the file at ``path`` when given, validated (``validate``)."""
     cfg = defaults()
     if path is not None:
+        user = _read_toml(Path(path))
+        refuse_version_1(user, path)
         try:
-            _merge(cfg, _read_toml(Path(path)))
+            _merge(cfg, user)
         except RecursionError:  # a table nested thousands deep under an open table
             raise ConfigError(f"config file {path} nests tables or lists too deeply to be a config") from None
     return validate(cfg)
@@ -131,6 +163,13 @@ NUMERIC_KINDS = ("money", "count", "seconds")
 # The first-year figure: net_savings_12m and the payback line are fixed by the SPEC (§5), not a
 # setting; money.horizon_months starts there.
 SHORT_HORIZON_MONTHS = 12
+
+
+def horizon_column(cfg: dict) -> str:
+    """The net savings column over the horizon (money.horizon_months): net_savings_24m by default."""
+    return f"net_savings_{cfg['money']['horizon_months']}m"
+
+
 # The most a config may set: 10 million draws of 1,000 use cases take hours; node_limit bounds the
 # budget search's time (about 100 s at 500,000,000), exact_limit the rows it takes on.
 MAX_DRAWS_CEILING = 10_000_000
@@ -301,11 +340,42 @@ class Speed(_Section):
     latency_class: dict[str, Score]
 
 
+# The seven recommendations of SPEC v2 §4, in the shipped rank order ([ranking] order: any order
+# of these seven, each once).
+RECOMMENDATIONS_V2 = ("Fine-tune", "Prepare to fine-tune", "Add retrieval", "Optimise the API", "Self-host",
+                      "Keep prompting", "Insufficient data")
+DEPLOYMENTS = ("api", "enterprise_api", "self_hosted")  # where a model may run, least strict first
+
+
 class Decision(_Section):
-    finetune_fit_score: Score
-    finetune_privacy_score: Score
-    evaluate_fit_score: Score
-    evaluate_monthly_api_cost: Amount  # at most money.max_amount: Config checks it
+    """The decision (SPEC version 2, §4)."""
+
+    accuracy_breach_score: Score
+    fit_need: Score
+    materiality_min: Amount  # at most money.max_amount: Config checks it
+    materiality_share: Share
+    golden_set_min: _whole(0, None, "must be a whole number of examples of at least 0", got=True)
+    training_examples_min: _whole(0, None, "must be a whole number of examples of at least 0", got=True)
+
+
+class Deployment(_Section):
+    levels: _rule(list[str], lambda v: sorted(v) == sorted(DEPLOYMENTS) and len(v) == len(DEPLOYMENTS),
+                  lambda v: f"must list {', '.join(DEPLOYMENTS)}, each once, got {v!r}")
+    enterprise_api_from_privacy: _between(0, 11, "a privacy score (11 = never)")
+    self_hosted_from_privacy: _between(0, 11, "a privacy score (11 = never)")
+    agreement: str
+
+
+class Latency(_Section):
+    api_default_s: _between(0, 31_536_000, "a number of seconds", low_open=True)
+    self_hosted_s: _between(0, 31_536_000, "a number of seconds", low_open=True)
+    class_limit_s: dict[str, _between(0, 31_536_000, "a number of seconds", low_open=True)]
+
+
+class Ranking(_Section):
+    order: _rule(list[str], lambda v: sorted(v) == sorted(RECOMMENDATIONS_V2) and len(v) == len(RECOMMENDATIONS_V2),
+                 lambda v: f"must list the seven recommendations ({', '.join(RECOMMENDATIONS_V2)}), each once, "
+                           f"got {v!r}")
 
 
 class Money(_Section):
@@ -332,6 +402,39 @@ class Hosting(_Section):
     gpu_utilisation: _between(0, 1, "a share", low_open=True)
     monitoring_monthly_cost: Amount  # at most input.max_value.money: Config checks it
     maintenance_share: _between(0, 10, "a share")
+    gpu_hourly_cost: Amount  # amounts: at most input.max_value.money, Config checks it
+    throughput_tokens_per_s: _between(0, 1e13, "a number of tokens per second", low_open=True)
+    team_size: _between(0, 1e6, "a number of people")
+    team_monthly_cost: Amount
+    assumed_gpus: _whole(1, 1_000_000, "must be a whole number of GPUs from 1 to 1,000,000", got=True)
+
+
+Months = _whole(0, 600, "must be a whole number of months from 0 to 600", got=True)
+
+
+class OptionCost(_Section):
+    """An option's one-off cost and its build months."""
+
+    one_off_cost: Amount  # at most input.max_value.money: Config checks it
+    build_months: Months
+
+
+class BuildOnly(_Section):
+    """An option whose one-off cost comes from elsewhere (self_host_finetune: money.finetune_setup_cost)."""
+
+    build_months: Months
+
+
+class Options(_Section):
+    batch_latency_s: _between(0, 31_536_000, "a number of seconds", low_open=True)
+    batch_price_ratio: _between(0, 1, "a ratio", low_open=True)
+    retrain_every_months: _whole(1, 600, "must be a whole number of months from 1 to 600", got=True)
+    retrain_share: _between(0, 10, "a share")
+    roi_min_one_off: Amount
+    api_optimised: OptionCost
+    provider_finetune: OptionCost
+    self_host_open: OptionCost
+    self_host_finetune: BuildOnly
 
 
 class ModelPrice(_Section):
@@ -342,6 +445,19 @@ class ModelPrice(_Section):
 
 class Prices(_Section):
     models: dict[str, ModelPrice]
+    step_down: dict[str, str]  # model -> a cheaper one ("" = none); each a model the catalog or models knows
+
+    @model_validator(mode="after")
+    def _step_down_known(self) -> Prices:
+        from pipeline.prices import catalog_knows, catalog_version, closest_known
+
+        own = {name.lower() for name in self.models}
+        for key, target in self.step_down.items():
+            name = target.strip()
+            if name and name.lower() not in own and not catalog_knows(name):
+                raise _Bad(f"step_down.{key}", f"names '{name}', a model neither prices.models nor the price "
+                                               f"catalog ({catalog_version()}) knows{closest_known(name)}")
+        return self
 
 
 def _columns_of(kinds: tuple[str, ...]) -> list[str]:
@@ -450,8 +566,12 @@ class Config(_Section):
     accuracy: Accuracy
     speed: Speed
     decision: Decision
+    deployment: Deployment
+    latency: Latency
+    ranking: Ranking
     money: Money
     hosting: Hosting
+    options: Options
     prices: Prices
     stability: Stability
     budget: Budget
@@ -471,12 +591,16 @@ class Config(_Section):
         ]:
             if value > high:
                 raise _Bad(key, f"values must be at most {high:,g}, got {value!r}")
-        amounts = [("decision.evaluate_monthly_api_cost", self.decision.evaluate_monthly_api_cost, most),
+        amounts = [("decision.materiality_min", self.decision.materiality_min, most),
                    ("money.finetune_setup_cost", self.money.finetune_setup_cost,
                     max_value(cfg, "finetune_setup_cost")),
                    ("money.finetune_monthly_cost", self.money.finetune_monthly_cost,
                     max_value(cfg, "finetune_monthly_cost")),
-                   ("hosting.monitoring_monthly_cost", self.hosting.monitoring_monthly_cost, money)]
+                   ("hosting.monitoring_monthly_cost", self.hosting.monitoring_monthly_cost, money),
+                   ("hosting.gpu_hourly_cost", self.hosting.gpu_hourly_cost, money),
+                   ("hosting.team_monthly_cost", self.hosting.team_monthly_cost, money)]
+        amounts += [(f"options.{key}.one_off_cost", getattr(self.options, key).one_off_cost, money)
+                    for key in ("api_optimised", "provider_finetune", "self_host_open")]
         for name, entry in self.prices.models.items():
             amounts += [(f"prices.models.{name}.{part}", getattr(entry, part), money)
                         for part in ("input_per_1m", "output_per_1m", "cached_input_per_1m")
@@ -495,6 +619,15 @@ class Config(_Section):
             for value in table:
                 if value not in known:
                     raise _Bad(f"values.{field}.{value}", f"names no known level (known: {', '.join(known)})")
+        return self
+
+    @model_validator(mode="after")
+    def _latency_classes(self) -> Config:
+        """Each latency class given a max latency is a class speed.latency_class knows."""
+        for name in self.latency.class_limit_s:
+            if name not in self.speed.latency_class:
+                raise _Bad(f"latency.class_limit_s.{name}",
+                           f"names no latency class (known: {', '.join(self.speed.latency_class)})")
         return self
 
 

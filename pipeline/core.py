@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 import polars as pl
 
@@ -30,6 +31,11 @@ TEXT_SUFFIXES = {".csv", ".tsv", ".txt"}
 # A number written as text that reads back exactly: the reader parses these, the workbook writes them as numbers.
 PLAIN_NUMBER = r"^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?$"
 PLAIN_INTEGER = r"^-?(?:0|[1-9][0-9]*)$"
+
+
+def side_file(path: Path, what: str) -> Path:
+    """A file written beside an output, named after it: NAME-issues.parquet, NAME-options.csv."""
+    return path.with_name(f"{path.stem}-{what}{path.suffix}")
 
 
 def is_reserved(name: str) -> bool:

@@ -1,5 +1,5 @@
-"""One use case, explained: each factor with the facts and thresholds behind it, the rule
-that fired, the money month by month, and what would change the decision.
+"""One use case, explained: each factor with the facts and thresholds behind it, what decided
+(SPEC v2 §4), every option's money against today's API and the next step.
 
 Pure: takes a scored Result and returns text. The numbers come from the same
 frames the workbook shows; nothing is recomputed differently here.
@@ -11,13 +11,10 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline.config import SHORT_HORIZON_MONTHS
-from pipeline.money import horizon_column, schedule
-from pipeline.rank import EVALUATE, FINE_TUNE, FIT, PRIVACY, RULE, SPEND, branch, threshold
+from pipeline.decide import DECIDED_BY, OPTIONS
 from pipeline.core import ANNOTATION_PREFIX, Result
 from pipeline.score import FACTORS, target_accuracy
 
-MONTHS = (1, 2, 3, 6, 12, 24, 36)
 
 
 from pipeline.errors import NotFound  # noqa: E402,F401  (re-exported)
@@ -150,32 +147,46 @@ def _factor_lines(row: dict, cfg: dict) -> list[str]:
     return lines
 
 
-def _rule(row: dict, cfg: dict) -> str:
-    """The branch of rank.RULE that gave the row's recommendation, with its values and thresholds."""
-    d = cfg["decision"]
-    fit, privacy, spend = row["fit_score"], row["privacy_score"], row["monthly_api_cost"]
-    rec, test = branch({FIT: fit, PRIVACY: privacy, SPEND: spend}, d)
-    shown = {FIT: f"fit score {_num(fit)}", PRIVACY: f"privacy {_num(privacy)}", SPEND: f"API spend {_usd(spend)}/mo"}
+def _rule(row: dict) -> list[str]:
+    """What decided the row (decide.DECIDED_BY), the winning option, the deployment and each option
+    not allowed with why.
 
-    def limit(recommendation: str, reads: str) -> str:
-        x = threshold(d, recommendation, reads)
-        return _usd(x) if reads == SPEND else f"{x:g}"
+    TODO(issue 12): explain does not yet show the materiality threshold, the month-by-month money of
+    the recommended option (options.options computes the months but keeps none) or the self-hosted
+    options' cost basis and GPUs; README's explain section still shows version 1's output.
+    """
+    lines = [f"Rule: {DECIDED_BY.get(row.get('decided_by'), row.get('decided_by'))}",
+             f"Best option: {row.get('best_option') or 'none'} · deployment {row.get('deployment')}"]
+    for o in OPTIONS:
+        why = row.get(f"{o}__why_not_allowed") or (row.get(f"{o}__why_not") if not row.get(f"{o}__offered") else None)
+        if why:
+            lines.append(f"  {o}: {why}")
+    if row.get("decision_warning"):
+        lines.append(f"Warning: {row['decision_warning']}")
+    return lines
 
-    if test is None:  # no test held: the last branch's, failed
-        last, tests = RULE[-1]
-        return " and ".join(f"{shown[name]} < {limit(last, name)}" for name, _ in tests) + f" -> {rec}"
-    name = test[0]
-    return _RULE_LINES[rec, name](f"{shown[name]} >= {limit(rec, name)}", rec, _num(fit), limit)
 
-
-# The rule line per test of rank.RULE ((recommendation, what it reads); test_rules checks that
-# each has one): the test that held, then what it says of the tests before it that did not.
-_RULE_LINES = {
-    (FINE_TUNE, FIT): lambda held, rec, fit, limit: f"{held} -> {rec}",
-    (FINE_TUNE, PRIVACY): lambda held, rec, fit, limit: f"{held} -> {rec} whatever the fit",
-    (EVALUATE, FIT): lambda held, rec, fit, limit: f"{held} (below {limit(FINE_TUNE, FIT)}) -> {rec}",
-    (EVALUATE, SPEND): lambda held, rec, fit, limit: f"{held} (fit {fit} below {limit(EVALUATE, FIT)}) -> {rec}",
-}
+def _money_lines(row: dict, cfg: dict) -> list[str]:
+    """Every offered option's money against today's API (SPEC §5), the recommended one marked *."""
+    m = cfg["money"]
+    if row["monthly_api_cost"] is None:
+        return ["Money: API cost unknown (give monthly_api_cost, or calls with tokens and prices)"]
+    growth = row["usage_growth_pct"] if row["usage_growth_pct"] is not None else m["usage_growth_pct"]
+    change = row["api_price_change_pct"] if row["api_price_change_pct"] is not None else m["api_price_change_pct"]
+    h = m["horizon_months"]
+    lines = [f"Money against today's API (usage growth {_pct(growth)}/yr, API price change {_pct(change)}/yr):",
+             f"  {'option':<20} {'one-off':>10} {'build':>5} {'monthly':>10} {'net 12m':>12} {f'net {h}m':>12}"
+             f"  break-even"]
+    for o in OPTIONS:
+        if not row.get(f"{o}__offered"):
+            continue
+        be = row.get(f"{o}__break_even")
+        mark = "*" if row.get("best_option") == o else " "
+        lines.append(f"{mark} {o:<20} {_usd(row[f'{o}__one_off']):>10} {row[f'{o}__build_months'] or 0:>5} "
+                     f"{_usd(row[f'{o}__monthly_first']):>10} {_usd(row[f'{o}__net_12']):>12} "
+                     f"{_usd(row[f'{o}__net_h']):>12}  "
+                     + (f"{_num(be, 1)} months" if be is not None else "never"))
+    return lines
 
 
 def explain(result: Result, use_case_id: str) -> str:
@@ -194,34 +205,13 @@ def explain(result: Result, use_case_id: str) -> str:
         + f" · {where}",
         f"Recommendation: {row['recommendation']} (rank {row['rank']} of {result.scored}"
         + (f"; {row['rank_in_unit']} of {unit_size} in {row['business_unit']}" if unit_size else "") + ")",
-        f"Rule: {_rule(row, cfg)}",
+        *_rule(row),
         f"Why: {row['rationale']}",
         "",
         "Factors:",
         *_factor_lines(row, cfg),
         "",
     ]
-    m = cfg["money"]
-    if row["monthly_api_cost"] is None:
-        lines.append("Money: API cost unknown (give monthly_api_cost, or calls with tokens and prices)")
-    else:
-        growth = row["usage_growth_pct"] if row["usage_growth_pct"] is not None else m["usage_growth_pct"]
-        change = row["api_price_change_pct"] if row["api_price_change_pct"] is not None else m["api_price_change_pct"]
-        lines.append(
-            f"Money (cost basis {row['cost_basis']}): setup {_usd(row['__setup'])}, fine-tuned model "
-            f"{_usd(row['__running'])}/mo, usage growth {_pct(growth)}/yr, API price change {_pct(change)}/yr"
-        )
-        months = sorted({*[x for x in MONTHS if x <= max(m["horizon_months"], SHORT_HORIZON_MONTHS)], m["horizon_months"]})
-        table = schedule(full, cfg, months)
-        lines.append(f"  {'month':>5}  {'API cost':>12}  {'fine-tuned':>12}  {'savings':>12}  {'cumulative net':>15}")
-        for month, api, ft, saving, cum in table.iter_rows():
-            lines.append(f"  {month:>5}  {_usd(api):>12}  {_usd(ft):>12}  {_usd(saving):>12}  {_usd(cum):>15}")
-        be = row["break_even_months"]
-        lines.append(
-            f"  break-even: {_num(be, 1)} months" if be is not None
-            else f"  break-even: never within {m['break_even_search_months']} months"
-        )
-        lines.append(f"  net savings: {SHORT_HORIZON_MONTHS} months {_usd(row['net_savings_12m'])}, "
-                     f"{m['horizon_months']} months {_usd(row[horizon_column(cfg)])}; ROI {_num(row['roi_pct'], 1)}%")
-    lines += ["", f"What would change it: {row['what_would_change']}"]
+    lines += _money_lines(row, cfg)
+    lines += ["", f"Next step: {row['next_step']}"]
     return "\n".join(lines)

@@ -1,11 +1,12 @@
 """Every scored row as Parquet or CSV: for pipelines, and for portfolios past Excel's row limit.
 
 The table is Portfolio's: the user's columns as read, then the annotation columns under their
-canonical names. Issues go beside it (NAME-issues.parquet / .csv). In CSV, text that a
-spreadsheet would run as a formula gets a leading apostrophe, in cells and headers alike: text
-that starts with = + - @ or their full-width and small forms (＝＋－＠ ﹦﹢﹣﹫) after any leading
-whitespace of any Unicode kind (space, NBSP, ideographic space, zero-width space, BOM, LF ...),
-or that starts with a tab or CR.
+canonical names. Issues go beside it (NAME-issues.parquet / .csv), and, once the run prices the
+options, every option of every scored use case (NAME-options.parquet / .csv: options.long_frame,
+the Options sheet's rows). In CSV, text that a spreadsheet would run as a formula gets a leading
+apostrophe, in cells and headers alike: text that starts with = + - @ or their full-width and
+small forms (＝＋－＠ ﹦﹢﹣﹫) after any leading whitespace of any Unicode kind (space, NBSP,
+ideographic space, zero-width space, BOM, LF ...), or that starts with a tab or CR.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from pathlib import Path
 import polars as pl
 
 from pipeline.atomic import replace_all_when_done
-from pipeline.core import ANNOTATION_PREFIX, KEY, USER_KEY, Result, is_reserved
+from pipeline.core import ANNOTATION_PREFIX, KEY, ROW, USER_KEY, Result, is_reserved, side_file
+from pipeline.options import has_options, long_frame
 
 # Rust regex: \s is Unicode White_Space (NBSP, U+2000-U+200A, U+3000, ...); the zero-width
 # characters and the BOM are not White_Space, but are invisible and some importers skip them.
@@ -44,6 +46,11 @@ def issues_table(result: Result) -> pl.DataFrame:
     return result.issues.select("severity", "file", "sheet", "row", "column", "cell", "value", "problem")
 
 
+def options_table(result: Result) -> pl.DataFrame:
+    """One row per scored use case and option, in rank order (the Options sheet's columns)."""
+    return long_frame(result.ranking, result.config, row=ROW)
+
+
 def defuse(frame: pl.DataFrame) -> pl.DataFrame:
     """Text (cells and headers) that a spreadsheet would take for a formula, made plain text with a
     leading apostrophe."""
@@ -66,7 +73,7 @@ def defuse(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def sidecar(path: Path) -> Path:
-    return path.with_name(f"{path.stem}-issues{path.suffix}")
+    return side_file(path, "issues")
 
 
 def _write_one(frame: pl.DataFrame, tmp: str, kind: str) -> None:
@@ -80,21 +87,25 @@ def _write_one(frame: pl.DataFrame, tmp: str, kind: str) -> None:
         raise ValueError(f"unknown table format {kind!r}")
 
 
-def targets(path: Path) -> list[Path]:
-    """The files write_table writes for `path`: the table, then its issues beside it."""
-    return [Path(path), sidecar(Path(path))]
+def targets(path: Path, result: Result | None = None) -> list[Path]:
+    """The files write_table writes for `path`: the table, then its issues beside it, then (where
+    the result has option columns) its options."""
+    options = [side_file(Path(path), "options")] if result is not None and has_options(result.ranking) else []
+    return [Path(path), sidecar(Path(path)), *options]
 
 
 def write_table(result: Result, path: Path, kind: str, *, into: list[str] | None = None) -> list[Path]:
-    """Write the scored rows and the issues as Parquet or CSV; return the paths written.
+    """Write the scored rows, the issues and the options as Parquet or CSV; return the paths written.
 
-    Both files appear together or not at all (atomic.replace_all_when_done). With `into`
-    (temporary paths of a larger group, in the order of targets(path)), write there and leave
-    the renaming to the caller."""
+    The files appear together or not at all (atomic.replace_all_when_done). With `into`
+    (temporary paths of a larger group, in the order of targets(path, result)), write there and
+    leave the renaming to the caller."""
     if kind not in ("parquet", "csv"):
         raise ValueError(f"unknown table format {kind!r}")
-    paths = targets(path)
+    paths = targets(path, result)
     frames = [table(result), issues_table(result)]
+    if len(paths) > len(frames):
+        frames.append(options_table(result))
     if into is not None:
         for frame, tmp in zip(frames, into):
             _write_one(frame, tmp, kind)

@@ -158,7 +158,7 @@ def _write_output(result, output: Path, kind: str) -> list[Path]:
         return [output]
     # every row and column still goes somewhere: a Parquet file (and its issues) beside the workbook
     companion = output.with_suffix(".parquet")
-    paths = [output, *export.targets(companion)]
+    paths = [output, *export.targets(companion, result)]
     with replace_all_when_done(paths) as temps, scratch_folder(output):
         export.write_table(result, companion, "parquet", into=temps[1:])
         write(result, temps[0], companion=companion)

@@ -11,18 +11,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipeline.config import SHORT_HORIZON_MONTHS
-
-
-def horizon_column(cfg: dict) -> str:
-    return f"net_savings_{cfg['money']['horizon_months']}m"
-
-
-def _growth_factor(cfg: dict) -> pl.Expr:
-    m = cfg["money"]
-    usage = pl.col("usage_growth_pct").fill_null(float(m["usage_growth_pct"]))
-    price = pl.col("api_price_change_pct").fill_null(float(m["api_price_change_pct"]))
-    return ((1 + usage) * (1 + price)) ** (1 / 12)
+from pipeline.config import SHORT_HORIZON_MONTHS, horizon_column  # noqa: F401 (money.horizon_column)
+from pipeline.options import api_growth
 
 
 def _cum_api(monthly: pl.Expr, r: pl.Expr, months: int) -> pl.Expr:
@@ -97,7 +87,7 @@ def money(frame: pl.DataFrame, cfg: dict) -> pl.DataFrame:
     spend_h = setup + running * horizon
     # With a 12-month horizon the two savings columns are one.
     nets = {"net_savings_12m": cum_savings(SHORT_HORIZON_MONTHS) - setup, horizon_column(cfg): net_h}
-    out = frame.with_columns(_growth_factor(cfg).alias("__r")).with_columns(
+    out = frame.with_columns(api_growth(cfg).alias("__r")).with_columns(
         (monthly * 12).alias("annual_api_cost"),
         *[e.alias(n) for n, e in nets.items()],
         pl.when(spend_h > 0).then(net_h / spend_h * 100).alias("roi_pct"),
@@ -155,7 +145,7 @@ def break_even_months(monthly: pl.Series, r: pl.Series, setup: pl.Series, runnin
 def schedule(scored: pl.DataFrame, cfg: dict, months: list[int]) -> pl.DataFrame:
     """Month by month for scored rows (needs __setup and __running from money()): API cost,
     fine-tuned running cost, savings and cumulative net (after the setup cost) for each month."""
-    frame = scored.with_columns(_growth_factor(cfg).alias("__r"))
+    frame = scored.with_columns(api_growth(cfg).alias("__r"))
     monthly, r, running, setup = pl.col("monthly_api_cost"), pl.col("__r"), pl.col("__running"), pl.col("__setup")
     parts = []
     for m in months:

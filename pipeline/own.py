@@ -8,8 +8,9 @@ read here from the zip without parsing the workbook (defusedxml, size-capped).
 The CSV table (NAME.csv from ``--format csv``) and its issues file (NAME-issues.csv) have no
 place for a marker; they are recognised by their header line: the issues file's is exactly
 ftscore's Issues header, the table's holds ftscore's annotation columns (source_row, fit_score,
-total_4p, recommendation, rationale, rank), the user's columns before them. The name does not
-matter (a renamed output is still one).
+total_4p, recommendation, rationale, rank), the user's columns before them; the options file
+(NAME-options.csv) holds every column of options.LONG_COLUMNS. The name does not matter (a
+renamed output is still one).
 """
 
 from __future__ import annotations
@@ -20,25 +21,28 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.options import LONG_COLUMNS
+
 MARKER = "ftscore"
 USER_COLUMNS = "ftscore_user_columns"
 CUSTOM_XML = "docProps/custom.xml"
 MAX_XML_BYTES = 1 << 20
 ISSUES_HEADER = ["severity", "file", "sheet", "row", "column", "cell", "value", "problem"]
 TABLE_MARKS = ("source_row", "fit_score", "total_4p", "recommendation", "rationale", "rank")
+OPTIONS_MARKS = tuple(name for name in LONG_COLUMNS if "{" not in name)
 SPREADSHEETS = {".xlsx", ".xlsm"}
 TEXTS = {".csv", ".tsv", ".txt"}
 
 
 @dataclass(frozen=True)
 class Output:
-    kind: str  # "workbook", "table" (CSV of Portfolio) or "issues" (CSV of Issues)
+    kind: str  # "workbook", "table" (CSV of Portfolio), "issues" (CSV of Issues) or "options" (CSV of Options)
     version: str | None  # the ftscore version that wrote it (workbooks only)
     user_columns: int | None  # Portfolio columns from the left that are the user's
 
     def describe(self) -> str:
         what = {"workbook": "an ftscore workbook", "table": "an ftscore scored table (CSV)",
-                "issues": "an ftscore issues file (CSV)"}[self.kind]
+                "issues": "an ftscore issues file (CSV)", "options": "an ftscore options file (CSV)"}[self.kind]
         return what + (f", ftscore {self.version}" if self.version else "")
 
 
@@ -91,6 +95,8 @@ def _text(path: Path) -> Output | None:
     if header == ISSUES_HEADER:
         return Output("issues", None, None)
     plain = [_plain(h) for h in header]
+    if all(m in plain for m in OPTIONS_MARKS):
+        return Output("options", None, None)
     if all(m in plain for m in TABLE_MARKS):
         return Output("table", None, plain.index("source_row"))
     return None

@@ -5,6 +5,10 @@ entry can change on a date), and then applied to every row as polars
 expressions. The catalog's bundled snapshot is used as shipped: its network
 update is never turned on. Tiered prices (a higher rate for every token once a
 prompt passes a threshold) are kept as tiers and applied per row.
+
+option_prices adds what the options of SPEC §3 need from the same catalog: its batch
+price variants, a cheaper model's price (the row's alt_model or prices.step_down), the
+provider's fine-tuned ("ft:") prices and its deprecated flag.
 """
 
 from __future__ import annotations
@@ -46,8 +50,32 @@ def _split_tiers(value) -> tuple[float | None, list[tuple[int, float]]]:
     return (float(base) if base is not None else None), tiers
 
 
-def _resolve(model_ref: str, at: datetime):
-    """(provider id, model id, ModelPrice) or raise LookupError."""
+def _rates(price, prefix: str = "__") -> dict:
+    """A catalog ModelPrice as the rate columns of one look-up row: base and tiers per part."""
+    row: dict = {}
+    for part in PARTS:
+        base, tiers = _split_tiers(getattr(price, ATTR[part], None))
+        row[f"{prefix}{part}_base"] = base
+        for k, (start, rate) in enumerate(tiers[:MAX_TIERS], start=1):
+            row[f"{prefix}{part}_t{k}_start"] = float(start)
+            row[f"{prefix}{part}_t{k}_price"] = rate
+    return row
+
+
+def _own_rates(entry: dict, prefix: str = "__") -> dict:
+    """A [prices.models] entry as the rate columns of one look-up row (no tiers)."""
+    return {f"{prefix}input_base": entry["input_per_1m"], f"{prefix}output_base": entry["output_per_1m"],
+            f"{prefix}cache_base": entry.get("cached_input_per_1m")}
+
+
+def closest_known(name: str) -> str:
+    """'; closest known: a, b' naming catalog models close to ``name``, or ''."""
+    close = difflib.get_close_matches(name.lower(), known_models(), n=3, cutoff=0.6)
+    return f"; closest known: {', '.join(close)}" if close else ""
+
+
+def _calc(model_ref: str, at: datetime):
+    """The catalog's PriceCalculation for a model name (a "provider/" prefix tried too), or raise LookupError."""
     from genai_prices import Usage, calc_price
 
     attempts = [(model_ref, None)]
@@ -57,67 +85,87 @@ def _resolve(model_ref: str, at: datetime):
     last: Exception | None = None
     for ref, provider in attempts:
         try:
-            calc = calc_price(Usage(input_tokens=1, output_tokens=1), model_ref=ref, provider_id=provider,
+            return calc_price(Usage(input_tokens=1, output_tokens=1), model_ref=ref, provider_id=provider,
                               genai_request_timestamp=at)
-            return calc.provider.id, calc.model.id, calc.model_price
         except LookupError as exc:
             last = exc
     raise LookupError(str(last))
 
 
-def _schema() -> dict[str, pl.DataType]:
-    schema: dict[str, pl.DataType] = {"model": pl.String, "price_model": pl.String, "price_provider": pl.String,
-                                      "price_error": pl.String}
+@lru_cache(maxsize=256)
+def catalog_knows(name: str) -> bool:
+    """Whether the catalog matches this model name at all (at today's date; any date finds the same models)."""
+    try:
+        _calc(name, datetime.now(timezone.utc))
+    except LookupError:
+        return False
+    return True
+
+
+def unknown_model(name: str) -> str:
+    """Why a model name has no price: the words of price_error, with the closest catalog names."""
+    return f"unknown model '{name}' in the price catalog ({catalog_version()}){closest_known(name)}"
+
+
+def _rate_schema(prefix: str = "__") -> dict[str, pl.DataType]:
+    schema: dict[str, pl.DataType] = {}
     for part in PARTS:
-        schema[f"__{part}_base"] = pl.Float64
+        schema[f"{prefix}{part}_base"] = pl.Float64
         for k in range(1, MAX_TIERS + 1):
-            schema[f"__{part}_t{k}_start"] = pl.Float64
-            schema[f"__{part}_t{k}_price"] = pl.Float64
+            schema[f"{prefix}{part}_t{k}_start"] = pl.Float64
+            schema[f"{prefix}{part}_t{k}_price"] = pl.Float64
     return schema
+
+
+def _schema() -> dict[str, pl.DataType]:
+    return {"model": pl.String, "price_model": pl.String, "price_provider": pl.String, "price_error": pl.String,
+            **_rate_schema()}
+
+
+def _price_row(name: str, when: datetime, own: dict):
+    """One look-up row for a model name (config first, then the catalog) and the catalog's match or None."""
+    row: dict = {"model": name}
+    if name.lower() in own:
+        row.update(price_model=name, price_provider="config", **_own_rates(own[name.lower()]))
+        return row, None
+    try:
+        calc = _calc(name, when)
+    except LookupError:
+        row["price_error"] = unknown_model(name)
+        return row, None
+    row.update(price_model=calc.model.id, price_provider=calc.provider.id, **_rates(calc.model_price))
+    if row.get("__input_base") is None or row.get("__output_base") is None:
+        row["price_error"] = (f"the price catalog has no token prices for '{name}' ({calc.model.id}, "
+                              f"{calc.provider.id})")
+    return row, calc
+
+
+def _when(at: date) -> datetime:
+    return datetime.combine(at, time(12), tzinfo=timezone.utc)
 
 
 def lookup(models: list[str], at: date, cfg: dict) -> pl.DataFrame:
     """One row per distinct model name: per-1M rates (with tiers), the match, or the reason it failed."""
-    when = datetime.combine(at, time(12), tzinfo=timezone.utc)
     own = {k.lower(): v for k, v in cfg["prices"]["models"].items()}
-    rows = []
-    for name in sorted(set(models)):
-        row: dict = {"model": name}
-        if name.lower() in own:
-            entry = own[name.lower()]
-            row.update(price_model=name, price_provider="config",
-                       __input_base=entry["input_per_1m"], __output_base=entry["output_per_1m"],
-                       __cache_base=entry.get("cached_input_per_1m"))
-            rows.append(row)
-            continue
-        try:
-            provider, model_id, price = _resolve(name, when)
-        except LookupError:
-            close = difflib.get_close_matches(name.lower(), known_models(), n=3, cutoff=0.6)
-            hint = f"; closest known: {', '.join(close)}" if close else ""
-            row["price_error"] = f"unknown model '{name}' in the price catalog ({catalog_version()}){hint}"
-            rows.append(row)
-            continue
-        row.update(price_model=model_id, price_provider=provider)
-        for part in PARTS:
-            base, tiers = _split_tiers(getattr(price, ATTR[part], None))
-            row[f"__{part}_base"] = base
-            for k, (start, rate) in enumerate(tiers[:MAX_TIERS], start=1):
-                row[f"__{part}_t{k}_start"] = float(start)
-                row[f"__{part}_t{k}_price"] = rate
-        if row.get("__input_base") is None or row.get("__output_base") is None:
-            row["price_error"] = f"the price catalog has no token prices for '{name}' ({model_id}, {provider})"
-        rows.append(row)
+    rows = [_price_row(name, _when(at), own)[0] for name in sorted(set(models))]
     return pl.DataFrame(rows, schema=_schema())
 
 
-def _rate(part: str, tokens: pl.Expr) -> pl.Expr:
+def _rate(part: str, tokens: pl.Expr, prefix: str = "__") -> pl.Expr:
     """Per-1M rate for a row: the highest tier whose threshold the prompt reaches, else the base."""
     tiers = [
-        pl.when(tokens >= pl.col(f"__{part}_t{k}_start")).then(pl.col(f"__{part}_t{k}_price"))
+        pl.when(tokens >= pl.col(f"{prefix}{part}_t{k}_start")).then(pl.col(f"{prefix}{part}_t{k}_price"))
         for k in range(MAX_TIERS, 0, -1)
     ]
-    return pl.coalesce(*tiers, pl.col(f"__{part}_base"))
+    return pl.coalesce(*tiers, pl.col(f"{prefix}{part}_base"))
+
+
+def _per_1k(prompt: pl.Expr, prefix: str = "__") -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """(input, cached input, output) USD per 1K tokens from looked-up rates: the cached rate falls
+    back to the input rate where the price list has none."""
+    return (_rate("input", prompt, prefix) / 1000,
+            pl.coalesce(_rate("cache", prompt, prefix), _rate("input", prompt, prefix)) / 1000,
+            _rate("output", prompt, prefix) / 1000)
 
 
 def apply(parsed: pl.DataFrame, cfg: dict, at: date) -> pl.DataFrame:
@@ -135,9 +183,7 @@ def apply(parsed: pl.DataFrame, cfg: dict, at: date) -> pl.DataFrame:
     out = parsed.join(table, on="model", how="left", maintain_order="left")
     prompt = pl.col("input_tokens")
     from_list = pl.col("price_provider").is_not_null() & pl.col("price_error").is_null()
-    cat_in = _rate("input", prompt) / 1000
-    cat_out = _rate("output", prompt) / 1000
-    cat_cache = pl.coalesce(_rate("cache", prompt), _rate("input", prompt)) / 1000
+    cat_in, cat_cache, cat_out = _per_1k(prompt)
     row_in, row_out = pl.col("input_price_per_1k"), pl.col("output_price_per_1k")
     used_list = from_list & (row_in.is_null() | row_out.is_null())
     source = (
@@ -160,3 +206,167 @@ def apply(parsed: pl.DataFrame, cfg: dict, at: date) -> pl.DataFrame:
     )
     helper = [c for c in table.columns if c.startswith("__")]
     return filled.drop(helper)
+
+
+# ---------------------------------------------------------------- prices of the options (SPEC §3)
+BATCH = {"processing": "batch"}  # the catalog's request context for its batch prices (price_variants)
+FT_PREFIX = "ft:"  # catalog ids of provider fine-tuned models ("ft:gpt-4o-mini"); [prices.models] keys alike
+TOKENS = (pl.col("input_tokens"), pl.col("cached_input_tokens"), pl.col("output_tokens"))
+NOMINAL = (pl.lit(1.0), pl.lit(0.0), pl.lit(1.0))  # a call of one input and one output token
+OPTION_COLUMNS = ("batch_price_ratio", "batch_price_source", "alt_model_used", "alt_cost_per_call",
+                  "alt_price_source", "alt_price_error", "ft_model", "ft_cost_per_call", "ft_price_source",
+                  "model_deprecated")
+
+
+def catalog_source() -> str:
+    """The provenance text of a catalog price: "catalog genai-prices X.Y"."""
+    return f"catalog {catalog_version()}"
+
+
+def _batch_rates(calc, when: datetime) -> dict:
+    """The catalog's batch prices of the model at the date, where a batch variant changes a price; else {}."""
+    from genai_prices import Usage
+
+    batch = calc.model.calc_price(Usage(input_tokens=1, output_tokens=1), calc.provider,
+                                  genai_request_timestamp=when, price_context=BATCH).model_price
+    if all(getattr(batch, ATTR[p], None) == getattr(calc.model_price, ATTR[p], None) for p in PARTS):
+        return {}
+    return _rates(batch, "__batch_")
+
+
+def _catalog_ft(calc, when: datetime) -> dict:
+    """The provider's fine-tuned price of the model: its catalog entry "ft:<id>" (or "ft:<id>-"), or the
+    model itself when it is a fine-tuned one; {} where the provider lists none with token prices."""
+    model = calc.model
+    if model.id.startswith(FT_PREFIX) or ".ft-" in model.id:
+        tuned = model
+    else:
+        wanted = {f"{FT_PREFIX}{model.id}", f"{FT_PREFIX}{model.id}-"}
+        tuned = next((m for m in calc.provider.models if m.id in wanted), None)
+    if tuned is None:
+        return {}
+    price = tuned.get_prices(when)
+    if price.input_mtok is None or price.output_mtok is None:
+        return {}
+    return {"ft_model": tuned.id, "ft_source": catalog_source(), **_rates(price, "__ft_")}
+
+
+def _own_ft(names: list[str], own: dict, spelled: dict) -> dict:
+    """A [prices.models] entry "ft:<model>" for the model as written or as the catalog names it; else {}."""
+    for name in names:
+        key = f"{FT_PREFIX}{name.lower()}"
+        if key in own:
+            return {"ft_model": spelled[key], "ft_source": "config", **_own_rates(own[key], "__ft_")}
+    return {}
+
+
+def _option_schema() -> dict[str, pl.DataType]:
+    return {**_schema(), **_rate_schema("__batch_"), **_rate_schema("__ft_"), "deprecated": pl.Boolean,
+            "ft_model": pl.String, "ft_source": pl.String}
+
+
+def _option_table(names: list[str], at: date, cfg: dict) -> pl.DataFrame:
+    """Per distinct model name: its standard, batch and fine-tuned rates, and the catalog's deprecated flag."""
+    when = _when(at)
+    spelled = {k.lower(): k for k in cfg["prices"]["models"]}
+    own = {k.lower(): v for k, v in cfg["prices"]["models"].items()}
+    rows = []
+    for name in sorted(set(names)):
+        row, calc = _price_row(name, when, own)
+        if calc is not None:
+            row.update(deprecated=bool(calc.model.deprecated), **_batch_rates(calc, when), **_catalog_ft(calc, when))
+        row.update(_own_ft([name, row.get("price_model") or name], own, spelled))  # the config wins
+        rows.append(row)
+    return pl.DataFrame(rows, schema=_option_schema())
+
+
+def _side(table: pl.DataFrame, side: str) -> pl.DataFrame:
+    return table.rename({c: f"{side}{c}" for c in table.columns})
+
+
+def _cost(prefix: str, tokens: tuple[pl.Expr, pl.Expr, pl.Expr] = TOKENS) -> pl.Expr:
+    """USD per call at looked-up rates (tiers and cached tokens as for today's price)."""
+    from pipeline.score import api_cost_per_call
+
+    return api_cost_per_call(_per_1k(tokens[0], prefix), tokens)
+
+
+def _cost_or_nominal(prefix: str) -> pl.Expr:
+    """The cost per call of the row's tokens, or of a nominal call where its tokens are unknown: for comparing
+    two price lists (a ratio, the cheaper of two), not for money."""
+    known = pl.col("input_tokens").is_not_null() & pl.col("output_tokens").is_not_null()
+    return pl.when(known).then(_cost(prefix)).otherwise(_cost(prefix, NOMINAL))
+
+
+def _source(provider: str) -> pl.Expr:
+    return pl.when(pl.col(provider) == "config").then(pl.lit("config")).otherwise(pl.lit(catalog_source()))
+
+
+def _alt_model(frame: pl.DataFrame, cfg: dict) -> pl.Expr:
+    """The row's alt_model, else the step-down map's entry for the model as written or as the catalog names it."""
+    given = (pl.col("alt_model").cast(pl.String).str.strip_chars() if "alt_model" in frame.columns
+             else pl.lit(None, pl.String))
+    steps = {k.lower(): v.strip() for k, v in cfg["prices"]["step_down"].items() if v.strip()}
+
+    def step(column: str) -> pl.Expr:
+        if not steps:
+            return pl.lit(None, pl.String)
+        return pl.col(column).str.to_lowercase().replace_strict(steps, default=None, return_dtype=pl.String)
+
+    return pl.coalesce(pl.when(given != "").then(given), step("model"), step("m:price_model"))
+
+
+def _batch_and_alt() -> list[pl.Expr]:
+    standard, batch = _cost_or_nominal("m:__"), _cost_or_nominal("m:__batch_")
+    ratio = pl.when(pl.col("m:price_error").is_null() & (standard > 0)).then(batch / standard)
+    alt_named = pl.col("alt_model_used").is_not_null()
+    alt_priced = alt_named & pl.col("a:price_provider").is_not_null() & pl.col("a:price_error").is_null()
+    return [
+        ratio.alias("batch_price_ratio"),
+        pl.when(ratio.is_not_null()).then(pl.lit(catalog_source())).alias("batch_price_source"),
+        pl.when(alt_priced).then(_cost("a:__")).alias("alt_cost_per_call"),
+        pl.when(alt_priced).then(_source("a:price_provider")).alias("alt_price_source"),
+        pl.when(alt_named & pl.col("a:price_error").is_not_null()).then(pl.col("a:price_error"))
+        .alias("alt_price_error"),
+    ]
+
+
+def _fine_tuned() -> list[pl.Expr]:
+    """The model's or the alt model's fine-tuned price, the cheaper per call where both are priced."""
+    own, alt = pl.col("m:ft_model").is_not_null(), pl.col("a:ft_model").is_not_null()
+    use_own = own & (~alt | (_cost_or_nominal("m:__ft_") <= _cost_or_nominal("a:__ft_")))
+
+    def pick(mine: pl.Expr, theirs: pl.Expr) -> pl.Expr:
+        return pl.when(use_own).then(mine).when(alt).then(theirs)
+
+    return [
+        pick(pl.col("m:ft_model"), pl.col("a:ft_model")).alias("ft_model"),
+        pick(_cost("m:__ft_"), _cost("a:__ft_")).alias("ft_cost_per_call"),
+        pick(pl.col("m:ft_source"), pl.col("a:ft_source")).alias("ft_price_source"),
+    ]
+
+
+def option_prices(frame: pl.DataFrame, cfg: dict, at: date) -> pl.DataFrame:
+    """The prices the options of SPEC §3 need, per row, at the price date ``at``.
+
+    Adds batch_price_ratio (batch / standard cost per call where the catalog has a batch price for the
+    model at the date; null elsewhere), alt_model_used (the row's alt_model, else prices.step_down's),
+    alt_cost_per_call, ft_model and ft_cost_per_call (the provider's fine-tuned price of the model or
+    the alt model, the cheaper per call), model_deprecated (the catalog's flag; null where the catalog
+    does not price the model), the provenance of each price (batch_price_source, alt_price_source,
+    ft_price_source: "catalog genai-prices X.Y" or "config") and alt_price_error (why a named alt model
+    has no price). Every model is looked up once; costs per call use the row's tokens and today's rules
+    for tiers and cached tokens (a ratio or a choice between two price lists uses a one-token call where
+    the tokens are unknown).
+    """
+    models = frame.get_column("model").drop_nulls().unique().to_list()
+    table = _option_table(models, at, cfg)
+    out = frame.join(_side(table, "m:"), left_on="model", right_on="m:model", how="left", maintain_order="left")
+    out = out.with_columns(_alt_model(frame, cfg).alias("alt_model_used"))
+    alts = out.get_column("alt_model_used").drop_nulls().unique().to_list()
+    fresh = _option_table(sorted(set(alts) - set(models)), at, cfg)
+    table = pl.concat([table.filter(pl.col("model").is_in(alts)), fresh])
+    out = out.join(_side(table, "a:"), left_on="alt_model_used", right_on="a:model", how="left",
+                   maintain_order="left")
+    out = out.with_columns(*_batch_and_alt(), *_fine_tuned(), pl.col("m:deprecated").alias("model_deprecated"))
+    return out.drop([c for c in out.columns if c.startswith(("m:", "a:"))])

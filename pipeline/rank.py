@@ -1,193 +1,97 @@
-"""The decision (fit score, recommendation, rationale) and the ranking."""
+"""The decision wired into the run (SPEC version 2, §3-§6) and the ranking.
+
+``decide`` takes the scored frame (factor scores, today's API cost, money's helper columns) and adds,
+in order: ``fit_score`` and ``total_4p``, ``{factor}_has_data``, ``max_latency_effective_s``, the
+option prices (``prices.option_prices``), every option's money (``options.options``), the decision
+(``decide.decide``) and the money columns of the recommended option (``best_money``). ``rank`` orders
+the rows by SPEC §6.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import reduce
-from operator import or_
+from datetime import date
 
 import polars as pl
 
-from pipeline.config import SHORT_HORIZON_MONTHS
+from pipeline import decide as decision, options, prices
+from pipeline.config import RECOMMENDATIONS_V2
 from pipeline.money import horizon_column
-from pipeline.score import FACTORS, number_text
+from pipeline.score import FACTORS
 
-FINE_TUNE, EVALUATE, KEEP = "Fine-tune", "Evaluate", "Keep prompting"
-RECOMMENDATIONS = (FINE_TUNE, EVALUATE, KEEP)
-SEPARATOR = " · "
-
-# The decision rule, the one place it is written: the first branch one of whose tests holds gives
-# the recommendation, and none gives OTHERWISE. A test is (what it reads, the [decision] key of its
-# threshold) and holds when that value is at or above the threshold (a missing value: never).
-# decide, stability and explain all read it; what_would_change inverts it.
-FIT, PRIVACY, SPEND = "fit", "privacy", "spend"  # fit score, privacy score, monthly API spend
-RULE: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
-    (FINE_TUNE, ((FIT, "finetune_fit_score"), (PRIVACY, "finetune_privacy_score"))),
-    (EVALUATE, ((FIT, "evaluate_fit_score"), (SPEND, "evaluate_monthly_api_cost"))),
-)
-OTHERWISE = KEEP
+RECOMMENDATIONS = RECOMMENDATIONS_V2
+FINE_TUNE, PREPARE, RETRIEVAL, OPTIMISE, SELF_HOST, KEEP, INSUFFICIENT = RECOMMENDATIONS_V2
+# The recommendations whose money columns stay empty (SPEC §5): nothing is built or changed.
+NO_MONEY = (KEEP, RETRIEVAL, INSUFFICIENT)
+SELF_HOSTED_OPTIONS = ("self_host_open", "self_host_finetune")
 
 
-def threshold(decision: dict, recommendation: str, reads: str) -> float:
-    """The threshold of the test of ``recommendation``'s branch that reads ``reads``.
-
-    >>> threshold({"evaluate_fit_score": 5, "evaluate_monthly_api_cost": 5000}, EVALUATE, SPEND)
-    5000
-    """
-    return decision[dict(dict(RULE)[recommendation])[reads]]
+def fit(cfg: dict) -> list[pl.Expr]:
+    """fit_score (the weighted mean of the rounded factor scores) and total_4p, both rounded."""
+    w, decimals = cfg["weights"], cfg["output"]["score_decimals"]
+    return [pl.sum_horizontal([pl.col(f"{f}_score") * w[f] for f in FACTORS]).round(decimals).alias("fit_score"),
+            pl.sum_horizontal([pl.col(f"{f}_score") for f in FACTORS]).round(decimals).alias("total_4p")]
 
 
-def recommend(fit: pl.Expr, privacy: pl.Expr, spend: pl.Expr, decision: dict,
-              value: Callable[[str], pl.Expr] = pl.lit) -> pl.Expr:
-    """The recommendation by RULE as an expression over the three inputs, ``value(recommendation)``
-    in each branch (the name by default; stability passes a small integer code)."""
-    reads = {FIT: fit, PRIVACY: privacy, SPEND: spend}
-    chain = pl  # pl.when for the first branch, then .when on the chain
-    for recommendation, tests in RULE:
-        holds = reduce(or_, [reads[name] >= decision[key] for name, key in tests])
-        chain = chain.when(holds).then(value(recommendation))
-    return chain.otherwise(value(OTHERWISE))
+def has_data() -> list[pl.Expr]:
+    """``{factor}_has_data``: the score is given or an input that feeds it is present (SPEC §4 step 1;
+    score.factor_scores' ``__{factor}_known``, which data_completeness counts)."""
+    return [pl.col(f"__{f}_known").alias(f"{f}_has_data") for f in FACTORS]
 
 
-def branch(values: dict, decision: dict) -> tuple[str, tuple[str, str] | None]:
-    """(recommendation, the test that gave it: (what it reads, threshold key), None for OTHERWISE)
-    by RULE for plain values (``{FIT: .., PRIVACY: .., SPEND: ..}``; None is missing).
-
-    >>> d = {"finetune_fit_score": 7, "finetune_privacy_score": 9,
-    ...      "evaluate_fit_score": 5, "evaluate_monthly_api_cost": 5000}
-    >>> branch({FIT: 7.5, PRIVACY: 2, SPEND: 100.0}, d)
-    ('Fine-tune', ('fit', 'finetune_fit_score'))
-    >>> branch({FIT: 3, PRIVACY: 9, SPEND: None}, d)
-    ('Fine-tune', ('privacy', 'finetune_privacy_score'))
-    >>> branch({FIT: 3, PRIVACY: 2, SPEND: 5000.0}, d)
-    ('Evaluate', ('spend', 'evaluate_monthly_api_cost'))
-    >>> branch({FIT: 4.99, PRIVACY: 8.99, SPEND: None}, d)
-    ('Keep prompting', None)
-    """
-    for recommendation, tests in RULE:
-        for name, key in tests:
-            if values[name] is not None and values[name] >= decision[key]:
-                return recommendation, (name, key)
-    return OTHERWISE, None
+def _of_best(suffix: str, among: tuple[str, ...] = decision.OPTIONS) -> pl.Expr:
+    """The best option's ``{o}__{suffix}`` column (null where the best option is not in ``among``)."""
+    expr = pl.when(pl.lit(False)).then(pl.lit(None))
+    for o in among:
+        expr = expr.when(pl.col("best_option") == o).then(pl.col(f"{o}__{suffix}"))
+    return expr
 
 
-def decide(frame: pl.DataFrame, cfg: dict) -> pl.DataFrame:
-    """Add fit_score, total_4p, recommendation and rationale."""
-    w, d = cfg["weights"], cfg["decision"]
-    decimals = cfg["output"]["score_decimals"]
-    fit = pl.sum_horizontal([pl.col(f"{f}_score") * w[f] for f in FACTORS]).round(decimals)
-    total = pl.sum_horizontal([pl.col(f"{f}_score") for f in FACTORS]).round(decimals)
-    recommendation = recommend(pl.col("fit_score"), pl.col("privacy_score"), pl.col("monthly_api_cost"), d)
-    return frame.with_columns(fit.alias("fit_score"), total.alias("total_4p")).with_columns(
-        recommendation.alias("recommendation"), rationale(cfg).alias("rationale")
-    ).with_columns(what_would_change(cfg).alias("what_would_change"))
+def best_money(cfg: dict) -> list[pl.Expr]:
+    """The money columns of Ranking and Portfolio: the recommended option against today's API, empty
+    for Keep prompting, Add retrieval and Insufficient data (SPEC §5) and where today's API cost is
+    unknown (§4 step 1); ``__one_off`` for --budget."""
+    shown = ~pl.col("recommendation").is_in(NO_MONEY) & pl.col("monthly_api_cost").is_not_null()
+    own = SELF_HOSTED_OPTIONS
+    columns = {"break_even_months": _of_best("break_even"), "net_savings_12m": _of_best("net_12"),
+               horizon_column(cfg): _of_best("net_h"), "roi_pct": _of_best("roi_pct"),
+               "cost_basis": _of_best("cost_basis", own), "gpus_needed": _of_best("gpus", own),
+               "hosting_estimate": pl.when(_of_best("cost_basis", own) != "given").then(_of_best("monthly_first", own)),
+               "__one_off": _of_best("one_off")}
+    return [pl.when(shown).then(e).alias(name) for name, e in columns.items()]
 
 
-def min_spend_for_cost_score(target: pl.Expr, anchors: list[list[float]]) -> pl.Expr:
-    """The least monthly API spend whose cost score reaches ``target`` (null when none does).
-
-    The inverse of the cost curve, which rises (or stays flat) between anchor points.
-    """
-    pts = sorted((float(a), float(b)) for a, b in anchors)
-    expr = pl.when(target.is_null() | (target > max(y for _, y in pts) + 1e-9)).then(pl.lit(None, pl.Float64))
-    expr = expr.when(target <= pts[0][1]).then(pl.lit(0.0))
-    for (x0, y0), (x1, y1) in zip(pts, pts[1:]):
-        if y1 > y0:
-            expr = expr.when(target <= y1).then(pl.lit(x0) + (target - y0) / (y1 - y0) * (x1 - x0))
-    return expr.otherwise(pl.lit(None, pl.Float64))
+def decide(frame: pl.DataFrame, cfg: dict, at: date | None = None) -> pl.DataFrame:
+    """SPEC §3-§5 over the whole frame (see the module's docstring). The option prices
+    (``prices.option_prices`` at the date ``at``, today by default) are added unless the frame has
+    them already (the run adds them to the parsed rows, so that --stability's draws reuse them)."""
+    if "alt_cost_per_call" not in frame.columns:
+        frame = prices.option_prices(frame, cfg, at or date.today())
+    return decide_priced(frame.with_columns(fit(cfg)), cfg)
 
 
-def _round_up(x: pl.Expr) -> pl.Expr:
-    """Up to three significant digits: 60,412 -> 60,500; 1,234 -> 1,240."""
-    step = pl.lit(10.0) ** (x.abs().log10().floor() - 2).clip(lower_bound=0)
-    return (x / step).ceil() * step
+def decide_priced(frame: pl.DataFrame, cfg: dict, *, with_words: bool = True) -> pl.DataFrame:
+    """decide on a frame that has the option prices and fit_score (--stability's draws: their own
+    weights, ``with_words=False``)."""
+    frame = frame.with_columns(*has_data(), decision.max_latency(cfg).alias("max_latency_effective_s"))
+    frame = decision.decide(options.options(frame, cfg), cfg, with_words=with_words)
+    return frame.with_columns(best_money(cfg)).with_columns(
+        pl.col("break_even_months", "net_savings_12m", horizon_column(cfg)).round(2), pl.col("roi_pct").round(1))
 
 
-def what_would_change(cfg: dict) -> pl.Expr:
-    """One line: the smallest change in volume (or spend) that flips the decision, and the setup
-    cost under which fine-tuning breaks even within SHORT_HORIZON_MONTHS (12) months."""
-    from pipeline.score import usd_text
-
-    w, d = cfg["weights"], cfg["decision"]
-    anchors = cfg["cost"]["anchors"]
-    fit, cost_score = pl.col("fit_score"), pl.col("cost_score")
-    others = fit - w["cost"] * cost_score
-    per_call = pl.col("api_cost_per_call")
-
-    def needed(score_needed: pl.Expr) -> pl.Expr:
-        return min_spend_for_cost_score(score_needed, anchors) if w["cost"] > 0 else pl.lit(None, pl.Float64)
-
-    spend_ft = needed((threshold(d, FINE_TUNE, FIT) - others) / w["cost"] if w["cost"] > 0 else pl.lit(None))
-    spend_ev = pl.min_horizontal(
-        needed((threshold(d, EVALUATE, FIT) - others) / w["cost"] if w["cost"] > 0 else pl.lit(None)),
-        pl.lit(float(threshold(d, EVALUATE, SPEND))),
-    )
-
-    def volume(spend: pl.Expr, verb: str) -> pl.Expr:
-        calls = _round_up(spend / per_call)
-        by_calls = pl.lit(f"if monthly calls {verb} ") + usd_text(calls).str.strip_prefix("$")
-        by_spend = pl.lit(f"if monthly API spend {verb} ") + usd_text(_round_up(spend))
-        return pl.when(per_call > 0).then(by_calls).otherwise(by_spend)
-
-    rec = pl.col("recommendation")
-    privacy_rule = pl.col("privacy_score") >= threshold(d, FINE_TUNE, PRIVACY)
-    change = (
-        pl.when((rec == FINE_TUNE) & privacy_rule)
-        .then(pl.lit(f"Fine-tune at any volume while privacy is {threshold(d, FINE_TUNE, PRIVACY):g} or more"))
-        .when((rec == FINE_TUNE) & spend_ft.is_not_null() & (spend_ft > 0))
-        .then(pl.lit("Evaluate instead ") + volume(spend_ft, "fall below"))
-        .when(rec == FINE_TUNE)
-        .then(pl.lit("Fine-tune at any volume: the other factors carry the fit score"))
-        .when((rec != FINE_TUNE) & spend_ft.is_not_null())
-        .then(pl.lit("Fine-tune ") + volume(spend_ft, "reach"))
-        .when((rec == KEEP) & spend_ev.is_not_null())
-        .then(pl.lit("Evaluate ") + volume(spend_ev, "reach"))
-        .when(rec != FINE_TUNE)
-        .then(pl.lit(f"Fine-tune only if privacy reaches {threshold(d, FINE_TUNE, PRIVACY):g}"))
-    )
-    payback = pl.when(pl.col("__cum12") > 0).then(
-        pl.lit(f"breaks even within {SHORT_HORIZON_MONTHS} months at a setup cost under ") + usd_text(pl.col("__cum12"))
-    ).when(pl.col("monthly_api_cost").is_not_null()).then(
-        pl.lit(f"no setup cost breaks even within {SHORT_HORIZON_MONTHS} months"))
-    return pl.concat_str([change, payback], separator=SEPARATOR, ignore_nulls=True)
-
-
-def rationale(cfg: dict) -> pl.Expr:
-    """'privacy 10 (HIPAA) · cost 5 ($12,000/mo) · breaks even in 2.5 months'."""
-    floor = cfg["output"]["driver_min_score"]
-    drivers = []
-    for f in FACTORS:
-        score, why = pl.col(f"{f}_score"), pl.col(f"__{f}_why")
-        text = pl.lit(f"{f} ") + number_text(score) + pl.when(why.is_not_null()).then(
-            pl.lit(" (") + why + pl.lit(")")
-        ).otherwise(pl.lit(""))
-        drivers.append(pl.when(score >= floor).then(text))
-    no_driver = pl.when(pl.all_horizontal([pl.col(f"{f}_score") < floor for f in FACTORS])).then(
-        pl.lit("no strong driver")
-    )
-    payback = (
-        pl.when(pl.col("monthly_api_cost").is_null()).then(pl.lit("API cost unknown"))
-        .when(pl.col("break_even_months").is_null()).then(pl.lit("never breaks even"))
-        .otherwise(pl.lit("breaks even in ") + number_text(pl.col("break_even_months")) + pl.lit(" months"))
-    )
-    missing = [pl.when(pl.col(f"__{f}_known").not_()).then(pl.lit(f)) for f in FACTORS]
-    no_data = pl.when(pl.any_horizontal([pl.col(f"__{f}_known").not_() for f in FACTORS])).then(
-        pl.lit("no data: ") + pl.concat_str(missing, separator=", ", ignore_nulls=True)
-    )
-    return pl.concat_str([*drivers, no_driver, payback, no_data], separator=SEPARATOR, ignore_nulls=True)
+def order_keys(cfg: dict) -> tuple[list[pl.Expr], list[bool]]:
+    """SPEC §6's sort keys and directions: the recommendation in ``[ranking] order``, net savings over
+    the horizon (high first), fit_score (high first); the caller adds its tie-break key."""
+    place = {rec: i for i, rec in enumerate(cfg["ranking"]["order"])}
+    by_rec = pl.col("recommendation").replace_strict(place, default=len(place), return_dtype=pl.Int64)
+    return [by_rec, pl.col(horizon_column(cfg)), pl.col("fit_score")], [False, True, True]
 
 
 def rank(frame: pl.DataFrame, cfg: dict, key: str) -> pl.DataFrame:
-    """Add rank and rank_in_unit; the frame comes back sorted by rank.
-
-    Order: fit_score (high first), net savings over the horizon (high first),
-    break_even_months (soon first), then the key (use case id or row).
-    """
+    """Add rank and rank_in_unit; the frame comes back sorted by rank (SPEC §6: order_keys, then
+    ``key``, the use case id or row)."""
+    keys, descending = order_keys(cfg)
     order = frame.select(pl.arg_sort_by(
-        ["fit_score", horizon_column(cfg), "break_even_months", key],
-        descending=[True, True, False, False],
-        nulls_last=True,
-        maintain_order=True,
+        [*keys, pl.col(key)], descending=[*descending, False], nulls_last=True, maintain_order=True,
     )).to_series()
     # Sorted column by column, each unsorted column let go as soon as its sorted copy exists:
     # a whole-frame sort holds two copies of a wide frame (~700 MB more at 1M rows).

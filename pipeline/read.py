@@ -943,7 +943,7 @@ def _reason(exc: Exception) -> str:
 def _read_own(path: Path, output, scorer: HeaderScorer, search_rows: int, sheet: str | None,
               header_row: int | None, encoding: str | None, delimiter: str | None, decimal: str | None) -> Table:
     """An output of ftscore given as input: its Portfolio (sheet or CSV table), the user's columns only."""
-    if output.kind == "issues":
+    if output.kind in ("issues", "options"):
         raise ReadError(f"{path}: is {output.describe()}, not a portfolio; score the portfolio it lists")
     try:
         if output.kind == "workbook":

@@ -1,8 +1,9 @@
 """The one place that knows the order of the stages. No click, no printing.
 
 For each input: read -> columns -> validate. Then, over the whole portfolio:
-score -> money -> decide -> rank, and the accounting check: every input row is
-on Portfolio and is either scored or has an error on Issues.
+prices (today's and the options') -> score -> money -> decide (rank.decide: the options of
+SPEC §3, the decision of §4, the recommended option's money of §5) -> rank (§6), and the
+accounting check: every input row is on Portfolio and is either scored or has an error on Issues.
 
 Rows are identified by (SRC, ROW): the input's position in the run and the
 row as Excel shows it in that input.
@@ -22,7 +23,8 @@ from pipeline import __version__, budget as budget_mod, issues, prices, stabilit
 from pipeline.columns import header_like_rows, header_scorer, map_columns, parse
 from pipeline.config import max_unpacked_bytes
 from pipeline.money import computed_checks, horizon_column, money, overflow
-from pipeline.rank import EVALUATE, FINE_TUNE, decide, rank
+from pipeline.options import long_inputs
+from pipeline.rank import NO_MONEY, decide, rank
 from pipeline.atomic import display
 from pipeline.core import ANNOTATION_PREFIX, KEY, ROW, SRC, Mapping, Result, Source, Table, annotation_columns
 from pipeline.read import HINT_HEADER, NotAPortfolio, ReadError, read_table
@@ -36,7 +38,7 @@ SHOWN = ("use_case_id", "use_case", "business_unit", "funded", "p_top10", "p_sam
 
 
 def shown_columns(scored: pl.DataFrame, cfg: dict, inputs: int) -> list[str]:
-    keep = {*KEY, *SHOWN, *annotation_columns(cfg, inputs)}
+    keep = {*KEY, *SHOWN, *annotation_columns(cfg, inputs), *long_inputs()}  # long_inputs: the Options sheet
     return [c for c in scored.columns if c in keep]
 
 
@@ -122,11 +124,10 @@ def _missing_data_in(source: Source, scored: pl.DataFrame, cfg: dict) -> list[pl
         out.append(issues.for_cells(table, rows, None, problem, severity="warning"))
     assumed = scored.filter(pl.col("cost_basis") == "assumed").height
     if assumed:
-        m = cfg["money"]
         out.append(issues.for_file(
             table,
-            f"{assumed} scored rows lack fine-tuning costs; the defaults were used (setup "
-            f"${m['finetune_setup_cost']:,}, ${m['finetune_monthly_cost']:,} a month) and cost_basis says 'assumed'",
+            f"{assumed} scored rows are recommended to run on own GPUs without the facts to size them (calls and "
+            "tokens, or finetune_monthly_cost): one always-on GPU was assumed and cost_basis says 'assumed'",
         ))
     return out
 
@@ -149,22 +150,22 @@ def valid_rows(sources: list[Source], parsed: pl.DataFrame, found: pl.DataFrame)
     )
 
 
-def score_sources(sources: list[Source], valid: list[pl.DataFrame], found: pl.DataFrame, cfg: dict
-                  ) -> tuple[pl.DataFrame, pl.DataFrame]:
+def score_sources(sources: list[Source], valid: list[pl.DataFrame], found: pl.DataFrame, cfg: dict,
+                  at: date | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(scored rows sorted by rank, all issues) for the valid rows of the whole portfolio.
 
     valid holds the one frame of valid rows and is emptied: the rows are handed over, so that
-    once ranked the unsorted input columns are let go (at 1M rows, some 400 MB).
+    once ranked the unsorted input columns are let go (at 1M rows, some 400 MB). ``at``: the
+    price date of the options' prices (today by default).
     """
     files = [s.table.file for s in sources]
-    computed = money(factor_scores(valid.pop(), cfg), cfg)
     # A row whose computed money overflows (or passes money.max_amount) is an error on its row,
-    # never an exception in a later stage: it is neither decided nor ranked.
-    bad = overflow(computed, cfg)
-    extra = _overflow_issues(sources, bad, cfg) if bad.height else []
-    if bad.height:
-        computed = computed.join(bad.select(KEY), on=KEY, how="anti", maintain_order="left")
-    scored = rank(decide(computed, cfg), cfg, "__key")
+    # never an exception in a later stage: checked on today's money (before the options are priced)
+    # and on the recommended option's (the same columns, after the decision); such a row is not ranked.
+    computed, extra = _without_overflow(sources, money(factor_scores(valid.pop(), cfg), cfg), cfg)
+    computed, more = _without_overflow(sources, decide(computed, cfg, at or date.today()), cfg)
+    extra += more
+    scored = rank(computed, cfg, "__key")
     del computed
     # only the columns the warnings read: a filter over the whole scored frame copies all of it
     known = scored.select(SRC, ROW, "cost_basis", *[f"__{f}_known" for f in FACTORS])
@@ -183,6 +184,16 @@ def score_sources(sources: list[Source], valid: list[pl.DataFrame], found: pl.Da
             what = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
         raise ContractBroken(f"scored portfolio breaks its contract ({what})") from None
     return scored, found
+
+
+def _without_overflow(sources: list[Source], computed: pl.DataFrame, cfg: dict
+                      ) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
+    """(the rows whose computed amounts can be reported, an error for each of the others)."""
+    bad = overflow(computed, cfg)
+    if not bad.height:
+        return computed, []
+    return (computed.join(bad.select(KEY), on=KEY, how="anti", maintain_order="left"),
+            _overflow_issues(sources, bad, cfg))
 
 
 def _overflow_issues(sources: list[Source], bad: pl.DataFrame, cfg: dict) -> list[pl.DataFrame]:
@@ -280,6 +291,14 @@ def _price_issues(sources: list[Source], parsed: pl.DataFrame) -> list[pl.DataFr
     return issues.for_inputs(sources, failed, "model", pl.col("price_error"), severity=severity)
 
 
+def _alt_price_issues(sources: list[Source], parsed: pl.DataFrame) -> list[pl.DataFrame]:
+    """A named alt model without a price is a warning at its cell: the API done cheaper is then
+    priced without it (SPEC §3)."""
+    failed = parsed.filter(pl.col("alt_price_error").is_not_null()).select(SRC, ROW, "alt_price_error")
+    problem = pl.lit("alt model not priced, so not used: ") + pl.col("alt_price_error")
+    return issues.for_inputs(sources, failed, "alt_model", problem, severity="warning")
+
+
 def _latency_warnings(sources: list[Source], scored: pl.DataFrame) -> list[pl.DataFrame]:
     slow = scored.filter(pl.col("__latency_unmet").is_not_null())
     problem = pl.format(
@@ -300,10 +319,15 @@ def _stability(valid: pl.DataFrame, scored: pl.DataFrame, cfg: dict, draws: int)
 
 
 def _budget(scored: pl.DataFrame, cfg: dict, amount: float) -> tuple[pl.DataFrame, dict]:
-    """Fund the Fine-tune / Evaluate set whose setup costs fit the budget and that saves most."""
+    """Fund the set of recommended changes (not Keep prompting, Add retrieval or Insufficient data)
+    whose one-off costs fit the budget and that saves most over the horizon.
+
+    A recommendation whose option saves nothing (the need is not a saving) is a candidate of value
+    <= 0, never chosen for its value.
+    """
     horizon = horizon_column(cfg)
-    candidates = scored.filter(pl.col("recommendation").is_in([FINE_TUNE, EVALUATE])).select(
-        *KEY, pl.col("__setup").alias("cost"), pl.col(horizon).alias("value")
+    candidates = scored.filter(~pl.col("recommendation").is_in(NO_MONEY) & pl.col("__one_off").is_not_null()).select(
+        *KEY, pl.col("__one_off").alias("cost"), pl.col(horizon).fill_null(0.0).alias("value")
     )
     chosen, method = budget_mod.choose(candidates, amount, **budget_mod.limits(cfg))
     scored = scored.join(chosen.select(*KEY, "funded"), on=KEY, how="left", maintain_order="left").with_columns(
@@ -315,10 +339,23 @@ def _budget(scored: pl.DataFrame, cfg: dict, amount: float) -> tuple[pl.DataFram
         "method": method,
         "chosen": funded.height,
         "candidates": candidates.height,
-        "setup_cost": float(funded["__setup"].sum() or 0),
+        "setup_cost": float(funded["__one_off"].sum() or 0),
         "savings": float(funded[horizon].sum() or 0),
     }
     return scored, facts
+
+
+def _extras(kept: pl.DataFrame | None, scored: pl.DataFrame, cfg: dict, draws: int | None,
+            budget: float | None) -> tuple[pl.DataFrame, dict | None, dict | None]:
+    """--stability (on ``kept``, the valid rows) and --budget: (scored, stability facts, budget facts)."""
+    stability_facts = budget_facts = None
+    if draws:
+        if kept.height != scored.height:  # rows whose money overflowed are not scored
+            kept = kept.join(scored.select(KEY), on=KEY, how="semi", maintain_order="left")
+        scored, stability_facts = _stability(kept, scored, cfg, draws)
+    if budget is not None:
+        scored, budget_facts = _budget(scored, cfg, budget)
+    return scored, stability_facts, budget_facts
 
 
 def _first_clause(exc: Exception) -> str:
@@ -393,23 +430,18 @@ def score_files(paths: list[str | Path], cfg: dict, *, max_rows: int | None = No
         progress(f"scoring {read.total:,} use cases")
     t = time.perf_counter()
     files = [s.table.file for s in sources]
-    parsed = prices.apply(pl.concat(read.parsed, how="vertical"), cfg, price_date or started.date())
+    at = price_date or started.date()
+    parsed = prices.option_prices(prices.apply(pl.concat(read.parsed, how="vertical"), cfg, at), cfg, at)
     read.parsed.clear()  # big portfolios: hold one copy of the parsed input, not two
     found.append(repeated_ids(sources, parsed))
-    found += _price_issues(sources, parsed)
+    found += _price_issues(sources, parsed) + _alt_price_issues(sources, parsed)
     all_issues = issues.with_src(issues.combine(found), files)
     valid = [valid_rows(sources, parsed, all_issues)]
     del parsed  # big portfolios: the valid rows are a copy; hold one
     kept = valid[0] if draws else None  # stability scores the valid rows again, perturbed
-    scored, all_issues = score_sources(sources, valid, all_issues, cfg)
-    if kept is not None and kept.height != scored.height:  # rows whose money overflowed are not scored
-        kept = kept.join(scored.select(KEY), on=KEY, how="semi", maintain_order="left")
-    stability_facts = budget_facts = None
-    if draws:
-        scored, stability_facts = _stability(kept, scored, cfg, draws)
+    scored, all_issues = score_sources(sources, valid, all_issues, cfg, at)
+    scored, stability_facts, budget_facts = _extras(kept, scored, cfg, draws, budget)
     del kept
-    if budget is not None:
-        scored, budget_facts = _budget(scored, cfg, budget)
     if not detail:
         scored = scored.select(shown_columns(scored, cfg, len(sources)))
     portfolio = _portfolio(sources, scored, all_issues, cfg)

@@ -82,15 +82,24 @@ def privacy(cfg: dict) -> dict[str, pl.Expr]:
     return _combine("privacy", derived, list(parts.values()), cfg)
 
 
-def api_cost_per_call() -> pl.Expr:
-    """Input tokens (cached ones at the cached rate, else the input rate) and output tokens, per 1K."""
-    cached = pl.col("cached_input_tokens").fill_null(0.0)
-    fresh = (pl.col("input_tokens") - cached).clip(lower_bound=0)
-    cached_rate = pl.coalesce(pl.col("cached_input_price_per_1k"), pl.col("input_price_per_1k"))
+def api_cost_per_call(rates: tuple[pl.Expr, pl.Expr, pl.Expr] | None = None,
+                      tokens: tuple[pl.Expr, pl.Expr, pl.Expr] | None = None) -> pl.Expr:
+    """Input tokens (cached ones at the cached rate, else the input rate) and output tokens, per 1K.
+
+    ``rates`` are (input, cached input, output) USD per 1K, ``tokens`` (input, cached input, output)
+    per call: the row's own columns unless given (prices.option_prices prices other models with it).
+    """
+    if rates is None:
+        given = pl.col("input_price_per_1k")
+        rates = (given, pl.coalesce(pl.col("cached_input_price_per_1k"), given), pl.col("output_price_per_1k"))
+    prompt, cached, output = tokens or (pl.col("input_tokens"), pl.col("cached_input_tokens"), pl.col("output_tokens"))
+    input_rate, cached_rate, output_rate = rates
+    cached = cached.fill_null(0.0)
+    fresh = (prompt - cached).clip(lower_bound=0)
     return (
-        fresh * pl.col("input_price_per_1k") / 1000
-        + pl.min_horizontal(cached, pl.col("input_tokens")) * cached_rate / 1000
-        + pl.col("output_tokens") * pl.col("output_price_per_1k") / 1000
+        fresh * input_rate / 1000
+        + pl.min_horizontal(cached, prompt) * cached_rate / 1000
+        + output * output_rate / 1000
     )
 
 

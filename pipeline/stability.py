@@ -10,10 +10,10 @@ A Monte Carlo over the whole portfolio at once. In each of N draws:
   [0, 1]. A null stays null.
 
 The rows x draws frame is built with one cross join (per chunk of draws),
-scored by ``pipeline.score.factor_scores`` and decided by ``pipeline.rank.recommend``,
-the rule ``pipeline.rank.decide`` applies (thresholds from ``cfg["decision"]``, the $ rule on
-the perturbed monthly API cost) but with the per-draw weights. Within a draw
-the rows are ranked by fit_score (high first), ties by the baseline rank.
+scored by ``pipeline.score.factor_scores`` and decided as the run decides
+(``pipeline.rank.decide_priced``: the options and the decision of SPEC §3-§5, on the perturbed
+monthly API cost) but with the per-draw weights. Within a draw the rows are ranked by SPEC §6
+(``pipeline.rank.order_keys``), ties by the baseline rank.
 
 Randomness: counter-based, not a generator with state. Every uniform number is
 SplitMix64 (Steele, Lea & Flood 2014; the finaliser of java.util.SplittableRandom)
@@ -37,13 +37,13 @@ import hashlib
 import polars as pl
 
 from pipeline import config
-from pipeline.rank import RECOMMENDATIONS, recommend
+from pipeline.rank import RECOMMENDATIONS, decide_priced, order_keys
 from pipeline.core import ROW, SRC
 from pipeline.score import FACTORS, factor_scores
 
 KEY = [SRC, ROW]
 TOP = 10  # p_top10: share of draws in which the row ranks 1..TOP
-CHUNK_ROWS = 250_000  # rows x draws scored at once (memory: about 0.3 kB a row in flight)
+CHUNK_ROWS = 100_000  # rows x draws decided at once (memory: about 3 kB a row in flight with the options)
 
 _MASK = (1 << 64) - 1
 _GOLDEN = 0x9E3779B97F4A7C15
@@ -172,31 +172,33 @@ def _scores(frame: pl.LazyFrame, cfg: dict) -> pl.LazyFrame:
 
 
 def _chunk_counts(rows: pl.DataFrame, draws: pl.DataFrame, cfg: dict, s: dict) -> pl.DataFrame:
-    """Per row (__i): in how many of these draws it ranks <= TOP and keeps its decision."""
-    d = cfg["decision"]
+    """Per row (__i): in how many of these draws it ranks <= TOP and keeps its decision.
+
+    Each draw is decided as the run decides (rank.decide_priced: options and decide.decide, without
+    the words) and ranked by SPEC §6 (rank.order_keys), ties by the baseline rank.
+    TODO(issue 12): the option prices (alt model, batch, fine-tuned per call) are the baseline's,
+    not recomputed from the perturbed token prices; the options' month loop makes a draw some ten
+    times slower than version 1's threshold rule (large portfolios x many draws: measure, bench).
+    """
     decimals = cfg["output"]["score_decimals"]
-    n = rows.height
-    lf = _perturb(rows.lazy().join(draws.lazy(), how="cross"), s)
-    lf = _scores(lf, cfg)
+    lf = _scores(_perturb(rows.lazy().join(draws.lazy(), how="cross"), s), cfg)
     fit = pl.sum_horizontal([pl.col(f"{f}_score") * pl.col(f"__w_{f}") for f in FACTORS]).round(decimals)
-    # money() rounds monthly_api_cost to cents before decide() applies the $ rule.
-    monthly = pl.col("monthly_api_cost").round(2)
-    code = recommend(pl.col("__fit"), pl.col("privacy_score"), monthly, d, value=lambda rec: pl.lit(_CODES[rec], pl.Int8))
-    # fit is rounded to `decimals`, so as an integer it orders exactly; ties go to the baseline rank.
-    scale = 10**decimals
-    fit_int = (pl.col("__fit") * scale).round(0).cast(pl.Int64)
-    order = -fit_int * (n + 1) + pl.col("__base_rank")
+    # money() rounds monthly_api_cost to cents before the decision reads it.
+    frame = lf.with_columns(fit.alias("fit_score"), pl.col("monthly_api_cost").round(2)).collect()
+    decided = decide_priced(frame, cfg, with_words=False)
+    keys, descending = order_keys(cfg)
     return (
-        lf.select("__i", "__draw", "__base_code", "__base_rank", fit.alias("__fit"), "privacy_score", "monthly_api_cost")
-        .with_columns(code.alias("__code"), order.alias("__order"))
-        .with_columns(pl.col("__order").rank("ordinal").over("__draw").alias("__rank"))
+        decided.select("__i", "__draw", "__base_code", "__base_rank", *[k.alias(f"__k{i}") for i, k in enumerate(keys)],
+                       pl.col("recommendation").replace_strict(_CODES, return_dtype=pl.Int8).alias("__code"))
+        .sort(["__draw", *[f"__k{i}" for i in range(len(keys))], "__base_rank"],
+              descending=[False, *descending, False], nulls_last=True)
+        .with_columns(pl.int_range(1, pl.len() + 1).over("__draw").alias("__rank"))
         .group_by("__i")
         .agg(
             (pl.col("__rank") <= TOP).sum().cast(pl.Int64).alias("__top"),
             (pl.col("__code") == pl.col("__base_code")).sum().cast(pl.Int64).alias("__same"),
             pl.len().cast(pl.Int64).alias("__n"),
         )
-        .collect()
     )
 
 

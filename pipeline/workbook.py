@@ -1,4 +1,4 @@
-"""The only module that writes .xlsx: Summary, Ranking, Portfolio, Issues, Assumptions.
+"""The only module that writes .xlsx: Summary, Ranking, Options, Portfolio, Issues, Assumptions.
 
 Written with xlsxwriter to a temporary file beside the target and renamed into
 place, so a reader never sees half a workbook. Text from the input is always
@@ -23,9 +23,11 @@ from pipeline.atomic import replace_when_done
 from pipeline.config import flatten, meanings
 from pipeline.fields import ANNOTATIONS, FIELDS
 from pipeline.money import horizon_column
-from pipeline.rank import EVALUATE, FINE_TUNE, KEEP, RECOMMENDATIONS
+from pipeline.options import OPTIONS, has_options, long_columns, long_frame
+from pipeline.rank import (FINE_TUNE, INSUFFICIENT, KEEP, OPTIMISE, PREPARE, RECOMMENDATIONS, RETRIEVAL,
+                           SELF_HOST)
 from pipeline.score import FACTORS as FACTOR_NAMES
-from pipeline.core import ANNOTATION_PREFIX, KEY, PLAIN_INTEGER, PLAIN_NUMBER, ROW, SRC, Result
+from pipeline.core import ANNOTATION_PREFIX, KEY, PLAIN_INTEGER, PLAIN_NUMBER, ROW, SRC, Result, side_file
 from pipeline import issues as issues_mod
 from pipeline.xlsxtext import CELL_TEXT_MAX, CUT_MARK, TextWorkbook, category_cache, utf16_len
 
@@ -36,7 +38,9 @@ OUTPUT_LABELS = {
     "total_4p": "Total 4P",
     "recommendation": "Recommendation",
     "rationale": "Rationale",
-    "what_would_change": "What would change",
+    "best_option": "Best option",
+    "deployment": "Deployment",
+    "next_step": "Next step",
     "funded": "Funded",
     "p_top10": "P top10",
     "p_same_decision": "P same decision",
@@ -71,18 +75,21 @@ NUMBER_FORMATS = {
     "hosting_estimate": "$#,##0", "team_monthly_cost_total": "$#,##0",
     "p_top10": "0%", "p_same_decision": "0%",
 }
-WIDTHS = {"rationale": 60, "what_would_change": 50, "use_case": 34, "recommendation": 17, "roi_pct": 10}
-WRAP_WIDTHS = {c: WIDTHS[c] for c in ("rationale", "what_would_change")}  # wrapped columns: rows grow to show them
-WRAPPED = ("rationale", "what_would_change")
+UNIT_FORMATS = {"usd": "$#,##0", "months": "0.0", "pct": '0.0"%"', "s": "0.0#"}  # options.LongColumn.unit
+WIDTHS = {"rationale": 60, "next_step": 50, "use_case": 34, "recommendation": 17, "roi_pct": 10}
+WRAP_WIDTHS = {c: WIDTHS[c] for c in ("rationale", "next_step")}  # wrapped columns: rows grow to show them
+WRAPPED = ("rationale", "next_step")
 OPTIONAL_RANKING = ("funded", "p_top10", "p_same_decision")  # with --budget / --stability
 SCORES = ("privacy_score", "cost_score", "accuracy_score", "speed_score", "fit_score")
 RANKING_COLUMNS = (
-    "rank", "use_case_id", "use_case", "business_unit", "recommendation", "fit_score",
+    "rank", "use_case_id", "use_case", "business_unit", "recommendation", "best_option", "deployment", "fit_score",
     "privacy_score", "cost_score", "accuracy_score", "speed_score", "total_4p",
     "monthly_api_cost", "annual_api_cost", "break_even_months", "net_savings_12m", "{horizon}",
-    "roi_pct", "cost_basis", "data_completeness", "rank_in_unit", "rationale", "what_would_change",
+    "roi_pct", "cost_basis", "data_completeness", "rank_in_unit", "rationale", "next_step",
 )
-REC_COLOURS = {FINE_TUNE: "#C6EFCE", EVALUATE: "#FFEB9C", KEEP: "#DDEBF7"}
+CHOSEN_FILL = "#C6EFCE"  # the Options row of the option a use case's recommendation is about
+REC_COLOURS = {FINE_TUNE: "#C6EFCE", PREPARE: "#E2F0D9", RETRIEVAL: "#E4DFEC", OPTIMISE: "#FFEB9C",
+               SELF_HOST: "#FCE4D6", KEEP: "#DDEBF7", INSUFFICIENT: "#EDEDED"}
 SEVERITY_COLOURS = {"error": "#FFC7CE", "warning": "#FFEB9C", "note": "#DDEBF7"}
 WORKBOOK_OPTIONS = {
     "strings_to_formulas": False,
@@ -166,8 +173,8 @@ def meaning(name: str, cfg: dict) -> str:
 
 
 EXTRA_MEANINGS = {
-    "funded": "Chosen for the budget: the set of Fine-tune / Evaluate use cases whose setup costs fit it "
-              "and that save the most",
+    "funded": "Chosen for the budget: the set of recommended changes whose one-off costs fit it and that "
+              "save the most",
     "p_top10": "Share of the stability runs in which this use case ranks in the top ten",
     "p_same_decision": "Share of the stability runs that give the same recommendation",
 }
@@ -377,9 +384,20 @@ def columns_left_out(result: Result) -> list[str]:
     return user[room:]
 
 
+def option_rows(result: Result) -> int:
+    """Rows of the Options sheet's frame (options.long_frame): one per scored use case and option;
+    0 while the run has no option columns."""
+    return result.ranking.height * len(OPTIONS) if has_options(result.ranking) else 0
+
+
+def options_past_a_sheet(result: Result) -> bool:
+    return option_rows(result) > EXCEL_DATA_ROWS
+
+
 def needs_companion(result: Result) -> bool:
-    """Rows or columns that a sheet cannot hold: every row and column goes to a Parquet file beside it."""
-    return too_big_for_a_sheet(result) or bool(columns_left_out(result))
+    """Rows or columns that a sheet cannot hold: every row and column goes to a Parquet file beside it
+    (and every option row to the -options file beside that)."""
+    return too_big_for_a_sheet(result) or bool(columns_left_out(result)) or options_past_a_sheet(result)
 
 
 def _columns_left_out_issues(result: Result, left_out: list[str], companion: Path | None) -> pl.DataFrame:
@@ -429,6 +447,7 @@ def write(result: Result, output: str | Path, *, streaming: bool | None = None,
         fmt = _Formats(wb)
         summary = wb.add_worksheet("Summary")
         ranking = wb.add_worksheet("Ranking")
+        options_ws = wb.add_worksheet("Options") if has_options(result.ranking) else None
         portfolio = None if overflow else wb.add_worksheet("Portfolio")
         issues_ws = wb.add_worksheet("Issues")
         assumptions = wb.add_worksheet("Assumptions")
@@ -436,6 +455,8 @@ def write(result: Result, output: str | Path, *, streaming: bool | None = None,
         # streamed: wrapped rows get their height in the first streaming_rows rows only
         height_rows = cfg["output"]["streaming_rows"] if streaming else None
         _ranking(ranking, result, fmt, table=not streaming, height_rows=height_rows)
+        if options_ws is not None:
+            _options(options_ws, result, fmt)
         if portfolio is not None:
             _portfolio(portfolio, result, fmt, places, height_rows)
         _issues(issues_ws, result, fmt, places)
@@ -601,6 +622,34 @@ def _ranking(ws, result: Result, fmt: _Formats, *, table: bool, height_rows: int
         ws.conditional_format(1, i, n, i, {"type": "data_bar", "bar_color": "#63BE7B", "bar_negative_color": "#F8696B",
                                             "bar_axis_position": "middle", "data_bar_2010": True})
     _print_setup(ws, fit_width=True)
+    ws.repeat_rows(0)
+
+
+def _options_frame(result: Result) -> pl.DataFrame:
+    """The Options sheet's rows: options.long_frame of the best ranked use cases a sheet holds."""
+    fits = -(-EXCEL_DATA_ROWS // len(OPTIONS))
+    return long_frame(result.ranking.head(fits), result.config, row=ROW).head(EXCEL_DATA_ROWS)
+
+
+def _options(ws, result: Result, fmt: _Formats) -> None:
+    """Every option of every scored use case (SPEC section 7), in rank order: offered or why not,
+    allowed or why not, latency and money; the chosen option's row filled. A filter, a frozen header."""
+    cfg = result.config
+    frame = _options_frame(result)
+    described = long_columns(cfg)
+    cols = frame.columns
+    heads = [described[c].label if c in described else label(c, cfg) for c in cols]
+    for i, (name, head, width) in enumerate(zip(cols, heads, _widths(frame, heads))):
+        ws.write_string(0, i, head, fmt.header)
+        ws.write_comment(0, i, described[name].meaning if name in described else meaning(name, cfg), COMMENT_SIZE)
+        ws.set_column(i, i, width)
+    kinds = [UNIT_FORMATS.get(described[c].unit) if c in described else _num_format(c, cfg) for c in cols]
+    chosen = (frame.get_column("chosen") == "yes").fill_null(False).to_list()
+    _rows(ws, frame, 1, [fmt.get(nf) if nf else None for nf in kinds],
+          fill_formats=[fmt.get(nf, CHOSEN_FILL) for nf in kinds], filled=chosen)
+    ws.freeze_panes(1, 2)
+    ws.autofilter(0, 0, max(frame.height, 1), len(cols) - 1)
+    _print_setup(ws, fit_width=False)
     ws.repeat_rows(0)
 
 
@@ -875,7 +924,21 @@ def _summary_notes(result: Result, *, streaming: bool, places: _Places | None,
 
 
 def _summary_too_big(result: Result, companion: Path | None) -> list[tuple[str, str]]:
-    """The "Every row" / "Every column" line when the portfolio does not fit on one Excel sheet."""
+    """The "Every row" / "Every column" line when the portfolio does not fit on one Excel sheet, and
+    the "Every option" line when the Options sheet does not."""
+    return _summary_rows_or_columns(result, companion) + _summary_options(result, companion)
+
+
+def _summary_options(result: Result, companion: Path | None) -> list[tuple[str, str]]:
+    if not options_past_a_sheet(result):
+        return []
+    where = side_file(companion, "options") if companion else "no companion file"
+    return [("Every option", f"{option_rows(result):,} option rows ({len(OPTIONS)} per scored use case) are more "
+                             f"than an Excel sheet holds: Options shows the first {EXCEL_DATA_ROWS:,} (the best ranked "
+                             f"use cases); every option of every use case is in {where}")]
+
+
+def _summary_rows_or_columns(result: Result, companion: Path | None) -> list[tuple[str, str]]:
     if too_big_for_a_sheet(result):
         return [("Every row", f"{result.rows:,} rows are more than an Excel sheet holds: every row, scored or not, is in "
                               f"{companion}; Ranking shows the top {min(result.scored, EXCEL_DATA_ROWS):,} of "
@@ -925,9 +988,9 @@ def _summary_stability_and_budget(ws, result: Result, r: int, fmt: _Formats) -> 
         r += 2
         ws.write_string(r, 0, "Budget", fmt.h2)
         for name, value, money in (
-            ("Budget for setup costs", b["amount"], True),
-            ("Use cases funded", f"{b['chosen']} of {b['candidates']} Fine-tune / Evaluate", False),
-            ("Setup cost of the funded set", b["setup_cost"], True),
+            ("Budget for one-off costs", b["amount"], True),
+            ("Use cases funded", f"{b['chosen']} of {b['candidates']} recommended changes", False),
+            ("One-off cost of the funded set", b["setup_cost"], True),
             (f"Net savings of the funded set ({cfg['money']['horizon_months']} months)", b["savings"], True),
             ("Method", b["method"], False),
         ):

@@ -13,6 +13,8 @@ import polars as pl
 
 from pipeline.fields import FIELDS, Field
 
+from pipeline.config import DEPLOYMENTS
+from pipeline.decide import OPTIONS
 from pipeline.rank import RECOMMENDATIONS
 
 SCORE = {"ge": 0, "le": 10}
@@ -44,6 +46,10 @@ class ScoredPortfolio(pa.DataFrameModel):
     fit_score: float = pa.Field(**SCORE)
     total_4p: float = pa.Field(ge=0, le=40)
     recommendation: str = pa.Field(isin=list(RECOMMENDATIONS))
+    best_option: str = pa.Field(nullable=True, isin=list(OPTIONS))
+    deployment: str = pa.Field(isin=list(DEPLOYMENTS))
+    next_step: str = pa.Field(nullable=True)
+    rationale: str = pa.Field(nullable=True)
     rank: int = pa.Field(ge=1, unique=True)
     rank_in_unit: int = pa.Field(ge=1)
     break_even_months: float = pa.Field(nullable=True, ge=0)

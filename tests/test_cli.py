@@ -349,29 +349,29 @@ def test_the_template_command_reports_an_output_problem_as_exit_6(tmp_path):
 # ------------------ the explain command (was test_finance.py)
 
 @pytest.mark.parametrize(
-    "uid, recommendation, rule, change",
+    "uid, recommendation, rule, why",
     [
-        ("UC-01", "Fine-tune", "privacy 10 >= 9 -> Fine-tune whatever the fit",
-         "breaks even within 12 months at a setup cost under $127,027"),
-        # fit 4.5 needs a cost score of 6: $18,000 a month; at $0.022 a call that is 818,182 calls
-        ("UC-05", "Evaluate", "fit score 4.5 >= 4 (below 6) -> Evaluate", "Fine-tune if monthly calls reach 819,000"),
-        # fit 0: even a cost score of 10 gives fit 2.5 < 4, so only the $5,000 spend rule can make it
-        # Evaluate; at $0.00036 a call that is 13,888,889 calls
-        ("UC-07", "Keep prompting", "fit score 0 < 4 and API spend $7/mo < $5,000 -> Keep prompting",
-         "Evaluate if monthly calls reach 13,900,000"),
+        # v1: Fine-tune by privacy 10. v2: accuracy 8 (96 % vs 99 %) and fit (10 + 6.17 + 8 + 5.48) / 4
+        # = 7.41 >= 6: only the fine-tuned options
+        ("UC-04", "Fine-tune", "step 3: an accuracy gap with a strong need, so only the fine-tuned options",
+         "accuracy 8 (96% vs 99% target) and fit 7.41: only a fine-tuned model closes the gap"),
+        # v1: Keep prompting below every threshold. v2: $7 a month: no option saves $10,000 (10 % of
+        # 24 x $7 is less)
+        ("UC-07", "Keep prompting", "step 5: no option saves the materiality threshold, so today's API",
+         "today's API · no other option saves $10,000 over 24 months"),
     ],
 )
-def test_explain_one_row_of_each_recommendation(uid: str, recommendation: str, rule: str, change: str) -> None:
+def test_explain_says_what_decided(uid: str, recommendation: str, rule: str, why: str) -> None:
     run = run_cli("explain", SAMPLES / "portfolio.xlsx", "--id", uid)
     assert run.code == 0, run.stderr
     text = run.stdout
     assert text.splitlines()[0].startswith(f"{uid} · ")
     assert f"Recommendation: {recommendation} (rank " in text
     assert f"Rule: {rule}" in text
+    assert f"Why: {why}" in text
     for factor in ("privacy", "cost", "accuracy", "speed", "fit score"):
         assert f"\n  {factor}" in text
-    assert "month" in text and "cumulative net" in text and "break-even:" in text
-    assert change in text.split("What would change it:")[1]
+    assert "Money against today's API" in text and "Next step: " in text
 
 
 def test_explain_money_matches_the_workbook(tmp: Path) -> None:
@@ -379,9 +379,12 @@ def test_explain_money_matches_the_workbook(tmp: Path) -> None:
     run_cli("score", SAMPLES / "portfolio.xlsx", "-o", out)
     ranking = by_id(out)
     text = run_cli("explain", SAMPLES / "portfolio.xlsx", "--id", "UC-06").stdout
-    assert f"break-even: {ranking['UC-06']['Break-even months']:g} months" in text
-    assert f"12 months ${ranking['UC-06']['Net savings 12m']:,.0f}" in text
-    assert ranking["UC-06"]["What would change"] in text
+    row = ranking["UC-06"]
+    best = next(line for line in text.splitlines() if line.startswith("* "))
+    assert best.split()[1] == row["Best option"]
+    assert f"${row['Net savings 12m']:,.0f}" in best and f"${row['Net savings 24m']:,.0f}" in best
+    assert f"{row['Break-even months']:g} months" in best
+    assert f"Next step: {row['Next step']}" in text
 
 
 def test_explain_unknown_and_unscored_ids() -> None:
@@ -521,16 +524,17 @@ def test_validate_prints_file_warnings_row_warnings_and_notes(tmp: Path) -> None
     run = run_cli("validate", src)
     assert run.code == 0, run.stderr  # warnings and notes do not fail a check
     lines = validate_lines(run.stdout)
-    assert {severity for severity, *_ in lines} == {"warning", "note"}
+    assert {severity for severity, *_ in lines} == {"warning"}
     file_level = [problem for severity, _, _, cell, problem in lines if severity == "warning" and cell == "-"]
     assert [p.split(",")[0] for p in file_level] == ["no column gives privacy data", "no column gives speed data"]
     assert all("all 2 scored rows" in p for p in file_level)
     row_level = [(cell, problem) for severity, _, _, cell, problem in lines if severity == "warning" and cell != "-"]
     assert row_level == [("row 3", "no accuracy data: accuracy scored 0 (give current_accuracy, critical_error_rate, "
                                     "edge_case_error_rate or accuracy_score)")]
+    # v1 noted the default fine-tuning costs on every row; v2 notes assumed hosting only where a
+    # self-hosted option is recommended (both rows keep prompting: $1,000 and $2,000 a month)
     notes = [problem for severity, *_, problem in lines if severity == "note"]
-    assert notes == ["2 scored rows lack fine-tuning costs; the defaults were used (setup $20,000, $2,000 a month) "
-                     "and cost_basis says 'assumed'"]
+    assert notes == []
     assert run.stderr == "checked 2 use cases: 2 can be scored, 0 with errors (sheet 'Cases')\n"
 
 

@@ -46,8 +46,8 @@ def test_defaults_are_the_spec_numbers():
     assert s["latency_class"] == {"none": 0, "batch": 0, "quick": 5, "real-time": 10}
     assert sorted(s["latency_anchors"]) == [[0.5, 10], [5, 5], [60, 0]]
     assert cfg["decision"] == {
-        "finetune_fit_score": 6, "finetune_privacy_score": 9,
-        "evaluate_fit_score": 4, "evaluate_monthly_api_cost": 5000,
+        "accuracy_breach_score": 6, "fit_need": 6, "materiality_min": 10000, "materiality_share": 0.1,
+        "golden_set_min": 200, "training_examples_min": 1000,
     }
     m = cfg["money"]
     assert (m["horizon_months"], m["break_even_search_months"]) == (24, 120)
@@ -59,11 +59,11 @@ def test_defaults_are_the_spec_numbers():
 
 # ---------------------------------------------------------------- overrides
 def test_override_file_changes_a_value_and_keeps_the_rest(tmp_path):
-    cfg = config.load(write(tmp_path, "[decision]\nfinetune_fit_score = 7\n\n[money]\nhorizon_months = 36\n"))
-    assert cfg["decision"]["finetune_fit_score"] == 7
+    cfg = config.load(write(tmp_path, "[decision]\nfit_need = 7\n\n[money]\nhorizon_months = 36\n"))
+    assert cfg["decision"]["fit_need"] == 7
     assert cfg["money"]["horizon_months"] == 36
     shipped = config.defaults()
-    assert cfg["decision"]["evaluate_fit_score"] == shipped["decision"]["evaluate_fit_score"]
+    assert cfg["decision"]["materiality_min"] == shipped["decision"]["materiality_min"]
     assert cfg["money"]["finetune_setup_cost"] == shipped["money"]["finetune_setup_cost"]
     assert cfg["weights"] == shipped["weights"]
 
@@ -133,7 +133,7 @@ def test_check_rejects_weights_not_summing_to_one():
     ("text", "key"),
     [
         ('[money]\nhorizon_months = "two years"\n', "money.horizon_months"),
-        ('[decision]\nfinetune_fit_score = "six"\n', "decision.finetune_fit_score"),
+        ('[decision]\nfit_need = "six"\n', "decision.fit_need"),
         ("[cost]\nanchors = 5\n", "cost.anchors"),
         ('[input]\nmissing = "n/a"\n', "input.missing"),
         ("[privacy]\ncontains_pii = true\n", "privacy.contains_pii"),
@@ -247,7 +247,7 @@ def test_validate_names_the_key_of_a_dict_built_in_code():
 def test_validate_returns_the_dict_as_written():
     cfg = config.load()
     assert config.validate(cfg) is cfg
-    assert isinstance(cfg["decision"]["finetune_fit_score"], int)  # not made a float by the model
+    assert isinstance(cfg["decision"]["fit_need"], int)  # not made a float by the model
 
 
 def test_the_model_has_a_section_per_table_of_defaults_toml():

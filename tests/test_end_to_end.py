@@ -66,13 +66,13 @@ def test_spec_example_1_cost_per_call_and_month(spec_workbook: Path) -> None:
     assert ranking["EX1"]["Cost score"] == pytest.approx(5)
 
 
-def test_spec_example_2_break_even_and_savings(spec_workbook: Path) -> None:
+def test_spec_example_2_row_alone_is_insufficient_data(spec_workbook: Path) -> None:
+    # v2 (SPEC §4 step 1): the row gives cost data only, one factor of four, so no recommendation and
+    # no money columns (§5). Example 2's money with an accuracy gap: tests/test_decision_cli.py.
     ex2 = by_id(spec_workbook)["EX2"]
-    assert ex2["Break-even months"] == pytest.approx(2.5)
-    assert ex2["Net savings 12m"] == pytest.approx(76000)
-    assert ex2["Net savings 24m"] == pytest.approx(24 * 8000 - 20000)
-    assert ex2["Cost basis"] == "given"
-    assert "breaks even in 2.5 months" in ex2["Rationale"]
+    assert ex2["Recommendation"] == "Insufficient data"
+    assert [ex2[c] for c in ("Break-even months", "Net savings 12m", "Net savings 24m", "Cost basis")] == [None] * 4
+    assert ex2["Rationale"] == "1 of 4 factors has data (cost): at least 2 are needed to decide"
 
 
 def test_spec_example_3_cost_scores(spec_workbook: Path) -> None:
@@ -81,7 +81,9 @@ def test_spec_example_3_cost_scores(spec_workbook: Path) -> None:
     assert ranking["EX3b"]["Cost score"] == pytest.approx(5)
     assert ranking["EX3c"]["Cost score"] == pytest.approx(10)
     assert ranking["EX3c"]["Monthly API cost"] == pytest.approx(40000)
-    assert ranking["EX3a"]["Cost basis"] == "assumed"
+    # v1 showed the default fine-tuning costs ('assumed'); v2 shows a cost basis only for a
+    # recommended self-hosted option, and one factor with data recommends nothing
+    assert ranking["EX3a"]["Cost basis"] is None
 
 
 def test_spec_example_4_accuracy_scores(spec_workbook: Path) -> None:
@@ -177,14 +179,16 @@ def test_exit_0_when_every_row_scores(tmp: Path) -> None:
 
 
 def test_config_changes_the_result(tmp: Path) -> None:
-    src = write_csv(tmp / "ok.csv", ["Use Case", "Monthly API Cost"], [["A", "10000"]])
+    src = write_csv(tmp / "ok.csv", ["Use Case", "Monthly API Cost", "Latency class"], [["A", "10000", "batch"]])
     cfg = tmp / "cfg.toml"
     cfg.write_text("[cost]\nanchors = [[0, 0], [20000, 10]]\n[money]\nhorizon_months = 36\n")
     run = run_cli("score", src, "-o", tmp / "x.xlsx", "--config", cfg)
     assert run.code == 0, run.stderr
     a = by_id(tmp / "x.xlsx", key="Use case")["A"]
     assert a["Cost score"] == pytest.approx(5)
-    assert a["Net savings 36m"] == pytest.approx(36 * 8000 - 20000)
+    # batch work at the default batch ratio 0.5 saves $5,000 a month for a $5,000 one-off
+    assert a["Recommendation"] == "Optimise the API"
+    assert a["Net savings 36m"] == pytest.approx(36 * 5000 - 5000)
 
 
 def test_failed_run_leaves_previous_workbook_intact(tmp: Path) -> None:
@@ -221,7 +225,7 @@ def test_sample_portfolio(tmp: Path) -> None:
     assert run.code == 1
     assert f"scored 21 of 25 use cases, 4 with errors -> {out}" in run.stderr
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["Summary", "Ranking", "Portfolio", "Issues", "Assumptions"]
+    assert wb.sheetnames == ["Summary", "Ranking", "Options", "Portfolio", "Issues", "Assumptions"]
     errors = sorted(i["Row"] for i in sheet_rows(out, "Issues") if i["Severity"] == "error")
     assert errors == [9, 14, 20, 24]
     assert len(wb["Summary"]._charts) >= 1

@@ -165,8 +165,11 @@ def test_libreoffice_shows_every_hostile_text_as_given(tmp: Path) -> None:
         cfg.write_text(f"[output]\nstreaming_rows = {1 if streamed else 1000}\n")
         assert run_cli("score", src, "-o", out, "--config", cfg).code == 0
         outdir = tmp / f"out{int(streamed)}"
-        # Portfolio is the third sheet; text CSV, UTF-8, every field quoted
-        convert(soffice, "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,true,true,false,false,false,3", out, outdir)
+        # the Portfolio sheet (LibreOffice counts sheets from 1); text CSV, UTF-8, every field quoted
+        wb = openpyxl.load_workbook(out, read_only=True)
+        sheet = wb.sheetnames.index("Portfolio") + 1
+        wb.close()
+        convert(soffice, f"csv:Text - txt - csv (StarCalc):44,34,76,1,,0,true,true,false,false,false,{sheet}", out, outdir)
         with open(outdir / f"lo{int(streamed)}-Portfolio.csv", newline="", encoding="utf-8") as fh:
             rows = list(csv.reader(fh))
         names = [r[0] for r in rows[1:len(HOSTILE) + len(extra) + 1]]

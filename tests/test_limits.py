@@ -179,7 +179,7 @@ def test_computed_overflow_with_stability_and_budget_is_still_a_row_error(tmp):
     ("[hosting]\ngpu_utilisation = 0\n", "hosting.gpu_utilisation"),
     ("[money]\nfinetune_monthly_cost = inf\n", "money.finetune_monthly_cost"),
     ("[money]\nusage_growth_pct = 1e300\n", "money.usage_growth_pct"),
-    ("[decision]\nevaluate_monthly_api_cost = inf\n", "decision.evaluate_monthly_api_cost"),
+    ("[decision]\nmateriality_min = inf\n", "decision.materiality_min"),
     ("[cost]\nanchors = [[0, 0], [1e300, 10]]\n", "cost.anchors"),
     ("[input.max_value]\nmoney = 0\n", "input.max_value.money"),
     ("[input.max_value]\nmonthly_calls = nan\n", "input.max_value.monthly_calls"),

@@ -87,7 +87,7 @@ def test_table_outputs_in_a_folder_are_skipped(tmp_path: Path, kind: str) -> Non
     run = run_cli("score", inbox, "-o", tmp_path / "merged.xlsx", "--json")
     assert run.code == 0, run.stderr
     skipped = sorted(Path(s["file"]).name for s in json.loads(run.stdout)["skipped_inputs"])
-    assert skipped == ["nightly-issues.csv", "nightly.csv"]
+    assert skipped == ["nightly-issues.csv", "nightly-options.csv", "nightly.csv"]
     assert _user_view(tmp_path / "merged.xlsx") == [dict(zip(HEADERS, r)) for r in ROWS]
 
 

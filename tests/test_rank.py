@@ -1,4 +1,4 @@
-"""The decision (SPEC §3) and the ranking (SPEC §5).
+"""The decision as the run wires it (SPEC v2 §4-§5) and the ranking (SPEC §6).
 
 Most rows give the four factor scores directly (SPEC §2: a given score wins), so
 fit_score is known by hand: the weighted mean with the default weights 0.25.
@@ -30,149 +30,147 @@ def test_fit_score_uses_configured_weights():
     frame = decided([row("a", 10, 5, 0, 0, monthly_api_cost=1_000.0)], cfg)
     assert one(frame, "fit_score") == pytest.approx(0.4 * 10 + 0.4 * 5)  # 6.0
     assert one(frame, "total_4p") == pytest.approx(15.0)
-    assert one(frame, "recommendation") == "Fine-tune"
+    # v1 fine-tuned at fit 6; v2: no accuracy gap and no option saves the threshold on $1,000 a month.
+    assert one(frame, "recommendation") == "Keep prompting"
 
 
 # ----------------------------------------------------------------- decision
+# No model on these rows: api_optimised (no batch, no alt model) and provider_finetune (no fine-tuned
+# price) are not offered unless said. Without calls and tokens the self-hosted options cost one
+# always-on GPU: $6,257.50 a month (SPEC §3), or finetune_monthly_cost where given.
 @pytest.mark.parametrize(
-    ("scores", "monthly", "expected"),
+    ("scores", "monthly", "expected", "best"),
     [
-        ((6, 6, 6, 6), 1_000.0, "Fine-tune"),  # fit exactly 6
-        ((8, 8, 4, 4), 1_000.0, "Fine-tune"),  # fit 6
-        ((10, 10, 10, 10), 1_000.0, "Fine-tune"),
-        ((6, 6, 6, 5.96), 1_000.0, "Evaluate"),  # fit 5.99: below 6, at least 4
-        ((9, 0, 0, 0), 1_000.0, "Fine-tune"),  # privacy exactly 9 with fit 2.25
-        ((10, 0, 0, 0), None, "Fine-tune"),  # privacy 10, no API cost at all
-        ((8.99, 0, 0, 0), 1_000.0, "Keep prompting"),  # privacy just below 9, fit 2.25
-        ((8, 0, 0, 0), 10_000.0, "Evaluate"),  # privacy 8: API cost >= 5,000 still -> Evaluate
-        ((4, 4, 4, 4), 1_000.0, "Evaluate"),  # fit exactly 4
-        ((0, 8, 8, 0), 1_000.0, "Evaluate"),  # fit 4
-        ((3.96, 4, 4, 4), 1_000.0, "Keep prompting"),  # fit 3.99
-        ((0, 0, 0, 0), 5_000.0, "Evaluate"),  # API cost exactly 5,000
-        ((0, 0, 0, 0), 4_999.99, "Keep prompting"),  # just below 5,000
-        ((3, 3, 3, 3), 5_000.0, "Evaluate"),
-        ((3, 3, 3, 3), 100_000.0, "Evaluate"),  # big spend, weak fit: pilot, not fine-tune
-        ((0, 0, 0, 0), None, "Keep prompting"),  # nothing at all
+        # accuracy 6 is a breach; fit 6 is the need: only the fine-tuned options, even at a loss
+        ((6, 6, 6, 6), 1_000.0, "Fine-tune", "self_host_finetune"),
+        ((10, 10, 10, 10), 1_000.0, "Fine-tune", "self_host_finetune"),
+        # fit 5.99: a breach without the need; no option but the API saves on $1,000 a month
+        ((6, 6, 6, 5.96), 1_000.0, "Keep prompting", "api"),
+        # privacy alone never fine-tunes (v1: privacy >= 9 -> Fine-tune)
+        ((9, 0, 0, 0), 1_000.0, "Keep prompting", "api"),
+        ((10, 0, 0, 0), None, "Keep prompting", "api"),
+        # v1's $5,000 rule (Evaluate) is gone
+        ((0, 0, 0, 0), 5_000.0, "Keep prompting", "api"),
+        # $100,000 a month: an open model on one GPU saves 22 x 93,742.50 - 10,000 = 2,052,335 over
+        # 24 months; the fine-tuned one 21 x 93,742.50 - 20,000 - 3 x 5,000 = 1,933,592.50
+        ((3, 3, 3, 3), 100_000.0, "Self-host", "self_host_open"),
     ],
 )
-def test_recommendation_rules_and_boundaries(scores, monthly, expected):
+def test_recommendation_rules(scores, monthly, expected, best):
     extra = {} if monthly is None else {"monthly_api_cost": monthly}
     frame = decided([row("a", *scores, **extra)])
-    assert one(frame, "recommendation") == expected
+    assert (one(frame, "recommendation"), one(frame, "best_option")) == (expected, best)
 
 
-def test_privacy_rule_uses_derived_privacy_score():
-    # HIPAA -> privacy 10; nothing else: fit 2.5 yet Fine-tune
+def test_self_host_money_columns_are_the_open_models():
+    frame = decided([row("a", 3, 3, 3, 3, monthly_api_cost=100_000.0)])
+    assert one(frame, "net_savings_24m") == pytest.approx(2_052_335.0)
+    assert one(frame, "net_savings_12m") == pytest.approx(10 * 93_742.5 - 10_000)
+    assert one(frame, "cost_basis") == "assumed"
+
+
+def test_privacy_decides_where_it_runs():
+    frame = decided([row("a", 4.99, 0, 0, 0, monthly_api_cost=1_000.0), row("b", 5, 0, 0, 0, monthly_api_cost=1_000.0)])
+    assert by_id(frame, "deployment") == {"a": "api", "b": "enterprise_api"}
+
+
+def test_regulated_data_alone_is_insufficient_data():
+    # HIPAA -> privacy 10 and nothing else: one factor with data (v1: Fine-tune by privacy)
     frame = decided([{"use_case_id": "a", "use_case": "x", "regulations": "HIPAA"}])
     assert one(frame, "privacy_score") == pytest.approx(10.0)
     assert one(frame, "fit_score") == pytest.approx(2.5)
-    assert one(frame, "recommendation") == "Fine-tune"
+    assert one(frame, "recommendation") == "Insufficient data"
+    assert one(frame, "net_savings_24m") is None
 
 
-def test_api_cost_rule_uses_cost_computed_from_calls():
-    # SPEC §6 ex.1: $13,000 a month from calls and tokens -> cost 5, fit 1.25, but >= 5,000 -> Evaluate
+def test_api_cost_computed_from_calls_feeds_the_options():
+    # SPEC §6a ex. 12: $13,000 a month from calls and tokens, batch: the batch price (default ratio
+    # 0.5) saves 24 x 6,500 - 5,000 = 151,000 (v1: Evaluate by the $5,000 rule)
     frame = decided([{
         "use_case_id": "a", "use_case": "x", "monthly_calls": 100_000.0, "input_tokens": 50_000.0,
         "output_tokens": 500.0, "input_price_per_1k": 0.0025, "output_price_per_1k": 0.01,
+        "latency_class": "batch", "accuracy_score": 0.0,
     }])
-    assert one(frame, "fit_score") == pytest.approx(1.25)
-    assert one(frame, "recommendation") == "Evaluate"
+    assert one(frame, "monthly_api_cost") == pytest.approx(13_000.0)
+    assert one(frame, "recommendation") == "Optimise the API"
+    assert one(frame, "net_savings_24m") == pytest.approx(151_000.0)
 
 
 def test_decision_thresholds_come_from_config():
-    cfg = cfg_with(decision={"finetune_fit_score": 7, "finetune_privacy_score": 9.5,
-                             "evaluate_fit_score": 5, "evaluate_monthly_api_cost": 20_000})
-    frame = decided([
-        row("a", 6, 6, 6, 6, monthly_api_cost=1_000.0),  # fit 6 < 7, >= 5 -> Evaluate
-        row("b", 9, 0, 0, 0, monthly_api_cost=1_000.0),  # privacy 9 < 9.5 -> Keep prompting
-        row("c", 4, 4, 4, 4, monthly_api_cost=10_000.0),  # fit 4 < 5, 10,000 < 20,000 -> Keep prompting
-        row("d", 7, 7, 7, 7, monthly_api_cost=1_000.0),  # fit 7 -> Fine-tune
-    ], cfg)
-    assert by_id(frame, "recommendation") == {
-        "a": "Evaluate", "b": "Keep prompting", "c": "Keep prompting", "d": "Fine-tune",
-    }
+    batch = {"monthly_calls": 100_000.0, "input_tokens": 50_000.0, "output_tokens": 500.0,
+             "input_price_per_1k": 0.0025, "output_price_per_1k": 0.01, "latency_class": "batch"}
+    rows = [row("a", 6, 6, 6, 6, monthly_api_cost=1_000.0), {**row("b", 0, 5, 0, 0), **batch}]
+    assert by_id(decided(rows), "recommendation") == {"a": "Fine-tune", "b": "Optimise the API"}
+    # fit 6 is no longer a strong need; a saving of 151,000 is under a 200,000 threshold
+    cfg = cfg_with(decision={"fit_need": 7, "materiality_min": 200_000})
+    assert by_id(decided(rows, cfg), "recommendation") == {"a": "Keep prompting", "b": "Keep prompting"}
 
 
 # ------------------------------------------------------------------ ranking
-def test_rank_by_fit_score_descending():
+def keep(uid: str, fit: float, **extra) -> dict:
+    """A Keep prompting row (no accuracy gap, $1,000 a month) of the given fit score."""
+    return row(uid, fit, fit, 0, 2 * fit, monthly_api_cost=1_000.0, **extra)
+
+
+def test_recommendation_order_comes_first():
     frame = score_all([
-        row("a", 5, 5, 5, 5, monthly_api_cost=1_000.0),
-        row("b", 7, 7, 7, 7, monthly_api_cost=1_000.0),
-        row("c", 3, 3, 3, 3, monthly_api_cost=1_000.0),
+        keep("k", 4),                                               # Keep prompting, fit 4
+        row("f", 6, 6, 6, 6, monthly_api_cost=1_000.0),             # Fine-tune at a loss, fit 6
+        {"use_case_id": "i", "use_case": "x", "regulations": "HIPAA"},  # Insufficient data
+        row("s", 3, 3, 3, 3, monthly_api_cost=100_000.0),           # Self-host, 2 million saved
     ])
-    assert frame["use_case_id"].to_list() == ["b", "a", "c"]
-    assert frame["rank"].to_list() == [1, 2, 3]
+    assert frame["use_case_id"].to_list() == ["f", "s", "k", "i"]
+    assert frame["rank"].to_list() == [1, 2, 3, 4]
 
 
-def test_equal_fit_higher_net_savings_first():
-    # same fit 5; a: 8,000 a month -> net 24 m 172,000; b: 18,000 a month -> 412,000
+def test_the_order_of_recommendations_is_config():
+    order = ["Keep prompting", "Self-host", "Fine-tune", "Prepare to fine-tune", "Add retrieval",
+             "Optimise the API", "Insufficient data"]
+    frame = score_all([keep("k", 4), row("f", 6, 6, 6, 6, monthly_api_cost=1_000.0),
+                       row("s", 3, 3, 3, 3, monthly_api_cost=100_000.0)], cfg_with(ranking={"order": order}))
+    assert frame["use_case_id"].to_list() == ["k", "s", "f"]
+
+
+def test_same_recommendation_higher_net_savings_first():
+    # Self-host with finetune_monthly_cost 2,000 given: 22 x (api - 2,000) - 10,000
     frame = score_all([
-        row("a", 5, 5, 5, 5, monthly_api_cost=10_000.0, finetune_setup_cost=20_000.0, finetune_monthly_cost=2_000.0),
-        row("b", 5, 5, 5, 5, monthly_api_cost=20_000.0, finetune_setup_cost=20_000.0, finetune_monthly_cost=2_000.0),
+        row("a", 5, 5, 5, 5, monthly_api_cost=10_000.0, finetune_monthly_cost=2_000.0),
+        row("b", 1, 1, 1, 1, monthly_api_cost=20_000.0, finetune_monthly_cost=2_000.0),
     ])
-    assert by_id(frame, "net_savings_24m") == pytest.approx({"a": 172_000.0, "b": 412_000.0})
-    assert by_id(frame, "rank") == {"b": 1, "a": 2}
+    assert by_id(frame, "recommendation") == {"a": "Self-host", "b": "Self-host"}
+    assert by_id(frame, "net_savings_24m") == pytest.approx({"a": 166_000.0, "b": 386_000.0})
+    assert by_id(frame, "rank") == {"b": 1, "a": 2}  # more savings before the higher fit
 
 
-def test_equal_fit_and_net_savings_sooner_break_even_first():
-    # z: 8,000 a month, setup 20,000 -> net 24 m 172,000, break-even 2.5
-    # a: 9,000 a month, setup 44,000 -> net 24 m 216,000 - 44,000 = 172,000, break-even 4.89
-    frame = score_all([
-        row("a", 5, 5, 5, 5, monthly_api_cost=11_000.0, finetune_setup_cost=44_000.0, finetune_monthly_cost=2_000.0),
-        row("z", 5, 5, 5, 5, monthly_api_cost=10_000.0, finetune_setup_cost=20_000.0, finetune_monthly_cost=2_000.0),
-    ])
-    assert by_id(frame, "net_savings_24m") == pytest.approx({"a": 172_000.0, "z": 172_000.0})
-    assert by_id(frame, "break_even_months") == pytest.approx({"a": 44_000 / 9_000, "z": 2.5}, abs=0.0051)
-    assert by_id(frame, "rank") == {"z": 1, "a": 2}
-
-
-def test_never_breaking_even_ranks_after_a_finite_break_even():
-    # a: 1,000 a month, setup 30,000 -> net 24 m -6,000, break-even 30 months
-    # 0: 50 a month, setup 7,200 -> net 24 m 1,200 - 7,200 = -6,000, never (6,000 after 120 months)
-    frame = score_all([
-        row("0", 5, 5, 5, 5, monthly_api_cost=2_050.0, finetune_setup_cost=7_200.0, finetune_monthly_cost=2_000.0),
-        row("a", 5, 5, 5, 5, monthly_api_cost=3_000.0, finetune_setup_cost=30_000.0, finetune_monthly_cost=2_000.0),
-    ])
-    assert by_id(frame, "net_savings_24m") == pytest.approx({"0": -6_000.0, "a": -6_000.0})
-    assert by_id(frame, "break_even_months")["0"] is None
-    assert by_id(frame, "rank") == {"a": 1, "0": 2}
+def test_same_recommendation_and_savings_higher_fit_first():
+    frame = score_all([keep("a", 1), keep("b", 3), keep("c", 2)])
+    assert frame["use_case_id"].to_list() == ["b", "c", "a"]
 
 
 def test_all_else_equal_ranked_by_key():
-    frame = score_all([
-        row("c", 5, 5, 5, 5, monthly_api_cost=10_000.0),
-        row("a", 5, 5, 5, 5, monthly_api_cost=10_000.0),
-        row("b", 5, 5, 5, 5, monthly_api_cost=10_000.0),
-    ])
+    frame = score_all([keep("c", 2), keep("a", 2), keep("b", 2)])
     assert frame["use_case_id"].to_list() == ["a", "b", "c"]
     assert frame["rank"].to_list() == [1, 2, 3]
 
 
-def test_fit_score_outranks_net_savings():
-    # b saves far more, but a has the higher fit
-    frame = score_all([
-        row("b", 5, 5, 5, 5, monthly_api_cost=50_000.0),
-        row("a", 6, 6, 6, 6, monthly_api_cost=3_000.0),
-    ])
-    assert by_id(frame, "rank") == {"a": 1, "b": 2}
-
-
 def test_rank_in_unit_within_business_unit():
     frame = score_all([
-        row("s1", 1, 1, 1, 1, business_unit="Sales"),
-        row("o8", 8, 8, 8, 8, business_unit="Ops"),
-        row("s9", 9, 9, 9, 9, business_unit="Sales"),
-        row("o2", 2, 2, 2, 2, business_unit="Ops"),
-        row("s5", 5, 5, 5, 5, business_unit="Sales"),
+        keep("s1", 1, business_unit="Sales"),
+        keep("o4", 4, business_unit="Ops"),
+        keep("s5", 5, business_unit="Sales"),
+        keep("o2", 2, business_unit="Ops"),
+        keep("s3", 3, business_unit="Sales"),
     ])
-    assert by_id(frame, "rank") == {"s9": 1, "o8": 2, "s5": 3, "o2": 4, "s1": 5}
-    assert by_id(frame, "rank_in_unit") == {"s9": 1, "s5": 2, "s1": 3, "o8": 1, "o2": 2}
+    assert by_id(frame, "rank") == {"s5": 1, "o4": 2, "s3": 3, "o2": 4, "s1": 5}
+    assert by_id(frame, "rank_in_unit") == {"s5": 1, "s3": 2, "s1": 3, "o4": 1, "o2": 2}
 
 
-# ---------------------------------------------------------------- rationale
+# ---------------------------------------------------------------- money columns and rationale
 def spec_example_row() -> dict:
-    # privacy 10 from HIPAA; cost 5 from $12,000 a month; accuracy 0 (0.90 >= 0.85); speed 0 (batch);
-    # savings 12,000 - 4,000 = 8,000 a month, setup 20,000 -> 2.5 months
+    # privacy 10 from HIPAA; $12,000 a month; accuracy 0 (0.90 >= 0.85); batch; running $4,000 given.
+    # api_optimised (batch, ratio 0.5): 24 x 6,000 - 5,000 = 139,000; self_host_open: 22 x 8,000
+    # - 10,000 = 166,000; self_host_finetune: 21 x 8,000 - 20,000 - 3 x 5,000 = 133,000.
+    # The threshold: max(10,000, 10 % of 288,000) = 28,800.
     return {
         "use_case_id": "a", "use_case": "claims triage", "regulations": "HIPAA", "monthly_api_cost": 12_000.0,
         "finetune_setup_cost": 20_000.0, "finetune_monthly_cost": 4_000.0, "industry": "general",
@@ -180,43 +178,35 @@ def spec_example_row() -> dict:
     }
 
 
-def test_rationale_names_drivers_spec_example():
+def test_money_columns_describe_the_recommended_option():
+    frame = decided([spec_example_row()])
+    assert (one(frame, "recommendation"), one(frame, "best_option")) == ("Self-host", "self_host_open")
+    assert one(frame, "net_savings_24m") == pytest.approx(166_000.0)
+    # build months 1-2 save nothing; $10,000 back after 1.25 more months of $8,000
+    assert one(frame, "break_even_months") == pytest.approx(3.25)
+    assert one(frame, "net_savings_12m") == pytest.approx(10 * 8_000 - 10_000)
+    assert one(frame, "roi_pct") == pytest.approx(1_660.0)
+    assert one(frame, "cost_basis") == "given"
+
+
+def test_rationale_names_the_option_and_the_saving():
     text = one(decided([spec_example_row()]), "rationale")
-    assert "privacy 10 (HIPAA)" in text
-    assert "cost 5 ($12,000/mo)" in text
-    assert "breaks even in 2.5 months" in text
+    assert text == "an open model on own GPUs · saves $166,000 over 24 months (at least $28,800 needed)"
 
 
-def test_rationale_spec_example_exact_line():
-    text = one(decided([spec_example_row()]), "rationale")
-    assert text == "privacy 10 (HIPAA) · cost 5 ($12,000/mo) · breaks even in 2.5 months"
+def test_keep_prompting_has_no_money_columns():
+    frame = decided([keep("a", 2)])
+    assert one(frame, "recommendation") == "Keep prompting"
+    for column in ("break_even_months", "net_savings_12m", "net_savings_24m", "roi_pct", "cost_basis"):
+        assert one(frame, column) is None, column
 
 
-def test_rationale_never_breaks_even():
-    # 100 a month saved, setup 20,000: never within 120 months
-    frame = decided([{
-        "use_case_id": "a", "use_case": "x", "monthly_api_cost": 2_100.0,
-        "finetune_setup_cost": 20_000.0, "finetune_monthly_cost": 2_000.0,
-    }])
-    assert one(frame, "break_even_months") is None
-    assert "never breaks even" in one(frame, "rationale")
-    assert "breaks even in" not in one(frame, "rationale")
-
-
-def test_rationale_cost_amount_and_break_even_between_anchors():
-    # $22,500 a month -> cost 7.5; 20,500 a month saved, setup 30,750 -> 1.5 months
-    frame = decided([{"use_case_id": "a", "use_case": "x", "monthly_api_cost": 22_500.0,
-                      "finetune_setup_cost": 30_750.0, "finetune_monthly_cost": 2_000.0}])
-    text = one(frame, "rationale")
-    assert "cost 7.5 ($22,500/mo)" in text
-    assert "breaks even in 1.5 months" in text
-
-
-def test_rationale_does_not_name_weak_factors():
-    # privacy 2 (internal) is below the driver threshold (output.driver_min_score = 5)
-    frame = decided([{"use_case_id": "a", "use_case": "x", "data_sensitivity": "internal",
-                      "monthly_api_cost": 10_000.0}])
-    text = one(frame, "rationale")
-    assert "privacy" not in text.split("no data")[0]
-    assert "cost 5 ($10,000/mo)" in text
-    assert "breaks even in 2.5 months" in text
+def test_unknown_api_cost_leaves_the_money_columns_empty():
+    # SPEC §4 step 1: two factors known, the API cost unknown: it counts as 0, so on own GPUs only the
+    # open model (the smaller loss: one-off $10,000, no retraining) wins, but no money is shown.
+    frame = decided([{"use_case_id": "a", "use_case": "x", "privacy_score": 3.0, "accuracy_score": 0.0,
+                      "deployment_allowed": "self_hosted"}])
+    assert (one(frame, "recommendation"), one(frame, "best_option")) == ("Self-host", "self_host_open")
+    for column in ("break_even_months", "net_savings_12m", "net_savings_24m", "roi_pct", "cost_basis",
+                   "hosting_estimate", "gpus_needed"):
+        assert one(frame, column) is None, column

@@ -2,71 +2,33 @@
 
 from __future__ import annotations
 
-import itertools
-
 import polars as pl
 import pytest
 
-from pipeline import config, explain, rank
-
-D = config.defaults()["decision"]
-SMALL = {"finetune_fit_score": 7, "finetune_privacy_score": 9, "evaluate_fit_score": 5, "evaluate_monthly_api_cost": 5000}
-
+from pipeline import config, decide, explain, rank
 
 # ------------------------------------------------------------------ the decision rule
-def _grid() -> pl.DataFrame:
-    d = D
-    fits = [0.0, d["evaluate_fit_score"] - 0.01, d["evaluate_fit_score"], d["finetune_fit_score"] - 0.01,
-            d["finetune_fit_score"], 10.0]
-    privacies = [0.0, d["finetune_privacy_score"] - 0.01, d["finetune_privacy_score"], 10.0]
-    spends = [None, 0.0, d["evaluate_monthly_api_cost"] - 0.01, d["evaluate_monthly_api_cost"], 1e9]
-    return pl.DataFrame(list(itertools.product(fits, privacies, spends)), orient="row",
-                        schema={"fit": pl.Float64, "privacy": pl.Float64, "spend": pl.Float64})
+# Version 1's threshold rule (rank.RULE, recommend, branch) is gone; the v2 rules are data in
+# pipeline.decide (EXCLUSIONS, RECOMMENDATION, DECIDED_BY) and tests/test_decide.py checks the
+# expression against decide.branch row by row.
+def test_every_recommendation_is_reached_and_ranked():
+    reached = set(decide.RECOMMENDATION.values()) | {decide.PREPARE, decide.RETRIEVAL, decide.INSUFFICIENT}
+    assert reached == set(rank.RECOMMENDATIONS) == set(config.defaults()["ranking"]["order"])
 
 
-def test_the_expression_and_the_plain_rule_agree_at_every_threshold():
-    grid = _grid()
-    got = grid.select(rank.recommend(pl.col("fit"), pl.col("privacy"), pl.col("spend"), D)).to_series().to_list()
-    for (fit, privacy, spend), rec in zip(grid.iter_rows(), got):
-        assert rank.branch({rank.FIT: fit, rank.PRIVACY: privacy, rank.SPEND: spend}, D)[0] == rec
+@pytest.mark.parametrize("key", list(decide.DECIDED_BY))
+def test_explain_words_every_way_a_row_is_decided(key):
+    lines = explain._rule({"decided_by": key, "best_option": "api", "deployment": "api"})
+    assert lines[0] == f"Rule: {decide.DECIDED_BY[key]}"
 
 
-def test_the_rule_as_the_spec_words_it():
-    # Fine-tune: fit >= finetune_fit_score or privacy >= finetune_privacy_score;
-    # Evaluate: fit >= evaluate_fit_score or monthly API spend >= evaluate_monthly_api_cost; else Keep prompting.
-    frame = pl.DataFrame({"fit": [7.0, 1.0, 5.0, 1.0, 4.99], "privacy": [0.0, 9.0, 0.0, 0.0, 8.99],
-                          "spend": [None, None, 0.0, 5000.0, 4999.99]})
-    got = frame.select(rank.recommend(pl.col("fit"), pl.col("privacy"), pl.col("spend"), SMALL)).to_series().to_list()
-    assert got == ["Fine-tune", "Fine-tune", "Evaluate", "Evaluate", "Keep prompting"]
-
-
-def test_value_gives_each_branch_its_own_expression():
-    frame = pl.DataFrame({"fit": [9.0, 6.0, 0.0]})
-    codes = {"Fine-tune": 0, "Evaluate": 1, "Keep prompting": 2}
-    got = frame.select(rank.recommend(pl.col("fit"), pl.lit(0.0), pl.lit(None, pl.Float64), SMALL,
-                                      value=lambda rec: pl.lit(codes[rec], pl.Int8))).to_series()
-    assert got.dtype == pl.Int8 and got.to_list() == [0, 1, 2]
-
-
-def test_every_recommendation_is_a_branch_of_the_rule():
-    assert [rec for rec, _ in rank.RULE] + [rank.OTHERWISE] == list(rank.RECOMMENDATIONS)
-
-
-def test_explain_words_every_test_of_the_rule():
-    tests = {(rec, name) for rec, branch in rank.RULE for name, _ in branch}
-    assert set(explain._RULE_LINES) == tests
-
-
-@pytest.mark.parametrize(("fit", "privacy", "spend", "line"), [
-    (7.5, 0, 10.0, "fit score 7.5 >= 7 -> Fine-tune"),
-    (2, 9.5, 10.0, "privacy 9.5 >= 9 -> Fine-tune whatever the fit"),
-    (5.25, 0, 10.0, "fit score 5.25 >= 5 (below 7) -> Evaluate"),
-    (4, 0, 6000.0, "API spend $6,000/mo >= $5,000 (fit 4 below 5) -> Evaluate"),
-    (4, 0, None, "fit score 4 < 5 and API spend unknown/mo < $5,000 -> Keep prompting"),
-])
-def test_explain_rule_line(fit, privacy, spend, line):
-    cfg = {"decision": SMALL}
-    assert explain._rule({"fit_score": fit, "privacy_score": privacy, "monthly_api_cost": spend}, cfg) == line
+def test_explain_lists_the_options_ruled_out_with_why():
+    row = {"decided_by": "latency", "best_option": "self_host_open", "deployment": "api",
+           "api__offered": True, "api__why_not_allowed": "starts in 0.5 s (assumed), over the max latency of 0.3 s",
+           "provider_finetune__offered": False, "provider_finetune__why_not": "no fine-tuned price"}
+    lines = explain._rule(row)
+    assert "  api: starts in 0.5 s (assumed), over the max latency of 0.3 s" in lines
+    assert "  provider_finetune: no fine-tuned price" in lines
 
 
 def test_schemas_take_the_names_from_the_rule():

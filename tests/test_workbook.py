@@ -23,7 +23,8 @@ def header_index(ws) -> dict[str, int]:
 
 
 def test_sheets_in_order(book: Path) -> None:
-    assert openpyxl.load_workbook(book).sheetnames == ["Summary", "Ranking", "Portfolio", "Issues", "Assumptions"]
+    assert openpyxl.load_workbook(book).sheetnames == ["Summary", "Ranking", "Options", "Portfolio", "Issues",
+                                                       "Assumptions"]
 
 
 def test_ranking_is_an_excel_table_with_frozen_header_and_formats(book: Path) -> None:
@@ -119,7 +120,7 @@ def test_assumptions_group_every_setting_with_a_meaning(book: Path) -> None:
     rows = sheet_rows(book, "Assumptions")
     settings = {r["Setting"]: r for r in rows}
     for key in ("weights.privacy", "cost.anchors", "accuracy.targets.healthcare", "money.horizon_months",
-                "decision.finetune_fit_score"):
+                "decision.fit_need", "decision.materiality_min"):
         assert settings[key]["Meaning"], key
     assert len(settings["sha256"]["Value"]) == 64 and settings["ftscore version"]["Value"]
 
@@ -154,9 +155,9 @@ def test_a_portfolio_past_excels_row_limit_still_writes(tmp: Path, monkeypatch) 
     out = tmp / "big.xlsx"
     outcome = score_job([SAMPLES / "portfolio.xlsx"], out, config.load(), read_options={})
     assert outcome.error is None and outcome.code == 1
-    assert [p.name for p in outcome.written] == ["big.xlsx", "big.parquet", "big-issues.parquet"]
+    assert [p.name for p in outcome.written] == ["big.xlsx", "big.parquet", "big-issues.parquet", "big-options.parquet"]
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["Summary", "Ranking", "Issues", "Assumptions"]
+    assert wb.sheetnames == ["Summary", "Ranking", "Options", "Issues", "Assumptions"]
     assert len(sheet_rows(out, "Ranking")) == 10
     facts = {row[0]: row[1] for row in wb["Summary"].iter_rows(values_only=True) if row[0]}
     assert "big.parquet" in facts["Every row"] and "top 10 of 21" in facts["Every row"]
@@ -251,4 +252,5 @@ def test_a_lean_result_writes_the_same_workbook(tmp: Path) -> None:
             assert "__accuracy_why" not in result.ranking.columns and "p_top10" in result.ranking.columns
     for sheet in ("Summary", "Ranking", "Portfolio", "Issues"):
         same = [[r for r in sheet_rows(book, sheet) if "Run at (UTC)" not in r.values()] for book in books]
-        assert same[0] == same[1] and len(same[0]) > 5, sheet
+        # the sample has 5 issues (v1 also noted its default fine-tuning costs: 6)
+        assert same[0] == same[1] and len(same[0]) >= 5, sheet
