@@ -22,7 +22,6 @@ RECOMMENDATIONS = RECOMMENDATIONS_V2
 FINE_TUNE, PREPARE, RETRIEVAL, OPTIMISE, SELF_HOST, KEEP, INSUFFICIENT = RECOMMENDATIONS_V2
 # The recommendations whose money columns stay empty (SPEC §5): nothing is built or changed.
 NO_MONEY = (KEEP, RETRIEVAL, INSUFFICIENT)
-SELF_HOSTED_OPTIONS = ("self_host_open", "self_host_finetune")
 
 
 def fit(cfg: dict) -> list[pl.Expr]:
@@ -38,7 +37,7 @@ def has_data() -> list[pl.Expr]:
     return [pl.col(f"__{f}_known").alias(f"{f}_has_data") for f in FACTORS]
 
 
-def _of_best(suffix: str, among: tuple[str, ...] = decision.OPTIONS) -> pl.Expr:
+def _of_best(suffix: str, among: tuple[str, ...] = options.OPTIONS) -> pl.Expr:
     """The best option's ``{o}__{suffix}`` column (null where the best option is not in ``among``)."""
     expr = pl.when(pl.lit(False)).then(pl.lit(None))
     for o in among:
@@ -51,7 +50,7 @@ def best_money(cfg: dict) -> list[pl.Expr]:
     for Keep prompting, Add retrieval and Insufficient data (SPEC §5) and where today's API cost is
     unknown (§4 step 1); ``__one_off`` for --budget."""
     shown = ~pl.col("recommendation").is_in(NO_MONEY) & pl.col("monthly_api_cost").is_not_null()
-    own = SELF_HOSTED_OPTIONS
+    own = options.SELF_HOSTED
     columns = {"break_even_months": _of_best("break_even"), "net_savings_12m": _of_best("net_12"),
                horizon_column(cfg): _of_best("net_h"), "roi_pct": _of_best("roi_pct"),
                "cost_basis": _of_best("cost_basis", own), "gpus_needed": _of_best("gpus", own),
