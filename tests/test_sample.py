@@ -131,7 +131,5 @@ def test_the_files_are_what_make_samples_writes(tmp_path: Path, monkeypatch) -> 
     made = _make_samples()
     monkeypatch.setattr(made, "HERE", tmp_path)
     made.main()
-    assert (tmp_path / "portfolio.csv").read_bytes() == (SAMPLES / "portfolio.csv").read_bytes()
-    ws = openpyxl.load_workbook(tmp_path / "portfolio.xlsx", read_only=True)["Portfolio"]
-    same = openpyxl.load_workbook(SAMPLES / "portfolio.xlsx", read_only=True)["Portfolio"]
-    assert list(ws.iter_rows(values_only=True)) == list(same.iter_rows(values_only=True))
+    for name in ("portfolio.csv", "portfolio.xlsx"):  # the workbook has a fixed creation date
+        assert (tmp_path / name).read_bytes() == (SAMPLES / name).read_bytes(), f"{name}: run samples/make_samples.py"
