@@ -189,10 +189,10 @@ def test_json_summary_and_quiet(tmp: Path) -> None:
     data = json.loads(run.stdout)
     assert data["exit_code"] == 1
     job = data["jobs"][0]
-    assert (job["rows"], job["scored"], job["error_rows"], job["status"]) == (25, 21, 4, "written")
+    assert (job["rows"], job["scored"], job["error_rows"], job["status"]) == (26, 22, 4, "written")
     assert job["output"] == str(out)
     assert set(job["timings"]) >= {"read", "validate", "score"}
-    assert sum(job["recommendations"].values()) == 21
+    assert sum(job["recommendations"].values()) == 22
 
 
 def test_quiet_still_prints_errors(tmp: Path) -> None:
@@ -250,7 +250,7 @@ def test_validate_lists_problems_and_writes_nothing(tmp: Path) -> None:
     assert lines[0].split() == ["SEVERITY", "FILE", "SHEET", "CELL", "PROBLEM"]
     errors = [line for line in lines if line.startswith("error")]
     assert [line.split()[3] for line in errors] == ["J9", "P14", "B20", "A24"]
-    assert "checked 25 use cases: 21 can be scored, 4 with errors" in run.stderr
+    assert "checked 26 use cases: 22 can be scored, 4 with errors" in run.stderr
     assert sorted(p.name for p in tmp.iterdir()) == before
     clean = write_csv(tmp / "ok.csv", ["Use Case"], [["A"]])
     assert run_cli("validate", clean).code == 0

@@ -223,7 +223,7 @@ def test_sample_portfolio(tmp: Path) -> None:
     out = tmp / "sample.xlsx"
     run = run_cli("score", SAMPLES / "portfolio.xlsx", "-o", out)
     assert run.code == 1
-    assert f"scored 21 of 25 use cases, 4 with errors -> {out}" in run.stderr
+    assert f"scored 22 of 26 use cases, 4 with errors -> {out}" in run.stderr
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == ["Summary", "Ranking", "Options", "Portfolio", "Issues", "Assumptions"]
     errors = sorted(i["Row"] for i in sheet_rows(out, "Issues") if i["Severity"] == "error")

@@ -96,7 +96,7 @@ def test_ranking_values_survive_libreoffice(converted: dict[str, Any]) -> None:
     lo = [dict(zip(header, r)) for r in lo_rows[1:]]
     xl = [dict(zip(header, r)) for r in xl_rows[1:]]
 
-    assert [r["Rank"] for r in lo] == [str(n) for n in range(1, 22)]
+    assert [r["Rank"] for r in lo] == [str(n) for n in range(1, 23)]
     uc01 = next(r for r in lo if r["Use case ID"] == "UC-01")
     assert float(uc01["Monthly API cost"]) == 13000
     assert float(lo[0]["Fit score"]) == pytest.approx(xl[0]["Fit score"])

@@ -33,7 +33,7 @@ def test_ranking_is_an_excel_table_with_frozen_header_and_formats(book: Path) ->
     assert list(tables) == ["Ranking"]
     cols = header_index(ws)
     last = openpyxl.utils.get_column_letter(len(cols))
-    assert tables["Ranking"].ref == f"A1:{last}22"  # 21 scored use cases under the header
+    assert tables["Ranking"].ref == f"A1:{last}23"  # 22 scored use cases under the header
     assert ws.freeze_panes == "D2"
     for money in ("Monthly API cost", "Annual API cost", "Net savings 12m", "Net savings 24m"):
         assert ws.cell(row=2, column=cols[money]).number_format == "$#,##0", money
@@ -62,7 +62,7 @@ def test_summary_has_charts_and_the_numbers(book: Path) -> None:
     ws = openpyxl.load_workbook(book)["Summary"]
     assert len(ws._charts) == 3
     facts = {row[0]: row[1] for row in ws.iter_rows(values_only=True) if row[0]}
-    assert facts["Use cases"] == 25 and facts["Scored"] == 21 and facts["Not scored (errors)"] == 4
+    assert facts["Use cases"] == 26 and facts["Scored"] == 22 and facts["Not scored (errors)"] == 4
     ranking = sheet_rows(book, "Ranking")
     assert facts["Total annual API spend"] == pytest.approx(sum(r["Annual API cost"] or 0 for r in ranking))
     fine_tune = sum(r["Net savings 24m"] for r in ranking if r["Recommendation"] == "Fine-tune")
@@ -133,13 +133,13 @@ def test_parquet_and_csv_hold_every_row(tmp: Path) -> None:
     run = run_cli("score", SAMPLES / "portfolio.xlsx", "-o", tmp / "all.parquet")
     assert run.code == 1, run.stderr
     table = pl.read_parquet(tmp / "all.parquet")
-    assert table.height == 25 and table["source_row"].to_list()[:3] == [2, 3, 4]
+    assert table.height == 26 and table["source_row"].to_list()[:3] == [2, 3, 4]
     assert {"Use Case", "fit_score", "recommendation", "net_savings_24m"} <= set(table.columns)
     assert pl.read_parquet(tmp / "all-issues.parquet").filter(pl.col("severity") == "error").height == 4
     run = run_cli("score", SAMPLES / "portfolio.xlsx", "--format", "csv", "-o", tmp / "all.csv")
     assert run.code == 1
     rows = pl.read_csv(tmp / "all.csv", infer_schema=False)
-    assert rows.height == 25
+    assert rows.height == 26
     notes = rows.filter(pl.col("Use Case ID") == "UC-15")["Notes"].item()
     assert notes == "'=HYPERLINK(\"http://example.com\")"  # a spreadsheet opens it as text, never a formula
     assert run_cli("score", SAMPLES / "portfolio.xlsx", "--format", "csv", "-o", tmp / "x.xlsx").code == 2
@@ -160,8 +160,8 @@ def test_a_portfolio_past_excels_row_limit_still_writes(tmp: Path, monkeypatch) 
     assert wb.sheetnames == ["Summary", "Ranking", "Options", "Issues", "Assumptions"]
     assert len(sheet_rows(out, "Ranking")) == 10
     facts = {row[0]: row[1] for row in wb["Summary"].iter_rows(values_only=True) if row[0]}
-    assert "big.parquet" in facts["Every row"] and "top 10 of 21" in facts["Every row"]
-    assert pl.read_parquet(tmp / "big.parquet").height == 25
+    assert "big.parquet" in facts["Every row"] and "top 10 of 22" in facts["Every row"]
+    assert pl.read_parquet(tmp / "big.parquet").height == 26
 
 
 def normal_and_streamed(tmp: Path, streaming_rows: int) -> tuple[Path, Path]:
