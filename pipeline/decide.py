@@ -388,7 +388,7 @@ def _need_words(cfg: dict) -> pl.Expr:
         .when(by == "latency").then(pl.lit("latency: today's API ") + _slow_why("api", cfg))
         .when(by == "deployment").then(pl.lit("deployment self_hosted") + deployment_why)
         .when(_c("breach") & ~_c("need")).then(_accuracy_words() + pl.lit(" with fit ") + _c("fit_text")
-                                               + pl.lit(": close the gap before fine-tuning"))
+                                               + pl.lit(": the gap alone does not call for fine-tuning"))
     )
 
 
