@@ -55,7 +55,8 @@ MEANINGS = {
 FACTORS = {"privacy_score": "privacy", "cost_score": "cost", "accuracy_score": "accuracy",
            "speed_score": "speed", "fit_score": "fit"}
 WAS = "__was"  # suffix of the previous run's columns in the joined frame
-NO_HISTORY = "this run keeps no history, so there is nothing to compare"
+NOTHING = "nothing to compare"
+NO_HISTORY = f"this run keeps no history: {NOTHING}"
 SAME = 1e-9  # relative: an amount that moved by the threshold, give or take float rounding, counts as at it
 
 
@@ -79,9 +80,15 @@ def compare(previous: pl.DataFrame | None, current: pl.DataFrame, cfg: dict) -> 
     both = both.join(_inputs_moved(both), on="use_case_id", how="left").with_columns(
         _factors_moved(cfg).alias("__factors"), _money_moved(cfg).alias("__money"))
     parts = [_added(now, was), _removed(now, was), _recommendations(both), _ranks(both, cfg), *_amounts(both, cfg)]
+    return ordered(pl.concat([p.select(list(COLUMNS)).cast(COLUMNS) for p in parts], how="vertical"))
+
+
+def ordered(frame: pl.DataFrame) -> pl.DataFrame:
+    """The changes by kind (in CHANGES' order), then use_case_id; the order within those kept."""
     order = {kind: i for i, kind in enumerate(CHANGES)}
-    return (pl.concat([p.select(list(COLUMNS)).cast(COLUMNS) for p in parts], how="vertical")
-            .with_columns(pl.col("change").replace_strict(order, return_dtype=pl.Int64).alias("__kind"))
+    return (frame.select(list(COLUMNS))
+            .with_columns(pl.col("change").replace_strict(order, default=len(CHANGES), return_dtype=pl.Int64)
+                          .alias("__kind"))
             .sort("__kind", "use_case_id", maintain_order=True).drop("__kind"))
 
 
@@ -249,7 +256,7 @@ def for_run(previous: tuple[Any, pl.DataFrame] | None, current: pl.DataFrame, cf
     if reason is not None:
         return None, facts
     if previous is None:
-        facts["reason"] = f"first run of portfolio {portfolio}: nothing to compare yet"
+        facts["reason"] = f"first run of portfolio {portfolio}: {NOTHING} yet"
         return None, facts
     info, snapshot = previous
     frame = compare(snapshot, current, cfg)
@@ -262,9 +269,12 @@ def when(since: datetime) -> str:
 
 
 def headline(facts: dict) -> str:
-    """The Changes sheet's first line: since which run, or why there is nothing to compare."""
+    """The Changes sheet's first line: since which run, or why there is nothing to compare (a history
+    problem passed to for_run is said as "Nothing to compare: <problem>")."""
     if not facts or facts.get("since") is None:
-        return f"Nothing to compare: {facts.get('reason') or NO_HISTORY}"
+        reason = facts.get("reason") or NO_HISTORY
+        said = reason if NOTHING in reason else f"Nothing to compare: {reason}"
+        return said[:1].upper() + said[1:]
     return f"Since the last run of {facts['portfolio']} on {when(facts['since'])} (run {facts['run_id']})"
 
 
