@@ -76,7 +76,8 @@ def compare(previous: pl.DataFrame | None, current: pl.DataFrame, cfg: dict) -> 
         return empty()
     was = _keyed(previous)
     now = _keyed(current)
-    both = now.join(was, on="use_case_id", how="inner", suffix=WAS)
+    # the use cases in both runs with something to list: only these get their what_moved written
+    both = now.join(was, on="use_case_id", how="inner", suffix=WAS).filter(_listed(cfg))
     both = both.join(_inputs_moved(both), on="use_case_id", how="left").with_columns(
         _factors_moved(cfg).alias("__factors"), _money_moved(cfg).alias("__money"))
     parts = [_added(now, was), _removed(now, was), _recommendations(both), _ranks(both, cfg), *_amounts(both, cfg)]
@@ -99,8 +100,24 @@ def counts(frame: pl.DataFrame | None) -> dict[str, int]:
 
 
 def _keyed(snapshot: pl.DataFrame) -> pl.DataFrame:
-    """The snapshot's columns, one row per use case id (the first, should an id repeat)."""
-    return snapshot.select(list(SNAPSHOT)).cast(SNAPSHOT).unique("use_case_id", keep="first", maintain_order=True)
+    """The snapshot's columns but the run's own (portfolio, best_option), one row per use case id (the first,
+    should an id repeat)."""
+    frame = snapshot.select(list(SNAPSHOT)).cast(SNAPSHOT).drop("portfolio", "best_option")
+    if frame.get_column("use_case_id").n_unique() == frame.height:
+        return frame
+    return frame.unique("use_case_id", keep="first", maintain_order=True)
+
+
+def _listed(cfg: dict) -> pl.Expr:
+    """A use case in both runs whose recommendation, rank or money moved enough to be listed."""
+    pct = cfg["history"]["money_change_pct"]
+    return (pl.col("recommendation").ne_missing(pl.col("recommendation" + WAS))
+            | _rank_moved(cfg).fill_null(False)
+            | pl.any_horizontal([_amount_moved(name, pct) for name in money_names(cfg)]))
+
+
+def _rank_moved(cfg: dict) -> pl.Expr:
+    return (pl.col("rank" + WAS) - pl.col("rank")).abs() >= cfg["history"]["rank_move"]
 
 
 def _added(now: pl.DataFrame, was: pl.DataFrame) -> pl.DataFrame:
@@ -135,7 +152,7 @@ def _recommendations(both: pl.DataFrame) -> pl.DataFrame:
 def _ranks(both: pl.DataFrame, cfg: dict) -> pl.DataFrame:
     moved = pl.col("rank" + WAS) - pl.col("rank")  # up is positive: rank 12 -> 4 is up 8 places
     direction = pl.when(moved > 0).then(pl.lit("up")).otherwise(pl.lit("down"))
-    return both.filter(moved.abs() >= cfg["history"]["rank_move"]).select(
+    return both.filter(_rank_moved(cfg)).select(
         pl.lit("rank").alias("change"), "use_case_id", "use_case", "business_unit",
         pl.col("rank" + WAS).cast(pl.String).alias("before"), pl.col("rank").cast(pl.String).alias("after"),
         _why(pl.format("{} {} places", direction, moved.abs())).alias("what_moved"))
@@ -207,35 +224,28 @@ def _money_moved(cfg: dict) -> pl.Expr:
 
 def _inputs_moved(both: pl.DataFrame) -> pl.DataFrame:
     """use_case_id, __inputs: 'monthly_calls 100,000 -> 250,000; model gpt-4o -> gpt-4o-mini' for the use
-    cases whose input checksum differs. Each input is read from both JSON objects with a JSON path over
-    those rows (a loop over the input columns of FIELDS); only the values that differ are kept."""
-    changed = both.filter(pl.col("input_checksum").ne_missing(pl.col("input_checksum" + WAS))).select(
-        "use_case_id", "inputs", "inputs" + WAS)
-    found = []
-    for name in FIELDS:
-        a = pl.col("inputs").str.json_path_match(f"$.{name}")
-        b = pl.col("inputs" + WAS).str.json_path_match(f"$.{name}")
-        moved = changed.select("use_case_id", b.alias("before"), a.alias("after")).filter(_differs())
-        found.append(moved.select("use_case_id", pl.format("{} {} -> {}", pl.lit(name), _shown("before"),
-                                                           _shown("after")).alias("__inputs")))
-    schema = {"use_case_id": pl.String, "__inputs": pl.String}
-    if not found:
-        return pl.DataFrame(schema=schema)
-    return (pl.concat(found, how="vertical").group_by("use_case_id", maintain_order=True)
-            .agg(pl.col("__inputs").str.join("; ")).cast(schema))
+    cases whose input checksum differs. Each input of FIELDS is read from both JSON objects with a JSON
+    path, in one select over those rows; only the values that differ are said, in FIELDS' order."""
+    changed = both.filter(pl.col("input_checksum").ne_missing(pl.col("input_checksum" + WAS)))
+    values = changed.select("use_case_id", *[
+        pl.col(column).str.json_path_match(f"$.{name}").alias(f"{side}{name}")
+        for name in FIELDS for column, side in (("inputs" + WAS, "b:"), ("inputs", "a:"))])
+    said = [pl.when(_differs(pl.col(f"b:{name}"), pl.col(f"a:{name}")))
+            .then(pl.format("{} {} -> {}", pl.lit(name), _shown(pl.col(f"b:{name}")), _shown(pl.col(f"a:{name}"))))
+            for name in FIELDS]
+    return values.select("use_case_id", pl.concat_str(said, separator="; ", ignore_nulls=True)
+                         .replace("", None).alias("__inputs"))
 
 
-def _differs() -> pl.Expr:
+def _differs(b: pl.Expr, a: pl.Expr) -> pl.Expr:
     """Two JSON values (as text) differ: as numbers where both are numbers (100000 is 100000.0), else as text."""
-    a, b = pl.col("after"), pl.col("before")
     na, nb = a.cast(pl.Float64, strict=False), b.cast(pl.Float64, strict=False)
     numbers = na.is_not_null() & nb.is_not_null()
     return pl.when(numbers).then(na != nb).otherwise(a.ne_missing(b))
 
 
-def _shown(name: str) -> pl.Expr:
+def _shown(value: pl.Expr) -> pl.Expr:
     """An input value as shown: whole numbers with thousands separators, text as it is, empty as 'empty'."""
-    value = pl.col(name)
     number = value.cast(pl.Float64, strict=False)
     whole = number.is_not_null() & (number == number.round(0)) & (number.abs() < 1e15)
     sign = pl.when(number < 0).then(pl.lit("-")).otherwise(pl.lit(""))
