@@ -22,7 +22,7 @@ workbook and ``--json`` show.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 import polars as pl
@@ -100,8 +100,8 @@ def counts(frame: pl.DataFrame | None) -> dict[str, int]:
 
 
 def _keyed(snapshot: pl.DataFrame) -> pl.DataFrame:
-    """The snapshot's columns but the run's own (portfolio, best_option), one row per use case id (the first,
-    should an id repeat)."""
+    """The snapshot's columns that are compared (all but portfolio and best_option), one row per use case
+    id (the first, should an id repeat)."""
     frame = snapshot.select(list(SNAPSHOT)).cast(SNAPSHOT).drop("portfolio", "best_option")
     if frame.get_column("use_case_id").n_unique() == frame.height:
         return frame
@@ -274,7 +274,10 @@ def for_run(previous: tuple[Any, pl.DataFrame] | None, current: pl.DataFrame, cf
     return frame, facts
 
 
-def when(since: datetime) -> str:
+def stamp(since: datetime) -> str:
+    """A run's start as the workbook shows it: 2026-11-29 02:15 UTC (a time without a zone is taken as UTC)."""
+    if since.tzinfo is not None:
+        since = since.astimezone(timezone.utc)
     return since.strftime("%Y-%m-%d %H:%M UTC")
 
 
@@ -285,7 +288,7 @@ def headline(facts: dict) -> str:
         reason = facts.get("reason") or NO_HISTORY
         said = reason if NOTHING in reason else f"Nothing to compare: {reason}"
         return said[:1].upper() + said[1:]
-    return f"Since the last run of {facts['portfolio']} on {when(facts['since'])} (run {facts['run_id']})"
+    return f"Since the last run of {facts['portfolio']} on {stamp(facts['since'])} (run {facts['run_id']})"
 
 
 def as_json(facts: dict) -> dict:

@@ -1031,7 +1031,7 @@ def _summary_changes(ws, result: Result, r: int, fmt: _Formats) -> int:
     facts = result.changes_facts
     since, found = facts.get("since"), facts.get("counts")
     r += 2
-    ws.write_string(r, 0, f"Since the last run ({changes_mod.when(since)})" if since else "Since the last run", fmt.h2)
+    ws.write_string(r, 0, f"Since the last run ({changes_mod.stamp(since)})" if since else "Since the last run", fmt.h2)
     if since is None or found is None:
         ws.write_string(r + 1, 0, changes_mod.headline(facts))
         return r + 1

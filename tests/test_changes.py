@@ -8,7 +8,7 @@ never copied from the output.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import polars as pl
 import pytest
@@ -265,3 +265,9 @@ def test_history_keys_are_typed_and_bounded(tmp_path, key, value, says):
 
 def test_history_defaults():
     assert CFG["history"]["rank_move"] == 5 and CFG["history"]["money_change_pct"] == 25
+
+
+def test_the_run_time_is_shown_in_utc():
+    paris = timezone(timedelta(hours=1))
+    assert changes.stamp(datetime(2026, 11, 29, 3, 15, tzinfo=paris)) == "2026-11-29 02:15 UTC"
+    assert changes.stamp(datetime(2026, 11, 29, 2, 15)) == "2026-11-29 02:15 UTC"  # as stored, taken as UTC
