@@ -495,6 +495,13 @@ class Budget(_Section):
                        f"must be a whole number from 0 to {BUDGET_CEILINGS['node_limit']:,}", got=True)
 
 
+class History(_Section):
+    """What the Changes sheet lists (issue 13)."""
+
+    rank_move: _whole(1, None, "must be a whole number of places of at least 1", got=True)
+    money_change_pct: _between(0, 100_000, "a percentage", low_open=True)
+
+
 class Output(_Section):
     score_decimals: _whole(0, 6, "must be a whole number from 0 to 6")
     driver_min_score: Score
@@ -575,6 +582,7 @@ class Config(_Section):
     prices: Prices
     stability: Stability
     budget: Budget
+    history: History
     output: Output
     input: Input
     columns: Columns

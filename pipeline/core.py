@@ -109,6 +109,10 @@ class Result:
     timings: dict[str, float] = field(default_factory=dict)
     stability: dict | None = None  # draws, seed, the line naming the most fragile decisions
     budget: dict | None = None  # amount, method, chosen count, setup cost and savings of the chosen set
+    # Since the last run of the same portfolio (issue 13, pipeline/changes.py): the changes (None when there is
+    # nothing to compare) and the facts: since, run_id, portfolio, reason (why nothing is compared), counts.
+    changes: pl.DataFrame | None = None
+    changes_facts: dict = field(default_factory=dict)
 
     @property
     def rows(self) -> int:

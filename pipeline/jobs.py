@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Callable
 
-from pipeline import __version__
+from pipeline import __version__, changes
 from pipeline.run import checksum
 
 from pipeline.errors import (  # noqa: F401  (re-exported: the exit codes and one_line were defined here)
@@ -73,6 +73,7 @@ class Outcome:
                           "encoding": s.table.encoding, "rows": s.table.frame.height,
                           "other_sheets": s.table.other_sheets} for s in r.sources],
                 timings={k: round(v, 3) for k, v in r.timings.items()},
+                changes=changes.as_json(r.changes_facts),
             )
         return out
 

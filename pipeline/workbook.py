@@ -1,4 +1,4 @@
-"""The only module that writes .xlsx: Summary, Ranking, Options, Portfolio, Issues, Assumptions.
+"""The only module that writes .xlsx: Summary, Changes, Ranking, Options, Portfolio, Issues, Assumptions.
 
 Written with xlsxwriter to a temporary file beside the target and renamed into
 place, so a reader never sees half a workbook. Text from the input is always
@@ -28,6 +28,7 @@ from pipeline.rank import (FINE_TUNE, INSUFFICIENT, KEEP, OPTIMISE, PREPARE, REC
                            SELF_HOST)
 from pipeline.score import FACTORS as FACTOR_NAMES
 from pipeline.core import ANNOTATION_PREFIX, KEY, PLAIN_INTEGER, PLAIN_NUMBER, ROW, SRC, Result, side_file
+from pipeline import changes as changes_mod
 from pipeline import issues as issues_mod
 from pipeline.xlsxtext import CELL_TEXT_MAX, CUT_MARK, TextWorkbook, category_cache, utf16_len
 
@@ -446,6 +447,7 @@ def write(result: Result, output: str | Path, *, streaming: bool | None = None,
         _mark(wb, result)
         fmt = _Formats(wb)
         summary = wb.add_worksheet("Summary")
+        changes_ws = wb.add_worksheet("Changes")
         ranking = wb.add_worksheet("Ranking")
         options_ws = wb.add_worksheet("Options") if has_options(result.ranking) else None
         portfolio = None if overflow else wb.add_worksheet("Portfolio")
@@ -454,6 +456,7 @@ def write(result: Result, output: str | Path, *, streaming: bool | None = None,
         places = _places(result) if portfolio is not None else None
         # streamed: wrapped rows get their height in the first streaming_rows rows only
         height_rows = cfg["output"]["streaming_rows"] if streaming else None
+        _changes(changes_ws, result, fmt)
         _ranking(ranking, result, fmt, table=not streaming, height_rows=height_rows)
         if options_ws is not None:
             _options(options_ws, result, fmt)
@@ -651,6 +654,27 @@ def _options(ws, result: Result, fmt: _Formats) -> None:
     ws.autofilter(0, 0, max(frame.height, 1), len(cols) - 1)
     _print_setup(ws, fit_width=False)
     ws.repeat_rows(0)
+
+
+CHANGES_WIDTHS = {"change": 15, "use_case_id": 14, "use_case": 34, "business_unit": 18, "before": 18,
+                  "after": 18, "what_moved": 90}
+
+
+def _changes(ws, result: Result, fmt: _Formats) -> None:
+    """Since the last run of the portfolio: the headline (which run, or why nothing is compared), then one
+    row per change by kind and use case id (pipeline/changes.py), under a frozen header with a filter."""
+    given = result.changes if result.changes is not None else changes_mod.empty()
+    frame = changes_mod.ordered(given).head(EXCEL_DATA_ROWS - 1)
+    ws.write_string(0, 0, changes_mod.headline(result.changes_facts), fmt.h2)
+    for j, (name, head) in enumerate(changes_mod.LABELS.items()):
+        ws.write_string(1, j, head, fmt.header)
+        ws.write_comment(1, j, changes_mod.MEANINGS[name], COMMENT_SIZE)
+        ws.set_column(j, j, CHANGES_WIDTHS[name])
+    _rows(ws, frame, 2, [fmt.wrap if name == "what_moved" else None for name in frame.columns])
+    ws.freeze_panes(2, 0)
+    ws.autofilter(1, 0, frame.height + 1 if frame.height else 2, frame.width - 1)
+    _print_setup(ws, fit_width=True)
+    ws.repeat_rows(1)
 
 
 @dataclass
@@ -868,6 +892,7 @@ def _summary(ws, wb, result: Result, fmt: _Formats, *, streaming: bool = False, 
     r = _summary_counts(ws, ranking, r + 1, cfg, fmt)
     counts_bottom = counts_top + len(RECOMMENDATIONS) - 1
     r = _summary_stability_and_budget(ws, result, r, fmt)
+    r = _summary_changes(ws, result, r, fmt)
     _summary_top(ws, ranking, r + 2, cfg, fmt)
     _recommendations_chart(ws, wb, counts_top, counts_bottom)
     _summary_charts(ws, wb, result, fmt)
@@ -997,6 +1022,23 @@ def _summary_stability_and_budget(ws, result: Result, r: int, fmt: _Formats) -> 
             r += 1
             ws.write_string(r, 0, name, fmt.bold)
             _write(ws, r, 1, value, fmt.money if money else None)
+    return r
+
+
+def _summary_changes(ws, result: Result, r: int, fmt: _Formats) -> int:
+    """The "Since the last run (date)" block: the count of each kind of change (pipeline/changes.py), or
+    why there is nothing to compare. Returns the last row written."""
+    facts = result.changes_facts
+    since, found = facts.get("since"), facts.get("counts")
+    r += 2
+    ws.write_string(r, 0, f"Since the last run ({changes_mod.stamp(since)})" if since else "Since the last run", fmt.h2)
+    if since is None or found is None:
+        ws.write_string(r + 1, 0, changes_mod.headline(facts))
+        return r + 1
+    for kind, name in changes_mod.count_labels(result.config).items():
+        r += 1
+        ws.write_string(r, 0, name, fmt.bold)
+        ws.write_number(r, 1, found.get(kind, 0))
     return r
 
 

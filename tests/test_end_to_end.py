@@ -225,7 +225,7 @@ def test_sample_portfolio(tmp: Path) -> None:
     assert run.code == 1
     assert f"scored 22 of 26 use cases, 4 with errors -> {out}" in run.stderr
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["Summary", "Ranking", "Options", "Portfolio", "Issues", "Assumptions"]
+    assert wb.sheetnames == ["Summary", "Changes", "Ranking", "Options", "Portfolio", "Issues", "Assumptions"]
     errors = sorted(i["Row"] for i in sheet_rows(out, "Issues") if i["Severity"] == "error")
     assert errors == [9, 14, 20, 24]
     assert len(wb["Summary"]._charts) >= 1

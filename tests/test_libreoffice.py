@@ -24,7 +24,7 @@ import pytest
 from conftest import SAMPLES, run_cli
 from helpers_office import convert, require_soffice
 
-RANKING_SHEET = 2  # 1-based position of Ranking in the workbook (Summary, Ranking, Portfolio, ...)
+RANKING_SHEET = 3  # 1-based position of Ranking in the workbook (Summary, Changes, Ranking, ...)
 # Text CSV export: comma, double quote, UTF-8 (76), from line 1, default cell formats, default
 # language, quote text only when needed, -, raw values (not "as shown"), values not formulas,
 # keep spaces, then the 1-based sheet to export (LibreOffice >= 7.2; older ones write sheet 1).
@@ -60,7 +60,7 @@ def test_libreoffice_prints_the_workbook_to_pdf(converted: dict[str, Any]) -> No
     assert pdf.is_file(), f"no PDF written; {converted['dir']} holds {sorted(p.name for p in converted['dir'].iterdir())}"
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF-") and len(data) > 20_000, f"PDF looks empty: {len(data)} bytes"
-    assert _pdf_pages(pdf) >= 5  # Summary, Ranking, Portfolio, Issues, Assumptions: one page or more each
+    assert _pdf_pages(pdf) >= 6  # Summary, Changes, Ranking, Portfolio, Issues, Assumptions: a page or more each
 
 
 def _same(lo: str, xl: Any) -> bool:

@@ -105,7 +105,7 @@ def test_a_frame_without_decide_columns_leaves_them_empty(result):
 
 def test_the_options_sheet_follows_ranking_with_filter_frozen_header_and_the_chosen_row_filled(book):
     rows, facts = _sheet(book)
-    assert facts["sheets"][:3] == ["Summary", "Ranking", "Options"]
+    assert facts["sheets"][:4] == ["Summary", "Changes", "Ranking", "Options"]
     assert facts["freeze"] == "C2"
     assert facts["filter"] == f"A1:{openpyxl.utils.get_column_letter(len(rows[0]))}{len(rows)}"
     head = rows[0]

@@ -23,8 +23,8 @@ def header_index(ws) -> dict[str, int]:
 
 
 def test_sheets_in_order(book: Path) -> None:
-    assert openpyxl.load_workbook(book).sheetnames == ["Summary", "Ranking", "Options", "Portfolio", "Issues",
-                                                       "Assumptions"]
+    assert openpyxl.load_workbook(book).sheetnames == ["Summary", "Changes", "Ranking", "Options", "Portfolio",
+                                                       "Issues", "Assumptions"]
 
 
 def test_ranking_is_an_excel_table_with_frozen_header_and_formats(book: Path) -> None:
@@ -157,7 +157,7 @@ def test_a_portfolio_past_excels_row_limit_still_writes(tmp: Path, monkeypatch) 
     assert outcome.error is None and outcome.code == 1
     assert [p.name for p in outcome.written] == ["big.xlsx", "big.parquet", "big-issues.parquet", "big-options.parquet"]
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["Summary", "Ranking", "Options", "Issues", "Assumptions"]
+    assert wb.sheetnames == ["Summary", "Changes", "Ranking", "Options", "Issues", "Assumptions"]
     assert len(sheet_rows(out, "Ranking")) == 10
     facts = {row[0]: row[1] for row in wb["Summary"].iter_rows(values_only=True) if row[0]}
     assert "big.parquet" in facts["Every row"] and "top 10 of 22" in facts["Every row"]

@@ -1,0 +1,125 @@
+"""Issue 13's Changes sheet and Summary's "Since the last run" block, read back with openpyxl.
+
+The run's Result is the sample scored; its changes are two snapshots compared (the history
+that records them is H5's part of the issue), given to the writer as the run will give them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from conftest import SAMPLES, run_cli
+from helpers_history import WHEN, RunInfo, snapshot
+from pipeline import changes, config, workbook
+from pipeline.run import score_file
+
+CFG = config.load()
+LINK = '=HYPERLINK("http://evil.example","click")'
+BEFORE = [
+    {"use_case_id": "00123", "use_case": LINK, "business_unit": "=1+1", "rank": 1},
+    {"use_case_id": "B", "use_case": "<r>Old bot</r>", "business_unit": "Claims", "recommendation": "Fine-tune",
+     "rank": 2},
+    {"use_case_id": "C", "use_case": "Call summaries", "business_unit": "Service", "rank": 3,
+     "monthly_api_cost": 10_000.0},
+]
+AFTER = [
+    {"use_case_id": "00123", "use_case": LINK, "business_unit": "=1+1", "recommendation": "Fine-tune", "rank": 1},
+    {"use_case_id": "D", "use_case": "@SUM(A1)", "business_unit": "+44", "recommendation": "Self-host", "rank": 2},
+    {"use_case_id": "C", "use_case": "Call summaries", "business_unit": "Service", "rank": 3,
+     "monthly_api_cost": 25_000.0},
+]
+# What the sheet must list, by kind then use case id (from the issue's rules, written out by hand).
+EXPECTED = [
+    ("added", "D", "@SUM(A1)", "+44", None, "Self-host", "new since the last run, at rank 2"),
+    ("removed", "B", "<r>Old bot</r>", "Claims", "Fine-tune", None, "not in this run (rank 2 in the last)"),
+    ("recommendation", "00123", LINK, "=1+1", "Keep prompting", "Fine-tune",
+     "none of its inputs changed (the config, prices or other rows did)"),
+    ("money", "C", "Call summaries", "Service", "$10,000", "$25,000", "monthly API spend +$15,000 (+150 %)"),
+]
+HEADERS = ("Change", "Use case ID", "Use case", "Business unit", "Before", "After", "What moved")
+
+
+@pytest.fixture(scope="module")
+def scored():
+    return score_file(SAMPLES / "portfolio.xlsx", CFG)
+
+
+def written(result, tmp: Path, previous, reason=None, **options) -> openpyxl.Workbook:
+    frame, facts = changes.for_run(previous, snapshot(AFTER, portfolio="emea"), CFG, reason)
+    out = workbook.write(replace(result, changes=frame, changes_facts=facts), tmp / "scored.xlsx", **options)
+    return openpyxl.load_workbook(out)
+
+
+def summary_block(wb: openpyxl.Workbook) -> list[tuple]:
+    """Summary's rows from its "Since the last run" title to the next blank row (columns A and B)."""
+    found, inside = [], False
+    for a, b in wb["Summary"].iter_rows(min_col=1, max_col=2, values_only=True):
+        inside = inside or (isinstance(a, str) and a.startswith("Since the last run"))
+        if inside and a is None:
+            break
+        if inside:
+            found.append((a, b))
+    return found
+
+
+@pytest.mark.parametrize("streaming", [False, True])
+def test_the_changes_sheet_lists_exactly_the_changes(scored, tmp_path, streaming):
+    wb = written(scored, tmp_path, (RunInfo(41, WHEN), snapshot(BEFORE, portfolio="emea")), streaming=streaming)
+    assert wb.sheetnames[:3] == ["Summary", "Changes", "Ranking"]
+    ws = wb["Changes"]
+    assert ws["A1"].value == "Since the last run of emea on 2026-11-29 02:00 UTC (run 41)"
+    values = list(ws.iter_rows(values_only=True))
+    assert values[1] == HEADERS
+    assert values[2:] == EXPECTED
+    assert ws.freeze_panes == "A3"
+    assert ws.auto_filter.ref == f"A2:G{2 + len(EXPECTED)}"
+    # the user's text is text, never a formula or a number
+    for row in ws.iter_rows(min_row=3):
+        for cell in row:
+            assert cell.value is None or cell.data_type == "s", (cell.coordinate, cell.value)
+
+
+def test_summary_counts_the_changes_since_the_last_run(scored, tmp_path):
+    wb = written(scored, tmp_path, (RunInfo(41, WHEN), snapshot(BEFORE, portfolio="emea")))
+    kinds = [row[0] for row in EXPECTED]
+    assert summary_block(wb) == [
+        ("Since the last run (2026-11-29 02:00 UTC)", None),
+        ("Use cases added", kinds.count("added")),
+        ("Use cases removed", kinds.count("removed")),
+        ("Recommendations changed", kinds.count("recommendation")),
+        ("Rank moves of 5 places or more", kinds.count("rank")),
+        ("Spend or net savings moved 25 % or more", kinds.count("money")),
+    ]
+
+
+def test_the_first_run_of_a_portfolio_has_nothing_to_compare_yet(scored, tmp_path):
+    wb = written(scored, tmp_path, None)
+    values = list(wb["Changes"].iter_rows(values_only=True))
+    said = "First run of portfolio emea: nothing to compare yet"
+    assert values[0][0] == said and values[1] == HEADERS
+    assert not [r for r in values[2:] if any(v is not None for v in r)]
+    assert summary_block(wb) == [("Since the last run", None), (said, None)]
+
+
+def test_a_history_problem_is_why_the_sheet_is_empty(scored, tmp_path):
+    problem = "history /srv/scored/ftscore-history.sqlite is from a newer ftscore (schema 9); not read"
+    wb = written(scored, tmp_path, (RunInfo(41, WHEN), snapshot(BEFORE)), problem)
+    assert wb["Changes"]["A1"].value == f"Nothing to compare: {problem}"
+    assert wb["Changes"].max_row <= 2
+    assert summary_block(wb)[1] == (f"Nothing to compare: {problem}", None)
+
+
+def test_a_run_says_why_its_changes_sheet_is_empty_and_json_says_the_same(tmp_path):
+    out = tmp_path / "scored.xlsx"
+    run = run_cli("score", SAMPLES / "portfolio.xlsx", "-o", out, "--json")
+    assert run.code == 1, run.stderr
+    facts = json.loads(run.stdout)["jobs"][0]["changes"]
+    assert set(facts) == {"since", "run_id", "portfolio", "reason", *changes.CHANGES}
+    assert facts["since"] is None and facts["reason"]  # no previous run to compare with here
+    a1 = openpyxl.load_workbook(out)["Changes"]["A1"].value
+    assert a1 == facts["reason"][:1].upper() + facts["reason"][1:]
