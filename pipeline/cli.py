@@ -454,17 +454,8 @@ def _on_done(progress: StageLine, quiet: bool):
             say(f"ftscore: error: {outcome.error}", err=True)
         elif not quiet:
             say(_summary_line(outcome), err=True)
-            _say_insufficient(outcome)
 
     return done
-
-
-def _say_insufficient(outcome) -> None:
-    """The note naming the Insufficient data rows and the inputs that would decide them, if any."""
-    from pipeline import summary
-
-    if outcome.result is not None and (line := summary.insufficient_line(summary.lacking(outcome.result.ranking))):
-        say(f"ftscore: note: {line}", err=True)
 
 
 def _on_note(progress: StageLine, quiet: bool, notes: list[str]):
