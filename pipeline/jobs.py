@@ -15,7 +15,8 @@ from datetime import date
 from pathlib import Path
 from typing import Callable
 
-from pipeline import __version__, changes
+from pipeline import __version__, changes, summary
+from pipeline.money import horizon_column
 from pipeline.run import checksum
 
 from pipeline.errors import (  # noqa: F401  (re-exported: the exit codes and one_line were defined here)
@@ -69,6 +70,7 @@ class Outcome:
             out.update(
                 rows=r.rows, scored=r.scored, error_rows=r.error_rows, warnings=r.warnings,
                 recommendations={k: v for k, v in r.ranking.group_by("recommendation").len().iter_rows()},
+                **_portfolio_facts(r),
                 sources=[{"file": s.table.file, "sheet": s.table.sheet, "header_row": s.table.header_row,
                           "encoding": s.table.encoding, "rows": s.table.frame.height,
                           "other_sheets": s.table.other_sheets} for s in r.sources],
@@ -76,6 +78,15 @@ class Outcome:
                 changes=changes.as_json(r.changes_facts),
             )
         return out
+
+
+def _portfolio_facts(result) -> dict:
+    """--json's Summary facts: per recommendation (in [ranking] order) its use cases, monthly API spend
+    and net savings over the horizon (null: not given); the Insufficient data rows and what they lack."""
+    lacking = summary.lacking(result.ranking)
+    table = summary.by_recommendation(result.ranking, result.config)
+    return {"by_recommendation": table.rename({summary.SAVINGS: horizon_column(result.config)}).to_dicts(),
+            "insufficient_data": {**lacking, "line": summary.insufficient_line(lacking)}}
 
 
 def fingerprint(inputs: list[Path], cfg: dict, settings: dict) -> str:

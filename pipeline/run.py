@@ -19,7 +19,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline import __version__, budget as budget_mod, issues, prices, stability
+from pipeline import __version__, budget as budget_mod, issues, prices, stability, summary
 from pipeline.columns import header_like_rows, header_scorer, map_columns, parse
 from pipeline.config import max_unpacked_bytes
 from pipeline.money import computed_checks, horizon_column, money, overflow
@@ -38,7 +38,8 @@ SHOWN = ("use_case_id", "use_case", "business_unit", "funded", "p_top10", "p_sam
 
 
 def shown_columns(scored: pl.DataFrame, cfg: dict, inputs: int) -> list[str]:
-    keep = {*KEY, *SHOWN, *annotation_columns(cfg, inputs), *long_inputs()}  # long_inputs: the Options sheet
+    # long_inputs: the Options sheet; summary.inputs: Summary's Insufficient data line
+    keep = {*KEY, *SHOWN, *annotation_columns(cfg, inputs), *long_inputs(), *summary.inputs()}
     return [c for c in scored.columns if c in keep]
 
 
@@ -299,6 +300,13 @@ def _alt_price_issues(sources: list[Source], parsed: pl.DataFrame) -> list[pl.Da
     return issues.for_inputs(sources, failed, "alt_model", problem, severity="warning")
 
 
+def _deprecated_issues(sources: list[Source], parsed: pl.DataFrame) -> list[pl.DataFrame]:
+    """A model the price catalog marks deprecated is a warning at its cell: its provider will retire it."""
+    old = parsed.filter(pl.col("model_deprecated").fill_null(False)).select(SRC, ROW, pl.col("model").alias("__model"))
+    problem = pl.col("__model") + pl.lit(" is deprecated by its provider: plan a migration")
+    return issues.for_inputs(sources, old, "model", problem, severity="warning")
+
+
 def _latency_warnings(sources: list[Source], scored: pl.DataFrame) -> list[pl.DataFrame]:
     slow = scored.filter(pl.col("__latency_unmet").is_not_null())
     problem = pl.format(
@@ -434,7 +442,7 @@ def score_files(paths: list[str | Path], cfg: dict, *, max_rows: int | None = No
     parsed = prices.option_prices(prices.apply(pl.concat(read.parsed, how="vertical"), cfg, at), cfg, at)
     read.parsed.clear()  # big portfolios: hold one copy of the parsed input, not two
     found.append(repeated_ids(sources, parsed))
-    found += _price_issues(sources, parsed) + _alt_price_issues(sources, parsed)
+    found += _price_issues(sources, parsed) + _alt_price_issues(sources, parsed) + _deprecated_issues(sources, parsed)
     all_issues = issues.with_src(issues.combine(found), files)
     valid = [valid_rows(sources, parsed, all_issues)]
     del parsed  # big portfolios: the valid rows are a copy; hold one

@@ -24,12 +24,13 @@ from pipeline.config import flatten, meanings
 from pipeline.fields import ANNOTATIONS, FIELDS
 from pipeline.money import horizon_column
 from pipeline.options import OPTIONS, has_options, long_columns, long_frame
-from pipeline.rank import (FINE_TUNE, INSUFFICIENT, KEEP, OPTIMISE, PREPARE, RECOMMENDATIONS, RETRIEVAL,
+from pipeline.rank import (FINE_TUNE, INSUFFICIENT, KEEP, OPTIMISE, PREPARE, RETRIEVAL,
                            SELF_HOST)
 from pipeline.score import FACTORS as FACTOR_NAMES
 from pipeline.core import ANNOTATION_PREFIX, KEY, PLAIN_INTEGER, PLAIN_NUMBER, ROW, SRC, Result, side_file
 from pipeline import changes as changes_mod
 from pipeline import issues as issues_mod
+from pipeline import summary as summary_mod
 from pipeline.xlsxtext import CELL_TEXT_MAX, CUT_MARK, TextWorkbook, category_cache, utf16_len
 
 # Friendly headers: each still normalises to its canonical name, so ftscore and
@@ -881,20 +882,25 @@ def _summary(ws, wb, result: Result, fmt: _Formats, *, streaming: bool = False, 
     horizon = horizon_column(cfg)
     # only the columns Summary reads: a filter over the whole ranking copies every column
     ranking = result.ranking.select(list(dict.fromkeys([
-        "rank", "use_case", "recommendation", "fit_score", "break_even_months", "annual_api_cost", horizon])))
+        "rank", "use_case", "recommendation", "fit_score", "break_even_months", "annual_api_cost",
+        "monthly_api_cost", horizon, *summary_mod.inputs()])))
     _summary_page(ws, fmt)
     r = 2
     for name, value in _summary_facts(result, streaming=streaming, places=places, companion=companion, cuts=cuts):
         ws.write_string(r, 0, name, fmt.bold)
         _write(ws, r, 1, value)
         r += 1
+    table = summary_mod.by_recommendation(ranking, cfg)
     counts_top = r + 2
-    r = _summary_counts(ws, ranking, r + 1, cfg, fmt)
-    counts_bottom = counts_top + len(RECOMMENDATIONS) - 1
+    r = _summary_counts(ws, ranking, table, r + 1, cfg, fmt)
+    counts_bottom = counts_top + table.height - 1
+    r = _summary_insufficient(ws, ranking, r, fmt)
     r = _summary_stability_and_budget(ws, result, r, fmt)
     r = _summary_changes(ws, result, r, fmt)
     _summary_top(ws, ranking, r + 2, cfg, fmt)
-    _recommendations_chart(ws, wb, counts_top, counts_bottom)
+    recommendations = table["recommendation"].to_list()
+    _recommendations_chart(ws, wb, counts_top, counts_bottom, recommendations)
+    _savings_chart(ws, wb, counts_top, counts_bottom, recommendations, cfg)
     _summary_charts(ws, wb, result, fmt)
 
 
@@ -976,27 +982,50 @@ def _summary_rows_or_columns(result: Result, companion: Path | None) -> list[tup
     return []
 
 
-def _summary_counts(ws, ranking: pl.DataFrame, r: int, cfg: dict, fmt: _Formats) -> int:
-    """The table of use cases, API cost and net savings per recommendation (header at row r), then
-    the two totals. Returns the last row written."""
-    horizon = horizon_column(cfg)
-    ws.write_string(r, 0, "Recommendation", fmt.header)
-    ws.write_string(r, 1, "Use cases", fmt.header)
-    ws.write_string(r, 2, "Annual API cost", fmt.header)
-    ws.write_string(r, 3, f"Net savings {cfg['money']['horizon_months']}m", fmt.header)
-    for rec in RECOMMENDATIONS:
+NOT_SHOWN = "\u2013"  # an amount Summary does not give (the money columns are empty there, or unknown)
+
+
+def _summary_counts(ws, ranking: pl.DataFrame, table: pl.DataFrame, r: int, cfg: dict, fmt: _Formats) -> int:
+    """The table of use cases, today's monthly API spend and the recommended option's net savings per
+    recommendation (header at row r; summary.by_recommendation), its total row and the annual spend.
+    Returns the last row written."""
+    heads = ["Recommendation", "Use cases", label("monthly_api_cost", cfg), label(horizon_column(cfg), cfg)]
+    for j, head in enumerate(heads):
+        ws.write_string(r, j, head, fmt.header)
+    blank = fmt.get("@")
+    for rec, n, spend, savings in table.iter_rows():
         r += 1
-        part = ranking.filter(pl.col("recommendation") == rec)
         ws.write_string(r, 0, rec, fmt.get(fill=REC_COLOURS[rec]))
-        ws.write_number(r, 1, part.height)
-        ws.write_number(r, 2, float(part["annual_api_cost"].sum() or 0), fmt.money)
-        ws.write_number(r, 3, float(part[horizon].sum() or 0), fmt.money)
+        ws.write_number(r, 1, n)
+        for j, amount in ((2, spend), (3, savings)):
+            if amount is None:
+                ws.write_string(r, j, NOT_SHOWN, blank)
+            else:
+                ws.write_number(r, j, amount, fmt.money)
+    total = summary_mod.totals(table)
+    r += 1
+    ws.write_string(r, 0, "Total", fmt.bold)
+    ws.write_number(r, 1, total["use_cases"], fmt.bold)
+    ws.write_number(r, 2, total[summary_mod.SPEND], fmt.money)
+    ws.write_number(r, 3, total[summary_mod.SAVINGS], fmt.money)
     r += 2
     ws.write_string(r, 0, "Total annual API spend", fmt.bold)
     ws.write_number(r, 1, float(ranking["annual_api_cost"].sum() or 0), fmt.money)
+    return r
+
+
+INSUFFICIENT_LINE = f"Inputs missing ({INSUFFICIENT})"
+
+
+def _summary_insufficient(ws, ranking: pl.DataFrame, r: int, fmt: _Formats) -> int:
+    """The line naming the Insufficient data rows and the inputs that would decide them, when there are
+    any. Returns the last row written."""
+    line = summary_mod.insufficient_line(summary_mod.lacking(ranking))
+    if line is None:
+        return r
     r += 1
-    ws.write_string(r, 0, f"Projected net savings of the {FINE_TUNE} set ({cfg['money']['horizon_months']} months)", fmt.bold)
-    ws.write_number(r, 1, float(ranking.filter(pl.col("recommendation") == FINE_TUNE)[horizon].sum() or 0), fmt.money)
+    ws.write_string(r, 0, INSUFFICIENT_LINE, fmt.bold)
+    ws.write_string(r, 1, line, fmt.wrap)
     return r
 
 
@@ -1056,18 +1085,35 @@ def _summary_top(ws, ranking: pl.DataFrame, r: int, cfg: dict, fmt: _Formats) ->
             _write(ws, r, j, value, fmt.left if j == 0 else (fmt.get(nf) if nf else None))
 
 
-def _recommendations_chart(ws, wb, counts_top: int, counts_bottom: int) -> None:
+def _recommendations_chart(ws, wb, counts_top: int, counts_bottom: int, recommendations: list[str]) -> None:
     """Column chart of the use cases per recommendation, from the counts table."""
     chart = wb.add_chart({"type": "column"})
     chart.add_series({
         "name": "Use cases",
         "categories": ["Summary", counts_top, 0, counts_bottom, 0],
         "values": ["Summary", counts_top, 1, counts_bottom, 1],
-        "points": [{"fill": {"color": REC_COLOURS[rec]}, "border": {"color": "#7F7F7F"}} for rec in RECOMMENDATIONS],
+        "points": [{"fill": {"color": REC_COLOURS[rec]}, "border": {"color": "#7F7F7F"}} for rec in recommendations],
     })
     chart.set_title({"name": "Recommendations"})
     chart.set_legend({"none": True})
     ws.insert_chart(2, 7, chart, {"x_scale": 1.0, "y_scale": 1.0})
+
+
+def _savings_chart(ws, wb, counts_top: int, counts_bottom: int, recommendations: list[str], cfg: dict) -> None:
+    """Column chart of the net savings per recommendation, from the counts table, beside the counts
+    chart (the recommendations that change nothing have no bar)."""
+    chart = wb.add_chart({"type": "column"})
+    chart.add_series({
+        "name": label(horizon_column(cfg), cfg),
+        "categories": ["Summary", counts_top, 0, counts_bottom, 0],
+        "values": ["Summary", counts_top, 3, counts_bottom, 3],
+        "points": [{"fill": {"color": REC_COLOURS[rec]}, "border": {"color": "#7F7F7F"}} for rec in recommendations],
+    })
+    chart.set_title({"name": f"Net savings over {cfg['money']['horizon_months']} months",
+                     "name_font": {"size": 11}})
+    chart.set_y_axis({"num_format": "$#,##0"})
+    chart.set_legend({"none": True})
+    ws.insert_chart(2, 15, chart, {"x_scale": 1.0, "y_scale": 1.0})
 
 
 CHART_DATA_COL = 26  # column AA: the data behind the Summary charts, right of the printed area

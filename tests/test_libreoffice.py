@@ -108,3 +108,20 @@ def test_ranking_values_survive_libreoffice(converted: dict[str, Any]) -> None:
              for i, (lo_row, xl_row) in enumerate(zip(lo, xl)) for col in header
              if not _same(lo_row.get(col, ""), xl_row[col])]
     assert not diffs, f"(row, column, LibreOffice, openpyxl) differ: {diffs[:10]}"
+
+
+def test_libreoffice_reads_the_summary_charts_from_the_table(converted: dict[str, Any], tmp_path: Path) -> None:
+    """LibreOffice opens Summary's two charts of the recommendations table (use cases; net savings) and
+    plots them from the table's ranges."""
+    import zipfile
+
+    soffice = require_soffice(converted["soffice"])
+    rows = [r[:4] for r in openpyxl.load_workbook(converted["xlsx"])["Summary"].iter_rows(values_only=True)]
+    first = next(i for i, r in enumerate(rows, start=1) if r[:2] == ("Recommendation", "Use cases")) + 1
+    last = next(i for i, r in enumerate(rows, start=1) if i > first and r[0] == "Total") - 1
+    convert(soffice, "ods", converted["xlsx"], tmp_path)
+    with zipfile.ZipFile(tmp_path / "portfolio-scored.ods") as z:
+        charts = " ".join(z.read(n).decode() for n in z.namelist() if n.startswith("Object") and n.endswith("content.xml"))
+    ranges = set(re.findall(r'table:cell-range-address="([^"]+)"', charts))
+    assert f"Summary.A{first}:Summary.B{last}" in ranges  # the use cases per recommendation
+    assert f"Summary.A{first}:Summary.A{last} Summary.D{first}:Summary.D{last}" in ranges  # the net savings
