@@ -350,6 +350,7 @@ DEPLOYMENTS = ("api", "enterprise_api", "self_hosted")  # where a model may run,
 class Decision(_Section):
     """The decision (SPEC version 2, §4)."""
 
+    min_factors: _whole(1, 4, "must be a whole number of factors from 1 to 4", got=True)
     accuracy_breach_score: Score
     fit_need: Score
     materiality_min: Amount  # at most money.max_amount: Config checks it

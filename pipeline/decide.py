@@ -161,7 +161,7 @@ def facts(cfg: dict) -> list[pl.Expr]:
         breach.alias(HIDDEN + "breach"),
         (breach & (pl.col("fit_score") >= d["fit_need"]).fill_null(False)).alias(HIDDEN + "need"),
         (breach & pl.col("knowledge_bound").fill_null(False)).alias(HIDDEN + "retrieval"),
-        (known < 2).alias(HIDDEN + "insufficient"),
+        (known < d["min_factors"]).alias(HIDDEN + "insufficient"),
         max_latency(cfg).alias(HIDDEN + "max_latency"),
         *[option_latency(o, cfg).alias(f"{o}__latency_s") for o in OPTIONS],
     ]
@@ -406,7 +406,7 @@ def rationale(cfg: dict) -> pl.Expr:
               + pl.when(pl.col("factors_with_data") == 1).then(pl.lit("has")).otherwise(pl.lit("have"))
               + pl.lit(" data")
               + pl.when(pl.col("factors_with_data") > 0).then(pl.lit(" (") + with_data + pl.lit(")"))
-              .otherwise(pl.lit("")) + pl.lit(": at least 2 are needed to decide"))
+              .otherwise(pl.lit("")) + pl.lit(f": at least {cfg['decision']['min_factors']} are needed to decide"))
         .when(pl.col("recommendation") == RETRIEVAL)
         .then(_accuracy_words() + pl.lit(" and the answers depend on facts the model lacks: retrieval brings "
                                          "facts, fine-tuning teaches form"))

@@ -11,7 +11,7 @@ import math
 
 import polars as pl
 
-from pipeline.fields import factor_fields
+from pipeline.fields import FIELDS, factor_fields
 
 FACTORS = ("privacy", "cost", "accuracy", "speed")
 
@@ -202,9 +202,19 @@ def factor_scores(frame: pl.DataFrame, cfg: dict) -> pl.DataFrame:
 # Which input columns feed each factor (named in the missing-data warnings): each column's
 # ``factor`` in pipeline.fields.FIELDS.
 FACTOR_FIELDS = {factor: factor_fields(factor) for factor in FACTORS}
-FACTOR_INPUTS = {
-    "privacy": "data_sensitivity, contains_pii, trade_secrets, data_residency, regulations or privacy_score",
-    "cost": "monthly_api_cost, or monthly_calls with input/output tokens and prices, or cost_score",
-    "accuracy": "current_accuracy, critical_error_rate, edge_case_error_rate or accuracy_score",
-    "speed": "latency_class, max_latency_s or speed_score",
-}
+
+
+def factor_inputs(factor: str) -> str:
+    """The inputs that give a factor data, by their headers in FIELDS: the columns that feed it, the
+    token prices (or a model the catalog prices) as one, and its score given directly."""
+    names = FACTOR_FIELDS[factor]
+    plain = [FIELDS[n].label for n in names if FIELDS[n].group not in ("prices", "scores")]
+    scores = [FIELDS[n].label for n in names if FIELDS[n].group == "scores"]
+    text = ", ".join(plain)
+    if any(FIELDS[n].group == "prices" for n in names):
+        text += f" (with token prices, or a {FIELDS['model'].label} the price catalog knows)"
+    return " or ".join([text, *scores]) if text else " or ".join(scores)
+
+
+# What the missing-data warnings, next_step and Summary name as the inputs of each factor.
+FACTOR_INPUTS = {factor: factor_inputs(factor) for factor in FACTORS}

@@ -5,17 +5,16 @@ Pure functions over the ranked frame (no file I/O, no workbook):
   spend and the recommended option's net savings over the horizon (SPEC §5, §7);
 - ``lacking`` / ``insufficient_line``: how many rows are Insufficient data, how many of them lack
   each factor and which inputs would give it (SPEC §4 step 1), the inputs named from
-  ``fields.FIELDS`` (``score.FACTOR_FIELDS``).
+  ``fields.FIELDS`` (``score.FACTOR_INPUTS``).
 """
 
 from __future__ import annotations
 
 import polars as pl
 
-from pipeline.fields import FIELDS
 from pipeline.money import horizon_column
 from pipeline.rank import INSUFFICIENT, NO_MONEY
-from pipeline.score import FACTOR_FIELDS, FACTORS
+from pipeline.score import FACTOR_INPUTS, FACTORS
 
 SPEND, SAVINGS = "monthly_api_cost", "net_savings"
 
@@ -56,18 +55,6 @@ def totals(table: pl.DataFrame) -> dict:
             SAVINGS: round(float(table[SAVINGS].sum() or 0), 2)}
 
 
-def factor_inputs(factor: str) -> str:
-    """The inputs that give a factor data, by their headers in FIELDS: the columns that feed it, the
-    token prices (or a model the catalog prices) as one, and its score given directly."""
-    names = FACTOR_FIELDS[factor]
-    plain = [FIELDS[n].label for n in names if FIELDS[n].group not in ("prices", "scores")]
-    scores = [FIELDS[n].label for n in names if FIELDS[n].group == "scores"]
-    text = ", ".join(plain)
-    if any(FIELDS[n].group == "prices" for n in names):
-        text += f" (with token prices, or a {FIELDS['model'].label} the price catalog knows)"
-    return " or ".join([text, *scores]) if text else " or ".join(scores)
-
-
 def lacking(ranking: pl.DataFrame) -> dict:
     """{"rows": Insufficient data rows, "lacking": {factor: those rows without its data}}, the factors
     most lacking first (ties: FACTORS order), those no row lacks left out."""
@@ -84,5 +71,5 @@ def insufficient_line(facts: dict) -> str | None:
     n = facts["rows"]
     if not n:
         return None
-    parts = [f"{k:,} lack{'s' if k == 1 else ''} {f} (give {factor_inputs(f)})" for f, k in facts["lacking"].items()]
+    parts = [f"{k:,} lack{'s' if k == 1 else ''} {f} (give {FACTOR_INPUTS[f]})" for f, k in facts["lacking"].items()]
     return f"{n:,} {'row is' if n == 1 else 'rows are'} {INSUFFICIENT}: " + "; ".join(parts)

@@ -529,8 +529,8 @@ def test_validate_prints_file_warnings_row_warnings_and_notes(tmp: Path) -> None
     assert [p.split(",")[0] for p in file_level] == ["no column gives privacy data", "no column gives speed data"]
     assert all("all 2 scored rows" in p for p in file_level)
     row_level = [(cell, problem) for severity, _, _, cell, problem in lines if severity == "warning" and cell != "-"]
-    assert row_level == [("row 3", "no accuracy data: accuracy scored 0 (give current_accuracy, critical_error_rate, "
-                                    "edge_case_error_rate or accuracy_score)")]
+    assert row_level == [("row 3", "no accuracy data: accuracy scored 0 (give Current accuracy, Critical error rate, "
+                                    "Edge-case error rate or Accuracy score)")]
     # v1 noted the default fine-tuning costs on every row; v2 notes assumed hosting only where a
     # self-hosted option is recommended (both rows keep prompting: $1,000 and $2,000 a month)
     notes = [problem for severity, *_, problem in lines if severity == "note"]

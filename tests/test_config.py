@@ -47,7 +47,7 @@ def test_defaults_are_the_spec_numbers():
     assert sorted(s["latency_anchors"]) == [[0.5, 10], [5, 5], [60, 0]]
     assert cfg["decision"] == {
         "accuracy_breach_score": 6, "fit_need": 6, "materiality_min": 10000, "materiality_share": 0.1,
-        "golden_set_min": 200, "training_examples_min": 1000,
+        "min_factors": 2, "golden_set_min": 200, "training_examples_min": 1000,
     }
     m = cfg["money"]
     assert (m["horizon_months"], m["break_even_search_months"]) == (24, 120)

@@ -82,7 +82,16 @@ def test_fewer_than_two_factors_is_insufficient_data(known):
     assert (out["recommendation"], out["best_option"], out["factors_with_data"]) == ("Insufficient data", None, known)
     assert out["decided_by"] == "insufficient_data"
     assert f"{known} of 4 factors {'has' if known == 1 else 'have'} data" in out["rationale"]
-    assert "speed (latency_class, max_latency_s or speed_score)" in out["next_step"]
+    assert "speed (Latency class, Max latency (s) or Speed score)" in out["next_step"]
+
+
+@pytest.mark.parametrize(("min_factors", "known", "insufficient"), [(3, 2, True), (3, 3, False), (1, 1, False), (1, 0, True)])
+def test_the_factors_needed_to_decide_are_config(min_factors, known, insufficient):
+    flags = {f"{f}_has_data": i < known for i, f in enumerate(("privacy", "cost", "accuracy", "speed"))}
+    out = one({**row(privacy=10), **flags}, cfg_with("decision", min_factors=min_factors))
+    assert (out["recommendation"] == "Insufficient data") is insufficient
+    if insufficient:
+        assert f"at least {min_factors} are needed to decide" in out["rationale"]
 
 
 def test_two_factors_decide():
@@ -403,7 +412,7 @@ def test_every_threshold_is_config():
 # ------------------------------------------------------------------ config
 def test_v2_defaults_are_the_spec_numbers():
     assert CFG["decision"] == {"accuracy_breach_score": 6, "fit_need": 6, "materiality_min": 10000,
-                             "materiality_share": 0.1, "golden_set_min": 200, "training_examples_min": 1000}
+                             "materiality_share": 0.1, "min_factors": 2, "golden_set_min": 200, "training_examples_min": 1000}
     assert (CFG["deployment"]["enterprise_api_from_privacy"], CFG["deployment"]["self_hosted_from_privacy"]) == (5, 11)
     assert CFG["latency"] == {"api_default_s": 0.5, "self_hosted_s": 0.15,
                               "class_limit_s": {"real-time": 0.5, "quick": 5, "batch": 86400}}

@@ -16,6 +16,7 @@ import pytest
 from conftest import SAMPLES, run_cli, sheet_rows, write_xlsx
 from pipeline import config, summary
 from pipeline.fields import FIELDS
+from pipeline import score
 from pipeline.score import FACTOR_FIELDS
 
 DASH = "\u2013"
@@ -198,11 +199,11 @@ def test_json_has_the_summary_table(seven: dict) -> None:
 
 def test_factor_inputs_name_every_column_that_feeds_the_factor() -> None:
     for factor, names in FACTOR_FIELDS.items():
-        text = summary.factor_inputs(factor)
+        text = score.factor_inputs(factor)
         for name in names:
             if FIELDS[name].group != "prices":  # the token prices are named together
                 assert FIELDS[name].label in text, (factor, name)
-    assert "token prices" in summary.factor_inputs("cost")
+    assert "token prices" in score.FACTOR_INPUTS["cost"]
 
 
 def test_by_recommendation_keeps_unknown_sums_apart_from_zero() -> None:
