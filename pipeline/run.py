@@ -161,7 +161,8 @@ def score_sources(sources: list[Source], valid: list[pl.DataFrame], found: pl.Da
     files = [s.table.file for s in sources]
     # A row whose computed money overflows (or passes money.max_amount) is an error on its row,
     # never an exception in a later stage: checked on today's money (before the options are priced)
-    # and on the recommended option's (the same columns, after the decision); such a row is not ranked.
+    # and on every option's (after the decision; the recommended option's columns are among them),
+    # so no such amount reaches Ranking or the Options sheet; such a row is not ranked.
     computed, extra = _without_overflow(sources, money(factor_scores(valid.pop(), cfg), cfg), cfg)
     computed, more = _without_overflow(sources, decide(computed, cfg, at or date.today()), cfg)
     extra += more
@@ -171,7 +172,6 @@ def score_sources(sources: list[Source], valid: list[pl.DataFrame], found: pl.Da
     known = scored.select(SRC, ROW, "cost_basis", *[f"__{f}_known" for f in FACTORS])
     extra += _missing_data_warnings(sources, known, cfg)
     del known
-    extra += _latency_warnings(sources, scored)
     found = issues.order_issues(issues.combine([found.drop(SRC), *extra]), files)
     try:
         ScoredPortfolio.validate(scored, lazy=True)
@@ -297,16 +297,6 @@ def _alt_price_issues(sources: list[Source], parsed: pl.DataFrame) -> list[pl.Da
     failed = parsed.filter(pl.col("alt_price_error").is_not_null()).select(SRC, ROW, "alt_price_error")
     problem = pl.lit("alt model not priced, so not used: ") + pl.col("alt_price_error")
     return issues.for_inputs(sources, failed, "alt_model", problem, severity="warning")
-
-
-def _latency_warnings(sources: list[Source], scored: pl.DataFrame) -> list[pl.DataFrame]:
-    slow = scored.filter(pl.col("__latency_unmet").is_not_null())
-    problem = pl.format(
-        "the latency need of {} s cannot be met on the stated hardware: {} output tokens at {} tokens/s "
-        "take {} s", pl.col("max_latency_s"), pl.col("output_tokens").cast(pl.Int64),
-        pl.col("throughput_tokens_per_s").cast(pl.Int64), pl.col("__latency_unmet").round(1))
-    return issues.for_inputs(sources, slow, "max_latency_s", problem, severity="warning",
-                             value=pl.col("max_latency_s"), unmapped=True)
 
 
 def _stability(valid: pl.DataFrame, scored: pl.DataFrame, cfg: dict, draws: int) -> tuple[pl.DataFrame, dict]:
