@@ -102,4 +102,6 @@ def overflow(frame: pl.DataFrame, cfg: dict) -> pl.DataFrame:
     for c in checks:
         what = what.when(bad(c)).then(pl.lit(c))
         amount = amount.when(bad(c)).then(pl.col(c).cast(pl.Float64))
-    return frame.select(*keys, what.alias("__what"), amount.alias("__amount")).filter(pl.col("__what").is_not_null())
+    # the few bad rows first (one pass over the columns), then which column and amount, on them only
+    rows = frame.select(*keys, *checks).filter(pl.any_horizontal([bad(c) for c in checks])) if checks else frame.clear()
+    return rows.select(*keys, what.alias("__what"), amount.alias("__amount"))

@@ -127,7 +127,7 @@ def _missing_data_in(source: Source, scored: pl.DataFrame, cfg: dict) -> list[pl
         out.append(issues.for_file(
             table,
             f"{assumed} scored rows are recommended to run on own GPUs without the facts to size them (calls and "
-            "tokens, or finetune_monthly_cost): one always-on GPU was assumed and cost_basis says 'assumed'",
+            "tokens, gpus, or finetune_monthly_cost): one always-on GPU was assumed and cost_basis says 'assumed'",
         ))
     return out
 
