@@ -208,9 +208,8 @@ FIELDS: dict[str, Field] = {
     "gpu_hourly_cost": Field("money", "Self-hosting: USD per GPU-hour", "GPU hourly cost", "hosting",
                              unit="USD per GPU-hour", number_format="$#,##0.00"),
     "gpus": Field("count", "Self-hosting: GPUs kept on all month for the self-hosted options, instead of the count "
-                          "sized from calls and tokens (batch work is still paid by the GPU-hour)", "GPUs", "hosting",
-                  unit="GPUs",
-                  example=2),
+                          "sized from calls and tokens (whole GPUs; batch work is still paid by the GPU-hour)", "GPUs",
+                  "hosting", unit="GPUs", example=2),
     "throughput_tokens_per_s": Field("count", "Self-hosting: tokens per second one GPU serves",
                                      "Throughput (tokens per s)", "hosting", unit="tokens per second per GPU",
                                      bounds={"gt": 0}),

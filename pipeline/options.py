@@ -102,11 +102,11 @@ def _hosting_facts(cfg: dict) -> dict[str, pl.Expr]:
 
 
 def kept_gpus(cfg: dict) -> pl.Expr:
-    """GPUs kept on all month whatever the load: the row's ``gpus`` where given, else (no calls or
-    tokens to size it) hosting.assumed_gpus; null for batch work (paid by the GPU-hour), where the GPUs
-    are sized from the load, and where finetune_monthly_cost is given."""
+    """GPUs kept on all month whatever the load: the row's ``gpus`` where given (whole GPUs: 1.5 is 2),
+    else (no calls or tokens to size it) hosting.assumed_gpus; null for batch work (paid by the
+    GPU-hour), where the GPUs are sized from the load, and where finetune_monthly_cost is given."""
     sized = _hosting_facts(cfg)["tokens"].is_not_null()
-    kept = pl.coalesce(pl.col("gpus"), pl.when(sized.not_()).then(pl.lit(float(cfg["hosting"]["assumed_gpus"]))))
+    kept = pl.coalesce(pl.col("gpus").ceil(), pl.when(sized.not_()).then(pl.lit(float(cfg["hosting"]["assumed_gpus"]))))
     return pl.when(pl.col("finetune_monthly_cost").is_null() & (sized & _batch_work(cfg)).not_()).then(kept)
 
 

@@ -182,8 +182,10 @@ def test_given_gpus_are_kept_on_instead_of_the_computed_count(cfg):
     for o in ("self_host_open", "self_host_finetune"):
         assert got[f"{o}__gpus"] == 5 and got[f"{o}__cost_basis"] == "given" and got[f"{o}__gpu_hours"] is None
         assert got[f"{o}__monthly_first"] == got[f"{o}__monthly_horizon"] == pytest.approx(five, abs=0.006)
-    # Fewer than the load needs is the row's statement too (1 GPU, not 2).
+    # Fewer than the load needs is the row's statement too (1 GPU, not 2); GPUs are paid whole.
     assert one(cfg, **EXAMPLE_7, gpus=1)["self_host_open__monthly_first"] == 6_257.5
+    got = one(cfg, **EXAMPLE_7, gpus=1.5)
+    assert (got["self_host_open__gpus"], got["self_host_open__monthly_first"]) == (2, 8_265)
     # Without calls and tokens they replace the assumed GPU.
     got = one(cfg, monthly_api_cost=10_000, gpus=3)
     assert got["self_host_open__monthly_first"] == pytest.approx(3 * 2_007.5 + 4_250, abs=0.006)
@@ -197,7 +199,7 @@ def test_given_gpus_are_kept_on_instead_of_the_computed_count(cfg):
 
 def test_given_gpus_against_the_monthly_loop(cfg):
     rows = [dict(EXAMPLE_7, gpus=g, usage_growth_pct=0.8, max_latency_effective_s=lat, monthly_calls=calls)
-            for g in (0.0, 1.0, 4.0) for lat in (None, 0.5, DAY) for calls in (None, 3e6)]
+            for g in (0.0, 1.0, 2.2, 4.0) for lat in (None, 0.5, DAY) for calls in (None, 3e6)]
     for row, got in zip(rows, options(frame(*rows), cfg).to_dicts(), strict=True):
         for key in ("self_host_open", "self_host_finetune"):
             want = reference(row, key)
@@ -296,7 +298,8 @@ def _hosting(row: dict, month: int) -> float:
     team = (row.get("team_size") if row.get("team_size") is not None else 0.25) * (
         row.get("team_monthly_cost") if row.get("team_monthly_cost") is not None else 15_000)
     hourly = row.get("gpu_hourly_cost") if row.get("gpu_hourly_cost") is not None else 2.5
-    gpus = row.get("gpus")  # given: kept on all month whatever the load, unless the work is batch
+    gpus = row.get("gpus")  # given: whole GPUs kept on all month whatever the load, unless the work is batch
+    gpus = None if gpus is None else math.ceil(gpus)
     if None in (row.get("monthly_calls"), row.get("input_tokens"), row.get("output_tokens")):
         return (1 if gpus is None else gpus) * hourly * 730 * 1.1 + 500 + team
     growth = (1 + (row.get("usage_growth_pct") or 0)) ** ((month - 1) / 12)
@@ -373,7 +376,7 @@ def _random_row(rng: random.Random) -> dict:
         "throughput_tokens_per_s": rng.choice([None, rng.uniform(300, 6_000)]),
         "gpu_utilisation": rng.choice([None, rng.uniform(0.2, 1)]),
         "team_size": rng.choice([None, rng.uniform(0, 2)]), "team_monthly_cost": rng.choice([None, 9_000.0]),
-        "gpus": rng.choice([None, None, float(rng.randint(0, 6))]),
+        "gpus": rng.choice([None, None, float(rng.randint(0, 6)), rng.uniform(0.1, 4)]),
         "max_latency_effective_s": rng.choice([None, 0.5, 5.0, float(DAY), 3.0 * DAY]),
         "batch_eligible": rng.choice([None, True, False]), "batch_price_ratio": rng.choice([None, 0.45]),
         "api_cost_per_call": 0.01, "alt_cost_per_call": rng.choice([None, 0.003, 0.012]), "alt_model_used": "alt",
