@@ -115,31 +115,40 @@ def _merge(base: dict, override: dict, prefix: str = "") -> None:
             base[key] = copy.deepcopy(value)
 
 
-# Version 1's decision keys and what replaced each in version 2 (SPEC §4). refuse_version_1 turns a
-# user's file that still sets one into a one-line error (load calls it before merging).
+# Keys an earlier version read and this one does not, with what replaced each (SPEC version 2):
+# version 1's decision, and the keys the options made redundant. refuse_version_1 turns a user's file
+# that still sets one into a one-line error naming the replacement (load calls it before merging;
+# without it the key would only be "unknown").
 V2_SECTION = "decision"
-VERSION_1_DECISION = {
-    "finetune_fit_score": f"{V2_SECTION}.fit_need (with an accuracy gap, the fit score at which only the "
-                          "fine-tuned options are considered)",
-    "finetune_privacy_score": "deployment.enterprise_api_from_privacy and deployment.self_hosted_from_privacy "
-                              "(privacy now decides where a model runs, not whether to fine-tune)",
-    "evaluate_fit_score": f"nothing: Evaluate is gone, the options are compared on money "
-                          f"({V2_SECTION}.materiality_min, {V2_SECTION}.materiality_share)",
-    "evaluate_monthly_api_cost": f"{V2_SECTION}.materiality_min (the least saving over the horizon that beats "
-                                 "today's API)",
+REMOVED_KEYS = {
+    "decision.finetune_fit_score": f"{V2_SECTION}.fit_need (with an accuracy gap, the fit score at which only "
+                                   "the fine-tuned options are considered)",
+    "decision.finetune_privacy_score": "deployment.enterprise_api_from_privacy and "
+                                       "deployment.self_hosted_from_privacy (privacy now decides where a model "
+                                       "runs, not whether to fine-tune)",
+    "decision.evaluate_fit_score": f"nothing: Evaluate is gone, the options are compared on money "
+                                  f"({V2_SECTION}.materiality_min, {V2_SECTION}.materiality_share)",
+    "decision.evaluate_monthly_api_cost": f"{V2_SECTION}.materiality_min (the least saving over the horizon that "
+                                          "beats today's API)",
+    "money.finetune_monthly_cost": "nothing: the row's finetune_monthly_cost where given, else hosting sized "
+                                   "from its calls and tokens ([hosting])",
+    "options.batch_latency_s": "latency.class_limit_s.batch (the one max latency from which work is batch work)",
+    "output.driver_min_score": "nothing: the rationale names what decided",
 }
 
 
 def refuse_version_1(user: dict, path: str | Path) -> None:
-    """ConfigError (exit 2) where a user's file (as read, before merging) sets a version 1 [decision]
-    key, naming what replaced each one it sets."""
-    table = user.get("decision")
-    if not isinstance(table, dict):
-        return
-    old = [key for key in VERSION_1_DECISION if key in table]
+    """ConfigError (exit 2) where a user's file (as read, before merging) sets a key of REMOVED_KEYS,
+    naming what replaced each one it sets."""
+    old = []
+    for dotted in REMOVED_KEYS:
+        section, key = dotted.split(".")
+        table = user.get(section)
+        if isinstance(table, dict) and key in table:
+            old.append(dotted)
     if old:
-        said = "; ".join(f"decision.{key} -> {VERSION_1_DECISION[key]}" for key in old)
-        raise ConfigError(f"config file {path} sets version 1's decision, which version 2 replaced: {said}. "
+        said = "; ".join(f"{dotted} -> {REMOVED_KEYS[dotted]}" for dotted in old)
+        raise ConfigError(f"config file {path} sets keys that version 2 replaced or removed: {said}. "
                           f"Remove {'it' if len(old) == 1 else 'them'} (README, \"How it decides\")")
 
 
@@ -174,6 +183,16 @@ def horizon_column(cfg: dict) -> str:
 # budget search's time (about 100 s at 500,000,000), exact_limit the rows it takes on.
 MAX_DRAWS_CEILING = 10_000_000
 BUDGET_CEILINGS = {"exact_limit": 100_000, "node_limit": 500_000_000}
+
+
+# The latency class whose max latency (latency.class_limit_s) is where batch work starts: the provider's
+# batch price applies and own GPUs are paid by the GPU-hour (SPEC §3, "a day").
+BATCH_CLASS = "batch"
+
+
+def batch_latency_s(cfg: dict) -> float:
+    """The max latency (seconds) from which work is batch work: latency.class_limit_s.batch."""
+    return float(cfg["latency"]["class_limit_s"][BATCH_CLASS])
 
 
 def max_value(cfg: dict, field: str) -> float | None:
@@ -384,7 +403,6 @@ class Money(_Section):
                                                        f"{SHORT_HORIZON_MONTHS} to break_even_search_months")
     break_even_search_months: _whole(1, 600, "must be a whole number of months from 1 to 600")
     finetune_setup_cost: Amount  # at most its input.max_value: Config checks it
-    finetune_monthly_cost: Amount
     usage_growth_pct: Change
     api_price_change_pct: Change
     max_amount: _between(1, AMOUNT_CEILING, "an amount")
@@ -427,7 +445,6 @@ class BuildOnly(_Section):
 
 
 class Options(_Section):
-    batch_latency_s: _between(0, 31_536_000, "a number of seconds", low_open=True)
     batch_price_ratio: _between(0, 1, "a ratio", low_open=True)
     retrain_every_months: _whole(1, 600, "must be a whole number of months from 1 to 600", got=True)
     retrain_share: _between(0, 10, "a share")
@@ -505,7 +522,6 @@ class History(_Section):
 
 class Output(_Section):
     score_decimals: _whole(0, 6, "must be a whole number from 0 to 6")
-    driver_min_score: Score
     lock_wait_seconds: _between(0, 31_536_000, "a number of seconds (output.max_lock_wait_seconds at most)")
     max_lock_wait_seconds: Seconds
     streaming_rows: _whole(0, None, "must be a whole number of at least 0")
@@ -603,8 +619,6 @@ class Config(_Section):
         amounts = [("decision.materiality_min", self.decision.materiality_min, most),
                    ("money.finetune_setup_cost", self.money.finetune_setup_cost,
                     max_value(cfg, "finetune_setup_cost")),
-                   ("money.finetune_monthly_cost", self.money.finetune_monthly_cost,
-                    max_value(cfg, "finetune_monthly_cost")),
                    ("hosting.monitoring_monthly_cost", self.hosting.monitoring_monthly_cost, money),
                    ("hosting.gpu_hourly_cost", self.hosting.gpu_hourly_cost, money),
                    ("hosting.team_monthly_cost", self.hosting.team_monthly_cost, money)]
@@ -637,6 +651,8 @@ class Config(_Section):
             if name not in self.speed.latency_class:
                 raise _Bad(f"latency.class_limit_s.{name}",
                            f"names no latency class (known: {', '.join(self.speed.latency_class)})")
+        if BATCH_CLASS not in self.latency.class_limit_s:
+            raise _Bad("latency.class_limit_s", f"must give {BATCH_CLASS} (a day: where batch work starts)")
         return self
 
 

@@ -30,7 +30,7 @@ from typing import NamedTuple
 
 import polars as pl
 
-from pipeline.config import SHORT_HORIZON_MONTHS, horizon_column
+from pipeline.config import SHORT_HORIZON_MONTHS, batch_latency_s, horizon_column
 
 # SPEC v2 section 3's table, in its order (ties go to the earlier).
 OPTIONS = ("api", "api_optimised", "provider_finetune", "self_host_open", "self_host_finetune")
@@ -40,7 +40,7 @@ SELF_HOSTED = ("self_host_open", "self_host_finetune")
 OPTIONAL_INPUTS = {
     "max_latency_effective_s": pl.Float64, "batch_eligible": pl.Boolean, "batch_price_ratio": pl.Float64,
     "alt_model_used": pl.String, "alt_cost_per_call": pl.Float64, "ft_cost_per_call": pl.Float64,
-    "api_cost_per_call": pl.Float64,
+    "api_cost_per_call": pl.Float64, "gpus": pl.Float64,
 }
 ZERO = pl.lit(0.0)
 # The columns options() adds for each option key o, as {o}__<name>, in this order (the last three for
@@ -83,8 +83,8 @@ class Shape:
 
 
 def _batch_work(cfg: dict) -> pl.Expr:
-    """Whether the max latency is a day or more (options.batch_latency_s); false where unknown."""
-    return (pl.col("max_latency_effective_s") >= cfg["options"]["batch_latency_s"]).fill_null(False)
+    """Whether the max latency is a day or more (config.batch_latency_s); false where unknown."""
+    return (pl.col("max_latency_effective_s") >= batch_latency_s(cfg)).fill_null(False)
 
 
 def _hosting_facts(cfg: dict) -> dict[str, pl.Expr]:
@@ -101,38 +101,48 @@ def _hosting_facts(cfg: dict) -> dict[str, pl.Expr]:
     }
 
 
+def kept_gpus(cfg: dict) -> pl.Expr:
+    """GPUs kept on all month whatever the load: the row's ``gpus`` where given (whole GPUs: 1.5 is 2),
+    else (no calls or tokens to size it) hosting.assumed_gpus; null for batch work (paid by the
+    GPU-hour), where the GPUs are sized from the load, and where finetune_monthly_cost is given."""
+    sized = _hosting_facts(cfg)["tokens"].is_not_null()
+    kept = pl.coalesce(pl.col("gpus").ceil(), pl.when(sized.not_()).then(pl.lit(float(cfg["hosting"]["assumed_gpus"]))))
+    return pl.when(pl.col("finetune_monthly_cost").is_null() & (sized & _batch_work(cfg)).not_()).then(kept)
+
+
 def hosting_shape(cfg: dict) -> Shape:
-    """Own GPUs: finetune_monthly_cost where given (flat); else batch work in GPU-hours, always-on
-    GPUs at peak, or (no calls or tokens) hosting.assumed_gpus kept on; plus maintenance,
-    monitoring and the team."""
+    """Own GPUs: finetune_monthly_cost where given (flat); else batch work in GPU-hours; else the GPUs
+    of kept_gpus (the row's, or hosting.assumed_gpus without calls or tokens) kept on all month; else
+    always-on GPUs sized at peak from calls and tokens; plus maintenance, monitoring and the team."""
     h, f = cfg["hosting"], _hosting_facts(cfg)
     given = pl.col("finetune_monthly_cost")
-    sized = f["tokens"].is_not_null()
-    batch = sized & _batch_work(cfg)
-    always = sized & batch.not_()
-    month_of_gpu = f["hourly"] * h["hours_per_month"]
+    kept = kept_gpus(cfg)
     mine = given.is_null()
+    batch = mine & f["tokens"].is_not_null() & _batch_work(cfg)
+    sized = mine & batch.not_() & kept.is_null()  # always on, as many GPUs as the peak load needs
+    month_of_gpu = f["hourly"] * h["hours_per_month"]
     return Shape(
-        flat=pl.when(mine.not_()).then(given).when(sized).then(f["fixed"])
-        .otherwise(f["fixed"] + h["assumed_gpus"] * month_of_gpu),
-        per_g=pl.when(mine & batch).then(f["tokens"] / f["usable"] / 3600 * f["hourly"]).otherwise(ZERO),
-        gpu=pl.when(mine & always).then(month_of_gpu).otherwise(ZERO),
-        load=pl.when(mine & always).then(
+        flat=pl.when(mine.not_()).then(given).otherwise(f["fixed"] + kept.fill_null(0.0) * month_of_gpu),
+        per_g=pl.when(batch).then(f["tokens"] / f["usable"] / 3600 * f["hourly"]).otherwise(ZERO),
+        gpu=pl.when(sized).then(month_of_gpu).otherwise(ZERO),
+        load=pl.when(sized).then(
             f["tokens"] / (h["hours_per_month"] * 3600) * h["peak_factor"] / f["usable"]).otherwise(ZERO),
     )
 
 
 def cost_basis(cfg: dict) -> pl.Expr:
-    """given (finetune_monthly_cost), estimated (hosting sized from calls and tokens) or assumed."""
+    """given (the row's finetune_monthly_cost, or its gpus kept on), estimated (hosting sized from calls
+    and tokens) or assumed (hosting.assumed_gpus)."""
     sized = _hosting_facts(cfg)["tokens"].is_not_null()
     return (pl.when(pl.col("finetune_monthly_cost").is_not_null()).then(pl.lit("given"))
+            .when(kept_gpus(cfg).is_not_null() & pl.col("gpus").is_not_null()).then(pl.lit("given"))
             .when(sized).then(pl.lit("estimated")).otherwise(pl.lit("assumed")))
 
 
 def batch_ok(cfg: dict) -> pl.Expr:
     """The provider's batch price applies: batch_eligible where given, else a max latency of a day or
     more; never with a max latency under a day."""
-    day = cfg["options"]["batch_latency_s"]
+    day = batch_latency_s(cfg)
     lat = pl.col("max_latency_effective_s")
     return pl.coalesce(pl.col("batch_eligible"), lat >= day).fill_null(False) & (lat < day).fill_null(False).not_()
 
@@ -157,7 +167,7 @@ def optimised_ratio(cfg: dict) -> tuple[pl.Expr, pl.Expr]:
 
 
 def _optimised_why_not(cfg: dict) -> pl.Expr:
-    day = cfg["options"]["batch_latency_s"]
+    day = batch_latency_s(cfg)
     lat = pl.col("max_latency_effective_s")
     batch = (pl.when(lat < day).then(pl.lit("the max latency is under a day"))
              .when(pl.col("batch_eligible").not_()).then(pl.lit("not batch eligible"))
@@ -360,10 +370,11 @@ def _first_and_last(state: pl.DataFrame, cfg: dict, catalog: list[Option]) -> pl
 
 
 def _gpus(cfg: dict, opt: Option) -> list[pl.Expr]:
-    """A self-hosted option's GPUs kept on (always-on) or GPU-hours (batch) in its first live month."""
+    """A self-hosted option's GPUs kept on (given, assumed or sized at peak) or GPU-hours (batch work)
+    in its first live month."""
     s, grown, hourly = opt.shape, volume_growth(cfg) ** opt.build, _hosting_facts(cfg)["hourly"]
-    return [pl.when(s.gpu > 0).then((s.load * grown).ceil().clip(lower_bound=1)).cast(pl.Int64)
-            .alias(f"{opt.key}__gpus"),
+    sized = pl.when(s.gpu > 0).then((s.load * grown).ceil().clip(lower_bound=1))
+    return [pl.coalesce(kept_gpus(cfg), sized).cast(pl.Int64).alias(f"{opt.key}__gpus"),
             pl.when(s.per_g > 0).then(s.per_g * grown / hourly).round(1).alias(f"{opt.key}__gpu_hours")]
 
 

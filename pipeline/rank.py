@@ -54,7 +54,7 @@ def best_money(cfg: dict) -> list[pl.Expr]:
     columns = {"break_even_months": _of_best("break_even"), "net_savings_12m": _of_best("net_12"),
                horizon_column(cfg): _of_best("net_h"), "roi_pct": _of_best("roi_pct"),
                "cost_basis": _of_best("cost_basis", own), "gpus_needed": _of_best("gpus", own),
-               "hosting_estimate": pl.when(_of_best("cost_basis", own) != "given").then(_of_best("monthly_first", own)),
+               "hosting_estimate": pl.when(pl.col("finetune_monthly_cost").is_null()).then(_of_best("monthly_first", own)),
                "__one_off": _of_best("one_off")}
     return [pl.when(shown).then(e).alias(name) for name, e in columns.items()]
 

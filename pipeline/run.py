@@ -128,7 +128,7 @@ def _missing_data_in(source: Source, scored: pl.DataFrame, cfg: dict) -> list[pl
         out.append(issues.for_file(
             table,
             f"{assumed} scored rows are recommended to run on own GPUs without the facts to size them (calls and "
-            "tokens, or finetune_monthly_cost): one always-on GPU was assumed and cost_basis says 'assumed'",
+            "tokens, gpus, or finetune_monthly_cost): one always-on GPU was assumed and cost_basis says 'assumed'",
         ))
     return out
 
@@ -162,7 +162,8 @@ def score_sources(sources: list[Source], valid: list[pl.DataFrame], found: pl.Da
     files = [s.table.file for s in sources]
     # A row whose computed money overflows (or passes money.max_amount) is an error on its row,
     # never an exception in a later stage: checked on today's money (before the options are priced)
-    # and on the recommended option's (the same columns, after the decision); such a row is not ranked.
+    # and on every option's (after the decision; the recommended option's columns are among them),
+    # so no such amount reaches Ranking or the Options sheet; such a row is not ranked.
     computed, extra = _without_overflow(sources, money(factor_scores(valid.pop(), cfg), cfg), cfg)
     computed, more = _without_overflow(sources, decide(computed, cfg, at or date.today()), cfg)
     extra += more
@@ -172,7 +173,6 @@ def score_sources(sources: list[Source], valid: list[pl.DataFrame], found: pl.Da
     known = scored.select(SRC, ROW, "cost_basis", *[f"__{f}_known" for f in FACTORS])
     extra += _missing_data_warnings(sources, known, cfg)
     del known
-    extra += _latency_warnings(sources, scored)
     found = issues.order_issues(issues.combine([found.drop(SRC), *extra]), files)
     try:
         ScoredPortfolio.validate(scored, lazy=True)
@@ -305,16 +305,6 @@ def _deprecated_issues(sources: list[Source], parsed: pl.DataFrame) -> list[pl.D
     old = parsed.filter(pl.col("model_deprecated").fill_null(False)).select(SRC, ROW, pl.col("model").alias("__model"))
     problem = pl.col("__model") + pl.lit(" is deprecated by its provider: plan a migration")
     return issues.for_inputs(sources, old, "model", problem, severity="warning")
-
-
-def _latency_warnings(sources: list[Source], scored: pl.DataFrame) -> list[pl.DataFrame]:
-    slow = scored.filter(pl.col("__latency_unmet").is_not_null())
-    problem = pl.format(
-        "the latency need of {} s cannot be met on the stated hardware: {} output tokens at {} tokens/s "
-        "take {} s", pl.col("max_latency_s"), pl.col("output_tokens").cast(pl.Int64),
-        pl.col("throughput_tokens_per_s").cast(pl.Int64), pl.col("__latency_unmet").round(1))
-    return issues.for_inputs(sources, slow, "max_latency_s", problem, severity="warning",
-                             value=pl.col("max_latency_s"), unmapped=True)
 
 
 def _stability(valid: pl.DataFrame, scored: pl.DataFrame, cfg: dict, draws: int) -> tuple[pl.DataFrame, dict]:

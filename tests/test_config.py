@@ -7,6 +7,7 @@ default that lives in the configuration").
 from __future__ import annotations
 
 import copy
+import re
 
 import pytest
 
@@ -51,7 +52,7 @@ def test_defaults_are_the_spec_numbers():
     }
     m = cfg["money"]
     assert (m["horizon_months"], m["break_even_search_months"]) == (24, 120)
-    assert (m["finetune_setup_cost"], m["finetune_monthly_cost"]) == (20000, 2000)
+    assert m["finetune_setup_cost"] == 20000 and "finetune_monthly_cost" not in m  # hosting where not given
     assert (m["usage_growth_pct"], m["api_price_change_pct"]) == (0, 0)
     for factor in ("privacy", "cost", "accuracy", "speed"):
         assert cfg[factor]["default"] == 0, factor
@@ -107,6 +108,42 @@ def test_unknown_key_is_an_error_naming_the_key(tmp_path):
     with pytest.raises(ConfigError) as err:
         config.load(write(tmp_path, "[money]\nhorizon_monthz = 36\n"))
     assert "money.horizon_monthz" in str(err.value)
+
+
+@pytest.mark.parametrize("text, said", [
+    ("[money]\nfinetune_monthly_cost = 2000\n", "money.finetune_monthly_cost -> nothing: the row's finetune_monthly_cost "
+                                                 "where given, else hosting sized"),
+    ("[options]\nbatch_latency_s = 3600\n", "options.batch_latency_s -> latency.class_limit_s.batch"),
+    ("[output]\ndriver_min_score = 5\n", "output.driver_min_score -> nothing: the rationale names what decided"),
+])
+def test_a_removed_key_is_refused_naming_what_replaced_it(tmp_path, text, said):
+    # Without the message the key would only be "unknown"; a file that set it meant something by it.
+    with pytest.raises(ConfigError) as err:
+        config.load(write(tmp_path, text))
+    line = str(err.value)
+    assert err.value.exit_code == 2 and "\n" not in line and "user.toml" in line
+    assert said in line and "Remove it" in line
+    # ... whatever else the file sets, and several removed keys are named together.
+    with pytest.raises(ConfigError, match="decision.finetune_fit_score -> .*options.batch_latency_s -> "):
+        config.load(write(tmp_path, "[decision]\nfinetune_fit_score = 6\n[options]\nbatch_latency_s = 1\n"))
+
+
+def test_every_shipped_key_is_read_by_the_code():
+    """Every leaf key of defaults.toml is read somewhere in pipeline/ (by its name; open tables and
+    lists of answers aside): a key nothing reads is a setting that does nothing."""
+    from pathlib import Path
+
+    folder = Path(config.__file__).parent
+    code = "\n".join(p.read_text(encoding="utf-8") for p in folder.glob("*.py") if p.name != "config.py")
+    # config.py names every key in its models and messages; only its helpers' reads count
+    code += "".join(f'["{k}"]' for k in re.findall(r'\["(\w+)"\]', (folder / "config.py").read_text(encoding="utf-8")))
+    open_tables = {"prices.models", "prices.step_down", "columns.aliases", "accuracy.targets",
+                   "privacy.sensitivity", "speed.latency_class", "latency.class_limit_s", "input.max_value",
+                   "stability.relative", "stability.absolute"}
+    unread = [key for key, _ in config.flatten(config.defaults())
+              if not key.startswith("values.") and not any(key.startswith(t + ".") for t in open_tables)
+              and f'"{key.rsplit(".", 1)[-1]}"' not in code and f"'{key.rsplit('.', 1)[-1]}'" not in code]
+    assert unread == []
 
 
 def test_unknown_section_is_an_error_naming_it(tmp_path):
@@ -205,7 +242,7 @@ def test_numbers_that_multiply_or_divide_are_bounded(tmp_path, text, key):
     ("[stability]\nweight_range = 1\n", "config key 'stability.weight_range' must be a number from 0 to below 1, got 1"),
     # an unknown key, at the top and in a table
     ("[output]\nchart_pointz = 5\n", "unknown config key 'output.chart_pointz' (known here: chart_points, "
-     "chart_spend_bands, driver_min_score, lock_wait_seconds, max_cell_comments, max_lock_wait_seconds, "
+     "chart_spend_bands, lock_wait_seconds, max_cell_comments, max_lock_wait_seconds, "
      "score_decimals, streaming_rows)"),
     ('[prices.models]\n"our-llama" = { input_per_1m = 0.5, output_per_1m = 1.5, per_call = 1 }\n',
      "config key 'prices.models.our-llama' has unknown keys: per_call"),

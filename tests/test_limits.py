@@ -7,6 +7,8 @@ Every test writes a real file, runs the command line and reads what it wrote.
 from __future__ import annotations
 
 import csv
+import math
+import re
 from pathlib import Path
 
 import openpyxl
@@ -134,6 +136,34 @@ def test_nan_is_unreadable_where_the_config_does_not_call_it_missing(tmp):
     assert [i["Cell"] for i in errors_of_row(out, 3)] == ["C3"]
 
 
+def test_an_options_money_past_the_limit_is_an_error_at_its_cell_never_on_the_options_sheet(tmp):
+    """Today's cost is given ($5,000), so nothing overflows before the options are priced; but own GPUs
+    for 1e13 calls of 2e9 tokens a month need ~1.9e13 GPUs, some $3.8e16 a month, past money.max_amount.
+    The row is an error at its Monthly Calls cell (the first of its hosting inputs the file has), not a
+    row of huge numbers on the Options sheet; the fine row is scored as before."""
+    headers = HEADERS + ["Latency Class"]
+    rows = [GOOD + ["quick"], ["UC-2", "Enormous", "5000", "1e13", "1e9", "1e9", "", "", "quick"],
+            ["UC-3", "Enormous batch", "5000", "1e13", "1e9", "1e9", "", "", "batch"]]
+    src = write_csv(tmp / "enormous.csv", headers, rows)
+    out = tmp / "enormous-scored.xlsx"
+    r = run_cli("score", src, "-o", out)
+    assert r.code == 1, r.stderr + r.stdout
+    # 1e13 x 2e9 tokens / (730 x 3,600 s) x 3 / 1,200 usable tokens/s per GPU, x $2.50 x 730 h x 1.1
+    gpus = 1e13 * 2e9 / (730 * 3_600) * 3 / 1_200
+    for row in (3, 4):
+        found = errors_of_row(out, row)
+        assert [i["Cell"] for i in found] == [f"D{row}"], found
+        assert "of the option 'Open model, own GPUs'" in found[0]["Problem"]
+        assert "money.max_amount" in found[0]["Problem"] and "check monthly_calls" in found[0]["Problem"]
+    said = float(re.search(r"first month's cost of the option '[^']+' \(([^)]+)\)", errors_of_row(out, 3)[0]["Problem"])[1])
+    assert said == pytest.approx(math.ceil(gpus) * 2.5 * 730 * 1.1 + 500 + 3_750, rel=1e-9)
+    options = sheet_rows(out, "Options")
+    assert {o["Use case ID"] for o in options} == {"UC-1"} and len(options) == 5
+    amounts = [v for o in options for v in o.values() if isinstance(v, (int, float))]
+    assert all(abs(v) <= 1e15 for v in amounts)
+    assert [x["Use case ID"] for x in sheet_rows(out, "Ranking")] == ["UC-1"]
+
+
 def test_a_latency_too_long_is_an_error_naming_its_cell(tmp):
     headers = ["Use Case ID", "Use Case", "Max Latency (s)"]
     src = write_csv(tmp / "latency.csv", headers, [["UC-1", "Fine", "2"], ["UC-2", "Forever", "1e300"]])
@@ -147,11 +177,11 @@ def test_a_latency_too_long_is_an_error_naming_its_cell(tmp):
     # each input within its bound, their product ~1e31 USD a month
     (["UC-2", "Too much", "", "1e13", "1e9", "1e9", "1e12", "1e12"], "API cost per call"),
     # a spend within bounds that grows 1000 % a year (and prices too) passes any amount over the horizon
-    (["UC-2", "Runaway", "1e12", "", "", "", "", ""], "net savings over 24 months"),
+    (["UC-2", "Runaway", "1e12", "", "", "", "", ""], "cost in month 24 of the option 'Today's API'"),
 ])
 def test_computed_money_past_the_limit_is_a_row_error_not_a_crash(tmp, bad, words):
     headers = HEADERS + ["Usage Growth %", "API Price Change"]
-    rows = [GOOD + ["", ""], bad + (["1000%", "1000%"] if "net savings" in words else ["", ""])]
+    rows = [GOOD + ["", ""], bad + (["1000%", "1000%"] if "month 24" in words else ["", ""])]
     src = write_csv(tmp / "computed.csv", headers, rows)
     out = tmp / "computed-scored.xlsx"
     r = run_cli("score", src, "-o", out)
@@ -177,7 +207,7 @@ def test_computed_overflow_with_stability_and_budget_is_still_a_row_error(tmp):
     ("[hosting]\npeak_factor = inf\n", "hosting.peak_factor"),
     ("[hosting]\nmaintenance_share = inf\n", "hosting.maintenance_share"),
     ("[hosting]\ngpu_utilisation = 0\n", "hosting.gpu_utilisation"),
-    ("[money]\nfinetune_monthly_cost = inf\n", "money.finetune_monthly_cost"),
+    ("[hosting]\nteam_monthly_cost = inf\n", "hosting.team_monthly_cost"),
     ("[money]\nusage_growth_pct = 1e300\n", "money.usage_growth_pct"),
     ("[decision]\nmateriality_min = inf\n", "decision.materiality_min"),
     ("[cost]\nanchors = [[0, 0], [1e300, 10]]\n", "cost.anchors"),

@@ -1,57 +1,34 @@
-"""Money (SPEC §4) and the worked examples of SPEC §6.
+"""Today's API money (pipeline/money.py), the overflow check over every computed amount, and ROI as
+SPEC §5 defines it on the Ranking and Options sheets.
 
-Expected values come from SPEC §4 worked by hand, or from ``spec_money`` below:
-a plain month-by-month loop written straight from the SPEC text, independent
-of the closed-form expressions in pipeline/money.py. Money columns are rounded
-(amounts to cents, break-even to 0.01 month, ROI to 0.1 %), hence the tolerances.
+Expected values come from SPEC §5 and §6a worked by hand, or are computed here from the SPEC's
+formula; the options' own month-by-month money is tested against a loop in test_options.py.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import polars as pl
 import pytest
 
-from helpers_frames import cfg_with, one, with_money
+from conftest import SAMPLES, run_cli, sheet_rows, write_xlsx
+from helpers_frames import canonical_frame, cfg_default, one, with_money
+from pipeline import money as money_mod
+from pipeline.money import COMPUTED, computed_checks, money, overflow
+from pipeline.options import OPTIONS, options
+from pipeline.score import factor_scores
 
-MONTHS = 0.0051  # break_even_months rounded to 2 decimals
-CENTS = 0.0051  # amounts rounded to 2 decimals
-PCT = 0.051  # roi_pct rounded to 1 decimal
-
-
-def spec_money(monthly, setup, running, growth=0.0, price_change=0.0, horizon=24, search=120):
-    """SPEC §4, month by month: (break_even_months or None, net_12, net_horizon, roi_pct)."""
-    cumulative = 0.0
-    break_even = 0.0 if setup <= 0 else None
-    net = {}
-    for m in range(1, search + 1):
-        api_m = monthly * (1 + growth) ** ((m - 1) / 12) * (1 + price_change) ** ((m - 1) / 12)
-        savings_m = api_m - running
-        if break_even is None and cumulative + savings_m >= setup:
-            uncovered = setup - cumulative
-            break_even = m - 1 + uncovered / savings_m
-        cumulative += savings_m
-        if m in (12, horizon):
-            net[m] = cumulative - setup
-    roi = net[horizon] / (setup + running * horizon) * 100
-    return break_even, net[12], net[horizon], roi
+# Version 1's columns that money() made and the recommended option's (rank.best_money) replaced.
+VERSION_1 = ("break_even_months", "net_savings_12m", "net_savings_24m", "roi_pct", "cost_basis", "hosting_estimate",
+             "gpus_needed", "__setup", "__running", "__cum12", "__latency_unmet")
 
 
 def money_row(**row) -> dict:
     return {"use_case": "x", **row}
 
 
-# ------------------------------------------------------------ SPEC §6 ex.2
-def test_spec_example_2_break_even_net_savings_and_roi():
-    # savings 10,000 - 2,000 = 8,000 a month; 20,000 covered after 2 months + 4,000/8,000 -> 2.5
-    frame = with_money([money_row(monthly_api_cost=10_000.0, finetune_setup_cost=20_000.0, finetune_monthly_cost=2_000.0)])
-    assert one(frame, "break_even_months") == pytest.approx(2.5, abs=MONTHS)
-    assert one(frame, "net_savings_12m") == pytest.approx(12 * 8_000 - 20_000, abs=CENTS)  # 76,000
-    assert one(frame, "net_savings_24m") == pytest.approx(24 * 8_000 - 20_000, abs=CENTS)  # 172,000
-    assert one(frame, "roi_pct") == pytest.approx(172_000 / (20_000 + 2_000 * 24) * 100, abs=PCT)  # 252.9
-    assert one(frame, "monthly_api_cost") == pytest.approx(10_000.0)
-    assert one(frame, "annual_api_cost") == pytest.approx(120_000.0)
-    assert one(frame, "cost_basis") == "given"
-
-
+# ------------------------------------------------------------------ today's API
 def test_spec_example_1_annual_cost_from_calls():
     # $0.13 a call x 100,000 calls = $13,000 a month, $156,000 a year
     frame = with_money([money_row(
@@ -61,224 +38,147 @@ def test_spec_example_1_annual_cost_from_calls():
     assert one(frame, "api_cost_per_call") == pytest.approx(0.13)
     assert one(frame, "monthly_api_cost") == pytest.approx(13_000.0)
     assert one(frame, "annual_api_cost") == pytest.approx(156_000.0)
-    # defaults 20,000 / 2,000: 11,000 a month saved -> 20,000/11,000 = 1.82 months
-    assert one(frame, "break_even_months") == pytest.approx(20_000 / 11_000, abs=MONTHS)
-    assert one(frame, "net_savings_12m") == pytest.approx(12 * 11_000 - 20_000, abs=CENTS)
 
 
-def test_break_even_exactly_at_a_month_end():
-    # 12,000 - 2,000 = 10,000 a month: 20,000 covered exactly at the end of month 2
-    frame = with_money([money_row(monthly_api_cost=12_000.0, finetune_setup_cost=20_000.0, finetune_monthly_cost=2_000.0)])
-    assert one(frame, "break_even_months") == pytest.approx(2.0, abs=MONTHS)
+def test_today_is_rounded_to_cents_and_the_year_from_the_unrounded_month():
+    # 1,234.5678 a month: shown 1,234.57; the year is 12 x 1,234.5678 = 14,814.8136 -> 14,814.81
+    frame = with_money([money_row(monthly_api_cost=1_234.5678, usage_growth_pct=0.5, api_price_change_pct=0.2)])
+    assert one(frame, "monthly_api_cost") == 1_234.57
+    assert one(frame, "annual_api_cost") == 14_814.81  # today's volume and price: no growth in it
 
 
-def test_break_even_inside_first_month():
-    # 42,000 - 2,000 = 40,000 a month: 20,000 is half the first month's savings -> 0.5
-    frame = with_money([money_row(monthly_api_cost=42_000.0, finetune_setup_cost=20_000.0, finetune_monthly_cost=2_000.0)])
-    assert one(frame, "break_even_months") == pytest.approx(0.5, abs=MONTHS)
+def test_team_cost_is_the_rows_team_size_times_its_monthly_cost():
+    frame = with_money([money_row(monthly_api_cost=10.0, team_size=2.0, team_monthly_cost=12_000.0),
+                        money_row(monthly_api_cost=10.0, team_size=2.0)])
+    assert frame["team_monthly_cost_total"].to_list() == [24_000.0, None]
 
 
-# ------------------------------------------------------------------ growth
-@pytest.mark.parametrize(
-    ("monthly", "setup", "running", "growth", "price_change"),
-    [
-        (3_000.0, 20_000.0, 2_000.0, 0.12, 0.0),  # 12 % a year more usage; breaks even after a year
-        (10_000.0, 20_000.0, 2_000.0, 0.12, 0.0),
-        (10_000.0, 20_000.0, 2_000.0, 0.12, -0.20),  # cheaper API prices shrink the savings
-        (2_500.0, 30_000.0, 2_000.0, 0.50, 0.0),  # fast growth: breaks even in the second year
-        (6_000.0, 50_000.0, 3_000.0, -0.10, 0.05),
-    ],
-)
-def test_growth_matches_month_by_month_loop(monthly, setup, running, growth, price_change):
-    expected_be, expected_12, expected_24, expected_roi = spec_money(monthly, setup, running, growth, price_change)
-    assert expected_be is not None
-    frame = with_money([money_row(
-        monthly_api_cost=monthly, finetune_setup_cost=setup, finetune_monthly_cost=running,
-        usage_growth_pct=growth, api_price_change_pct=price_change,
-    )])
-    assert one(frame, "break_even_months") == pytest.approx(expected_be, abs=MONTHS)
-    assert one(frame, "net_savings_12m") == pytest.approx(expected_12, abs=CENTS)
-    assert one(frame, "net_savings_24m") == pytest.approx(expected_24, abs=CENTS)
-    assert one(frame, "roi_pct") == pytest.approx(expected_roi, abs=PCT)
-    # annual_api_cost is at today's volume and price
-    assert one(frame, "annual_api_cost") == pytest.approx(monthly * 12)
+def test_money_makes_no_version_1_column():
+    # The options (options.py) and the recommended option's columns (rank.best_money) make those.
+    frame = with_money([money_row(monthly_api_cost=10_000.0, finetune_setup_cost=20_000.0,
+                                  finetune_monthly_cost=2_000.0, monthly_calls=1_000.0, input_tokens=10.0,
+                                  output_tokens=10.0, throughput_tokens_per_s=1.0, max_latency_s=0.1)])
+    assert not set(VERSION_1) & set(frame.columns)
+    assert not hasattr(money_mod, "schedule") and not hasattr(money_mod, "break_even_months")
 
 
-def test_growth_12pct_breaks_even_sooner_than_without_growth():
-    # Sanity on the loop itself: with 12 % growth, month 13 costs exactly 1.12 x month 1.
-    be_flat, *_ = spec_money(3_000.0, 20_000.0, 2_000.0)
-    be_growth, *_ = spec_money(3_000.0, 20_000.0, 2_000.0, growth=0.12)
-    assert be_flat == pytest.approx(20.0)  # 1,000 a month
-    assert be_growth < be_flat
-    frame = with_money([
-        money_row(monthly_api_cost=3_000.0, finetune_setup_cost=20_000.0, finetune_monthly_cost=2_000.0),
-        money_row(monthly_api_cost=3_000.0, finetune_setup_cost=20_000.0, finetune_monthly_cost=2_000.0,
-                  usage_growth_pct=0.12),
-    ])
-    assert frame["break_even_months"].to_list() == pytest.approx([be_flat, be_growth], abs=MONTHS)
-
-
-# ------------------------------------------------------------------- never
-@pytest.mark.parametrize(
-    ("monthly", "setup", "running", "growth"),
-    [
-        (2_100.0, 20_000.0, 2_000.0, 0.0),  # 100 a month: 12,000 after 120 months < 20,000
-        (1_500.0, 20_000.0, 2_000.0, 0.0),  # the API is cheaper than running the model
-        (2_000.0, 20_000.0, 2_000.0, 0.0),  # no savings at all
-        (2_100.0, 12_050.0, 2_000.0, 0.0),  # would need 120.5 months: beyond the 120-month search
-        (3_000.0, 20_000.0, 2_000.0, -0.50),  # shrinking usage: savings turn negative first
-    ],
-)
-def test_never_breaks_even_within_120_months_is_null(monthly, setup, running, growth):
-    assert spec_money(monthly, setup, running, growth)[0] is None
-    frame = with_money([money_row(
-        monthly_api_cost=monthly, finetune_setup_cost=setup, finetune_monthly_cost=running, usage_growth_pct=growth,
-    )])
-    assert one(frame, "break_even_months") is None
-
-
-def test_break_even_at_the_last_searched_month_is_found():
-    # 100 a month, setup 12,000: covered exactly at the end of month 120 (the search limit)
-    frame = with_money([money_row(monthly_api_cost=2_100.0, finetune_setup_cost=12_000.0, finetune_monthly_cost=2_000.0)])
-    assert one(frame, "break_even_months") == pytest.approx(120.0, abs=MONTHS)
-    # ... and 11,950 -> 119 months + 50/100 = 119.5
-    frame = with_money([money_row(monthly_api_cost=2_100.0, finetune_setup_cost=11_950.0, finetune_monthly_cost=2_000.0)])
-    assert one(frame, "break_even_months") == pytest.approx(119.5, abs=MONTHS)
-
-
-def test_never_still_reports_negative_net_savings():
-    # 100 a month, setup 20,000: net 12 m = 1,200 - 20,000; net 24 m = 2,400 - 20,000
-    frame = with_money([money_row(monthly_api_cost=2_100.0, finetune_setup_cost=20_000.0, finetune_monthly_cost=2_000.0)])
-    assert one(frame, "net_savings_12m") == pytest.approx(-18_800.0, abs=CENTS)
-    assert one(frame, "net_savings_24m") == pytest.approx(-17_600.0, abs=CENTS)
-    assert one(frame, "roi_pct") == pytest.approx(-17_600 / (20_000 + 48_000) * 100, abs=PCT)
-
-
-# ----------------------------------------------------------------- setup 0
-def test_zero_setup_breaks_even_at_once():
-    frame = with_money([money_row(monthly_api_cost=10_000.0, finetune_setup_cost=0.0, finetune_monthly_cost=2_000.0)])
-    assert one(frame, "break_even_months") == pytest.approx(0.0)
-    assert one(frame, "net_savings_12m") == pytest.approx(96_000.0, abs=CENTS)
-    assert one(frame, "net_savings_24m") == pytest.approx(192_000.0, abs=CENTS)
-    assert one(frame, "roi_pct") == pytest.approx(192_000 / 48_000 * 100, abs=PCT)  # 400
-    assert one(frame, "cost_basis") == "given"
-
-
-# ------------------------------------------------------ defaults and basis
-def test_defaults_apply_when_fine_tuning_costs_missing():
-    # SPEC §4 defaults: setup 20,000, running 2,000 -> same as example 2
-    frame = with_money([money_row(monthly_api_cost=10_000.0)])
-    assert one(frame, "cost_basis") == "assumed"
-    assert one(frame, "break_even_months") == pytest.approx(2.5, abs=MONTHS)
-    assert one(frame, "net_savings_12m") == pytest.approx(76_000.0, abs=CENTS)
-    assert one(frame, "net_savings_24m") == pytest.approx(172_000.0, abs=CENTS)
-
-
-def test_only_setup_given_uses_default_running_cost_and_is_assumed():
-    # setup 40,000 given, running defaults to 2,000: 8,000 a month -> 5 months
-    frame = with_money([money_row(monthly_api_cost=10_000.0, finetune_setup_cost=40_000.0)])
-    assert one(frame, "cost_basis") == "assumed"
-    assert one(frame, "break_even_months") == pytest.approx(5.0, abs=MONTHS)
-    assert one(frame, "net_savings_12m") == pytest.approx(96_000 - 40_000, abs=CENTS)
-
-
-def test_only_running_given_uses_default_setup_and_is_assumed():
-    # running 4,000 given, setup defaults to 20,000: 6,000 a month -> 3.33 months
-    frame = with_money([money_row(monthly_api_cost=10_000.0, finetune_monthly_cost=4_000.0)])
-    assert one(frame, "cost_basis") == "assumed"
-    assert one(frame, "break_even_months") == pytest.approx(20_000 / 6_000, abs=MONTHS)
-    assert one(frame, "net_savings_24m") == pytest.approx(24 * 6_000 - 20_000, abs=CENTS)
-
-
-def test_both_given_is_given():
-    frame = with_money([money_row(monthly_api_cost=10_000.0, finetune_setup_cost=5_000.0, finetune_monthly_cost=1_000.0)])
-    assert one(frame, "cost_basis") == "given"
-    assert one(frame, "break_even_months") == pytest.approx(5_000 / 9_000, abs=MONTHS)
-
-
-def test_configured_defaults_are_used():
-    cfg = cfg_with(money__finetune_setup_cost=30_000, money__finetune_monthly_cost=4_000)
-    frame = with_money([money_row(monthly_api_cost=10_000.0)], cfg)
-    # 6,000 a month -> 5 months; net 12 m = 72,000 - 30,000
-    assert one(frame, "break_even_months") == pytest.approx(5.0, abs=MONTHS)
-    assert one(frame, "net_savings_12m") == pytest.approx(42_000.0, abs=CENTS)
-    assert one(frame, "cost_basis") == "assumed"
-
-
-def test_configured_default_growth_applies_where_row_gives_none():
-    cfg = cfg_with(money__usage_growth_pct=0.12)
-    frame = with_money([
-        money_row(monthly_api_cost=3_000.0, finetune_setup_cost=20_000.0, finetune_monthly_cost=2_000.0),
-        money_row(monthly_api_cost=3_000.0, finetune_setup_cost=20_000.0, finetune_monthly_cost=2_000.0,
-                  usage_growth_pct=0.0),
-    ], cfg)
-    be_growth, *_ = spec_money(3_000.0, 20_000.0, 2_000.0, growth=0.12)
-    assert frame["break_even_months"].to_list() == pytest.approx([be_growth, 20.0], abs=MONTHS)
-
-
-# ----------------------------------------------------------------- horizon
-def test_horizon_36_gives_net_savings_36m():
-    cfg = cfg_with(money__horizon_months=36)
-    frame = with_money([money_row(monthly_api_cost=10_000.0, finetune_setup_cost=20_000.0, finetune_monthly_cost=2_000.0)], cfg)
-    assert "net_savings_36m" in frame.columns
-    assert "net_savings_24m" not in frame.columns  # the second column follows the horizon
-    assert one(frame, "net_savings_12m") == pytest.approx(76_000.0, abs=CENTS)
-    assert one(frame, "net_savings_36m") == pytest.approx(36 * 8_000 - 20_000, abs=CENTS)  # 268,000
-    # ROI over the horizon: 268,000 / (20,000 + 36 x 2,000) = 291.3 %
-    assert one(frame, "roi_pct") == pytest.approx(268_000 / 92_000 * 100, abs=PCT)
-
-
-def test_horizon_36_with_growth_matches_loop():
-    cfg = cfg_with(money__horizon_months=36)
-    _, net12, net36, roi = spec_money(4_000.0, 25_000.0, 1_500.0, growth=0.2, horizon=36)
-    frame = with_money([money_row(
-        monthly_api_cost=4_000.0, finetune_setup_cost=25_000.0, finetune_monthly_cost=1_500.0, usage_growth_pct=0.2,
-    )], cfg)
-    assert one(frame, "net_savings_12m") == pytest.approx(net12, abs=CENTS)
-    assert one(frame, "net_savings_36m") == pytest.approx(net36, abs=CENTS)
-    assert one(frame, "roi_pct") == pytest.approx(roi, abs=PCT)
-
-
-def test_horizon_12_roi_over_12_months():
-    cfg = cfg_with(money__horizon_months=12)
-    frame = with_money([money_row(monthly_api_cost=10_000.0, finetune_setup_cost=20_000.0, finetune_monthly_cost=2_000.0)], cfg)
-    assert one(frame, "net_savings_12m") == pytest.approx(76_000.0, abs=CENTS)
-    assert one(frame, "roi_pct") == pytest.approx(76_000 / (20_000 + 12 * 2_000) * 100, abs=PCT)  # 172.7
-
-
-# ----------------------------------------------------------- missing cost
 def test_missing_monthly_cost_gives_null_money():
-    frame = with_money([money_row(finetune_setup_cost=20_000.0, finetune_monthly_cost=2_000.0, data_sensitivity="internal")])
-    for column in ("monthly_api_cost", "annual_api_cost", "break_even_months", "net_savings_12m",
-                   "net_savings_24m", "roi_pct"):
-        assert one(frame, column) is None, column
+    frame = with_money([money_row(data_sensitivity="internal")])
+    assert one(frame, "monthly_api_cost") is None and one(frame, "annual_api_cost") is None
 
 
-def test_missing_monthly_cost_does_not_affect_other_rows():
-    frame = with_money([
-        money_row(use_case_id="a"),
-        money_row(use_case_id="b", monthly_api_cost=10_000.0),
-    ])
-    assert frame["break_even_months"].to_list()[0] is None
-    assert frame["net_savings_12m"].to_list()[0] is None
-    assert frame["break_even_months"].to_list()[1] == pytest.approx(2.5, abs=MONTHS)
-    assert frame["net_savings_12m"].to_list()[1] == pytest.approx(76_000.0, abs=CENTS)
+# ------------------------------------------------------------------ overflow: every computed amount
+def test_every_option_money_column_is_checked():
+    money_parts = ("one_off", "monthly_first", "monthly_horizon", "total", "net_12", "net_h", "roi_pct")
+    for o in OPTIONS:
+        for part in money_parts:
+            assert f"{o}__{part}" in COMPUTED, (o, part)
+    labels = computed_checks(cfg_default())
+    assert labels["api__total"][0] == "total cost over 24 months of the option 'Today's API'"
+    assert labels["self_host_finetune__one_off"][1] == ("finetune_setup_cost",)
+
+
+def _through_options(rows: list[dict]):
+    cfg = cfg_default()
+    frame = money(factor_scores(canonical_frame(rows), cfg), cfg)
+    return cfg, frame, options(frame, cfg)
 
 
 def test_overflow_names_rows_whose_computed_money_cannot_be_reported():
-    from helpers_frames import canonical_frame, cfg_default
-    from pipeline.money import money, overflow
-    from pipeline.score import factor_scores
-
-    cfg = cfg_default()
-    rows = [
+    cfg, today, priced = _through_options([
         {"use_case": "fine", "monthly_api_cost": 5000.0},
         {"use_case": "per call", "monthly_calls": 1e13, "input_tokens": 1e9, "output_tokens": 1e9,
          "input_price_per_1k": 1e12, "output_price_per_1k": 1e12},
         {"use_case": "runaway", "monthly_api_cost": 1e12, "usage_growth_pct": 10.0, "api_price_change_pct": 10.0},
         {"use_case": "no data"},
-    ]
-    frame = money(factor_scores(canonical_frame(rows), cfg), cfg)
-    bad = overflow(frame, cfg)
-    assert dict(zip(bad["__row"].to_list(), bad["__what"].to_list())) == {3: "api_cost_per_call", 4: "net_savings_24m"}
+        {"use_case": "enormous hosting", "monthly_api_cost": 5000.0, "monthly_calls": 1e13, "input_tokens": 1e9,
+         "output_tokens": 1e9},
+    ])
+    # Before the options: only today's cost per call.
+    bad = overflow(today, cfg)
+    assert dict(zip(bad["__row"].to_list(), bad["__what"].to_list())) == {3: "api_cost_per_call"}
+    # With them: today's API grown over 24 months (121 ** (23 / 12) x 1e12 ~ 9.8e15) and own GPUs.
+    bad = overflow(priced, cfg)
+    assert dict(zip(bad["__row"].to_list(), bad["__what"].to_list())) == {
+        3: "api_cost_per_call", 4: "api__monthly_horizon", 6: "self_host_open__monthly_first"}
+    assert bad.filter(bad["__row"] == 4)["__amount"].item() == pytest.approx(1e12 * 121 ** (23 / 12), rel=1e-9)
     assert (bad["__amount"].abs() > cfg["money"]["max_amount"]).all()
+
+
+def test_a_roi_only_has_to_be_finite():
+    cfg, _, priced = _through_options([{"use_case": "fine", "monthly_api_cost": 5000.0}])
+    huge = priced.with_columns(pl.lit(1e20).alias("api_optimised__roi_pct"))
+    assert overflow(huge, cfg).height == 0
+    assert overflow(huge.with_columns(pl.lit(float("inf")).alias("api_optimised__roi_pct")), cfg).height == 1
+
+
+# ------------------------------------------------------------------ ROI on Ranking and Options (SPEC §5)
+HEADERS = ["Use case ID", "Use case", "Monthly API cost", "Fine-tune setup cost", "Fine-tune monthly cost",
+           "Monthly calls", "Input tokens", "Output tokens", "Input price per 1K", "Output price per 1K",
+           "Latency class", "Privacy score", "Accuracy score"]
+
+
+def _roi_rows() -> list[list]:
+    return [
+        # SPEC 6a example 6: accuracy gap, fit under 6 -> Fine-tune on own GPUs, net 133,000 / 20,000
+        ["E6", "Example 6", 10_000, 20_000, 2_000, None, None, None, None, None, None, 0, 8],
+        # SPEC 6a example 12: 100,000 calls of 50,000 + 500 tokens at $0.0025 / $0.01 per 1K, batch:
+        # the API at half price saves 6,500 a month -> 24 x 6,500 - one-off
+        ["E12", "Example 12", None, None, None, 100_000, 50_000, 500, 0.0025, 0.01, "batch", 0, 0],
+    ]
+
+
+def _run(tmp: Path, one_off: int) -> tuple[dict, list[dict]]:
+    cfg = tmp / f"roi{one_off}.toml"
+    cfg.write_text(f"[options.api_optimised]\none_off_cost = {one_off}\n")
+    src = write_xlsx(tmp / "roi.xlsx", HEADERS, _roi_rows())
+    out = tmp / f"roi{one_off}-scored.xlsx"
+    run = run_cli("score", src, "-o", out, "--config", cfg)
+    assert run.code == 0, run.stderr + run.stdout
+    return {r["Use case ID"]: r for r in sheet_rows(out, "Ranking")}, sheet_rows(out, "Options")
+
+
+def _chosen(options_rows: list[dict], uid: str) -> dict:
+    [row] = [o for o in options_rows if o["Use case ID"] == uid and o["Chosen"] == "yes"]
+    return row
+
+
+@pytest.mark.parametrize("one_off, roi", [
+    (5_000, (24 * 6_500 - 5_000) / 5_000 * 100),  # 3,020 %
+    (1_000, (24 * 6_500 - 1_000) / 1_000 * 100),  # at the threshold: shown
+    (999, None),  # under $1,000: a ratio on almost nothing says nothing
+])
+def test_roi_is_net_savings_over_the_horizon_on_the_one_off_cost(tmp_path: Path, one_off: int, roi) -> None:
+    ranking, opts = _run(tmp_path, one_off)
+    assert ranking["E6"]["Recommendation"] == "Fine-tune" and ranking["E6"]["ROI %"] == pytest.approx(665)
+    assert _chosen(opts, "E6")["ROI %"] == pytest.approx(665)
+    e12 = ranking["E12"]
+    assert e12["Recommendation"] == "Optimise the API"
+    assert e12["Net savings 24m"] == pytest.approx(24 * 6_500 - one_off)
+    chosen = _chosen(opts, "E12")
+    assert chosen["Option key"] == "api_optimised" and chosen["One-off cost"] == one_off
+    if roi is None:
+        assert e12["ROI %"] is None and chosen["ROI %"] is None
+    else:
+        assert e12["ROI %"] == pytest.approx(roi, abs=0.05) and chosen["ROI %"] == pytest.approx(roi, abs=0.05)
+
+
+def test_every_options_roi_on_the_sample_follows_spec_5(tmp_path: Path) -> None:
+    out = tmp_path / "sample.xlsx"
+    assert run_cli("score", SAMPLES / "portfolio.xlsx", "-o", out).code == 1  # the sample has bad rows
+    seen, chosen = 0, {}
+    for o in sheet_rows(out, "Options"):
+        if o["Chosen"] == "yes":
+            chosen[o["Use case ID"]] = o
+        if o["Offered"] != "yes" or o["One-off cost"] < 1_000 or o["Net savings 24m"] is None:  # None: API cost unknown
+            assert o["ROI %"] is None, o
+        else:
+            assert o["ROI %"] == pytest.approx(o["Net savings 24m"] / o["One-off cost"] * 100, abs=0.051), o
+            seen += 1
+    assert seen >= 40
+    shown = [r for r in sheet_rows(out, "Ranking") if r["ROI %"] is not None]
+    assert shown
+    for r in shown:  # the recommended option's: its net savings over the horizon on its one-off cost
+        assert r["ROI %"] == pytest.approx(r["Net savings 24m"] / chosen[r["Use case ID"]]["One-off cost"] * 100,
+                                           abs=0.051)
+        assert r["ROI %"] == chosen[r["Use case ID"]]["ROI %"]

@@ -21,7 +21,7 @@ DAY = 86_400
 NUMBERS = ("monthly_api_cost", "monthly_calls", "input_tokens", "output_tokens", "usage_growth_pct",
            "api_price_change_pct", "finetune_setup_cost", "finetune_monthly_cost", "gpu_hourly_cost",
            "throughput_tokens_per_s", "gpu_utilisation", "team_size", "team_monthly_cost", "max_latency_effective_s",
-           "api_cost_per_call", "alt_cost_per_call", "ft_cost_per_call", "batch_price_ratio")
+           "api_cost_per_call", "alt_cost_per_call", "ft_cost_per_call", "batch_price_ratio", "gpus")
 SCHEMA = {**{n: pl.Float64 for n in NUMBERS}, "batch_eligible": pl.Boolean, "alt_model_used": pl.String}
 
 
@@ -174,6 +174,59 @@ def test_hosting_without_calls_and_tokens_is_one_assumed_gpu(cfg):
     assert got["self_host_open__monthly_first"] == 3_000 and got["self_host_open__cost_basis"] == "given"
 
 
+def test_given_gpus_are_kept_on_instead_of_the_computed_count(cfg):
+    # Example 7 always on needs 2 GPUs; a row that says it runs on 5 pays for 5 all month, flat:
+    # 5 x $2.50 x 730 h x 1.1 + $500 + 0.25 x $15,000.
+    five = 5 * 2.5 * 730 * 1.1 + 500 + 3_750
+    got = one(cfg, **EXAMPLE_7, max_latency_effective_s=5, gpus=5, usage_growth_pct=1.0)
+    for o in ("self_host_open", "self_host_finetune"):
+        assert got[f"{o}__gpus"] == 5 and got[f"{o}__cost_basis"] == "given" and got[f"{o}__gpu_hours"] is None
+        assert got[f"{o}__monthly_first"] == got[f"{o}__monthly_horizon"] == pytest.approx(five, abs=0.006)
+    # Fewer than the load needs is the row's statement too (1 GPU, not 2); GPUs are paid whole.
+    assert one(cfg, **EXAMPLE_7, gpus=1)["self_host_open__monthly_first"] == 6_257.5
+    got = one(cfg, **EXAMPLE_7, gpus=1.5)
+    assert (got["self_host_open__gpus"], got["self_host_open__monthly_first"]) == (2, 8_265)
+    # Without calls and tokens they replace the assumed GPU.
+    got = one(cfg, monthly_api_cost=10_000, gpus=3)
+    assert got["self_host_open__monthly_first"] == pytest.approx(3 * 2_007.5 + 4_250, abs=0.006)
+    assert (got["self_host_open__gpus"], got["self_host_open__cost_basis"]) == (3, "given")
+    # Batch work is paid by the GPU-hour, however many GPUs run it; finetune_monthly_cost still wins.
+    got = one(cfg, **EXAMPLE_7, max_latency_effective_s=DAY, gpus=5)
+    assert got["self_host_open__monthly_first"] == 5_013.89 and got["self_host_open__cost_basis"] == "estimated"
+    got = one(cfg, **EXAMPLE_7, gpus=5, finetune_monthly_cost=3_000)
+    assert got["self_host_open__monthly_first"] == 3_000 and got["self_host_open__gpus"] is None
+
+
+def test_given_gpus_against_the_monthly_loop(cfg):
+    rows = [dict(EXAMPLE_7, gpus=g, usage_growth_pct=0.8, max_latency_effective_s=lat, monthly_calls=calls)
+            for g in (0.0, 1.0, 2.2, 4.0) for lat in (None, 0.5, DAY) for calls in (None, 3e6)]
+    for row, got in zip(rows, options(frame(*rows), cfg).to_dicts(), strict=True):
+        for key in ("self_host_open", "self_host_finetune"):
+            want = reference(row, key)
+            for name in ("monthly_first", "monthly_horizon", "total", "net_12", "net_h"):
+                assert got[f"{key}__{name}"] == pytest.approx(want[name], abs=0.006), (key, name, row)
+
+
+def test_the_batch_class_limit_is_the_one_day(cfg):
+    # latency.class_limit_s.batch is where batch work starts, for the options and for the decision's
+    # max latency alike; options.batch_latency_s is gone.
+    from pipeline.decide import max_latency
+
+    shorter = copy.deepcopy(cfg)
+    shorter["latency"]["class_limit_s"]["batch"] = 3_600
+    config.validate(shorter)
+    got = one(shorter, **EXAMPLE_7, max_latency_effective_s=3_600)
+    assert got["api_optimised__via"] == "batch" and got["self_host_open__gpu_hours"] is not None
+    assert not one(cfg, **EXAMPLE_7, max_latency_effective_s=3_600)["api_optimised__offered"]
+    limit = pl.DataFrame({"latency_class": ["batch"], "max_latency_s": [None]},
+                         schema={"latency_class": pl.String, "max_latency_s": pl.Float64}).select(max_latency(shorter))
+    assert limit.item() == 3_600
+    assert "batch_latency_s" not in cfg["options"]
+    del shorter["latency"]["class_limit_s"]["batch"]
+    with pytest.raises(ConfigError, match="latency.class_limit_s"):
+        config.validate(shorter)
+
+
 def test_hosting_grows_with_volume_not_with_api_prices(cfg):
     got = one(cfg, **EXAMPLE_7, max_latency_effective_s=DAY, usage_growth_pct=0.5, api_price_change_pct=-0.5)
     g = 1.5 ** (1 / 12)
@@ -245,14 +298,18 @@ def _hosting(row: dict, month: int) -> float:
     team = (row.get("team_size") if row.get("team_size") is not None else 0.25) * (
         row.get("team_monthly_cost") if row.get("team_monthly_cost") is not None else 15_000)
     hourly = row.get("gpu_hourly_cost") if row.get("gpu_hourly_cost") is not None else 2.5
+    gpus = row.get("gpus")  # given: whole GPUs kept on all month whatever the load, unless the work is batch
+    gpus = None if gpus is None else math.ceil(gpus)
     if None in (row.get("monthly_calls"), row.get("input_tokens"), row.get("output_tokens")):
-        return hourly * 730 * 1.1 + 500 + team
+        return (1 if gpus is None else gpus) * hourly * 730 * 1.1 + 500 + team
     growth = (1 + (row.get("usage_growth_pct") or 0)) ** ((month - 1) / 12)
     tokens = row["monthly_calls"] * growth * (row["input_tokens"] + row["output_tokens"])
     usable = (row.get("throughput_tokens_per_s") or 2_000) * (row.get("gpu_utilisation") or 0.6)
     latency = row.get("max_latency_effective_s")
     if latency is not None and latency >= DAY:
         gpu = tokens / usable / 3_600 * hourly
+    elif gpus is not None:
+        gpu = gpus * hourly * 730
     else:
         gpu = max(1, math.ceil(tokens / (730 * 3_600) * 3 / usable)) * hourly * 730
     return gpu * 1.1 + 500 + team
@@ -319,6 +376,7 @@ def _random_row(rng: random.Random) -> dict:
         "throughput_tokens_per_s": rng.choice([None, rng.uniform(300, 6_000)]),
         "gpu_utilisation": rng.choice([None, rng.uniform(0.2, 1)]),
         "team_size": rng.choice([None, rng.uniform(0, 2)]), "team_monthly_cost": rng.choice([None, 9_000.0]),
+        "gpus": rng.choice([None, None, float(rng.randint(0, 6)), rng.uniform(0.1, 4)]),
         "max_latency_effective_s": rng.choice([None, 0.5, 5.0, float(DAY), 3.0 * DAY]),
         "batch_eligible": rng.choice([None, True, False]), "batch_price_ratio": rng.choice([None, 0.45]),
         "api_cost_per_call": 0.01, "alt_cost_per_call": rng.choice([None, 0.003, 0.012]), "alt_model_used": "alt",
