@@ -515,6 +515,11 @@ class Output(_Section):
         return self
 
 
+class History(_Section):
+    path: str
+    busy_timeout_s: _between(0, 86_400, "a number of seconds")
+
+
 class Input(_Section):
     missing: Texts
     true_words: Texts
@@ -576,6 +581,7 @@ class Config(_Section):
     stability: Stability
     budget: Budget
     output: Output
+    history: History
     input: Input
     columns: Columns
     values: dict[str, dict[str, Texts]]
