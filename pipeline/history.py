@@ -284,7 +284,8 @@ class _Postgres:
         self.where = parsed.render_as_string(hide_password=True).replace("postgresql+psycopg", "postgresql", 1)
         self.engine = sa.create_engine(parsed, poolclass=NullPool, connect_args={
             "connect_timeout": max(1, round(timeout)), "options": f"-c lock_timeout={int(timeout * 1000)}"})
-        self.conn = None
+        self.connection = None  # one connection for the History's life, opened on first use
+        self.conn = None  # the connection while a transaction is open
 
     def problem(self, exc: Exception) -> HistoryProblem:
         orig = getattr(exc, "orig", exc)
@@ -292,15 +293,17 @@ class _Postgres:
         if orig.__class__.__name__ in ("LockNotAvailable", "QueryCanceled"):
             return HistoryProblem(f"the history {self.where} is locked by another run past its busy timeout "
                                   f"({self.timeout:g} s, history.busy_timeout_s)", EXIT_BUSY)
-        if isinstance(exc, self.sa.exc.OperationalError) and self.conn is None:
+        if isinstance(exc, self.sa.exc.OperationalError) and self.connection is None:
             return HistoryProblem(f"cannot connect to the history {self.where} ({text})")
         return HistoryProblem(f"the history {self.where} cannot be used ({text})")
 
     @contextmanager
     def transaction(self, write: bool) -> Iterator[_Postgres]:
         try:
-            with self.engine.begin() as conn:
-                self.conn = conn
+            if self.connection is None:
+                self.connection = self.engine.connect()
+            with self.connection.begin():
+                self.conn = self.connection
                 yield self
         except self.sa.exc.SQLAlchemyError as exc:
             raise self.problem(exc) from None
@@ -333,6 +336,8 @@ class _Postgres:
         return {r[0] for r in self.rows("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")}
 
     def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
         self.engine.dispose()
 
 
@@ -404,7 +409,8 @@ class History:
             rows = frame.select(names).with_columns(pl.lit(run_id, pl.Int64).alias("run_id")).to_dicts()
             if rows:
                 self.db.many(insert, rows)
-            if os.environ.get(PAUSE_ENV):
+            if os.environ.get(PAUSE_ENV):  # tests: two runs recording at once, a run killed mid-record
+                os.write(2, b"ftscore: test: recording paused\n")
                 time.sleep(float(os.environ[PAUSE_ENV]))
         return int(run_id)
 
