@@ -193,12 +193,6 @@ def history_options(func):
     return func
 
 
-def _portfolio_of(inputs: tuple[Path, ...]) -> str:
-    from pipeline.history import portfolio_of
-
-    return portfolio_of(inputs)
-
-
 def _read_options(sheet, header_row, encoding, delimiter, data_row=None, decimal=None) -> dict:
     options = {"sheet": sheet, "header_row": header_row, "encoding": encoding,
                "delimiter": "\t" if delimiter == "tab" else delimiter, "decimal": decimal}
@@ -403,10 +397,7 @@ def score(inputs: tuple[Path, ...], output: Path | None, out_dir: Path | None, m
     """
     from pipeline import jobs
 
-    _check_score_options(output, out_dir, merge, force)
-    if portfolio is not None and out_dir is not None and not merge:
-        _fail("--portfolio names the one portfolio of a run; --out-dir without --merge scores each input as "
-              "its own portfolio (named after its file)", EXIT_USAGE)
+    _check_score_options(output, out_dir, merge, force, portfolio)
     optional: set[Path] = set()
     skipped: list[dict] = []
     files = _expand(inputs, optional, skipped, batch=out_dir is not None)
@@ -428,14 +419,27 @@ def score(inputs: tuple[Path, ...], output: Path | None, out_dir: Path | None, m
         on_done=_on_done(progress, quiet), on_note=_on_note(progress, quiet, notes),
         price_date=price_date.date() if price_date else None, draws=draws, budget=budget,
         lock_wait=cfg["output"]["lock_wait_seconds"] if lock_wait is None else lock_wait, progress=progress,
-        kind=kind, optional=frozenset(optional), history=cfg["history"]["path"] if history is None else history,
-        portfolio=portfolio or (_portfolio_of(inputs) if out_dir is None or merge else None),
+        kind=kind, optional=frozenset(optional), **_history_choice(cfg, history, portfolio, inputs, out_dir, merge),
     )
     sys.exit(_report(outcomes, as_json, {"notes": notes, "skipped_inputs": skipped}))
 
 
-def _check_score_options(output: Path | None, out_dir: Path | None, merge: bool, force: bool) -> None:
+def _history_choice(cfg: dict, history: str | None, portfolio: str | None, inputs: tuple[Path, ...],
+                    out_dir: Path | None, merge: bool) -> dict:
+    """Where score's jobs record (--history, else history.path) and as which portfolio: --portfolio, else
+    from the inputs as given (a folder by its name); each input's own with --out-dir without --merge."""
+    from pipeline.history import portfolio_of
+
+    return {"history": cfg["history"]["path"] if history is None else history,
+            "portfolio": portfolio or (portfolio_of(inputs) if out_dir is None or merge else None)}
+
+
+def _check_score_options(output: Path | None, out_dir: Path | None, merge: bool, force: bool,
+                         portfolio: str | None = None) -> None:
     """Refuse (exit 2) the score options that do not go together."""
+    if portfolio is not None and out_dir is not None and not merge:
+        _fail("--portfolio names the one portfolio of a run; --out-dir without --merge scores each input as "
+              "its own portfolio (named after its file)", EXIT_USAGE)
     if merge and out_dir is None:
         _fail("--merge goes with --out-dir", EXIT_USAGE)
     if force and out_dir is None:

@@ -214,6 +214,7 @@ class _SQLite:
             self.conn = sqlite3.connect(path, timeout=timeout, isolation_level=None)
             self.conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
             self.conn.execute("PRAGMA journal_mode = WAL").fetchone()
+            self.conn.execute("PRAGMA synchronous = NORMAL")  # WAL: a commit survives a crash of the process
         except sqlite3.Error as exc:
             raise self.problem(exc) from None
 
@@ -245,8 +246,9 @@ class _SQLite:
     def rows(self, sql: str, params: dict | None = None) -> list[tuple]:
         return self.conn.execute(sql, params or {}).fetchall()
 
-    def many(self, sql: str, params: list[dict]) -> None:
-        self.conn.executemany(sql, params)
+    def many(self, table: str, names: list[str], rows: list[tuple]) -> None:
+        marks = ", ".join("?" for _ in names)
+        self.conn.executemany(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks})", rows)
 
     def version(self) -> int:
         return self.conn.execute("PRAGMA user_version").fetchone()[0]
@@ -314,8 +316,9 @@ class _Postgres:
         result = self.conn.execute(self.sa.text(sql), params or {})
         return [tuple(r) for r in result] if result.returns_rows else []
 
-    def many(self, sql: str, params: list[dict]) -> None:
-        self.conn.execute(self.sa.text(sql), params)
+    def many(self, table: str, names: list[str], rows: list[tuple]) -> None:
+        marks = ", ".join("%s" for _ in names)  # psycopg's own placeholders: its executemany, in a pipeline
+        self.conn.exec_driver_sql(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks})", rows)
 
     def version(self) -> int:
         if self.rows("SELECT to_regclass('ftscore_meta')")[0][0] is None:
@@ -399,16 +402,14 @@ class History:
                "config_sha256": run.config_sha256, "inputs": json.dumps([list(p) for p in run.inputs]),
                "rows": run.rows, "counts": json.dumps(run.counts, sort_keys=True), "exit_code": run.exit_code,
                "timings": json.dumps(run.timings, sort_keys=True)}
-        names = list(SNAPSHOT_COLUMNS)
-        insert = (f"INSERT INTO use_cases (run_id, {', '.join(names)}) "
-                  f"VALUES (:run_id, {', '.join(':' + n for n in names)})")
+        names = ["run_id", *SNAPSHOT_COLUMNS]
         with self.db.transaction(write=True):
             run_id = self.db.rows(
                 f"INSERT INTO runs ({', '.join(_RUN_COLUMNS)}) VALUES ({', '.join(':' + c for c in _RUN_COLUMNS)}) "
                 "RETURNING run_id", row)[0][0]
-            rows = frame.select(names).with_columns(pl.lit(run_id, pl.Int64).alias("run_id")).to_dicts()
-            if rows:
-                self.db.many(insert, rows)
+            if frame.height:
+                self.db.many("use_cases", names, frame.select(pl.lit(run_id, pl.Int64).alias("run_id"),
+                                                              *SNAPSHOT_COLUMNS).rows())
             if os.environ.get(PAUSE_ENV):  # tests: two runs recording at once, a run killed mid-record
                 os.write(2, b"ftscore: test: recording paused\n")
                 time.sleep(float(os.environ[PAUSE_ENV]))
@@ -428,9 +429,9 @@ class History:
             last = self._run_rows(portfolio, limit=1)
             if not last:
                 return None
-            rows = self.db.rows(f"SELECT {', '.join(SNAPSHOT_COLUMNS)} FROM use_cases WHERE run_id = :r "
-                                "ORDER BY rank", {"r": last[0].run_id})
-        return last[0], pl.DataFrame(rows, schema=SNAPSHOT_COLUMNS, orient="row")
+            rows = self.db.rows(f"SELECT {', '.join(SNAPSHOT_COLUMNS)} FROM use_cases WHERE run_id = :r",
+                                {"r": last[0].run_id})
+        return last[0], pl.DataFrame(rows, schema=SNAPSHOT_COLUMNS, orient="row").sort("rank", nulls_last=True)
 
     def portfolios(self) -> list[str]:
         with self.db.transaction(write=False):
