@@ -533,6 +533,12 @@ class RunHistory:
         self.run_id = self._guarded(lambda h: h.record(run, frame))
         return self.run_id
 
+    def record_result(self, result, portfolio: str, exit_code: int) -> int | None:
+        """Record a scored run (run.Result): its facts and its snapshot; the run's id, or None."""
+        self.run_id = self._guarded(lambda h: h.record(facts_of(result, portfolio, exit_code),
+                                                       snapshot(result.ranking, portfolio, result.config)))
+        return self.run_id
+
     def close(self) -> None:
         if self._history is not None:
             self._history.close()

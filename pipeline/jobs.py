@@ -253,8 +253,7 @@ def _record_history(outcome: Outcome, history, portfolio: str | None) -> None:
     outcome.portfolio = portfolio or history_mod.portfolio_of(outcome.inputs)
     t = time.perf_counter()
     if history.target is not None:
-        frame = history_mod.snapshot(result.ranking, outcome.portfolio, result.config)
-        history.record(history_mod.facts_of(result, outcome.portfolio, outcome.code), frame)
+        history.record_result(result, outcome.portfolio, outcome.code)
         history.close()
         result.timings["history"] = time.perf_counter() - t
     outcome.history = history.status

@@ -363,3 +363,25 @@ def test_history_prune_and_errors(thirty_nights, tmp_path):
     missing = run_cli("history", "--history", tmp_path / "none.sqlite")
     assert missing.code == 2 and "no history at" in missing.stderr and not (tmp_path / "none.sqlite").exists()
     assert run_cli("history", "--history", "off").code == 2
+
+
+def test_the_run_history_reports_a_problem_and_never_raises(tmp_path, monkeypatch):
+    """What the Changes sheet reads (issue 13, H6): previous() is None and problem says why."""
+    damaged = tmp_path / "damaged.sqlite"
+    damaged.write_bytes(b"\x00garbage" * 500)
+    hist = history.RunHistory(str(damaged), 1)
+    assert hist.previous("portfolio") is None and "damaged or not an SQLite file" in hist.problem
+    assert hist.status == hist.problem and hist.record_result(_scored(), "portfolio", 1) is None
+    fresh = history.RunHistory(str(tmp_path / "new.sqlite"), 1)
+    assert fresh.previous("portfolio") is None and fresh.problem is None and fresh.status == "ok"
+    fresh.close()
+    assert history.RunHistory(None, 1).status == "off"
+
+    def broken(*args, **kwargs):
+        raise ValueError("a bug while taking the snapshot")
+
+    monkeypatch.setattr(history, "snapshot", broken)
+    out = tmp_path / "scored.xlsx"
+    done = run_cli("score", SAMPLE, "-o", out, "--history", tmp_path / "h.sqlite", "--json")
+    assert done.code == 1 and _ranking_counts(out)
+    assert "ValueError: a bug while taking the snapshot" in json.loads(done.stdout)["jobs"][0]["history"]
