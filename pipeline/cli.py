@@ -180,16 +180,22 @@ def input_options(func):
     return func
 
 
-def history_options(func):
-    """Where runs are recorded and as which portfolio (score and history)."""
-    func = click.option("--portfolio", default=None, metavar="NAME",
-                        help="The portfolio this run is recorded as and compared with. Default: from the "
-                             "inputs: a folder by its name, a file by its name without suffix, several "
-                             "sorted and joined by '+' (inbox/emea.xlsx is 'emea').")(func)
-    func = click.option("--history", default=None, metavar="PATH|off|postgresql://...",
-                        help="The history database: an SQLite file, 'off', or a PostgreSQL URL (pip install "
-                             "'ftscore[postgres]'). Default: history.path of the config, else "
-                             "ftscore-history.sqlite in the output's folder.")(func)
+def history_options(func=None, *, reading: bool = False):
+    """Where runs are recorded and as which portfolio (score); reading: where they are read (history)."""
+    if func is None:
+        return lambda f: history_options(f, reading=reading)
+    func = click.option("--portfolio", default=None, metavar="NAME", help=(
+        "The portfolio to show. Default: the history's only one." if reading else
+        "The portfolio this run is recorded as and compared with. Default: from the inputs: a folder by "
+        "its name, a file by its name without suffix, several sorted and joined by '+' (inbox/emea.xlsx "
+        "is 'emea')."))(func)
+    func = click.option("--history", default=None, metavar="PATH|postgresql://..." if reading else
+                        "PATH|off|postgresql://...", help=(
+                            "The history database: an SQLite file or a PostgreSQL URL. Default: history.path "
+                            "of the config, else ftscore-history.sqlite in the current folder." if reading else
+                            "The history database: an SQLite file, 'off', or a PostgreSQL URL (pip install "
+                            "'ftscore[postgres]'). Default: history.path of the config, else "
+                            "ftscore-history.sqlite in the output's folder."))(func)
     return func
 
 
@@ -688,7 +694,7 @@ Exit codes:
               help="Delete the runs (of every portfolio) started more than DAYS days ago.")
 @click.option("--config", "config_file", type=click.Path(path_type=Path), default=None,
               help="TOML file whose [history] section says where the history is.")
-@history_options
+@history_options(reading=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the runs (or the path) as JSON on stdout.")
 def history_cmd(use_case_id: str | None, days: float | None, config_file: Path | None, history: str | None,
                 portfolio: str | None, as_json: bool) -> None:

@@ -159,6 +159,10 @@ def test_each_score_run_that_writes_is_recorded(tmp_path, history_target):
     counts = _ranking_counts(out)
     assert {k: v for k, v in runs[-1].items() if k in counts} == counts
     assert all(r["rows"] == 25 and r["exit_code"] == 1 for r in runs)
+    scored = sum(counts.values())
+    assert sql(history_target, "SELECT count(*) FROM use_cases") == [(2 * scored,)]
+    kept = sql(history_target, "SELECT count(*) FROM row_inputs")[0][0]  # each row's inputs once, not once a run
+    assert kept == sql(history_target, "SELECT count(DISTINCT input_checksum) FROM use_cases")[0][0] <= scored
     failed = run_cli("score", tmp_path / "missing.csv", "-o", tmp_path / "x.xlsx", "--history", history_target)
     assert failed.code == 3 and len(_runs(history_target)) == 2  # nothing written: nothing recorded
 
