@@ -193,8 +193,7 @@ def _v1(dialect: str) -> list[str]:
         f"CREATE TABLE use_cases (run_id BIGINT NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE, {snap})",
         "CREATE TABLE row_inputs (input_checksum TEXT PRIMARY KEY, inputs TEXT NOT NULL)",
         "CREATE INDEX runs_by_portfolio ON runs (portfolio, started_at)",
-        "CREATE INDEX use_cases_by_run ON use_cases (run_id)",
-        "CREATE INDEX use_cases_by_id ON use_cases (portfolio, use_case_id)",
+        "CREATE INDEX use_cases_by_run ON use_cases (run_id, use_case_id)",  # previous() and path()
     ]
 
 
