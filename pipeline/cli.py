@@ -189,8 +189,7 @@ def history_options(func=None, *, reading: bool = False):
         "The portfolio this run is recorded as and compared with. Default: from the inputs: a folder by "
         "its name, a file by its name without suffix, several sorted and joined by '+' (inbox/emea.xlsx "
         "is 'emea')."))(func)
-    func = click.option("--history", default=None, metavar="PATH|postgresql://..." if reading else
-                        "PATH|off|postgresql://...", help=(
+    func = click.option("--history", default=None, metavar="PATH|URL" if reading else "PATH|URL|off", help=(
                             "The history database: an SQLite file or a PostgreSQL URL. Default: history.path "
                             "of the config, else ftscore-history.sqlite in the current folder." if reading else
                             "The history database: an SQLite file, 'off', or a PostgreSQL URL (pip install "

@@ -229,6 +229,8 @@ class _SQLite:
                                   f"({self.timeout:g} s, history.busy_timeout_s)", EXIT_BUSY)
         if isinstance(exc, sqlite3.OperationalError) and "unable to open" in text:
             return HistoryProblem(f"cannot open the history {self.where} ({text})")
+        if isinstance(exc, sqlite3.OperationalError):
+            return HistoryProblem(f"the history {self.where} cannot be used ({text})")
         return HistoryProblem(f"the history {self.where} is damaged or not an SQLite file ({text})")
 
     @contextmanager
