@@ -180,6 +180,24 @@ def input_options(func):
     return func
 
 
+def history_options(func=None, *, reading: bool = False):
+    """Where runs are recorded and as which portfolio (score); reading: where they are read (history)."""
+    if func is None:
+        return lambda f: history_options(f, reading=reading)
+    func = click.option("--portfolio", default=None, metavar="NAME", help=(
+        "The portfolio to show. Default: the history's only one." if reading else
+        "The portfolio this run is recorded as and compared with. Default: from the inputs: a folder by "
+        "its name, a file by its name without suffix, several sorted and joined by '+' (inbox/emea.xlsx "
+        "is 'emea')."))(func)
+    func = click.option("--history", default=None, metavar="PATH|URL" if reading else "PATH|URL|off", help=(
+                            "The history database: an SQLite file or a PostgreSQL URL. Default: history.path "
+                            "of the config, else ftscore-history.sqlite in the current folder." if reading else
+                            "The history database: an SQLite file, 'off', or a PostgreSQL URL (pip install "
+                            "'ftscore[postgres]'). Default: history.path of the config, else "
+                            "ftscore-history.sqlite in the output's folder."))(func)
+    return func
+
+
 def _read_options(sheet, header_row, encoding, delimiter, data_row=None, decimal=None) -> dict:
     options = {"sheet": sheet, "header_row": header_row, "encoding": encoding,
                "delimiter": "\t" if delimiter == "tab" else delimiter, "decimal": decimal}
@@ -356,6 +374,7 @@ def _report(outcomes, as_json: bool, extra: dict | None = None) -> int:
               help="Seconds to wait while another run writes the same workbook (default: "
                    "output.lock_wait_seconds of the config, {output.lock_wait_seconds}; at most "
                    "output.max_lock_wait_seconds, {output.max_lock_wait_seconds:duration}).")
+@history_options
 @input_options
 @output_options
 def score(inputs: tuple[Path, ...], output: Path | None, out_dir: Path | None, merge: bool, kind: str | None,
@@ -363,7 +382,7 @@ def score(inputs: tuple[Path, ...], output: Path | None, out_dir: Path | None, m
           max_rows: int | None, price_date, draws: int | None, budget: float | None, lock_wait: float | None,
           config_file: Path | None, sheet: str | None, header_row: int | None, encoding: str | None,
           delimiter: str | None, as_json: bool, quiet: bool, data_row: int | None = None,
-            decimal: str | None = None) -> None:
+            decimal: str | None = None, history: str | None = None, portfolio: str | None = None) -> None:
     """Score INPUT (.xlsx, .xlsm, .xls, .xlsb, .ods, .csv, .tsv, .txt) and write an annotated workbook.
 
     Several files, or a folder, are scored as one portfolio; every row keeps
@@ -383,7 +402,7 @@ def score(inputs: tuple[Path, ...], output: Path | None, out_dir: Path | None, m
     """
     from pipeline import jobs
 
-    _check_score_options(output, out_dir, merge, force)
+    _check_score_options(output, out_dir, merge, force, portfolio)
     optional: set[Path] = set()
     skipped: list[dict] = []
     files = _expand(inputs, optional, skipped, batch=out_dir is not None)
@@ -405,13 +424,27 @@ def score(inputs: tuple[Path, ...], output: Path | None, out_dir: Path | None, m
         on_done=_on_done(progress, quiet), on_note=_on_note(progress, quiet, notes),
         price_date=price_date.date() if price_date else None, draws=draws, budget=budget,
         lock_wait=cfg["output"]["lock_wait_seconds"] if lock_wait is None else lock_wait, progress=progress,
-        kind=kind, optional=frozenset(optional),
+        kind=kind, optional=frozenset(optional), **_history_choice(cfg, history, portfolio, inputs, out_dir, merge),
     )
     sys.exit(_report(outcomes, as_json, {"notes": notes, "skipped_inputs": skipped}))
 
 
-def _check_score_options(output: Path | None, out_dir: Path | None, merge: bool, force: bool) -> None:
+def _history_choice(cfg: dict, history: str | None, portfolio: str | None, inputs: tuple[Path, ...],
+                    out_dir: Path | None, merge: bool) -> dict:
+    """Where score's jobs record (--history, else history.path) and as which portfolio: --portfolio, else
+    from the inputs as given (a folder by its name); each input's own with --out-dir without --merge."""
+    from pipeline.history import portfolio_of
+
+    return {"history": cfg["history"]["path"] if history is None else history,
+            "portfolio": portfolio or (portfolio_of(inputs) if out_dir is None or merge else None)}
+
+
+def _check_score_options(output: Path | None, out_dir: Path | None, merge: bool, force: bool,
+                         portfolio: str | None = None) -> None:
     """Refuse (exit 2) the score options that do not go together."""
+    if portfolio is not None and out_dir is not None and not merge:
+        _fail("--portfolio names the one portfolio of a run; --out-dir without --merge scores each input as "
+              "its own portfolio (named after its file)", EXIT_USAGE)
     if merge and out_dir is None:
         _fail("--merge goes with --out-dir", EXIT_USAGE)
     if force and out_dir is None:
@@ -454,6 +487,8 @@ def _on_done(progress: StageLine, quiet: bool):
             say(f"ftscore: error: {outcome.error}", err=True)
         elif not quiet:
             say(_summary_line(outcome), err=True)
+        if outcome.history not in (None, "ok", "off"):  # said even with --quiet: the next run compares with nothing
+            say(f"ftscore: warning: run not recorded in the history: {outcome.history}", err=True)
 
     return done
 
@@ -641,6 +676,124 @@ def template(output: Path, config_file: Path | None) -> None:
     except OSError as exc:
         _fail(f"cannot write {display(output)}: {reason(exc)}; nothing written", EXIT_OUTPUT)
     say(f"wrote {output}: fill in one row per use case, then: ftscore score {output}", err=True)
+
+
+HISTORY_EXIT_HELP = """\b
+Exit codes:
+  0  listed (or pruned)
+  2  bad usage: the history is off, no such portfolio or use case, the PostgreSQL extra missing
+  3  the history cannot be read: missing folder, damaged, not an ftscore history, from a newer ftscore
+  5  the history is locked by another run past history.busy_timeout_s"""
+
+
+@cli.command("history", epilog=HISTORY_EXIT_HELP)
+@click.option("--id", "use_case_id", default=None,
+              help="Show one use case's path over the runs: date, recommendation, fit, spend, savings.")
+@click.option("--prune", "days", type=FiniteFloat(min=0), default=None, metavar="DAYS",
+              help="Delete the runs (of every portfolio) started more than DAYS days ago.")
+@click.option("--config", "config_file", type=click.Path(path_type=Path), default=None,
+              help="TOML file whose [history] section says where the history is.")
+@history_options(reading=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the runs (or the path) as JSON on stdout.")
+def history_cmd(use_case_id: str | None, days: float | None, config_file: Path | None, history: str | None,
+                portfolio: str | None, as_json: bool) -> None:
+    """List the recorded runs of a portfolio (date, rows, use cases per recommendation, exit
+    code), or one use case's path over them.
+
+    Every `ftscore score` run that writes an output is recorded in its history
+    (--history; default ftscore-history.sqlite beside the output). Without
+    --portfolio, the history's only portfolio is shown.
+
+    \b
+    Example:
+      ftscore history --history scored/ftscore-history.sqlite
+      ftscore history --history scored/ftscore-history.sqlite --portfolio emea --id UC-05
+      ftscore history --history postgresql://ftscore@db.example.com/portfolio --prune 90
+    """
+    from pipeline import history as history_mod
+
+    cfg = _load_config(config_file)
+    target = cfg["history"]["path"] if history is None else history
+    if target == history_mod.OFF:
+        _fail("the history is off (--history off, or history.path = \"off\"); give --history PATH", EXIT_USAGE)
+    found = history_mod.History.open(target or history_mod.DEFAULT_NAME, cfg["history"]["busy_timeout_s"],
+                                     create=False)  # a HistoryProblem is its line and exit code (_Commands)
+    try:
+        if days is not None:
+            _say_pruned(found, days, as_json)
+        else:
+            _show_history(found, _which_portfolio(found, portfolio), use_case_id, as_json)
+    finally:
+        found.close()
+
+
+def _say_pruned(found, days: float, as_json: bool) -> None:
+    count = found.prune(days)
+    if as_json:
+        click.echo(json.dumps({"history": found.where, "pruned_runs": count, "days": days}))
+    else:
+        say(f"pruned {count} run{'' if count == 1 else 's'} older than {days:g} days from {found.where}", err=True)
+
+
+def _which_portfolio(found, given: str | None) -> str:
+    """The portfolio asked for, or the history's only one; exit 2 naming those there otherwise."""
+    there = found.portfolios()
+    if given is not None and given in there:
+        return given
+    listed = ", ".join(repr(p) for p in there[:20]) + (", ..." if len(there) > 20 else "")
+    if not there:
+        _fail(f"no runs recorded in {found.where} yet", EXIT_USAGE)
+    if given is not None:
+        _fail(f"no runs of portfolio {given!r} in {found.where} (recorded there: {listed})", EXIT_USAGE)
+    if len(there) > 1:
+        _fail(f"{found.where} holds {len(there)} portfolios; choose one with --portfolio ({listed})", EXIT_USAGE)
+    return there[0]
+
+
+def _show_history(found, portfolio: str, use_case_id: str | None, as_json: bool) -> None:
+    """The runs of a portfolio, or one use case's path, as a table or JSON."""
+    frame = found.runs(portfolio) if use_case_id is None else found.path(portfolio, use_case_id)
+    if use_case_id is not None and frame.is_empty():
+        _fail(f"no use case {use_case_id!r} in any run of portfolio {portfolio!r}", EXIT_USAGE)
+    if as_json:
+        key = "runs" if use_case_id is None else "path"
+        rows = [{k: (v.isoformat() if k == "started_at" else v) for k, v in r.items()} for r in frame.to_dicts()]
+        click.echo(json.dumps({"history": found.where, "portfolio": portfolio, "use_case_id": use_case_id,
+                               key: rows}, indent=2))
+        return
+    title = f"portfolio {portfolio!r} in {found.where}"
+    say(f"{title}: {frame.height} run{'' if frame.height == 1 else 's'}" if use_case_id is None else
+        f"use case {use_case_id} of {title}")
+    for line in _table(_history_rows(frame, use_case_id is not None)):
+        say(line)
+
+
+def _history_rows(frame, path: bool) -> list[tuple[str, ...]]:
+    """The header and one row of text per run (runs) or per run of the use case (path)."""
+    def money(v) -> str:
+        return "-" if v is None else f"{'-' if v < 0 else ''}${abs(v):,.0f}"
+
+    rows = frame.to_dicts()
+    when = [r["started_at"].strftime("%Y-%m-%d %H:%M") for r in rows]
+    if path:
+        head = ("DATE (UTC)", "RUN", "RECOMMENDATION", "FIT", "SPEND/MONTH", "NET SAVINGS", "RANK")
+        return [head] + [(w, str(r["run_id"]), r["recommendation"] or "(not in this run)",
+                          "-" if r["fit_score"] is None else f"{r['fit_score']:.1f}", money(r["monthly_api_cost"]),
+                          money(r["net_savings"]), "-" if r["rank"] is None else str(r["rank"]))
+                         for w, r in zip(when, rows)]
+    counts = frame.columns[5:]
+    head = ("DATE (UTC)", "RUN", "ROWS", *counts, "EXIT")
+    return [head] + [(w, str(r["run_id"]), f"{r['rows']:,}", *[f"{r[c]:,}" for c in counts], str(r["exit_code"]))
+                     for w, r in zip(when, rows)]
+
+
+def _table(rows: list[tuple[str, ...]]) -> list[str]:
+    """Aligned columns: text left, numbers right."""
+    widths = [max(len(visible(r[i], one_line=True)) for r in rows) for i in range(len(rows[0]))]
+    numeric = [all(v.replace(",", "").replace("$", "").replace(".", "").lstrip("-").isdigit() or v == "-"
+                   for v in col[1:]) for col in zip(*rows)]
+    return ["  ".join(visible(v, one_line=True).rjust(w) if n else visible(v, one_line=True).ljust(w)
+                      for v, w, n in zip(r, widths, numeric)).rstrip() for r in rows]
 
 
 def env_name(command: str, long_option: str) -> str:

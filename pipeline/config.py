@@ -514,10 +514,12 @@ class Budget(_Section):
 
 
 class History(_Section):
-    """What the Changes sheet lists (issue 13)."""
+    """Where runs are recorded, and what the Changes sheet lists (issue 13)."""
 
     rank_move: _whole(1, None, "must be a whole number of places of at least 1", got=True)
     money_change_pct: _between(0, 100_000, "a percentage", low_open=True)
+    path: str  # where runs are recorded (history.target_for)
+    busy_timeout_s: _between(0, 86_400, "a number of seconds")
 
 
 class Output(_Section):

@@ -113,6 +113,7 @@ class Result:
     # nothing to compare) and the facts: since, run_id, portfolio, reason (why nothing is compared), counts.
     changes: pl.DataFrame | None = None
     changes_facts: dict = field(default_factory=dict)
+    snapshot: pl.DataFrame | None = None  # the rows as the history records them (history.snapshot), once taken
 
     @property
     def rows(self) -> int:

@@ -10,12 +10,13 @@ import hashlib
 import json
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Callable
 
 from pipeline import __version__, changes, summary
+from pipeline import history as history_mod
 from pipeline.money import horizon_column
 from pipeline.run import checksum
 
@@ -40,6 +41,8 @@ class Outcome:
     previous: dict = field(default_factory=dict)  # manifest entry of a skipped job
     written: list[Path] = field(default_factory=list)
     not_portfolios: list[tuple[Path, str]] = field(default_factory=list)  # folder files left out, and why
+    history: str | None = None  # "ok", "off" or why the run is not recorded (history.RunHistory.status)
+    portfolio: str | None = None  # the portfolio the run is recorded as
 
     @property
     def status(self) -> str:
@@ -63,6 +66,8 @@ class Outcome:
             "seconds": round(self.seconds, 3),
             "skipped_files": [{"file": display(p), "reason": why} for p, why in self.not_portfolios],
         }
+        if self.history is not None:
+            out.update(history=self.history, portfolio=self.portfolio)
         if self.skipped:
             out.update({k: self.previous.get(k) for k in ("rows", "scored", "error_rows", "warnings")})
         r = self.result
@@ -192,35 +197,36 @@ def _prepare_folder(output: Path) -> None:
 def score_job(inputs: list[Path], output: Path | None, cfg: dict, *, read_options: dict,
               price_date: date | None = None, draws: int | None = None, budget: float | None = None,
               lock_wait: float | None = None, progress: Progress | None = None, kind: str | None = None,
-              optional: frozenset = frozenset()) -> Outcome:
+              optional: frozenset = frozenset(), history: str | None = "off", portfolio: str | None = None
+              ) -> Outcome:
     """Score inputs as one portfolio and write the output (or only check, without output).
 
     An input in `optional` (found in a folder) that is not a usable portfolio is left out and
-    listed in Outcome.not_portfolios; when none is usable, the job fails with exit 3."""
-    from pipeline.atomic import OutputError, display, reason
+    listed in Outcome.not_portfolios; when none is usable, the job fails with exit 3.
+    history: where a job that writes its output records the run (history.target_for: "off", ""
+    for beside the output, a path or URL), as the portfolio named (default: from the inputs)."""
+    from pipeline.atomic import display, reason
     from pipeline.errors import debugging, internal
-    from pipeline.lock import output_lock
     from pipeline.run import score_files
 
     started = time.perf_counter()
     outcome = Outcome(list(inputs), output, EXIT_OK)
+    target = history_mod.target_for(history, output)
     try:
         result = score_files(inputs, cfg, max_rows=read_options.pop("max_rows", None) or cfg["input"]["max_rows"],
                              price_date=price_date, draws=draws, budget=budget, progress=progress, detail=False,
-                             optional=frozenset(optional), skipped=outcome.not_portfolios, **read_options)
+                             optional=frozenset(optional), skipped=outcome.not_portfolios,
+                             keep_inputs=target is not None, **read_options)
         outcome.result = result
+        history = history_mod.RunHistory(target, cfg["history"]["busy_timeout_s"])
+        outcome.portfolio = portfolio or history_mod.portfolio_of(outcome.inputs)
         if output is not None:
-            try:
-                _prepare_folder(output)
-                with output_lock(output, wait_seconds=cfg["output"]["lock_wait_seconds"] if lock_wait is None else lock_wait):
-                    if progress:
-                        progress(f"writing {output.name}")
-                    t = time.perf_counter()
-                    outcome.written = _write_output(result, output, output_kind(output, kind))
-                    result.timings["write"] = time.perf_counter() - t
-            except OSError as exc:  # the folder, the lock file: nothing was written yet
-                raise OutputError(output, reason(exc), output.is_file()) from exc
+            result = outcome.result = _with_changes(result, history, outcome.portfolio)
+            outcome.written = _locked_write(result, output, kind, progress,
+                                            cfg["output"]["lock_wait_seconds"] if lock_wait is None else lock_wait)
         outcome.code = EXIT_ROW_ERRORS if result.error_rows else EXIT_OK
+        if outcome.written:
+            _record_history(outcome, history)
     except FtscoreError as exc:  # each carries its exit code (pipeline/errors.py)
         outcome.code, outcome.error = exc.exit_code, exc.line(writes=True)
     except OSError as exc:  # reading an input (read.py turns most into ReadError)
@@ -237,6 +243,49 @@ def score_job(inputs: list[Path], output: Path | None, cfg: dict, *, read_option
         outcome.code, outcome.error = EXIT_BUG, internal(exc, writes=True)
     outcome.seconds = time.perf_counter() - started
     return outcome
+
+
+def _locked_write(result, output: Path, kind: str | None, progress: Progress | None, wait: float) -> list[Path]:
+    """Write the output under its lock; the files written."""
+    from pipeline.atomic import OutputError, reason
+    from pipeline.lock import output_lock
+
+    try:
+        _prepare_folder(output)
+        with output_lock(output, wait_seconds=wait):
+            if progress:
+                progress(f"writing {output.name}")
+            t = time.perf_counter()
+            written = _write_output(result, output, output_kind(output, kind))
+            result.timings["write"] = time.perf_counter() - t
+            return written
+    except OSError as exc:  # the folder, the lock file: nothing was written yet
+        raise OutputError(output, reason(exc), output.is_file()) from exc
+
+
+def _with_changes(result, history, portfolio: str):
+    """The run with what changed since the previous recorded run of its portfolio (the Changes sheet):
+    nothing to compare without a history, on its first run, or when the history cannot be read (the
+    reason is on the sheet). The snapshot taken here is the one recorded after the write."""
+    if history.target is None:
+        return result
+    t = time.perf_counter()
+    current = history.snapshot_of(result, portfolio)
+    previous = None if current is None else history.previous(portfolio)
+    frame, facts = changes.for_run(previous, current, result.config, history.problem, portfolio=portfolio)
+    result.timings["changes"] = time.perf_counter() - t
+    return replace(result, changes=frame, changes_facts=facts, snapshot=current)
+
+
+def _record_history(outcome: Outcome, history) -> None:
+    """Record a job that wrote its output in its history (a fault is only Outcome.history)."""
+    result = outcome.result
+    t = time.perf_counter()
+    if history.target is not None:
+        history.record_result(result, outcome.portfolio, outcome.code, result.snapshot)
+        history.close()
+        result.timings["history"] = time.perf_counter() - t
+    outcome.history = history.status
 
 
 def plan(files: list[Path], output: Path | None, out_dir: Path | None, merge: bool,

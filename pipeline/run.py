@@ -20,6 +20,7 @@ from pathlib import Path
 import polars as pl
 
 from pipeline import __version__, budget as budget_mod, issues, prices, stability, summary
+from pipeline.history import INPUTS_COLUMN, inputs_json
 from pipeline.columns import header_like_rows, header_scorer, map_columns, parse
 from pipeline.config import max_unpacked_bytes
 from pipeline.money import computed_checks, horizon_column, money, overflow
@@ -38,8 +39,9 @@ SHOWN = ("use_case_id", "use_case", "business_unit", "funded", "p_top10", "p_sam
 
 
 def shown_columns(scored: pl.DataFrame, cfg: dict, inputs: int) -> list[str]:
-    # long_inputs: the Options sheet; summary.inputs: Summary's Insufficient data line
-    keep = {*KEY, *SHOWN, *annotation_columns(cfg, inputs), *long_inputs(), *summary.inputs()}
+    # long_inputs: the Options sheet; summary.inputs: Summary's Insufficient data line; INPUTS_COLUMN: the
+    # parsed inputs as JSON, for the history (score_files keep_inputs)
+    keep = {*KEY, *SHOWN, *annotation_columns(cfg, inputs), *long_inputs(), *summary.inputs(), INPUTS_COLUMN}
     return [c for c in scored.columns if c in keep]
 
 
@@ -409,7 +411,7 @@ def _read_inputs(paths: list[str | Path], cfg: dict, max_rows: int | None, progr
 def score_files(paths: list[str | Path], cfg: dict, *, max_rows: int | None = None,
                 price_date: date | None = None, draws: int | None = None, budget: float | None = None,
                 progress=None, detail: bool = True, optional: frozenset = frozenset(),
-                skipped: list | None = None, **options) -> Result:
+                skipped: list | None = None, keep_inputs: bool = False, **options) -> Result:
     """Read, check, score and rank one or more files as one portfolio.
 
     detail=False keeps in Result.ranking only the columns the outputs show (shown_columns),
@@ -418,7 +420,8 @@ def score_files(paths: list[str | Path], cfg: dict, *, max_rows: int | None = No
     Raises read.ReadError when an input is unusable. An input in `optional` (a file found in a
     folder) that holds no use cases is left out instead, and (path, reason) added to `skipped`;
     when every input is left out, ReadError. options go to
-    read.read_table: sheet, header_row, encoding, delimiter.
+    read.read_table: sheet, header_row, encoding, delimiter. keep_inputs: Result.ranking carries each
+    row's parsed inputs as JSON (history.INPUTS_COLUMN), for the history.
     """
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
@@ -429,7 +432,10 @@ def score_files(paths: list[str | Path], cfg: dict, *, max_rows: int | None = No
     t = time.perf_counter()
     files = [s.table.file for s in sources]
     at = price_date or started.date()
-    parsed = prices.option_prices(prices.apply(pl.concat(read.parsed, how="vertical"), cfg, at), cfg, at)
+    parsed = pl.concat(read.parsed, how="vertical")
+    if keep_inputs:  # as parsed: before prices and scores fill in what a row did not give
+        parsed = parsed.with_columns(inputs_json(parsed).alias(INPUTS_COLUMN))
+    parsed = prices.option_prices(prices.apply(parsed, cfg, at), cfg, at)
     read.parsed.clear()  # big portfolios: hold one copy of the parsed input, not two
     found.append(repeated_ids(sources, parsed))
     found += _price_issues(sources, parsed) + _alt_price_issues(sources, parsed) + _deprecated_issues(sources, parsed)

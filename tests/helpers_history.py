@@ -1,63 +1,90 @@
-"""Snapshot frames (the issue-13 contract: history.snapshot's columns and dtypes) for the Changes tests.
+"""The history databases the tests record into: an SQLite file, and a fresh database on the real
+PostgreSQL server that .ci/run starts (.ci/with-postgres exports FTSCORE_TEST_POSTGRES_URL).
 
-``snapshot`` builds one from a list of dicts: a column a dict does not name gets a plain value
-(UC-id from the position, rank from the position, scores 5, money null...). ``inputs`` may be
-given as a dict: it is written as the JSON object the history keeps, and input_checksum is the
-sha256 of that JSON, as history computes one per row.
+In CI (CI=true) a missing server is a failure, never a skip; on a developer's machine without it
+the PostgreSQL cases are skipped with the reason.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import dataclass
-from datetime import datetime, timezone
+import os
+import uuid
+from pathlib import Path
 
-import polars as pl
+import pytest
 
-# The columns and dtypes of the contract (COMMON13.md), written out here independently of
-# pipeline.changes.SNAPSHOT so a test can hold the two against each other.
-SNAPSHOT_COLUMNS: dict[str, pl.DataType] = {
-    "portfolio": pl.String, "use_case_id": pl.String, "use_case": pl.String, "business_unit": pl.String,
-    "recommendation": pl.String, "best_option": pl.String,
-    "privacy_score": pl.Float64, "cost_score": pl.Float64, "accuracy_score": pl.Float64,
-    "speed_score": pl.Float64, "fit_score": pl.Float64,
-    "monthly_api_cost": pl.Float64, "net_savings": pl.Float64, "break_even_months": pl.Float64,
-    "rank": pl.Int64, "input_checksum": pl.String, "inputs": pl.String,
-}
+POSTGRES_ENV = "FTSCORE_TEST_POSTGRES_URL"
+BACKENDS = ["sqlite", "postgresql"]
 
 
-@dataclass(frozen=True)
-class RunInfo:
-    """What History.previous gives besides the snapshot (the fields the Changes sheet reads)."""
-
-    run_id: int
-    started_at: datetime
-    version: str = "test"
-
-
-WHEN = datetime(2026, 11, 29, 2, 0, tzinfo=timezone.utc)
+def postgres_url() -> str:
+    url = os.environ.get(POSTGRES_ENV)
+    if not url:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI=true but {POSTGRES_ENV} is not set: .ci/run starts PostgreSQL (.ci/with-postgres)")
+        pytest.skip(f"no PostgreSQL server: run under .ci/with-postgres (or set {POSTGRES_ENV})")
+    return url
 
 
-def _row(i: int, given: dict, portfolio: str) -> dict:
-    inputs = given.get("inputs", {"use_case_id": given.get("use_case_id", f"UC-{i + 1:02d}"), "monthly_calls": 1000})
-    text = inputs if isinstance(inputs, str) or inputs is None else json.dumps(inputs, sort_keys=True)
-    row = {
-        "portfolio": portfolio, "use_case_id": f"UC-{i + 1:02d}", "use_case": f"Use case {i + 1}",
-        "business_unit": "Ops", "recommendation": "Keep prompting", "best_option": "api_current",
-        "privacy_score": 5.0, "cost_score": 5.0, "accuracy_score": 5.0, "speed_score": 5.0, "fit_score": 5.0,
-        "monthly_api_cost": None, "net_savings": None, "break_even_months": None, "rank": i + 1,
-        "input_checksum": hashlib.sha256(text.encode()).hexdigest() if text is not None else None,
-    }
-    row.update({k: v for k, v in given.items() if k != "inputs"})
-    row["inputs"] = text
-    return row
+def _admin(url: str):
+    import sqlalchemy as sa
+
+    return sa.create_engine(sa.engine.make_url(url).set(drivername="postgresql+psycopg"),
+                            isolation_level="AUTOCOMMIT")
 
 
-def snapshot(rows: list[dict], portfolio: str = "emea") -> pl.DataFrame:
-    """A snapshot frame with exactly the contract's columns and dtypes."""
-    for r in rows:
-        unknown = set(r) - set(SNAPSHOT_COLUMNS)
-        assert not unknown, f"test bug: unknown snapshot columns {unknown}"
-    built = [_row(i, r, portfolio) for i, r in enumerate(rows)]
-    return pl.DataFrame({name: [b[name] for b in built] for name in SNAPSHOT_COLUMNS}, schema=SNAPSHOT_COLUMNS)
+def fresh_database(url: str) -> tuple[str, str]:
+    """(URL of a new empty database on the server of url, its name)."""
+    import sqlalchemy as sa
+
+    name = f"ftscore_t_{uuid.uuid4().hex[:12]}"
+    engine = _admin(url)
+    with engine.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    made = sa.engine.make_url(url).set(database=name)
+    return made.render_as_string(hide_password=False), name
+
+
+def drop_database(url: str, name: str) -> None:
+    import sqlalchemy as sa
+
+    engine = _admin(url)
+    with engine.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def history_target(request, tmp_path: Path):
+    """Where a test's history is: an SQLite file in tmp_path, or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        (tmp_path / "history").mkdir()
+        yield str(tmp_path / "history" / "ftscore-history.sqlite")
+        return
+    server = postgres_url()
+    url, name = fresh_database(server)
+    yield url
+    drop_database(server, name)
+
+
+def sql(target: str, statement: str) -> list[tuple]:
+    """Run one statement on a history directly (as another program would) and commit."""
+    if not target.startswith("postgresql"):
+        import sqlite3
+
+        conn = sqlite3.connect(target)
+        try:
+            rows = conn.execute(statement).fetchall()
+            conn.commit()
+            return rows
+        finally:
+            conn.close()
+    import sqlalchemy as sa
+
+    engine = _admin(target)
+    with engine.connect() as conn:
+        result = conn.execute(sa.text(statement))
+        rows = [tuple(r) for r in result] if result.returns_rows else []
+    engine.dispose()
+    return rows

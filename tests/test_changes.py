@@ -1,6 +1,6 @@
 """Issue 13's Changes: two snapshots of a portfolio compared (pipeline/changes.py).
 
-The snapshots are built with exactly the contract's columns (helpers_history.snapshot); the
+The snapshots are built with exactly the contract's columns (helpers_snapshots.snapshot); the
 expected rows are written out from the rules of the issue (added, removed, recommendation, rank
 moves of history.rank_move places or more, money moves of history.money_change_pct % or more),
 never copied from the output.
@@ -14,7 +14,7 @@ import polars as pl
 import pytest
 
 from helpers_frames import cfg_with
-from helpers_history import SNAPSHOT_COLUMNS, WHEN, RunInfo, snapshot
+from helpers_snapshots import SNAPSHOT_COLUMNS, WHEN, RunInfo, snapshot
 from pipeline import changes, config
 from pipeline.errors import ConfigError
 from pipeline.fields import FIELDS

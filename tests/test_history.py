@@ -1,0 +1,391 @@
+"""The history of runs (issue 13): what a run records, read back; two runs recording at once; a run
+killed while recording; damaged, newer and locked histories that never cost the workbook; the
+`ftscore history` command. The core cases run against SQLite and the real PostgreSQL server that
+.ci/run starts (tests/helpers_history.py)."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import openpyxl
+import polars as pl
+import pytest
+
+from conftest import ROOT, SAMPLES, run_cli
+from helpers_history import history_target, sql  # noqa: F401  (history_target: a fixture)
+from pipeline import config, history
+from pipeline.history import SNAPSHOT_COLUMNS, History, HistoryProblem, RunFacts
+
+SAMPLE = SAMPLES / "portfolio.csv"
+
+
+def _ranking_counts(workbook: Path) -> dict[str, int]:
+    """Use cases per recommendation, counted on the workbook's Ranking sheet (openpyxl)."""
+    wb = openpyxl.load_workbook(workbook, read_only=True)
+    rows = list(wb["Ranking"].iter_rows(values_only=True))
+    wb.close()
+    col = rows[0].index("Recommendation")
+    counts: dict[str, int] = {}
+    for r in rows[1:]:
+        if r[col] is not None:
+            counts[r[col]] = counts.get(r[col], 0) + 1
+    return counts
+
+
+def _sample_rows() -> dict[str, dict[str, str]]:
+    with open(SAMPLE, newline="", encoding="utf-8") as fh:
+        return {r["Use Case ID"]: r for r in csv.DictReader(fh)}
+
+
+def _scored(path: Path = SAMPLE):
+    from pipeline.run import score_files
+
+    return score_files([path], config.load(), detail=False, keep_inputs=True)
+
+
+def _cli(*args, env: dict | None = None, **kw) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "pipeline", *map(str, args)], cwd=ROOT,
+                            env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, **kw)
+
+
+def _runs(target: str, portfolio: str = "portfolio") -> list[dict]:
+    done = run_cli("history", "--history", target, "--portfolio", portfolio, "--json")
+    assert done.code == 0, done.stderr
+    return json.loads(done.stdout)["runs"]
+
+
+# ---------------------------------------------------------------------------------- the snapshot
+
+def test_snapshot_has_the_contract_columns_and_the_rows_inputs():
+    result = _scored()
+    snap = history.snapshot(result.ranking, "emea", result.config)
+    assert snap.schema == pl.Schema(SNAPSHOT_COLUMNS)
+    assert snap.height == result.ranking.height == result.rows - result.error_rows == 22  # 26 rows, 4 with errors
+    assert set(snap["portfolio"]) == {"emea"}
+    uc1 = snap.row(by_predicate=pl.col("use_case_id") == "UC-01", named=True)
+    given = _sample_rows()["UC-01"]
+    inputs = json.loads(uc1["inputs"])
+    assert inputs["monthly_calls"] == float(given["Monthly Calls"]) == 100_000
+    assert inputs["use_case"] == given["Use Case"] and inputs["contains_pii"] is True
+    assert "monthly_api_cost" not in inputs  # not given on the row: left out, not null
+    assert uc1["input_checksum"] == hashlib.sha256(uc1["inputs"].encode()).hexdigest()
+    horizon = result.ranking.row(by_predicate=pl.col("use_case_id") == "UC-01", named=True)
+    assert uc1["net_savings"] == horizon[f"net_savings_{config.load()['money']['horizon_months']}m"]
+
+
+def test_the_input_checksum_changes_with_the_inputs_only(tmp_path):
+    edited = tmp_path / "portfolio.csv"
+    text = SAMPLE.read_text(encoding="utf-8")
+    edited.write_text(text.replace("UC-02,Agent reply drafting,Customer Service,Dana Ruiz,general,internal,no,,"
+                                   "gpt-4o-mini,400000", "UC-02,Agent reply drafting,Customer Service,Dana Ruiz,"
+                                   "general,internal,no,,gpt-4o-mini,900000"), encoding="utf-8")
+    before = history.snapshot(_scored().ranking, "p").select("use_case_id", "input_checksum")
+    again = history.snapshot(_scored().ranking, "p").select("use_case_id", "input_checksum")
+    after = history.snapshot(_scored(edited).ranking, "p").select("use_case_id", "input_checksum")
+    assert before.equals(again)
+    moved = before.join(after, on="use_case_id").filter(pl.col("input_checksum") != pl.col("input_checksum_right"))
+    assert moved["use_case_id"].to_list() == ["UC-02"]
+
+
+def test_portfolio_identity_from_the_inputs(tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    assert history.portfolio_of([inbox / "emea.xlsx"]) == "emea"
+    assert history.portfolio_of([inbox / "emea.csv"]) == "emea"  # the same portfolio, saved as CSV
+    assert history.portfolio_of([tmp_path / "b" / "americas.csv", inbox / "emea.xlsx"]) == "americas+emea"
+    assert history.portfolio_of([inbox]) == "inbox"
+
+
+# -------------------------------------------------------------------------- recording, both backends
+
+def _facts(result, portfolio: str, when: datetime, code: int = 1) -> RunFacts:
+    facts = history.facts_of(result, portfolio, code)
+    facts.started_at = when
+    return facts
+
+
+def test_record_and_read_back(history_target):
+    result = _scored()
+    snap = history.snapshot(result.ranking, "portfolio", result.config)
+    day = datetime(2026, 11, 2, 2, 0, tzinfo=timezone.utc)
+    h = History.open(history_target, 5)
+    try:
+        assert h.previous("portfolio") is None
+        first = h.record(_facts(result, "portfolio", day), snap)
+        second = h.record(_facts(result, "portfolio", day + timedelta(days=1), 0),
+                          snap.with_columns(pl.col("monthly_api_cost") * 2))
+        h.record(_facts(result, "other", day + timedelta(days=2)), snap.head(3))
+        info, frame = h.previous("portfolio")
+        assert (info.run_id, info.started_at, info.exit_code) == (second, day + timedelta(days=1), 0)
+        assert info.rows == 26 and sum(info.counts.values()) == 22
+        assert info.inputs == [[str(SAMPLE), hashlib.sha256(SAMPLE.read_bytes()).hexdigest()]]
+        assert frame.schema == pl.Schema(SNAPSHOT_COLUMNS)
+        assert frame.equals(snap.with_columns(pl.col("monthly_api_cost") * 2).sort("rank"))
+        runs = h.runs("portfolio")
+        assert runs["run_id"].to_list() == [first, second]
+        assert runs.row(0, named=True)["Keep prompting"] == snap.filter(
+            pl.col("recommendation") == "Keep prompting").height
+        path = h.path("portfolio", "UC-01")
+        expected = snap.filter(pl.col("use_case_id") == "UC-01")["monthly_api_cost"][0]
+        assert path["monthly_api_cost"].to_list() == [expected, expected * 2]
+        assert h.path("portfolio", "UC-99").is_empty()
+        assert h.portfolios() == ["other", "portfolio"]
+        assert h.prune(1, now=day + timedelta(days=2, hours=1)) == 2  # the first two runs are older than a day
+        assert h.runs("portfolio").is_empty() and h.previous("other")[1].height == 3
+    finally:
+        h.close()
+
+
+def test_each_score_run_that_writes_is_recorded(tmp_path, history_target):
+    out = tmp_path / "scored.xlsx"
+    for _ in range(2):
+        done = run_cli("score", SAMPLE, "-o", out, "--history", history_target, "--json")
+        assert done.code == 1  # the sample has rows with errors
+        job = json.loads(done.stdout)["jobs"][0]
+        assert (job["history"], job["portfolio"]) == ("ok", "portfolio")
+    runs = _runs(history_target)
+    assert len(runs) == 2
+    counts = _ranking_counts(out)
+    assert {k: v for k, v in runs[-1].items() if k in counts} == counts
+    assert all(r["rows"] == 26 and r["exit_code"] == 1 for r in runs)
+    scored = sum(counts.values())
+    assert sql(history_target, "SELECT count(*) FROM use_cases") == [(2 * scored,)]
+    kept = sql(history_target, "SELECT count(*) FROM row_inputs")[0][0]  # each row's inputs once, not once a run
+    assert kept == sql(history_target, "SELECT count(DISTINCT input_checksum) FROM use_cases")[0][0] <= scored
+    failed = run_cli("score", tmp_path / "missing.csv", "-o", tmp_path / "x.xlsx", "--history", history_target)
+    assert failed.code == 3 and len(_runs(history_target)) == 2  # nothing written: nothing recorded
+
+
+def test_two_concurrent_runs_both_land(tmp_path, history_target):
+    pause = {history.PAUSE_ENV: "1.5"}
+    procs = [_cli("score", SAMPLE, "-o", tmp_path / f"{n}.xlsx", "--history", history_target, "--portfolio", "p",
+                  env=pause) for n in ("a", "b")]
+    for p in procs:
+        out, err = p.communicate(timeout=180)
+        assert p.returncode == 1, err
+        assert "recording paused" in err and "not recorded" not in err
+    assert len(_runs(history_target, "p")) == 2
+
+
+def test_kill_9_while_recording_keeps_the_earlier_runs(tmp_path, history_target):
+    assert run_cli("score", SAMPLE, "-o", tmp_path / "a.xlsx", "--history", history_target).code == 1
+    proc = _cli("score", SAMPLE, "-o", tmp_path / "b.xlsx", "--history", history_target,
+                env={history.PAUSE_ENV: "120"})
+    line = proc.stderr.readline()
+    while line and "recording paused" not in line:
+        line = proc.stderr.readline()
+    assert "recording paused" in line
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    proc.stdout.close()
+    proc.stderr.close()
+    assert len(_runs(history_target)) == 1  # the run in flight is not there; the earlier one is
+    assert run_cli("score", SAMPLE, "-o", tmp_path / "c.xlsx", "--history", history_target).code == 1
+    assert [r["run_id"] for r in _runs(history_target)][0] == 1 and len(_runs(history_target)) == 2
+
+
+def test_a_newer_history_is_refused_and_the_workbook_written(tmp_path, history_target):
+    assert run_cli("score", SAMPLE, "-o", tmp_path / "a.xlsx", "--history", history_target).code == 1
+    if history_target.startswith("postgresql"):
+        sql(history_target, "UPDATE ftscore_meta SET value = '99' WHERE key = 'schema_version'")
+    else:
+        sql(history_target, "PRAGMA user_version = 99")
+    out = tmp_path / "b.xlsx"
+    done = run_cli("score", SAMPLE, "-o", out, "--history", history_target, "--json")
+    assert done.code == 1  # the run's own code
+    assert "Ranking" in openpyxl.load_workbook(out, read_only=True).sheetnames
+    lines = [ln for ln in done.stderr.splitlines() if ln.startswith("ftscore: ")]
+    assert len(lines) == 1 and "newer ftscore (schema version 99" in lines[0], done.stderr
+    assert "newer ftscore" in json.loads(done.stdout)["jobs"][0]["history"]
+    shown = run_cli("history", "--history", history_target)
+    assert shown.code == 3 and "newer ftscore" in shown.stderr
+
+
+def test_a_damaged_history_is_left_alone_and_the_workbook_written(tmp_path):
+    target = tmp_path / "ftscore-history.sqlite"
+    junk = b"this is not a database, but a file that happens to be here\n" * 100
+    target.write_bytes(junk)
+    out = tmp_path / "scored.xlsx"
+    done = run_cli("score", SAMPLE, "-o", out, "--json")  # the default history: beside the output
+    assert done.code == 1
+    assert _ranking_counts(out)
+    job = json.loads(done.stdout)["jobs"][0]
+    assert job["history"].startswith(f"the history {target} is damaged or not an SQLite file")
+    assert done.stderr.count("not recorded in the history") == 1
+    assert target.read_bytes() == junk  # never rewritten
+    shown = run_cli("history", "--history", target)
+    assert shown.code == 3 and "damaged" in shown.stderr
+
+
+def test_a_locked_history_waits_its_timeout_then_the_workbook_is_written(tmp_path):
+    target = tmp_path / "h.sqlite"
+    assert run_cli("score", SAMPLE, "-o", tmp_path / "a.xlsx", "--history", target).code == 1
+    cfg = tmp_path / "fast.toml"
+    cfg.write_text("[history]\nbusy_timeout_s = 0.5\n", encoding="utf-8")
+    holder = sqlite3.connect(target, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        t = time.monotonic()
+        done = run_cli("score", SAMPLE, "-o", tmp_path / "b.xlsx", "--history", target, "--config", cfg, "--json")
+        assert done.code == 1 and (tmp_path / "b.xlsx").exists()
+        assert "locked by another run past its busy timeout (0.5 s" in json.loads(done.stdout)["jobs"][0]["history"]
+        assert time.monotonic() - t < 60
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert len(_runs(str(target))) == 1
+
+
+def test_history_off_and_env_and_config(tmp_path, monkeypatch):
+    done = run_cli("score", SAMPLE, "-o", tmp_path / "a.xlsx", "--history", "off", "--json")
+    assert json.loads(done.stdout)["jobs"][0]["history"] == "off"
+    assert not (tmp_path / history.DEFAULT_NAME).exists()
+    cfg = tmp_path / "h.toml"
+    cfg.write_text(f'[history]\npath = "{tmp_path / "from-config.sqlite"}"\n', encoding="utf-8")
+    assert run_cli("score", SAMPLE, "-o", tmp_path / "b.xlsx", "--config", cfg).code == 1
+    assert len(_runs(str(tmp_path / "from-config.sqlite"))) == 1
+    monkeypatch.setenv("FTSCORE_SCORE_HISTORY", str(tmp_path / "from-env.sqlite"))
+    monkeypatch.setenv("FTSCORE_SCORE_PORTFOLIO", "emea")
+    assert run_cli("score", SAMPLE, "-o", tmp_path / "c.xlsx").code == 1
+    assert len(_runs(str(tmp_path / "from-env.sqlite"), "emea")) == 1
+    assert not (tmp_path / history.DEFAULT_NAME).exists()
+
+
+def test_out_dir_records_each_input_as_its_portfolio(tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for name in ("emea", "americas"):
+        (inbox / f"{name}.csv").write_bytes(SAMPLE.read_bytes())
+    out = tmp_path / "scored"
+    assert run_cli("score", inbox, "--out-dir", out).code == 1
+    assert run_cli("score", inbox, "--out-dir", out, "--merge").code == 1
+    h = History.open(out / history.DEFAULT_NAME, 5, create=False)
+    assert h.portfolios() == ["americas", "emea", "inbox"]
+    h.close()
+    refused = run_cli("score", inbox, "--out-dir", out, "--portfolio", "x")
+    assert refused.code == 2 and "--merge" in refused.stderr
+
+
+def test_the_schema_migrates_in_order_and_keeps_the_runs(tmp_path, monkeypatch):
+    target = tmp_path / "h.sqlite"
+    assert run_cli("score", SAMPLE, "-o", tmp_path / "a.xlsx", "--history", target).code == 1
+    assert sql(str(target), "PRAGMA user_version") == [(1,)]
+
+    def v2(dialect: str) -> list[str]:
+        return ["ALTER TABLE runs ADD COLUMN host TEXT"]
+
+    monkeypatch.setattr(history, "MIGRATIONS", [*history.MIGRATIONS, v2])
+    monkeypatch.setattr(history, "SCHEMA_VERSION", 2)
+    h = History.open(target, 5)
+    assert len(h.runs("portfolio")) == 1
+    h.close()
+    assert sql(str(target), "PRAGMA user_version") == [(2,)]
+    assert "host" in [r[1] for r in sql(str(target), "PRAGMA table_info(runs)")]
+
+
+def test_a_database_of_other_tables_is_not_taken_over(tmp_path):
+    target = tmp_path / "theirs.sqlite"
+    sql(str(target), "CREATE TABLE runs (id INTEGER)")
+    with pytest.raises(HistoryProblem, match="not an ftscore history"):
+        History.open(target, 5)
+
+
+def test_postgres_without_the_extra_says_what_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "sqlalchemy", None)
+    with pytest.raises(HistoryProblem, match=r"pip install 'ftscore\[postgres\]'") as caught:
+        History.open("postgresql://nobody@127.0.0.1/none", 1)
+    assert caught.value.exit_code == 2
+
+
+# --------------------------------------------------------------------------- ftscore history
+
+@pytest.fixture
+def thirty_nights(tmp_path) -> tuple[Path, list[datetime], list[float]]:
+    """A history of 30 nightly runs of the sample, one a day at 02:00 UTC up to last night; UC-01's
+    monthly API cost grows by $100 a night."""
+    result = _scored()
+    snap = history.snapshot(result.ranking, "portfolio", result.config)
+    last = (datetime.now(timezone.utc) - timedelta(days=1)).replace(hour=2, minute=0, second=0, microsecond=0)
+    nights = [last - timedelta(days=29 - i) for i in range(30)]
+    base = snap.filter(pl.col("use_case_id") == "UC-01")["monthly_api_cost"][0]
+    spends = [base + 100 * i for i in range(30)]
+    target = tmp_path / history.DEFAULT_NAME
+    h = History.open(target, 5)
+    for night, spend in zip(nights, spends):
+        h.record(_facts(result, "portfolio", night), snap.with_columns(
+            pl.when(pl.col("use_case_id") == "UC-01").then(spend).otherwise(pl.col("monthly_api_cost"))
+            .alias("monthly_api_cost")))
+    h.close()
+    return target, nights, spends
+
+
+def test_history_lists_thirty_nights(thirty_nights):
+    target, nights, _ = thirty_nights
+    done = run_cli("history", "--history", target)
+    assert done.code == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == f"portfolio 'portfolio' in {target}: 30 runs"
+    assert lines[1].split()[:5] == ["DATE", "(UTC)", "RUN", "ROWS", "Fine-tune"] and lines[1].endswith("EXIT")
+    rows = lines[2:]
+    assert [r[:16] for r in rows] == [n.strftime("%Y-%m-%d %H:%M") for n in nights]
+    assert all(r.split()[3] == "26" and r.split()[-1] == "1" for r in rows)
+
+
+def test_history_shows_one_use_cases_path(thirty_nights):
+    target, nights, spends = thirty_nights
+    done = run_cli("history", "--history", target, "--id", "UC-01")
+    assert done.code == 0, done.stderr
+    rows = done.stdout.splitlines()[2:]
+    assert len(rows) == 30
+    assert [r.split()[0] for r in rows] == [n.strftime("%Y-%m-%d") for n in nights]
+    assert [r.split()[-3] for r in rows] == [f"${s:,.0f}" for s in spends]
+    as_json = json.loads(run_cli("history", "--history", target, "--id", "UC-01", "--json").stdout)
+    assert [p["monthly_api_cost"] for p in as_json["path"]] == pytest.approx(spends)
+    assert {p["recommendation"] for p in as_json["path"]} <= set(config.RECOMMENDATIONS_V2)
+
+
+def test_history_prune_and_errors(thirty_nights, tmp_path):
+    target, nights, _ = thirty_nights
+    older = sum(n < datetime.now(timezone.utc) - timedelta(days=10) for n in nights)
+    assert 19 <= older <= 21  # yesterday 02:00 is one to two days ago
+    done = run_cli("history", "--history", target, "--prune", "10", "--json")
+    assert done.code == 0 and json.loads(done.stdout)["pruned_runs"] == older
+    assert len(_runs(str(target))) == 30 - older
+    assert run_cli("history", "--history", target, "--id", "UC-99").code == 2
+    assert run_cli("history", "--history", target, "--portfolio", "nope").code == 2
+    missing = run_cli("history", "--history", tmp_path / "none.sqlite")
+    assert missing.code == 2 and "no history at" in missing.stderr and not (tmp_path / "none.sqlite").exists()
+    assert run_cli("history", "--history", "off").code == 2
+
+
+def test_the_run_history_reports_a_problem_and_never_raises(tmp_path, monkeypatch):
+    """What the Changes sheet reads (issue 13, H6): previous() is None and problem says why."""
+    damaged = tmp_path / "damaged.sqlite"
+    damaged.write_bytes(b"\x00garbage" * 500)
+    hist = history.RunHistory(str(damaged), 1)
+    assert hist.previous("portfolio") is None and "damaged or not an SQLite file" in hist.problem
+    assert hist.status == hist.problem and hist.record_result(_scored(), "portfolio", 1) is None
+    fresh = history.RunHistory(str(tmp_path / "new.sqlite"), 1)
+    assert fresh.previous("portfolio") is None and fresh.problem is None and fresh.status == "ok"
+    fresh.close()
+    assert history.RunHistory(None, 1).status == "off"
+
+    def broken(*args, **kwargs):
+        raise ValueError("a bug while taking the snapshot")
+
+    monkeypatch.setattr(history, "snapshot", broken)
+    out = tmp_path / "scored.xlsx"
+    done = run_cli("score", SAMPLE, "-o", out, "--history", tmp_path / "h.sqlite", "--json")
+    assert done.code == 1 and _ranking_counts(out)
+    assert "ValueError: a bug while taking the snapshot" in json.loads(done.stdout)["jobs"][0]["history"]
