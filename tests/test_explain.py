@@ -173,3 +173,17 @@ def test_the_sample_explains_every_part(uid: str) -> None:
     for part in ("Money against today's API", "Ruled out", "Own GPUs (first live month):", "Materiality threshold: ",
                  "What would change it", "Next step: "):
         assert part in run.stdout
+
+
+def test_a_long_horizon_shows_every_few_months(tmp_path: Path) -> None:
+    # 36 months: every 2nd month (and month 1); the last net is the option's net savings over 36 months.
+    cfg = tmp_path / "long.toml"
+    cfg.write_text("[money]\nhorizon_months = 36\n")
+    src = write_xlsx(tmp_path / "in.xlsx", HEADERS, [case("E12", **EXAMPLE_12)])
+    run = run_cli("explain", src, "--id", "E12", "--config", cfg)
+    assert run.code == 0, run.stderr
+    months = month_rows(run.stdout)
+    assert sorted(months) == [1, *range(2, 37, 2)]
+    assert "(one-off $5,000 at the start; every 2 months)" in run.stdout
+    # 36 x 6,500 - 5,000
+    assert months[36][3] == "$229,000" == option_cells(run.stdout, "api_optimised")[6]
