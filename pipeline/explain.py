@@ -276,7 +276,7 @@ def _money_change(row: dict, threshold: float) -> list[str]:
     if by == "no_material_saving" and contenders:
         net, o = contenders[0]
         return [f"{o}: net savings {_usd(net)}, {_usd(threshold - net)} short of the {_usd(threshold)} threshold"]
-    if by != "saving" or best not in dict((o, n) for n, o in contenders):
+    if by != "saving" or best not in {o for _, o in contenders}:
         return []
     net = row[f"{best}__net_h"]
     out = [f"{best}: net savings {_usd(net)}, {_usd(net - threshold)} above the {_usd(threshold)} threshold "
