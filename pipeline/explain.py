@@ -322,7 +322,8 @@ def _change_lines(row: dict, threshold: float, cfg: dict) -> list[str]:
     with its value (config keys named; the decision itself is decide's)."""
     d, by = cfg["decision"], row.get("decided_by")
     if by == "insufficient_data":
-        return ["What would change it:", f"  {row['factors_with_data']} of {len(FACTORS)} factors have data; "
+        n = row["factors_with_data"]
+        return ["What would change it:", f"  {n} of {len(FACTORS)} factors {'has' if n == 1 else 'have'} data; "
                                          "2 are needed to decide"]
     lines = [*_money_change(row, threshold), *_need_changes(row, cfg)]
     if by == "latency" or (row.get("api__why_not_allowed") or "").startswith("starts in"):
