@@ -1,7 +1,7 @@
-"""Which fine-tuning projects to fund with a setup budget: a 0/1 knapsack.
+"""Which recommended changes to fund with a budget for their one-off costs: a 0/1 knapsack.
 
 ``choose`` maximises the total value (net savings over the horizon) of the
-funded rows with their total setup cost within the budget. It is exact up to
+funded rows with their total one-off cost within the budget. It is exact up to
 the limits below and falls back to greedy by value/cost beyond them, saying so.
 
 Amounts are compared in whole cents, in integer arithmetic (no float sums):
@@ -25,7 +25,7 @@ costing nothing are funded outright, and if everything fits it is all funded):
 * dynamic programming over the budget in steps of the greatest common divisor
   of the costs when rows x (budget / gcd + 1) <= DP_CELLS (10,000,000; about
   1.5 s and 10 MB at the limit): costs in round hundreds or thousands, as with
-  the shipped money.finetune_setup_cost, or a budget small against the costs;
+  the shipped one-off costs of the options, or a budget small against the costs;
 * otherwise branch and bound: depth first, fractional (LP) bound, rows of equal
   cost taken best first (dominance), up to ``node_limit`` steps (default
   NODE_LIMIT: the shipped [budget] node_limit, about 1 s). Portfolios of hundreds of rows with
@@ -83,7 +83,7 @@ def choose(candidates: pl.DataFrame, budget: float, *, exact_limit: int = EXACT_
            node_limit: int = NODE_LIMIT) -> tuple[pl.DataFrame, str]:
     """(candidates with a boolean ``funded`` column, in their order; the method: EXACT or GREEDY).
 
-    candidates: rows with ``cost`` (setup cost, USD, >= 0) and ``value`` (net
+    candidates: rows with ``cost`` (one-off cost, USD, >= 0) and ``value`` (net
     savings over the horizon, USD), plus whatever else (``__src``, ``__row``)
     rides along. budget: USD, >= 0 (math.inf: no limit). Limits: see the module.
     """

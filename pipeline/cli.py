@@ -625,7 +625,8 @@ def explain(inputs: tuple[Path, ...], use_case_id: str, price_date, config_file:
             header_row: int | None, encoding: str | None, delimiter: str | None, data_row: int | None = None,
             decimal: str | None = None) -> None:
     """Explain one use case: each factor with its facts and thresholds, the rule that
-    fired, the money month by month, and what would change the decision.
+    fired, every option's money and what ruled each out, the materiality threshold, the
+    recommended option month by month against today's API, and what would change the decision.
 
     Scores INPUT exactly as `ftscore score` does (same config and options) and
     prints; nothing is written.

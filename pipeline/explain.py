@@ -11,13 +11,14 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline.decide import DECIDED_BY, OPTIONS
+from pipeline import options
 from pipeline.core import ANNOTATION_PREFIX, Result
+from pipeline.decide import DECIDED_BY, materiality
+from pipeline.errors import NotFound  # noqa: F401  (re-exported)
+from pipeline.options import FINE_TUNED, OPTIONS, SELF_HOSTED
 from pipeline.score import FACTORS, target_accuracy
 
-
-
-from pipeline.errors import NotFound  # noqa: E402,F401  (re-exported)
+SHOWN_MONTHS = 24  # the month-by-month table shows every month up to this horizon, every few months past it
 
 
 def _usd(x) -> str:
@@ -148,45 +149,193 @@ def _factor_lines(row: dict, cfg: dict) -> list[str]:
 
 
 def _rule(row: dict) -> list[str]:
-    """What decided the row (decide.DECIDED_BY), the winning option, the deployment and each option
-    not allowed with why.
-
-    TODO(issue 12): explain does not yet show the materiality threshold, the month-by-month money of
-    the recommended option (options.options computes the months but keeps none) or the self-hosted
-    options' cost basis and GPUs; README's explain section still shows version 1's output.
-    """
+    """What decided the row (decide.DECIDED_BY), the winning option and the deployment."""
     lines = [f"Rule: {DECIDED_BY.get(row.get('decided_by'), row.get('decided_by'))}",
              f"Best option: {row.get('best_option') or 'none'} · deployment {row.get('deployment')}"]
-    for o in OPTIONS:
-        why = row.get(f"{o}__why_not_allowed") or (row.get(f"{o}__why_not") if not row.get(f"{o}__offered") else None)
-        if why:
-            lines.append(f"  {o}: {why}")
     if row.get("decision_warning"):
         lines.append(f"Warning: {row['decision_warning']}")
     return lines
 
 
-def _money_lines(row: dict, cfg: dict) -> list[str]:
-    """Every offered option's money against today's API (SPEC §5), the recommended one marked *."""
+def _months_text(x) -> str:
+    return "never" if x is None else f"{_num(x, 2)} months"
+
+
+# The money columns of each option (options.options), as explain's table shows them.
+_TABLE = (("one-off", "one_off", 10), ("build", "build_months", 5), ("monthly 1st", "monthly_first", 11),
+          ("month {h}", "monthly_horizon", 11), ("total {h}m", "total", 12), ("net 12m", "net_12", 12),
+          ("net {h}m", "net_h", 12))
+
+
+def _option_row(row: dict, o: str) -> str:
+    cells = []
+    for _, part, width in _TABLE:
+        value = row.get(f"{o}__{part}")
+        cells.append(f"{(value or 0) if part == 'build_months' else _usd(value):>{width}}")
+    roi = row.get(f"{o}__roi_pct")
+    mark = "*" if row.get("best_option") == o else " "
+    return (f"{mark} {o:<19}" + " ".join(cells) + f"  {_months_text(row.get(f'{o}__break_even')):<12}"
+            + f" {'-' if roi is None else _num(roi, 1) + '%':>8}")
+
+
+def _ruled_out(row: dict) -> list[str]:
+    """Each option that cannot win and why: not offered (options: what is missing to price it) or not
+    allowed (decide: where it may run, the accuracy need, too slow)."""
+    out = []
+    for o in OPTIONS:
+        if not row.get(f"{o}__offered"):
+            out.append(f"  {o}: not offered: {row.get(f'{o}__why_not')}")
+        elif row.get(f"{o}__allowed") is False:
+            out.append(f"  {o}: not allowed: {row.get(f'{o}__why_not_allowed')}")
+    return ["Ruled out:", *out] if out else ["Ruled out: none (every option is offered and allowed)"]
+
+
+def _own_gpus(row: dict) -> list[str]:
+    """The self-hosted options' cost basis and their GPUs (always on) or GPU-hours (batch work) in their
+    first live month."""
+    basis = {"given": "finetune_monthly_cost given", "estimated": "hosting sized from calls and tokens",
+             "assumed": "no calls or tokens: hosting.assumed_gpus always-on GPU assumed"}
+    lines = []
+    for o in SELF_HOSTED:
+        gpus, hours = row.get(f"{o}__gpus"), row.get(f"{o}__gpu_hours")
+        size = (f"; {gpus} GPU{'s' if gpus != 1 else ''} always on" if gpus is not None else "") + (
+            f"; {_num(hours, 1)} GPU-hours a month (batch work)" if hours is not None else "")
+        cost = row.get(f"{o}__cost_basis")
+        lines.append(f"  {o}: cost basis {cost} ({basis.get(cost, '-')}){size}")
+    return ["Own GPUs (first live month):", *lines]
+
+
+def _options_lines(row: dict, cfg: dict) -> list[str]:
+    """Every option's money against today's API (SPEC §5), the recommended one marked *; what ruled
+    each out; the self-hosted options' cost basis and GPUs."""
     m = cfg["money"]
-    if row["monthly_api_cost"] is None:
-        return ["Money: API cost unknown (give monthly_api_cost, or calls with tokens and prices)"]
     growth = row["usage_growth_pct"] if row["usage_growth_pct"] is not None else m["usage_growth_pct"]
     change = row["api_price_change_pct"] if row["api_price_change_pct"] is not None else m["api_price_change_pct"]
     h = m["horizon_months"]
-    lines = [f"Money against today's API (usage growth {_pct(growth)}/yr, API price change {_pct(change)}/yr):",
-             f"  {'option':<20} {'one-off':>10} {'build':>5} {'monthly':>10} {'net 12m':>12} {f'net {h}m':>12}"
-             f"  break-even"]
-    for o in OPTIONS:
-        if not row.get(f"{o}__offered"):
-            continue
-        be = row.get(f"{o}__break_even")
-        mark = "*" if row.get("best_option") == o else " "
-        lines.append(f"{mark} {o:<20} {_usd(row[f'{o}__one_off']):>10} {row[f'{o}__build_months'] or 0:>5} "
-                     f"{_usd(row[f'{o}__monthly_first']):>10} {_usd(row[f'{o}__net_12']):>12} "
-                     f"{_usd(row[f'{o}__net_h']):>12}  "
-                     + (f"{_num(be, 1)} months" if be is not None else "never"))
+    lines = [f"Money against today's API (usage growth {_pct(growth)}/yr, API price change {_pct(change)}/yr):"]
+    if row["monthly_api_cost"] is None:
+        lines.append("  API cost unknown (give monthly_api_cost, or calls with tokens and prices): net savings "
+                     "are not known; the decision counts today's API as 0")
+    lines.append(f"  {'option':<19}" + " ".join(f"{head.format(h=h):>{w}}" for head, _, w in _TABLE)
+                 + f"  {'break-even':<12} {'ROI':>8}")
+    lines += [_option_row(row, o) for o in OPTIONS if row.get(f"{o}__offered")]
+    return lines + _ruled_out(row) + _own_gpus(row)
+
+
+def _threshold(row: dict, full: pl.DataFrame, cfg: dict) -> str:
+    """The materiality threshold (decide.materiality) with the two numbers it is the larger of."""
+    d, h = cfg["decision"], cfg["money"]["horizon_months"]
+    value = full.select(materiality(cfg)).item()
+    total = row.get("api__total")
+    share = (f"{_pct(d['materiality_share'])} of today's API over {h} months ({_usd(total)}): "
+             f"{_usd(None if total is None else total * d['materiality_share'])}")
+    return (f"Materiality threshold: {_usd(value)}, the larger of {_usd(d['materiality_min'])} "
+            f"(decision.materiality_min) and {share}")
+
+
+def month_by_month(full: pl.DataFrame, cfg: dict, key: str) -> pl.DataFrame:
+    """The option ``key`` against today's API in months 1..H, by the options' own month step
+    (options._state and options._month, the run's arithmetic): month, api, option (its cost in the
+    month: the API while it is built, then its own cost and retraining), savings (cumulative) and net
+    (cumulative savings less the one-off: its net savings to that month)."""
+    catalog = [o for o in options.catalogue(cfg) if o.key == key]
+    names = options._parts(key)
+    state = options._state(options._with_inputs(full), cfg, catalog)
+    one_off = state.get_column(names["one_off"]).item()
+    rows, net = [], -one_off
+    for m in range(1, cfg["money"]["horizon_months"] + 1):
+        state = options._month(state, cfg, catalog, m)
+        api, now = state.get_column("__api_m").item(), state.get_column(names["net"]).item()
+        rows.append((m, api, api - (now - net), now + one_off, now))
+        net = now
+    return pl.DataFrame(rows, schema=["month", "api", "option", "savings", "net"], orient="row")
+
+
+def _month_lines(row: dict, full: pl.DataFrame, cfg: dict) -> list[str]:
+    """The recommended option month by month against today's API (every few months past 24)."""
+    best = row.get("best_option")
+    if best in (None, "api") or row["monthly_api_cost"] is None:
+        return []
+    h = cfg["money"]["horizon_months"]
+    step = -(-h // SHOWN_MONTHS)
+    table = month_by_month(full, cfg, best).filter(
+        (pl.col("month") % step == 0) | pl.col("month").is_in([1, h]))
+    lines = [f"Month by month, {best} against today's API (one-off {_usd(row.get(f'{best}__one_off'))} at the "
+             f"start{'' if step == 1 else f'; every {step} months'}):",
+             f"  {'month':>5} {'API':>11} {best:>20} {'cum. savings':>13} {'net':>12}"]
+    lines += [f"  {m:>5} {_usd(a):>11} {_usd(o):>20} {_usd(s):>13} {_usd(n):>12}" for m, a, o, s, n in table.iter_rows()]
     return lines
+
+
+def _money_change(row: dict, threshold: float) -> list[str]:
+    """How far money is from changing the winner: the winner's margin over the threshold (today's API
+    left) or the best other option's shortfall; and the runner-up's distance to the winner."""
+    by, best = row.get("decided_by"), row.get("best_option")
+    contenders = sorted(((row[f"{o}__net_h"], o) for o in OPTIONS if o != "api" and row.get(f"{o}__offered")
+                         and row.get(f"{o}__allowed") and row.get(f"{o}__net_h") is not None), reverse=True)
+    if by == "no_material_saving" and contenders:
+        net, o = contenders[0]
+        return [f"{o}: net savings {_usd(net)}, {_usd(threshold - net)} short of the {_usd(threshold)} threshold"]
+    if by != "saving" or best not in {o for _, o in contenders}:
+        return []
+    net = row[f"{best}__net_h"]
+    out = [f"{best}: net savings {_usd(net)}, {_usd(net - threshold)} above the {_usd(threshold)} threshold "
+           "(below it, today's API stays)"]
+    others = [(n, o) for n, o in contenders if o != best]
+    if others:
+        out.append(f"{others[0][1]}: net savings {_usd(others[0][0])}, {_usd(net - others[0][0])} less than {best}")
+    return out
+
+
+def _compare(name: str, value, limit, key: str, at_or_above: str, below: str) -> str:
+    """'accuracy score 5.9 < 6 (decision.accuracy_breach_score): <below>; at 6, <at_or_above>' and the
+    other way round; for a count that is not given, what it would take."""
+    if value is None:
+        return f"{name} not given: under {_num(limit)} ({key}), {below}" if name in _GIVEN_ONLY else ""
+    if value >= limit:
+        return f"{name} {_num(value)} >= {_num(limit)} ({key}): {at_or_above}; under {_num(limit)}, {below}"
+    return f"{name} {_num(value)} < {_num(limit)} ({key}): {below}; at {_num(limit)}, {at_or_above}"
+
+
+_GIVEN_ONLY = ("golden_set_size", "training_examples")  # a count not given never makes Prepare to fine-tune
+
+
+def _need_changes(row: dict, cfg: dict) -> list[str]:
+    """The accuracy gap (step 3), the fit that makes it a need, and knowledge_bound."""
+    d = cfg["decision"]
+    if not (row.get("accuracy_has_data") or row.get("__accuracy_why") == "given"):
+        return []
+    gap = row["accuracy_score"] is not None and row["accuracy_score"] >= d["accuracy_breach_score"]
+    lines = [_compare("accuracy score", row["accuracy_score"], d["accuracy_breach_score"],
+                      "decision.accuracy_breach_score", "an accuracy gap", "no accuracy gap")]
+    if gap and row.get("decided_by") == "add_retrieval":
+        lines.append("knowledge_bound yes: the gap is on facts, so Add retrieval; without it, the fit and money "
+                     "decide")
+    elif gap:
+        lines.append(_compare("fit score", row["fit_score"], d["fit_need"], "decision.fit_need",
+                              "only the fine-tuned options", "every option but the open model competes on money"))
+    return lines
+
+
+def _change_lines(row: dict, threshold: float, cfg: dict) -> list[str]:
+    """What would change the recommendation: each threshold of SPEC §4 this row is decided by or near,
+    with its value (config keys named; the decision itself is decide's)."""
+    d, by = cfg["decision"], row.get("decided_by")
+    if by == "insufficient_data":
+        n = row["factors_with_data"]
+        return ["What would change it:", f"  {n} of {len(FACTORS)} factors {'has' if n == 1 else 'have'} data; "
+                                         "2 are needed to decide"]
+    lines = [*_money_change(row, threshold), *_need_changes(row, cfg)]
+    if by == "latency" or (row.get("api__why_not_allowed") or "").startswith("starts in"):
+        lines.append(f"today's API starts in {_num(row.get('api__latency_s'))} s, over the max latency of "
+                     f"{_num(row.get('max_latency_effective_s'))} s: at or under it, the API options compete again")
+    if row.get("best_option") in FINE_TUNED:
+        for name, key in (("golden_set_size", "golden_set_min"), ("training_examples", "training_examples_min")):
+            lines.append(_compare(name, row.get(name), d[key], f"decision.{key}", "ready to fine-tune",
+                                  "Prepare to fine-tune"))
+    lines = [f"  {line}" for line in lines if line]
+    return ["What would change it:", *lines] if lines else ["What would change it: no threshold of the decision "
+                                                            "is near"]
 
 
 def explain(result: Result, use_case_id: str) -> str:
@@ -195,6 +344,7 @@ def explain(result: Result, use_case_id: str) -> str:
     row = find(result, use_case_id)
     full = result.ranking.filter((pl.col("__src") == row["__src"]) & (pl.col("__row") == row["__row"]))
     row["__target"] = full.select(target_accuracy(cfg)).item()
+    threshold = full.select(materiality(cfg)).item()
     for f in FACTORS:  # a score given directly in the input
         row[f"__{f}_given"] = row.get(f"__{f}_why") == "given"
     source = result.sources[row["__src"]].table
@@ -211,7 +361,11 @@ def explain(result: Result, use_case_id: str) -> str:
         "Factors:",
         *_factor_lines(row, cfg),
         "",
+        *_options_lines(row, cfg),
+        _threshold(row, full, cfg),
+        "",
     ]
-    lines += _money_lines(row, cfg)
-    lines += ["", f"Next step: {row['next_step']}"]
+    months = _month_lines(row, full, cfg)
+    lines += [*months, ""] if months else []
+    lines += [*_change_lines(row, threshold, cfg), "", f"Next step: {row['next_step']}"]
     return "\n".join(lines)

@@ -309,10 +309,12 @@ def _deprecated_issues(sources: list[Source], parsed: pl.DataFrame) -> list[pl.D
     return issues.for_inputs(sources, old, "model", problem, severity="warning")
 
 
-def _stability(valid: pl.DataFrame, scored: pl.DataFrame, cfg: dict, draws: int) -> tuple[pl.DataFrame, dict]:
-    """p_top10 and p_same_decision per use case from `draws` perturbed runs (fixed seed)."""
+def _stability(valid: pl.DataFrame, scored: pl.DataFrame, cfg: dict, draws: int, at: date
+               ) -> tuple[pl.DataFrame, dict]:
+    """p_top10 and p_same_decision per use case from `draws` perturbed runs (fixed seed; options priced
+    at the run's price date `at`)."""
     seed = stability.settings(cfg)["seed"]
-    found = stability.stability(valid, scored, cfg, draws, seed=seed)
+    found = stability.stability(valid, scored, cfg, draws, seed=seed, at=at)
     scored = scored.join(found, on=KEY, how="left", maintain_order="left")
     line = stability.fragile_line(stability.fragile(found, scored), draws)
     return scored, {"draws": draws, "seed": seed, "line": line}
@@ -346,13 +348,13 @@ def _budget(scored: pl.DataFrame, cfg: dict, amount: float) -> tuple[pl.DataFram
 
 
 def _extras(kept: pl.DataFrame | None, scored: pl.DataFrame, cfg: dict, draws: int | None,
-            budget: float | None) -> tuple[pl.DataFrame, dict | None, dict | None]:
+            budget: float | None, at: date) -> tuple[pl.DataFrame, dict | None, dict | None]:
     """--stability (on ``kept``, the valid rows) and --budget: (scored, stability facts, budget facts)."""
     stability_facts = budget_facts = None
     if draws:
         if kept.height != scored.height:  # rows whose money overflowed are not scored
             kept = kept.join(scored.select(KEY), on=KEY, how="semi", maintain_order="left")
-        scored, stability_facts = _stability(kept, scored, cfg, draws)
+        scored, stability_facts = _stability(kept, scored, cfg, draws, at)
     if budget is not None:
         scored, budget_facts = _budget(scored, cfg, budget)
     return scored, stability_facts, budget_facts
@@ -444,7 +446,7 @@ def score_files(paths: list[str | Path], cfg: dict, *, max_rows: int | None = No
     del parsed  # big portfolios: the valid rows are a copy; hold one
     kept = valid[0] if draws else None  # stability scores the valid rows again, perturbed
     scored, all_issues = score_sources(sources, valid, all_issues, cfg, at)
-    scored, stability_facts, budget_facts = _extras(kept, scored, cfg, draws, budget)
+    scored, stability_facts, budget_facts = _extras(kept, scored, cfg, draws, budget, at)
     del kept
     if not detail:
         scored = scored.select(shown_columns(scored, cfg, len(sources)))

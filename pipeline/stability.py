@@ -9,10 +9,14 @@ A Monte Carlo over the whole portfolio at once. In each of N draws:
   ``stability.absolute`` (rates, 0-1) get U(-a, +a) added and are clipped to
   [0, 1]. A null stays null.
 
-The rows x draws frame is built with one cross join (per chunk of draws),
-scored by ``pipeline.score.factor_scores`` and decided as the run decides
-(``pipeline.rank.decide_priced``: the options and the decision of SPEC §3-§5, on the perturbed
-monthly API cost) but with the per-draw weights. Within a draw the rows are ranked by SPEC §6
+The rows x draws frame is built with one cross join (per chunk of draws) and decided as the run
+decides (``decided``), with the per-draw weights: ``pipeline.score.factor_scores`` on the perturbed
+inputs, the option prices again (``pipeline.prices.option_prices``) where a perturbed input feeds
+them (the tokens), and ``pipeline.rank.decide_priced``: every option's money month by month
+(``pipeline.options.options``) and the decision (``pipeline.decide.decide``) of SPEC §3-§5. Each
+row-draw is priced afresh from its own calls, tokens, prices and cost; only what no rule reads
+(names, descriptions, price provenance), the text columns and the break-even search past the horizon
+(the decision reads net savings and totals) are left out. Within a draw the rows are ranked by SPEC §6
 (``pipeline.rank.order_keys``), ties by the baseline rank.
 
 Randomness: counter-based, not a generator with state. Every uniform number is
@@ -33,17 +37,19 @@ Pure: polars only, no I/O, no printing.
 from __future__ import annotations
 
 import hashlib
+from datetime import date
 
 import polars as pl
+import polars.selectors as cs
 
-from pipeline import config
+from pipeline import config, prices
 from pipeline.rank import RECOMMENDATIONS, decide_priced, order_keys
 from pipeline.core import ROW, SRC
 from pipeline.score import FACTORS, factor_scores
 
 KEY = [SRC, ROW]
 TOP = 10  # p_top10: share of draws in which the row ranks 1..TOP
-CHUNK_ROWS = 100_000  # rows x draws decided at once (memory: about 3 kB a row in flight with the options)
+CHUNK_ROWS = 100_000  # rows x draws decided at once (10,000 rows x 100 draws: the draws add ~75 MB at the peak)
 
 _MASK = (1 << 64) - 1
 _GOLDEN = 0x9E3779B97F4A7C15
@@ -165,31 +171,58 @@ def _perturb(frame: pl.LazyFrame, s: dict) -> pl.LazyFrame:
     return frame.with_columns(out)
 
 
-def _scores(frame: pl.LazyFrame, cfg: dict) -> pl.LazyFrame:
-    """factor_scores on a lazy frame (so unused reason columns are never computed): it only uses
-    with_columns, which a LazyFrame has too."""
-    return factor_scores(frame, cfg)
+# What a draw reads of a row is its facts: the words that name or describe it and where its prices
+# came from are left out of the rows x draws frame (the zero-range test checks nothing it needs is).
+DESCRIBES = ("use_case_id", "use_case", "business_unit", "owner", "description", "stage", "__key", "price_model",
+             "price_provider", "price_error", "price_source", "price_catalog", "batch_price_source",
+             "alt_price_source", "alt_price_error", "ft_price_source", "model_deprecated")
+# What option_prices reads of a row besides the model names: perturbing one of these reprices the options.
+PRICED_BY = tuple(e.meta.output_name() for e in prices.TOKENS)
 
 
-def _chunk_counts(rows: pl.DataFrame, draws: pl.DataFrame, cfg: dict, s: dict) -> pl.DataFrame:
-    """Per row (__i): in how many of these draws it ranks <= TOP and keeps its decision.
+def _draw_config(cfg: dict) -> dict:
+    """The config the draws decide with: the decision reads each option's net savings and total over the
+    horizon, never its break-even, so the options' month loop stops at the horizon (the same numbers)."""
+    money = cfg["money"]
+    return {**cfg, "money": {**money, "break_even_search_months": money["horizon_months"]}}
 
-    Each draw is decided as the run decides (rank.decide_priced: options and decide.decide, without
-    the words) and ranked by SPEC §6 (rank.order_keys), ties by the baseline rank.
-    TODO(issue 12): the option prices (alt model, batch, fine-tuned per call) are the baseline's,
-    not recomputed from the perturbed token prices; the options' month loop makes a draw some ten
-    times slower than version 1's threshold rule (large portfolios x many draws: measure, bench).
-    """
+
+def _scored(frame: pl.LazyFrame, cfg: dict) -> pl.DataFrame:
+    """factor_scores and fit_score (the draw's weights) on the perturbed rows, without the text columns
+    (the reasons and data_completeness are never computed: the frame is lazy until collected)."""
     decimals = cfg["output"]["score_decimals"]
-    lf = _scores(_perturb(rows.lazy().join(draws.lazy(), how="cross"), s), cfg)
     fit = pl.sum_horizontal([pl.col(f"{f}_score") * pl.col(f"__w_{f}") for f in FACTORS]).round(decimals)
-    # money() rounds monthly_api_cost to cents before the decision reads it.
-    frame = lf.with_columns(fit.alias("fit_score"), pl.col("monthly_api_cost").round(2)).collect()
-    decided = decide_priced(frame, cfg, with_words=False)
+    texts = [f"__{f}_why" for f in FACTORS] + ["data_completeness"]
+    # The run's decision reads monthly_api_cost and api_cost_per_call as money() rounds them (cents; 6
+    # decimals): money() itself is not run in the draws (its other columns are not read; a third of a draw).
+    rounded = [pl.col("monthly_api_cost").round(2), pl.col("api_cost_per_call").round(6)]
+    return (factor_scores(frame, cfg).with_columns(fit.alias("fit_score"), *rounded)
+            .drop(*texts, cs.starts_with("__h_", "__u_", "__w_"), "__rowid").collect())
+
+
+def decided(rows: pl.DataFrame, draws: pl.DataFrame, cfg: dict, s: dict, at: date) -> pl.DataFrame:
+    """Each row of ``rows`` (stability's, with __rowid) in each draw of ``draws`` (``_draw_frame``'s),
+    decided as the run decides on its perturbed inputs: the factor scores, the option prices where a
+    perturbed input feeds them (prices.option_prices at the price date ``at``; else the row's own are
+    what it would give), every option's money (options.options) and the decision (decide.decide), by
+    rank.decide_priced without the words. One row per row and draw, __draw and the run's columns.
+    (Today's price per token is the row's, perturbed: a catalog price with tiers is not looked up again
+    for perturbed tokens.)"""
+    frame = _scored(_perturb(rows.drop(DESCRIBES, strict=False).lazy().join(draws.lazy(), how="cross"), s), cfg)
+    if any(name in _streams(s) for name in PRICED_BY):
+        frame = prices.option_prices(frame, cfg, at)
+    return decide_priced(frame, _draw_config(cfg), with_words=False)
+
+
+def _chunk_counts(rows: pl.DataFrame, draws: pl.DataFrame, cfg: dict, s: dict, at: date) -> pl.DataFrame:
+    """Per row (__i): in how many of these draws it ranks <= TOP and keeps its decision. Each draw is
+    decided as the run decides (``decided``) and ranked by SPEC §6 (rank.order_keys), ties by the
+    baseline rank."""
     keys, descending = order_keys(cfg)
     return (
-        decided.select("__i", "__draw", "__base_code", "__base_rank", *[k.alias(f"__k{i}") for i, k in enumerate(keys)],
-                       pl.col("recommendation").replace_strict(_CODES, return_dtype=pl.Int8).alias("__code"))
+        decided(rows, draws, cfg, s, at)
+        .select("__i", "__draw", "__base_code", "__base_rank", *[k.alias(f"__k{i}") for i, k in enumerate(keys)],
+                pl.col("recommendation").replace_strict(_CODES, return_dtype=pl.Int8).alias("__code"))
         .sort(["__draw", *[f"__k{i}" for i in range(len(keys))], "__base_rank"],
               descending=[False, *descending, False], nulls_last=True)
         .with_columns(pl.int_range(1, pl.len() + 1).over("__draw").alias("__rank"))
@@ -223,7 +256,7 @@ def _rows(valid: pl.DataFrame, baseline: pl.DataFrame) -> pl.DataFrame:
 
 
 def stability(valid: pl.DataFrame, baseline: pl.DataFrame, cfg: dict, draws: int, seed: int | None = None,
-              *, chunk_rows: int = CHUNK_ROWS) -> pl.DataFrame:
+              *, chunk_rows: int = CHUNK_ROWS, at: date | None = None) -> pl.DataFrame:
     """One row per use case of ``valid``, in its order: __src, __row, p_top10, p_same_decision.
 
     valid: the rows as passed to factor_scores (canonical columns, __src, __row);
@@ -232,7 +265,8 @@ def stability(valid: pl.DataFrame, baseline: pl.DataFrame, cfg: dict, draws: int
     share in which its recommendation is the baseline's. seed: the config's stability.seed
     unless given. Same seed, same
     numbers; the result does not depend on ``chunk_rows`` (draws are scored
-    about chunk_rows rows x draws at a time) nor on the order of the rows.
+    about chunk_rows rows x draws at a time) nor on the order of the rows. at: the price date of the
+    option prices where a perturbed input reprices them (the run's; today by default).
     """
     if not isinstance(draws, int) or isinstance(draws, bool) or draws < 1:
         raise ValueError(f"stability: draws must be a whole number of at least 1, got {draws!r}")
@@ -245,8 +279,9 @@ def stability(valid: pl.DataFrame, baseline: pl.DataFrame, cfg: dict, draws: int
     if rows.height == 0:
         return pl.DataFrame(schema=out_schema)
     per_chunk = max(1, chunk_rows // rows.height)
+    at = at or date.today()
     counts = [
-        _chunk_counts(rows, _draw_frame(start, min(start + per_chunk, draws), seed, cfg, s), cfg, s)
+        _chunk_counts(rows, _draw_frame(start, min(start + per_chunk, draws), seed, cfg, s), cfg, s, at)
         for start in range(0, draws, per_chunk)
     ]
     total = pl.concat(counts).group_by("__i").agg(pl.col("__top", "__same", "__n").sum())

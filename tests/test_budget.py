@@ -250,3 +250,48 @@ def test_limits_come_from_the_config_or_the_defaults():
     assert method == GREEDY
     with pytest.raises(ValueError, match="budget.node_limit"):
         bd.limits({"budget": {"node_limit": -1}})
+
+
+# ------------------------------------------------------- through the CLI: the v2 decision's options
+def test_budget_funds_recommended_options_by_their_one_off_cost_and_net_savings(tmp_path) -> None:
+    """Only recommended changes are candidates (not Keep prompting, Add retrieval or Insufficient data),
+    each at its best option's one-off cost and net savings over the horizon (SPEC §5, examples 6, 10, 12):
+    O, Optimise the API: $5,000, saves $151,000; F, Fine-tune on own GPUs: $20,000, $133,000;
+    N, Fine-tune for an accuracy need: $20,000 and -$21,243 (the need is not a saving: never funded)."""
+    import openpyxl
+
+    from conftest import by_id, run_cli, write_xlsx
+
+    headers = ["ID", "Use case", "Monthly API cost", "Finetune setup cost", "Finetune monthly cost", "Privacy score",
+               "Cost score", "Accuracy score", "Speed score", "Latency class", "Monthly calls", "Input tokens",
+               "Output tokens", "Input price per 1K", "Output price per 1K", "Knowledge bound", "Regulations"]
+    rows = [["O", "optimise", None, None, None, None, None, 0, None, "batch", 100_000, 50_000, 500, 0.0025, 0.01],
+            ["F", "fine-tune", 10_000, 20_000, 2_000, 0, None, 8],
+            ["N", "need", 6_000, None, None, 10, 5, 10, 0, "batch", 200_000, 8_000, 600, 0.003, 0.01],
+            ["K", "keep", 50, None, None, None, None, 0],
+            ["R", "retrieval", 10_000, None, None, None, None, 9, None, None, None, None, None, None, None, "yes"],
+            ["I", "insufficient", None, None, None, None, None, None, None, None, None, None, None, None, None, None,
+             "HIPAA"]]
+    src = write_xlsx(tmp_path / "in.xlsx", headers, rows)
+
+    def funded(amount: str) -> tuple[dict, dict]:
+        out = tmp_path / f"out-{amount}.xlsx"
+        run = run_cli("score", src, "-o", out, "--budget", amount)
+        assert run.code == 0, run.stderr + run.stdout
+        summary = {row[0]: row[1] for row in openpyxl.load_workbook(out)["Summary"].iter_rows(values_only=True)
+                   if row[0]}
+        return by_id(out), summary
+
+    ranking, summary = funded("25000")
+    assert {k: v["Recommendation"] for k, v in ranking.items()} == {
+        "O": "Optimise the API", "F": "Fine-tune", "N": "Fine-tune", "K": "Keep prompting", "R": "Add retrieval",
+        "I": "Insufficient data"}
+    assert {k for k, v in ranking.items() if v["Funded"]} == {"O", "F"}
+    assert summary["Budget for one-off costs"] == 25_000
+    assert summary["Use cases funded"] == "2 of 3 recommended changes"
+    assert summary["One-off cost of the funded set"] == pytest.approx(25_000)
+    assert summary["Net savings of the funded set (24 months)"] == pytest.approx(151_000 + 133_000)
+    # $20,000 buys one of them: the $5,000 one that saves more.
+    ranking, summary = funded("20000")
+    assert {k for k, v in ranking.items() if v["Funded"]} == {"O"}
+    assert summary["One-off cost of the funded set"] == pytest.approx(5_000)

@@ -24,11 +24,14 @@ def test_explain_words_every_way_a_row_is_decided(key):
 
 def test_explain_lists_the_options_ruled_out_with_why():
     row = {"decided_by": "latency", "best_option": "self_host_open", "deployment": "api",
-           "api__offered": True, "api__why_not_allowed": "starts in 0.5 s (assumed), over the max latency of 0.3 s",
-           "provider_finetune__offered": False, "provider_finetune__why_not": "no fine-tuned price"}
-    lines = explain._rule(row)
-    assert "  api: starts in 0.5 s (assumed), over the max latency of 0.3 s" in lines
-    assert "  provider_finetune: no fine-tuned price" in lines
+           "api__offered": True, "api__allowed": False,
+           "api__why_not_allowed": "starts in 0.5 s (assumed), over the max latency of 0.3 s",
+           "provider_finetune__offered": False, "provider_finetune__why_not": "no fine-tuned price",
+           "self_host_open__offered": True, "self_host_open__allowed": True}
+    lines = explain._ruled_out(row)
+    assert "  api: not allowed: starts in 0.5 s (assumed), over the max latency of 0.3 s" in lines
+    assert "  provider_finetune: not offered: no fine-tuned price" in lines
+    assert not any(line.startswith("  self_host_open") for line in lines)
 
 
 def test_schemas_take_the_names_from_the_rule():

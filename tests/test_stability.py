@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import copy
+from datetime import date
 
 import polars as pl
 import pytest
 
 from helpers_frames import canonical_frame, cfg_default, score_all
-from pipeline import stability as st
+from pipeline import prices, stability as st
+from pipeline.money import money
+from pipeline.options import OPTIONS
+from pipeline.rank import decide as rank_decide, rank
+from pipeline.score import factor_scores
 from pipeline.stability import fragile, fragile_line, stability
 
 KEY = ["__src", "__row"]
@@ -272,3 +277,69 @@ def test_empty_portfolio_gives_empty_frame():
     out = stability(valid.head(0), baseline.head(0), cfg, draws=10)
     assert out.height == 0
     assert out.columns == ["__src", "__row", "p_top10", "p_same_decision"]
+
+
+# ------------------------------------------------- every draw is the run on its perturbed inputs
+AT = date(2026, 11, 30)
+
+
+def priced(rows: list[dict], cfg: dict) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(valid, baseline) as the run has them: today's prices and the option prices on the parsed rows."""
+    valid = prices.option_prices(prices.apply(canonical_frame(rows), cfg, AT), cfg, AT)
+    valid = valid.with_columns(pl.lit(0, pl.Int64).alias("__src"))
+    baseline = rank(rank_decide(money(factor_scores(valid, cfg), cfg), cfg, AT), cfg, "use_case_id")
+    return valid, baseline
+
+
+def test_a_row_whose_calls_carry_it_across_the_threshold_is_unstable():
+    """Only monthly_calls is uncertain (+-30 %). 250,000 calls of 1,000 + 200 tokens at $0.003 / $0.01
+    per 1K cost $1,250 a month: the batch price (0.5) saves 24 x 625 - 5,000 = $10,000, exactly the
+    materiality threshold, so the calls decide about half the draws. Twice the calls save 12 x 2,500 -
+    5,000 = $25,000 (at -30 %, $16,000: still above; own GPUs never come near); a tenth saves far less."""
+    cfg = cfg_stab(**{**ZERO, "relative": {**ZERO["relative"], "monthly_calls": 0.3}})
+    facts = {"input_tokens": 1_000.0, "output_tokens": 200.0, "input_price_per_1k": 0.003,
+             "output_price_per_1k": 0.01, "data_sensitivity": "none", "current_accuracy": 0.99,
+             "latency_class": "batch"}
+    rows = [{"use_case_id": uid, "use_case": uid, "monthly_calls": calls, **facts}
+            for uid, calls in (("edge", 250_000.0), ("far_above", 500_000.0), ("far_below", 25_000.0))]
+    valid, baseline = priced(rows, cfg)
+    by_id = {r["use_case_id"]: r for r in baseline.iter_rows(named=True)}
+    assert by_id["edge"]["monthly_api_cost"] == pytest.approx(1_250.0)
+    assert by_id["edge"]["api_optimised__net_h"] == pytest.approx(10_000.0)
+    assert [by_id[u]["recommendation"] for u in ("edge", "far_above", "far_below")] == [
+        "Optimise the API", "Optimise the API", "Keep prompting"]
+    first = stability(valid, baseline, cfg, draws=400, seed=2, at=AT)
+    same = p_of(first, baseline, "p_same_decision")
+    assert 0.35 <= same["edge"] <= 0.65
+    assert same["far_above"] == same["far_below"] == 1.0
+    assert stability(valid, baseline, cfg, draws=400, seed=2, at=AT).equals(first)  # same seed, same result
+
+
+def test_each_draw_decides_as_the_run_does_on_its_perturbed_inputs():
+    """Tokens uncertain (+-30 % each, independently): the alt model's and the fine-tuned model's cost per
+    call move with them, so the options are priced again. Each draw's recommendation and every option's
+    net savings equal a whole run (prices, scores, money, rank.decide) on that draw's inputs."""
+    cfg = cfg_stab(weight_range=0.0, relative={"input_tokens": 0.3, "output_tokens": 0.3, "monthly_calls": 0.2},
+                   absolute={})
+    facts = {"model": "gpt-4o", "data_sensitivity": "internal", "current_accuracy": 0.95, "industry": "general"}
+    rows = [{"use_case_id": f"r{i}", "use_case": f"r{i}", "monthly_calls": calls, "input_tokens": tin,
+             "output_tokens": tout, "latency_class": lat, **facts}
+            for i, (calls, tin, tout, lat) in enumerate([(60_000.0, 2_000.0, 300.0, "quick"),
+                                                         (400_000.0, 800.0, 900.0, "batch"),
+                                                         (2_000_000.0, 3_000.0, 150.0, "real-time")])]
+    valid, baseline = priced(rows, cfg)
+    s = st.settings(cfg)
+    draws = st._draw_frame(0, 6, 3, cfg, s)
+    got = st.decided(st._rows(valid, baseline), draws, cfg, s, AT)
+    inputs = st._perturb(st._rows(valid, baseline).lazy().join(draws.lazy(), how="cross"), s).collect()
+    nets = [f"{o}__net_h" for o in OPTIONS]
+    moved = 0
+    for d in range(6):
+        mine = inputs.filter(pl.col("__draw") == d).select(valid.columns).drop(prices.OPTION_COLUMNS)
+        expected = rank_decide(money(factor_scores(mine, cfg), cfg), cfg, AT).sort("__row")
+        drawn = got.filter(pl.col("__draw") == d).sort("__row")
+        assert drawn["recommendation"].to_list() == expected["recommendation"].to_list()
+        for n in nets:
+            assert drawn[n].to_list() == pytest.approx(expected[n].to_list(), nan_ok=True), (d, n)
+        moved += sum(a != b for a, b in zip(expected["alt_cost_per_call"], baseline.sort("__row")["alt_cost_per_call"]))
+    assert moved == 3 * 6  # the alt model's price per call moved in every row and draw
