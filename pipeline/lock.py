@@ -5,9 +5,15 @@ overwrite each other's file. ``output_lock`` holds an exclusive lock, taken with
 filelock's ``FileLock`` (``flock`` on Linux and macOS), on a hidden file beside the
 output (``.NAME.lock``) for the duration of the write. The lock belongs to the open
 file, so the kernel releases it when the process ends, however it ends: a crashed
-run never leaves a stale lock behind. The lock file itself is left in place on exit
-(``preserve_lock_file``): deleting it would let a third run lock a new file while a
-second still holds the old one.
+run never leaves a stale lock behind (its file stays until the next run on that
+output removes it; an unheld lock file blocks nobody).
+
+The run removes the lock file when it is done, while it still holds the lock, and
+only if the name is still its own file. That is safe with filelock 4.x: a run that
+opened the old file and was waiting for it finds, once it holds the lock, that the
+file has no name left (``st_nlink == 0``) and opens the name afresh, so two runs never
+hold two different files of the same name (tests/test_lock.py runs writers that
+count under the lock to check it).
 
 The lock file's name is checked with ``os.lstat`` first: a symbolic link (to make a
 run as root create or open another file) or anything but a regular file (a folder, a
@@ -121,8 +127,19 @@ def output_lock(output: Path, *, wait_seconds: float) -> Iterator[None]:
         if exc.errno not in _UNSUPPORTED:
             raise
         # cannot lock here: run unlocked rather than not at all
+    held = os.lstat(lockpath) if locked else None
     try:
         yield
     finally:
         if locked:
+            _remove_own(lockpath, held)
             lock.release()
+
+
+def _remove_own(lockpath: Path, held: os.stat_result) -> None:
+    """Unlink the lock file while it is still locked, if its name is still the file this run locked."""
+    try:
+        if os.path.samestat(os.lstat(lockpath), held):
+            os.unlink(lockpath)
+    except OSError:  # gone or not removable (read-only folder): an unheld lock file blocks nobody
+        pass

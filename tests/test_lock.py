@@ -76,7 +76,7 @@ def test_second_run_gets_lockbusy_then_succeeds_after_release(tmp_path):
     with output_lock(output, wait_seconds=0.3):
         entered = True
     assert entered
-    assert (tmp_path / ".scored.xlsx.lock").exists()  # left in place on purpose
+    assert not (tmp_path / ".scored.xlsx.lock").exists()  # removed when the run is done
 
 
 def test_waiting_run_gets_the_lock_when_the_holder_finishes(tmp_path):
@@ -215,10 +215,59 @@ def test_a_filesystem_without_locks_runs_unlocked(tmp_path, monkeypatch, code):
     assert ran == [True]
 
 
-def test_the_lock_file_is_left_in_place(tmp_path):
+def test_the_lock_file_is_there_while_held_and_removed_after(tmp_path):
     output = tmp_path / "scored.xlsx"
     with output_lock(output, wait_seconds=0):
         assert lock_path(output).is_file()
-    assert lock_path(output).is_file()
+    assert not lock_path(output).exists()
     with output_lock(output, wait_seconds=0):  # and taken again
+        assert lock_path(output).is_file()
+    assert not lock_path(output).exists()
+
+
+def test_a_lock_file_left_by_a_killed_run_is_taken_and_removed(tmp_path):
+    output = tmp_path / "scored.xlsx"
+    holder = start_holder(output)
+    holder.kill()
+    holder.wait(timeout=10)
+    assert lock_path(output).is_file()  # kill -9: the file stays, the lock went with the process
+    with output_lock(output, wait_seconds=0):
         pass
+    assert not lock_path(output).exists()
+
+
+def test_a_lock_file_replaced_under_the_run_is_not_removed(tmp_path):
+    output = tmp_path / "scored.xlsx"
+    with output_lock(output, wait_seconds=0):
+        lock_path(output).unlink()  # someone removed it by hand and another file took the name
+        lock_path(output).write_text("not ours")
+    assert lock_path(output).read_text() == "not ours"
+
+
+# Writers that each add 1 to a counter file many times, read-sleep-write under the lock: a lost
+# update means two of them held the lock at once (with the lock file removed after every hold).
+COUNTER = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    from pipeline.lock import output_lock
+
+    output, counter, times = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
+    for _ in range(times):
+        with output_lock(output, wait_seconds=60):
+            n = int(counter.read_text())
+            time.sleep(0.002)
+            counter.write_text(str(n + 1))
+    """
+)
+
+
+def test_removing_the_lock_file_keeps_writers_apart(tmp_path):
+    output, counter = tmp_path / "scored.xlsx", tmp_path / "counter"
+    counter.write_text("0")
+    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    writers = [subprocess.Popen([sys.executable, "-c", COUNTER, str(output), str(counter), "40"], env=env, cwd=ROOT)
+               for _ in range(4)]
+    assert [w.wait(timeout=120) for w in writers] == [0, 0, 0, 0]
+    assert counter.read_text() == "160"
+    assert not lock_path(output).exists()
