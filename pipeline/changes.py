@@ -288,7 +288,8 @@ def headline(facts: dict) -> str:
         reason = facts.get("reason") or NO_HISTORY
         said = reason if NOTHING in reason else f"Nothing to compare: {reason}"
         return said[:1].upper() + said[1:]
-    return f"Since the last run of {facts['portfolio']} on {stamp(facts['since'])} (run {facts['run_id']})"
+    since = f"Since the last run of {facts['portfolio']} on {stamp(facts['since'])} (run {facts['run_id']})"
+    return since + (": no changes" if facts.get("counts") and not any(facts["counts"].values()) else "")
 
 
 def as_json(facts: dict) -> dict:

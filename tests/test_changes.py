@@ -232,6 +232,8 @@ def test_for_run_against_the_previous_run():
     assert changes.as_json(facts) == {"since": "2026-11-29T02:00:00+00:00", "run_id": 41, "portfolio": "emea",
                                       "reason": None, "added": 1, "removed": 1, "recommendation": 0, "rank": 0,
                                       "money": 0}
+    same, facts = changes.for_run((RunInfo(41, WHEN), before), before, CFG)
+    assert same.is_empty() and changes.headline(facts) == "Since the last run of emea on 2026-11-29 02:00 UTC (run 41): no changes"
 
 
 def test_for_run_with_a_history_problem_compares_nothing():
