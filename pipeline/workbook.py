@@ -584,8 +584,10 @@ def _writer(ws, dtype: pl.DataType):
     return lambda r, c, v, f: _write(ws, r, c, _display(v), f)
 
 
-def _row_heights(frame: pl.DataFrame, wrapped: list[str], limit: int | None = None) -> list[float | None]:
-    """Heights for rows whose wrapped text needs more than one line (None: the default).
+def _row_heights(frame: pl.DataFrame, wrapped: list[str], limit: int | None = None,
+                 widths: dict[str, float] | None = None) -> list[float | None]:
+    """Heights for rows whose wrapped text needs more than one line (None: the default); widths: of
+    the wrapped columns (default WRAP_WIDTHS).
 
     Only the first ``limit`` rows when given: the writer keeps every row height it is given for
     the whole run (about 300 bytes a row, 600 MB for two sheets of 1M rows), so a streamed
@@ -595,10 +597,22 @@ def _row_heights(frame: pl.DataFrame, wrapped: list[str], limit: int | None = No
         frame = frame.head(limit)
     if not wrapped or not frame.height:
         return [None] * frame.height
+    widths = widths or WRAP_WIDTHS
     lines = frame.select(pl.max_horizontal([
-        (pl.col(c).cast(pl.String).str.len_chars().fill_null(0) / (WRAP_WIDTHS[c] * 1.1)).ceil() for c in wrapped
-    ]).clip(1, 6).alias("lines")).get_column("lines")
-    return [15.0 * n if n > 1 else None for n in lines.to_list()]
+        (pl.col(c).cast(pl.String).str.len_chars().fill_null(0) / (widths[c] * 1.1)).ceil() for c in wrapped
+    ]).clip(1, MAX_LINES).alias("lines")).get_column("lines")
+    return [LINE_PT * n if n > 1 else None for n in lines.to_list()]
+
+
+LINE_PT = 15.0  # a line of 11 pt text: the default row height
+MAX_LINES = 6  # the tallest a row is made for its wrapped text (a longer text shows in the cell)
+
+
+def _header_height(ws, row: int, headers: list[str], widths: list[float]) -> None:
+    """The header row as tall as its longest wrapped header needs (spreadsheets do not grow it)."""
+    lines = min(max((_lines(h, w) for h, w in zip(headers, widths)), default=1), MAX_LINES)
+    if lines > 1:
+        ws.set_row(row, LINE_PT * lines)
 
 
 def _rows(ws, frame: pl.DataFrame, first_row: int, formats: list, *, fill_formats: list | None = None,
@@ -677,6 +691,7 @@ def _ranking(ws, result: Result, fmt: _Formats, *, table: bool, height_rows: int
             ws.write_string(0, i, label(c, cfg), fmt.header)
         ws.autofilter(0, 0, max(n, 1), last_col)
     widths = [WIDTHS.get(name) or _width(frame.get_column(name), label(name, cfg)) for name in cols]
+    _header_height(ws, 0, [label(c, cfg) for c in cols], widths)
     for i, name in enumerate(cols):
         ws.set_column(i, i, widths[i])
         ws.write_comment(0, i, meaning(name, cfg), COMMENT_SIZE)
@@ -719,6 +734,7 @@ def _options(ws, result: Result, fmt: _Formats) -> None:
     cols = frame.columns
     heads = [described[c].label if c in described else label(c, cfg) for c in cols]
     widths = _widths(frame, heads)
+    _header_height(ws, 0, heads, widths)
     for i, (name, head, width) in enumerate(zip(cols, heads, widths)):
         ws.write_string(0, i, head, fmt.header)
         ws.write_comment(0, i, described[name].meaning if name in described else meaning(name, cfg), COMMENT_SIZE)
@@ -746,7 +762,9 @@ def _changes(ws, result: Result, fmt: _Formats) -> None:
         ws.write_string(1, j, head, fmt.header)
         ws.write_comment(1, j, changes_mod.MEANINGS[name], COMMENT_SIZE)
         ws.set_column(j, j, CHANGES_WIDTHS[name])
-    _rows(ws, frame, 2, [fmt.wrap if name == "what_moved" else fmt.top for name in frame.columns])
+    _header_height(ws, 1, list(changes_mod.LABELS.values()), list(CHANGES_WIDTHS.values()))
+    heights = _row_heights(frame, ["what_moved"], result.config["output"]["streaming_rows"], CHANGES_WIDTHS)
+    _rows(ws, frame, 2, [fmt.wrap if name == "what_moved" else fmt.top for name in frame.columns], heights=heights)
     ws.freeze_panes(2, 0)
     ws.autofilter(1, 0, frame.height + 1 if frame.height else 2, frame.width - 1)
     _print_setup(ws, result, list(CHANGES_WIDTHS.values()), header_rows=(0, 1), title_columns=3)
@@ -806,8 +824,9 @@ def _portfolio(ws, result: Result, fmt: _Formats, places: _Places, height_rows: 
     cfg = result.config
     user_cols, notes = places.user_cols, places.notes
     frame = result.portfolio.select(user_cols + notes)
-    widths = _user_headers(ws, result, frame.select(user_cols), fmt) + _note_headers(ws, cfg, frame, len(user_cols),
-                                                                                      notes, fmt)
+    texts, widths = _user_headers(ws, result, frame.select(user_cols), fmt)
+    widths += _note_headers(ws, cfg, frame, len(user_cols), notes, fmt)
+    _header_height(ws, 0, texts + [label(_canonical(n), cfg) for n in notes], widths)
     kinds = [(_user_format(frame.get_column(c)), False) for c in user_cols] + [
         (_num_format(_canonical(n), cfg), _canonical(n) in WRAPPED) for n in notes
     ]
@@ -830,8 +849,9 @@ def _canonical(note: str) -> str:
     return note[len(ANNOTATION_PREFIX):]
 
 
-def _user_headers(ws, result: Result, user: pl.DataFrame, fmt: _Formats) -> list[float]:
-    """The user's headers as given, each with a comment saying which column ftscore read it as; their widths."""
+def _user_headers(ws, result: Result, user: pl.DataFrame, fmt: _Formats) -> tuple[list[str], list[float]]:
+    """The user's headers as given, each with a comment saying which column ftscore read it as; their
+    texts and widths."""
     headers: dict[str, str] = {}
     for source in result.sources:
         for col in source.table.columns:
@@ -845,7 +865,7 @@ def _user_headers(ws, result: Result, user: pl.DataFrame, fmt: _Formats) -> list
         note = f"Read as {field}: {FIELDS[field].meaning}" if field else "Not used by ftscore; carried through as given"
         ws.write_comment(0, j, note, COMMENT_SIZE)
         ws.set_column(j, j, widths[j])
-    return widths
+    return texts, widths
 
 
 def _note_headers(ws, cfg: dict, frame: pl.DataFrame, first: int, notes: list[str], fmt: _Formats) -> list[float]:
@@ -887,15 +907,21 @@ def _cell_columns(result: Result, frame: pl.DataFrame, user_cols: list[str], kin
 def _issues(ws, result: Result, fmt: _Formats, places: _Places | None) -> None:
     headers = ["Severity", "File", "Sheet", "Row", "Column", "Cell", "Value", "Problem", "Portfolio cell"]
     widths = [10, 24, 14, 7, 22, 8, 24, 56, 14]  # fits a page at the legible print scale
+    wraps = ("File", "Column", "Value", "Problem")
     for j, (h, w) in enumerate(zip(headers, widths)):
         ws.write_string(0, j, h, fmt.header)
-        ws.set_column(j, j, w, fmt.wrap if h in ("File", "Column", "Problem", "Value") else fmt.top)
+        ws.set_column(j, j, w, fmt.wrap if h in wraps else fmt.top)
     sev_formats = {s: fmt.get(fill=c) for s, c in SEVERITY_COLOURS.items()}
     frame = result.issues.select("severity", "file", "sheet", "row", "column", "cell", "value", "problem", SRC)
     frame = frame.head(EXCEL_DATA_ROWS)
+    wrapped = {c: w for c, h, w in zip(frame.columns, headers, widths) if h in wraps}
+    heights = _row_heights(frame.with_columns(pl.col(c).cast(pl.String) for c in wrapped), list(wrapped),
+                           result.config["output"]["streaming_rows"], wrapped)
     links = places.links if places is not None else {}
     linked = 0
     for i, values in enumerate(frame.iter_rows(), start=1):
+        if i <= len(heights) and heights[i - 1] is not None:
+            ws.set_row(i, heights[i - 1])
         ws.write_string(i, 0, values[0], sev_formats.get(values[0]))
         for j in range(1, 8):
             if values[j] is not None:
@@ -946,6 +972,9 @@ def _assumptions(ws, result: Result, fmt: _Formats) -> None:
         meaning = means.get(key) or means.get(key.rsplit(".", 1)[0], "")
         rows.append((group, key, json.dumps(value) if isinstance(value, list) else value, meaning))
     for i, values in enumerate(rows, start=1):
+        lines = min(max(_lines(str(v), w) for v, w in zip(values, widths)), MAX_LINES)
+        if lines > 1:
+            ws.set_row(i, LINE_PT * lines)
         for j, value in enumerate(values):
             _write(ws, i, j, value)
     ws.freeze_panes(1, 0)
@@ -1035,9 +1064,12 @@ TEXT_PER_DIGIT = 1.15  # letters of a text that fit in the width of one digit (a
 
 def _lines(text: str, width: float) -> int:
     """About how many lines a text takes in a wrapped cell of this width (characters), word by word."""
-    n, used, room = 1, 0, width * TEXT_PER_DIGIT - 1
+    n, used, room = 1, 0, max(width * TEXT_PER_DIGIT - 1, 1)
     for word in text.split():
-        if used and used + 1 + len(word) > room:
+        if len(word) > room:  # a word longer than a line breaks inside it (counted as digit-wide)
+            n += (1 if used else 0) + math.ceil(len(word) / max(width - 1, 1)) - 1
+            used = room  # the next word starts a line
+        elif used and used + 1 + len(word) > room:
             n, used = n + 1, len(word)
         else:
             used += (1 if used else 0) + len(word)
