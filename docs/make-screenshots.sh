@@ -52,9 +52,8 @@ first_page() { sheets "$1" | awk -v s="$2" '$1 == s && !found { print NR; found 
 # png PDF PAGE OUT: one page as OUT.png
 png() { pdftoppm -r "$DPI" -f "$2" -l "$2" -singlefile -png "$1" "$3"; }
 
-cp samples/portfolio.xlsx "$tmp/before/portfolio.xlsx"
-score "$tmp/before/portfolio.xlsx" "$tmp/before/portfolio-scored.xlsx"
-.venv/bin/python - "$tmp/before/portfolio.xlsx" "$tmp/after/portfolio.xlsx" <<'EDIT'
+score samples/portfolio.xlsx "$tmp/before/portfolio-scored.xlsx"
+.venv/bin/python - samples/portfolio.xlsx "$tmp/after/portfolio.xlsx" <<'EDIT'
 import sys
 import openpyxl
 

@@ -227,6 +227,7 @@ def _widths(frame: pl.DataFrame, headers: list[str]) -> list[float]:
     return [float(max(8, min(45, max(longest.get(n, 0), _header_chars(h)) + 2))) for n, h in zip(names, headers)]
 
 
+INCH_PT = 72  # points in an inch
 BODY_PT = 11  # the workbook's text size (xlsxwriter's default font, Calibri 11)
 PAPERS = {"A4": (9, 841.89), "Letter": (1, 792.0)}  # xlsxwriter's paper code, landscape width in points
 PAPER_HEIGHTS = {"A4": 595.28, "Letter": 612.0}  # landscape height in points
@@ -239,7 +240,7 @@ TITLE_FONT = {"size": BODY_PT + 1, "bold": True}
 
 def _column_points(width: float) -> float:
     """A column width in characters as printed points at 100 % (Excel: 7 pixels a character and 5 of padding)."""
-    return (int(width * 7 + 0.5) + 5) * 0.75
+    return (int(width * 7 + 0.5) + 5) * PIXEL_PT
 
 
 def print_scale(cfg: dict) -> int:
@@ -247,14 +248,15 @@ def print_scale(cfg: dict) -> int:
     return math.ceil(100 * cfg["output"]["print_font_pt"] / BODY_PT)
 
 
-def _print_setup(ws, result: Result, widths: list[float], *, header_rows: tuple[int, int] | None = (0, 0),
+def _print_setup(ws, result: Result, widths: list[float] | None, *, header_rows: tuple[int, int] | None = (0, 0),
                  title_columns: int = 0, one_page_wide: int | None = None) -> None:
     """Print set-up made for reading: landscape on output.paper, the header rows repeated on every page,
     the sheet name and page numbers in the footer, the run date in the header. A sheet that fits the
     page width at output.print_font_pt is fitted to it; a wider one prints at that smallest legible
     scale in groups of columns, its first title_columns (the use case id and name) on every page.
     one_page_wide (the sheet's last row): print only the columns that fit one page width, rows 0 to it
-    (a reference sheet whose every column is on screen and whose facts Ranking prints)."""
+    (a reference sheet whose every column is on screen and whose facts Ranking prints). widths None:
+    the caller sets the scale."""
     out = result.config["output"]
     code, paper_width = PAPERS[out["paper"]]
     ws.set_paper(code)
@@ -267,8 +269,10 @@ def _print_setup(ws, result: Result, widths: list[float], *, header_rows: tuple[
     ws.set_footer(f"&L{size}&A&R{size}Page &P of &N", {"margin": out["print_header_in"]})
     if header_rows:
         ws.repeat_rows(*header_rows)
+    if widths is None:
+        return
     scale = print_scale(result.config)
-    room = (paper_width - 2 * 72 * margin) * 100 / scale * PAGE_SLACK[0]
+    room = (paper_width - 2 * INCH_PT * margin) * 100 / scale * PAGE_SLACK[0]
     ends = list(itertools.accumulate(_column_points(w) for w in widths))
     if not ends or ends[-1] <= room:
         ws.fit_to_pages(1, 0)
@@ -914,9 +918,8 @@ def _issues(ws, result: Result, fmt: _Formats, places: _Places | None) -> None:
     sev_formats = {s: fmt.get(fill=c) for s, c in SEVERITY_COLOURS.items()}
     frame = result.issues.select("severity", "file", "sheet", "row", "column", "cell", "value", "problem", SRC)
     frame = frame.head(EXCEL_DATA_ROWS)
-    wrapped = {c: w for c, h, w in zip(frame.columns, headers, widths) if h in wraps}
-    heights = _row_heights(frame.with_columns(pl.col(c).cast(pl.String) for c in wrapped), list(wrapped),
-                           result.config["output"]["streaming_rows"], wrapped)
+    heights = _issue_heights(frame, {c: w for c, h, w in zip(frame.columns, headers, widths) if h in wraps},
+                             result.config["output"]["streaming_rows"])
     links = places.links if places is not None else {}
     linked = 0
     for i, values in enumerate(frame.iter_rows(), start=1):
@@ -939,6 +942,11 @@ def _issues(ws, result: Result, fmt: _Formats, places: _Places | None) -> None:
     if frame.height:
         ws.autofilter(0, 0, frame.height, len(headers) - 1)
     _print_setup(ws, result, widths)
+
+
+def _issue_heights(frame: pl.DataFrame, wrapped: dict[str, float], limit: int) -> list[float | None]:
+    """The heights of the Issues rows whose wrapped texts (widths by column) need more than one line."""
+    return _row_heights(frame.with_columns(pl.col(c).cast(pl.String) for c in wrapped), list(wrapped), limit, wrapped)
 
 
 def _assumptions(ws, result: Result, fmt: _Formats) -> None:
@@ -1021,7 +1029,7 @@ FACTS_LAST = 2  # the facts' texts stand in columns B and C
 SUMMARY_MAX_WIDTH = 32  # the widest a Summary table column is made (a longer text wraps)
 SUMMARY_GAP = 2  # the width of the empty column between the tables and the charts
 PIXEL_PT = 0.75  # a screen pixel in points
-ROW_PX = 20  # a default row's height in pixels (15 pt)
+ROW_PX = LINE_PT / PIXEL_PT  # a default row's height in pixels (20)
 
 
 def _summary_text(ws, r: int, text: str, fmt: _Formats, col: int = 1, last: int = SUMMARY_COLUMNS - 1,
@@ -1047,6 +1055,12 @@ def _summary_widths(ws: _InOrder, fmt: _Formats) -> list[float]:
                 shown = max(max(shown.split(), key=len, default=""), shown[:math.ceil(len(shown) / 2)], key=len)
             longest[col] = max(longest[col], len(shown))
     widths = [float(max(6, min(SUMMARY_MAX_WIDTH, n + 2))) for n in longest]
+    _summary_heights(ws, cells, merged, widths)
+    return widths
+
+
+def _summary_heights(ws: _InOrder, cells: list, merged: dict[tuple[int, int], int], widths: list[float]) -> None:
+    """Each Summary row with a wrapped text as tall as that text needs in its column(s)."""
     lines: dict[int, int] = {}
     for row, col, _, args in cells:
         cell_format = args[1] if len(args) > 1 else None
@@ -1055,8 +1069,7 @@ def _summary_widths(ws: _InOrder, fmt: _Formats) -> list[float]:
             lines[row] = max(lines.get(row, 1), _lines(args[0], room))
     for row, n in lines.items():
         if n > 1:
-            ws.set_row(row, ROW_PX * PIXEL_PT * n)
-    return widths
+            ws.set_row(row, LINE_PT * min(n, MAX_LINES))
 
 
 TEXT_PER_DIGIT = 1.15  # letters of a text that fit in the width of one digit (a column width counts digits)
@@ -1091,7 +1104,7 @@ def _summary_page(ws, result: Result, widths: list[float], charts: list, last_ro
     ws.set_column(SUMMARY_COLUMNS, SUMMARY_COLUMNS, SUMMARY_GAP)
     out = result.config["output"]
     scale = print_scale(result.config) / 100
-    margin = 2 * 72 * out["print_margin_in"]
+    margin = 2 * INCH_PT * out["print_margin_in"]
     room_w = (PAPERS[out["paper"]][1] - margin) / scale / PIXEL_PT * PAGE_SLACK[0]
     room_h = (PAPER_HEIGHTS[out["paper"]] - margin) / scale / PIXEL_PT * PAGE_SLACK[1]
     heights = ws.heights()
@@ -1103,7 +1116,7 @@ def _summary_page(ws, result: Result, widths: list[float], charts: list, last_ro
             chart.set_size({"width": int(w), "height": int(h)})
             ws.insert_chart(2, SUMMARY_COLUMNS + 1, chart, {"x_offset": int(x), "y_offset": int(y),
                                                             "object_position": 3})
-    _print_setup(ws, result, [], header_rows=None)
+    _print_setup(ws, result, None, header_rows=None)
     ws.set_print_scale(print_scale(result.config))  # laid out to fit one page at this scale
     last_col = SUMMARY_COLUMNS + math.ceil(width / DEFAULT_COLUMN_PX)  # the columns under the charts
     ws.print_area(0, 0, max(last_row, 2 + math.ceil(height / ROW_PX)), min(last_col, CHART_DATA_COL - 2))
