@@ -116,12 +116,12 @@ def test_missing_factor_data_is_a_warning_naming_the_fields(spec_workbook: Path)
     problems = " | ".join(i["Problem"] for i in ex5b)
     assert all(i["Severity"] == "warning" for i in ex5b)
     assert "no accuracy data" in problems and "no cost data" in problems
-    assert "current_accuracy" in problems and "monthly_api_cost" in problems
+    assert "Current accuracy" in problems and "Monthly API cost" in problems  # the inputs by their headers
     # No column of the file feeds privacy: one warning for the file, not one per row.
     assert "no privacy data" not in problems
     file_level = [i["Problem"] for i in issues if i["Row"] is None and i["Severity"] == "warning"]
     assert len(file_level) == 1 and file_level[0].startswith("no column gives privacy data, so all 9 scored rows")
-    assert "data_sensitivity" in file_level[0]
+    assert "Data sensitivity" in file_level[0]
 
 
 # ------------------------------------------------------------------ bad rows, accounting
