@@ -533,7 +533,7 @@ class Output(_Section):
                              lambda v: 0 < v[0] < v[1] < v[2],
                              lambda v: "must be three amounts above 0, ascending (the chart has four bubble sizes)")
     paper: Literal["A4", "Letter"]
-    print_font_pt: _between(4, 72, "a font size in points")
+    print_font_pt: _between(4, 44, "a font size in points (the print scale is at most 400 %)")
     print_margin_in: _between(0, 3, "a margin in inches")
     print_header_in: _between(0, 3, "a margin in inches")
 

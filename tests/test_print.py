@@ -109,10 +109,11 @@ def test_the_paper_and_the_legible_size_are_settings(tmp_path: Path) -> None:
     ranking = load(out)["Ranking"]
     assert ranking.page_setup.paperSize == 1  # Letter
     assert ranking.page_setup.scale == math.ceil(100 * 10 / BODY_PT)  # 91 %: 11 pt prints at 10 pt
-    cfg.write_text('[output]\npaper = "A3"\n')
-    bad = run_cli("score", SAMPLES / "portfolio.xlsx", "-o", tmp_path / "a3.xlsx", "--config", cfg)
-    assert bad.code == 2 and "output.paper" in bad.stderr
-    assert not (tmp_path / "a3.xlsx").exists()
+    for text, key in (('paper = "A3"', "output.paper"), ("print_font_pt = 50", "output.print_font_pt")):
+        cfg.write_text(f"[output]\n{text}\n")  # A3 is no choice; 50 pt would be a scale over 400 %
+        bad = run_cli("score", SAMPLES / "portfolio.xlsx", "-o", tmp_path / "bad.xlsx", "--config", cfg)
+        assert bad.code == 2 and key in bad.stderr, bad.stderr
+        assert not (tmp_path / "bad.xlsx").exists()
 
 
 def test_summary_tables_stand_on_their_own_columns(printed: dict) -> None:
