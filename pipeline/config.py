@@ -532,6 +532,10 @@ class Output(_Section):
     chart_spend_bands: _rule(Annotated[list[Amount], Field(min_length=3, max_length=3)],
                              lambda v: 0 < v[0] < v[1] < v[2],
                              lambda v: "must be three amounts above 0, ascending (the chart has four bubble sizes)")
+    paper: Literal["A4", "Letter"]
+    print_font_pt: _between(4, 44, "a font size in points (the print scale is at most 400 %)")
+    print_margin_in: _between(0, 3, "a margin in inches")
+    print_header_in: _between(0, 3, "a margin in inches")
 
     @model_validator(mode="after")
     def _lock_wait(self) -> Output:

@@ -7,6 +7,8 @@ written as text, never as a formula, number or link.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import json
 import math
 from dataclasses import dataclass, replace
@@ -78,7 +80,7 @@ NUMBER_FORMATS = {
     "p_top10": "0%", "p_same_decision": "0%",
 }
 UNIT_FORMATS = {"usd": "$#,##0", "months": "0.0", "pct": '0.0"%"', "s": "0.0#"}  # options.LongColumn.unit
-WIDTHS = {"rationale": 60, "next_step": 50, "use_case": 34, "recommendation": 17, "roi_pct": 10}
+WIDTHS = {"rationale": 72, "next_step": 50, "use_case": 34, "recommendation": 17, "roi_pct": 10}
 WRAP_WIDTHS = {c: WIDTHS[c] for c in ("rationale", "next_step")}  # wrapped columns: rows grow to show them
 WRAPPED = ("rationale", "next_step")
 OPTIONAL_RANKING = ("funded", "p_top10", "p_same_decision")  # with --budget / --stability
@@ -114,17 +116,21 @@ class _Formats:
     def __init__(self, wb: xlsxwriter.Workbook):
         self.wb = wb
         self._cache: dict[tuple, Any] = {}
-        self.title = wb.add_format({"bold": True, "font_size": 16})
-        self.h2 = wb.add_format({"bold": True, "font_size": 12})
+        # Every cell of every sheet is aligned to the top: a row made tall by a wrapped text still
+        # reads as one line (numbers, dates and text side by side), on screen and on paper.
+        self.title = wb.add_format({"bold": True, "font_size": 16, "valign": "top"})
+        self.h2 = wb.add_format({"bold": True, "font_size": 12, "valign": "top"})
         self.header = wb.add_format({"bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF",
                                      "text_wrap": True, "valign": "top", "border": 1})
         self.note_header = wb.add_format({"bold": True, "bg_color": "#375623", "font_color": "#FFFFFF",
                                           "text_wrap": True, "valign": "top", "border": 1})
         self.wrap = wb.add_format({"text_wrap": True, "valign": "top"})
-        self.bold = wb.add_format({"bold": True})
-        self.money = wb.add_format({"num_format": "$#,##0"})
-        self.link = wb.add_format({"font_color": "#0563C1", "underline": 1})
-        self.left = wb.add_format({"align": "left"})
+        self.bold = wb.add_format({"bold": True, "valign": "top", "text_wrap": True})
+        self.money = wb.add_format({"num_format": "$#,##0", "valign": "top"})
+        self.link = wb.add_format({"font_color": "#0563C1", "underline": 1, "valign": "top"})
+        self.left = wb.add_format({"align": "left", "valign": "top"})
+        self.bold_left = wb.add_format({"bold": True, "align": "left", "valign": "top"})
+        self.top = self.get()  # a cell with no other format
 
     def get(self, num_format: str | None = None, fill: str | None = None, wrap: bool = False) -> Any:
         key = (num_format, fill, wrap)
@@ -193,7 +199,13 @@ def _width(column: pl.Series, header: str) -> float:
             longest = len(f"{float(values.abs().max()):,.2f}")
         elif column.dtype.is_temporal():
             longest = 19
-    return float(max(8, min(45, max(longest + 2, min(len(header), 24) + 2))))
+    return float(max(8, min(45, max(longest, _header_chars(header)) + 2)))
+
+
+def _header_chars(header: str) -> int:
+    """The width a header needs on two lines at most (headers wrap): its longest word, or half of it."""
+    words = header.split()
+    return min(max(max((len(w) for w in words), default=0), math.ceil(len(header) / 2)), 24)
 
 
 def _widths(frame: pl.DataFrame, headers: list[str]) -> list[float]:
@@ -212,15 +224,64 @@ def _widths(frame: pl.DataFrame, headers: list[str]) -> list[float]:
     if frame.height:
         counts = frame.count().row(0)
         longest.update({n: 19 for n, t, c in zip(names, dtypes, counts) if t.is_temporal() and c})
-    return [float(max(8, min(45, max(longest.get(n, 0) + 2, min(len(h), 24) + 2)))) for n, h in zip(names, headers)]
+    return [float(max(8, min(45, max(longest.get(n, 0), _header_chars(h)) + 2))) for n, h in zip(names, headers)]
 
 
-def _print_setup(ws, *, fit_width: bool) -> None:
-    """The same paper and orientation on every sheet; fit to one page wide where it reads."""
-    ws.set_paper(9)  # A4
+INCH_PT = 72  # points in an inch
+BODY_PT = 11  # the workbook's text size (xlsxwriter's default font, Calibri 11)
+PAPERS = {"A4": (9, 841.89), "Letter": (1, 792.0)}  # xlsxwriter's paper code, landscape width in points
+PAPER_HEIGHTS = {"A4": 595.28, "Letter": 612.0}  # landscape height in points
+PAGE_SLACK = (0.92, 0.8)  # the share of the page's width and height the layout counts on (LibreOffice
+# and Excel measure text a little differently, and the header and footer take their room)
+CHART_MIN_PX = 240  # the narrowest a Summary chart is drawn
+CHART_FONT = {"size": BODY_PT}  # chart text as big as the cells' (legible when printed at print_scale)
+TITLE_FONT = {"size": BODY_PT + 1, "bold": True}
+
+
+def _column_points(width: float) -> float:
+    """A column width in characters as printed points at 100 % (Excel: 7 pixels a character and 5 of padding)."""
+    return (int(width * 7 + 0.5) + 5) * PIXEL_PT
+
+
+def print_scale(cfg: dict) -> int:
+    """The smallest print scale (percent) at which the workbook's 11 pt text prints at output.print_font_pt."""
+    return math.ceil(100 * cfg["output"]["print_font_pt"] / BODY_PT)
+
+
+def _print_setup(ws, result: Result, widths: list[float] | None, *, header_rows: tuple[int, int] | None = (0, 0),
+                 title_columns: int = 0, one_page_wide: int | None = None) -> None:
+    """Print set-up made for reading: landscape on output.paper, the header rows repeated on every page,
+    the sheet name and page numbers in the footer, the run date in the header. A sheet that fits the
+    page width at output.print_font_pt is fitted to it; a wider one prints at that smallest legible
+    scale in groups of columns, its first title_columns (the use case id and name) on every page.
+    one_page_wide (the sheet's last row): print only the columns that fit one page width, rows 0 to it
+    (a reference sheet whose every column is on screen and whose facts Ranking prints). widths None:
+    the caller sets the scale."""
+    out = result.config["output"]
+    code, paper_width = PAPERS[out["paper"]]
+    ws.set_paper(code)
     ws.set_landscape()
-    if fit_width:
+    margin = out["print_margin_in"]
+    ws.set_margins(left=margin, right=margin, top=margin, bottom=margin)
+    run = result.started.strftime("%Y-%m-%d %H:%M")
+    size = f"&{BODY_PT + 1}"  # header and footer shrink with the page a little more than the cells
+    ws.set_header(f"&L{size}ftscore&R{size}Run of {run} UTC", {"margin": out["print_header_in"]})
+    ws.set_footer(f"&L{size}&A&R{size}Page &P of &N", {"margin": out["print_header_in"]})
+    if header_rows:
+        ws.repeat_rows(*header_rows)
+    if widths is None:
+        return
+    scale = print_scale(result.config)
+    room = (paper_width - 2 * INCH_PT * margin) * 100 / scale * PAGE_SLACK[0]
+    ends = list(itertools.accumulate(_column_points(w) for w in widths))
+    if not ends or ends[-1] <= room:
         ws.fit_to_pages(1, 0)
+        return
+    ws.set_print_scale(scale)
+    if one_page_wide is not None:
+        ws.print_area(0, 0, max(one_page_wide, 1), max(bisect.bisect_right(ends, room) - 1, 0))
+    elif title_columns:
+        ws.repeat_columns(0, title_columns - 1)
 
 
 def _user_format(column: pl.Series) -> str | None:
@@ -280,11 +341,22 @@ class _InOrder:
     """
 
     WRITES = ("write", "write_string", "write_number", "write_blank", "write_boolean", "write_datetime",
-              "write_url")
+              "write_url", "merge_range")
 
     def __init__(self, ws):
         self._ws = ws
         self._cells: list[tuple[int, int, int, str, tuple, dict]] = []
+
+    def set_row(self, row, *args, **kwargs):  # before the row's cells
+        self._cells.append((row, -1, len(self._cells), "set_row", args, kwargs))
+
+    def heights(self) -> dict[int, float]:
+        """The row heights set so far, in points, by row."""
+        return {row: args[0] for row, col, _, name, args, _ in self._cells if name == "set_row"}
+
+    def recorded(self) -> list[tuple[int, int, str, tuple]]:
+        """(row, column, method, arguments) of every cell write so far."""
+        return [(row, col, name, args) for row, col, _, name, args, _ in self._cells if col >= 0]
 
     def __getattr__(self, name):
         if name in self.WRITES:
@@ -295,7 +367,10 @@ class _InOrder:
 
     def flush(self) -> None:
         for row, col, _, name, args, kwargs in sorted(self._cells, key=lambda c: c[:3]):
-            getattr(self._ws, name)(row, col, *args, **kwargs)
+            if col < 0:
+                getattr(self._ws, name)(row, *args, **kwargs)
+            else:
+                getattr(self._ws, name)(row, col, *args, **kwargs)
         self._cells.clear()
 
 
@@ -513,8 +588,10 @@ def _writer(ws, dtype: pl.DataType):
     return lambda r, c, v, f: _write(ws, r, c, _display(v), f)
 
 
-def _row_heights(frame: pl.DataFrame, wrapped: list[str], limit: int | None = None) -> list[float | None]:
-    """Heights for rows whose wrapped text needs more than one line (None: the default).
+def _row_heights(frame: pl.DataFrame, wrapped: list[str], limit: int | None = None,
+                 widths: dict[str, float] | None = None) -> list[float | None]:
+    """Heights for rows whose wrapped text needs more than one line (None: the default); widths: of
+    the wrapped columns (default WRAP_WIDTHS).
 
     Only the first ``limit`` rows when given: the writer keeps every row height it is given for
     the whole run (about 300 bytes a row, 600 MB for two sheets of 1M rows), so a streamed
@@ -524,10 +601,22 @@ def _row_heights(frame: pl.DataFrame, wrapped: list[str], limit: int | None = No
         frame = frame.head(limit)
     if not wrapped or not frame.height:
         return [None] * frame.height
+    widths = widths or WRAP_WIDTHS
     lines = frame.select(pl.max_horizontal([
-        (pl.col(c).cast(pl.String).str.len_chars().fill_null(0) / (WRAP_WIDTHS[c] * 1.1)).ceil() for c in wrapped
-    ]).clip(1, 6).alias("lines")).get_column("lines")
-    return [15.0 * n if n > 1 else None for n in lines.to_list()]
+        (pl.col(c).cast(pl.String).str.len_chars().fill_null(0) / (widths[c] * 1.1)).ceil() for c in wrapped
+    ]).clip(1, MAX_LINES).alias("lines")).get_column("lines")
+    return [LINE_PT * n if n > 1 else None for n in lines.to_list()]
+
+
+LINE_PT = 15.0  # a line of 11 pt text: the default row height
+MAX_LINES = 6  # the tallest a row is made for its wrapped text (a longer text shows in the cell)
+
+
+def _header_height(ws, row: int, headers: list[str], widths: list[float]) -> None:
+    """The header row as tall as its longest wrapped header needs (spreadsheets do not grow it)."""
+    lines = min(max((_lines(h, w) for h, w in zip(headers, widths)), default=1), MAX_LINES)
+    if lines > 1:
+        ws.set_row(row, LINE_PT * lines)
 
 
 def _rows(ws, frame: pl.DataFrame, first_row: int, formats: list, *, fill_formats: list | None = None,
@@ -595,8 +684,7 @@ def _ranking(ws, result: Result, fmt: _Formats, *, table: bool, height_rows: int
     frame = result.ranking.select(cols).head(EXCEL_DATA_ROWS)
     n = frame.height
     last_col = len(cols) - 1
-    formats = [fmt.get(_num_format(c, cfg), wrap=c in WRAPPED) if (_num_format(c, cfg) or c in WRAPPED) else None
-               for c in cols]
+    formats = [fmt.get(_num_format(c, cfg), wrap=c in WRAPPED) for c in cols]
     if table:
         columns = [{"header": label(c, cfg), "header_format": fmt.header} for c in cols]
         # an empty table keeps one blank row: Excel wants a data row under the header
@@ -606,11 +694,19 @@ def _ranking(ws, result: Result, fmt: _Formats, *, table: bool, height_rows: int
         for i, c in enumerate(cols):
             ws.write_string(0, i, label(c, cfg), fmt.header)
         ws.autofilter(0, 0, max(n, 1), last_col)
+    widths = [WIDTHS.get(name) or _width(frame.get_column(name), label(name, cfg)) for name in cols]
+    _header_height(ws, 0, [label(c, cfg) for c in cols], widths)
     for i, name in enumerate(cols):
-        ws.set_column(i, i, WIDTHS.get(name) or _width(frame.get_column(name), label(name, cfg)))
+        ws.set_column(i, i, widths[i])
         ws.write_comment(0, i, meaning(name, cfg), COMMENT_SIZE)
     _rows(ws, frame, 1, formats, heights=_row_heights(frame, [c for c in cols if c in WRAP_WIDTHS], height_rows))
     ws.freeze_panes(1, 3)
+    _ranking_looks(ws, cols, n, cfg, fmt)
+    _print_setup(ws, result, widths, title_columns=3)  # rank, id and name on every page
+
+
+def _ranking_looks(ws, cols: list[str], n: int, cfg: dict, fmt: _Formats) -> None:
+    """Ranking's colour scales on the scores, recommendation fills and data bars on the net savings."""
     if n:
         for name in SCORES:
             i = cols.index(name)
@@ -625,8 +721,6 @@ def _ranking(ws, result: Result, fmt: _Formats, *, table: bool, height_rows: int
         i = cols.index(horizon_column(cfg))
         ws.conditional_format(1, i, n, i, {"type": "data_bar", "bar_color": "#63BE7B", "bar_negative_color": "#F8696B",
                                             "bar_axis_position": "middle", "data_bar_2010": True})
-    _print_setup(ws, fit_width=True)
-    ws.repeat_rows(0)
 
 
 def _options_frame(result: Result) -> pl.DataFrame:
@@ -643,22 +737,23 @@ def _options(ws, result: Result, fmt: _Formats) -> None:
     described = long_columns(cfg)
     cols = frame.columns
     heads = [described[c].label if c in described else label(c, cfg) for c in cols]
-    for i, (name, head, width) in enumerate(zip(cols, heads, _widths(frame, heads))):
+    widths = _widths(frame, heads)
+    _header_height(ws, 0, heads, widths)
+    for i, (name, head, width) in enumerate(zip(cols, heads, widths)):
         ws.write_string(0, i, head, fmt.header)
         ws.write_comment(0, i, described[name].meaning if name in described else meaning(name, cfg), COMMENT_SIZE)
         ws.set_column(i, i, width)
     kinds = [UNIT_FORMATS.get(described[c].unit) if c in described else _num_format(c, cfg) for c in cols]
     chosen = (frame.get_column("chosen") == "yes").fill_null(False).to_list()
-    _rows(ws, frame, 1, [fmt.get(nf) if nf else None for nf in kinds],
+    _rows(ws, frame, 1, [fmt.get(nf) for nf in kinds],
           fill_formats=[fmt.get(nf, CHOSEN_FILL) for nf in kinds], filled=chosen)
     ws.freeze_panes(1, 2)
     ws.autofilter(0, 0, max(frame.height, 1), len(cols) - 1)
-    _print_setup(ws, fit_width=False)
-    ws.repeat_rows(0)
+    _print_setup(ws, result, widths, title_columns=2, one_page_wide=frame.height)
 
 
 CHANGES_WIDTHS = {"change": 15, "use_case_id": 14, "use_case": 34, "business_unit": 18, "before": 18,
-                  "after": 18, "what_moved": 90}
+                  "after": 18, "what_moved": 66}
 
 
 def _changes(ws, result: Result, fmt: _Formats) -> None:
@@ -671,11 +766,12 @@ def _changes(ws, result: Result, fmt: _Formats) -> None:
         ws.write_string(1, j, head, fmt.header)
         ws.write_comment(1, j, changes_mod.MEANINGS[name], COMMENT_SIZE)
         ws.set_column(j, j, CHANGES_WIDTHS[name])
-    _rows(ws, frame, 2, [fmt.wrap if name == "what_moved" else None for name in frame.columns])
+    _header_height(ws, 1, list(changes_mod.LABELS.values()), list(CHANGES_WIDTHS.values()))
+    heights = _row_heights(frame, ["what_moved"], result.config["output"]["streaming_rows"], CHANGES_WIDTHS)
+    _rows(ws, frame, 2, [fmt.wrap if name == "what_moved" else fmt.top for name in frame.columns], heights=heights)
     ws.freeze_panes(2, 0)
     ws.autofilter(1, 0, frame.height + 1 if frame.height else 2, frame.width - 1)
-    _print_setup(ws, fit_width=True)
-    ws.repeat_rows(1)
+    _print_setup(ws, result, list(CHANGES_WIDTHS.values()), header_rows=(0, 1), title_columns=3)
 
 
 @dataclass
@@ -732,8 +828,9 @@ def _portfolio(ws, result: Result, fmt: _Formats, places: _Places, height_rows: 
     cfg = result.config
     user_cols, notes = places.user_cols, places.notes
     frame = result.portfolio.select(user_cols + notes)
-    _user_headers(ws, result, frame.select(user_cols), fmt)
-    _note_headers(ws, cfg, frame, len(user_cols), notes, fmt)
+    texts, widths = _user_headers(ws, result, frame.select(user_cols), fmt)
+    widths += _note_headers(ws, cfg, frame, len(user_cols), notes, fmt)
+    _header_height(ws, 0, texts + [label(_canonical(n), cfg) for n in notes], widths)
     kinds = [(_user_format(frame.get_column(c)), False) for c in user_cols] + [
         (_num_format(_canonical(n), cfg), _canonical(n) in WRAPPED) for n in notes
     ]
@@ -741,16 +838,14 @@ def _portfolio(ws, result: Result, fmt: _Formats, places: _Places, height_rows: 
     heights = _row_heights(frame.select([pl.col(ANNOTATION_PREFIX + n).alias(n) for n in wrapped]), wrapped,
                            height_rows)
     columns, targets, kinds = _cell_columns(result, frame, user_cols, kinds)
-    formats = [fmt.get(nf, None, w) if (nf or w) else None for nf, w in kinds]
+    formats = [fmt.get(nf, None, w) for nf, w in kinds]
     fill_formats = [fmt.get(nf, SEVERITY_COLOURS["error"], w) for nf, w in kinds]
     _rows(ws, pl.DataFrame(columns), 1, formats, fill_formats=fill_formats, filled=places.filled, heights=heights,
           comments=places.comments, targets=targets)
     ws.freeze_panes(1, 1)
     if frame.height:
         ws.autofilter(0, 0, frame.height, frame.width - 1)
-    _print_setup(ws, fit_width=False)
-    ws.repeat_rows(0)
-    ws.repeat_columns(0, 1)
+    _print_setup(ws, result, widths, title_columns=2, one_page_wide=frame.height)
 
 
 def _canonical(note: str) -> str:
@@ -758,8 +853,9 @@ def _canonical(note: str) -> str:
     return note[len(ANNOTATION_PREFIX):]
 
 
-def _user_headers(ws, result: Result, user: pl.DataFrame, fmt: _Formats) -> None:
-    """The user's headers as given, each with a comment saying which column ftscore read it as."""
+def _user_headers(ws, result: Result, user: pl.DataFrame, fmt: _Formats) -> tuple[list[str], list[float]]:
+    """The user's headers as given, each with a comment saying which column ftscore read it as; their
+    texts and widths."""
     headers: dict[str, str] = {}
     for source in result.sources:
         for col in source.table.columns:
@@ -773,16 +869,20 @@ def _user_headers(ws, result: Result, user: pl.DataFrame, fmt: _Formats) -> None
         note = f"Read as {field}: {FIELDS[field].meaning}" if field else "Not used by ftscore; carried through as given"
         ws.write_comment(0, j, note, COMMENT_SIZE)
         ws.set_column(j, j, widths[j])
+    return texts, widths
 
 
-def _note_headers(ws, cfg: dict, frame: pl.DataFrame, first: int, notes: list[str], fmt: _Formats) -> None:
-    """The annotation columns' labels, meanings and widths, from sheet column ``first``."""
+def _note_headers(ws, cfg: dict, frame: pl.DataFrame, first: int, notes: list[str], fmt: _Formats) -> list[float]:
+    """The annotation columns' labels, meanings and widths (returned), from sheet column ``first``."""
+    widths = []
     for k, name in enumerate(notes):
         canonical = _canonical(name)
         j = first + k
         ws.write_string(0, j, label(canonical, cfg), fmt.note_header)
         ws.write_comment(0, j, meaning(canonical, cfg), COMMENT_SIZE)
-        ws.set_column(j, j, WIDTHS.get(canonical) or _width(frame.get_column(name), label(canonical, cfg)))
+        widths.append(WIDTHS.get(canonical) or _width(frame.get_column(name), label(canonical, cfg)))
+        ws.set_column(j, j, widths[-1])
+    return widths
 
 
 def _cell_columns(result: Result, frame: pl.DataFrame, user_cols: list[str], kinds: list[tuple]
@@ -810,16 +910,21 @@ def _cell_columns(result: Result, frame: pl.DataFrame, user_cols: list[str], kin
 
 def _issues(ws, result: Result, fmt: _Formats, places: _Places | None) -> None:
     headers = ["Severity", "File", "Sheet", "Row", "Column", "Cell", "Value", "Problem", "Portfolio cell"]
-    widths = [10, 30, 14, 7, 28, 8, 24, 70, 14]
+    widths = [10, 24, 14, 7, 22, 8, 24, 56, 14]  # fits a page at the legible print scale
+    wraps = ("File", "Column", "Value", "Problem")
     for j, (h, w) in enumerate(zip(headers, widths)):
         ws.write_string(0, j, h, fmt.header)
-        ws.set_column(j, j, w, fmt.wrap if h in ("Problem", "Value") else None)
+        ws.set_column(j, j, w, fmt.wrap if h in wraps else fmt.top)
     sev_formats = {s: fmt.get(fill=c) for s, c in SEVERITY_COLOURS.items()}
     frame = result.issues.select("severity", "file", "sheet", "row", "column", "cell", "value", "problem", SRC)
     frame = frame.head(EXCEL_DATA_ROWS)
+    heights = _issue_heights(frame, {c: w for c, h, w in zip(frame.columns, headers, widths) if h in wraps},
+                             result.config["output"]["streaming_rows"])
     links = places.links if places is not None else {}
     linked = 0
     for i, values in enumerate(frame.iter_rows(), start=1):
+        if i <= len(heights) and heights[i - 1] is not None:
+            ws.set_row(i, heights[i - 1])
         ws.write_string(i, 0, values[0], sev_formats.get(values[0]))
         for j in range(1, 8):
             if values[j] is not None:
@@ -836,12 +941,17 @@ def _issues(ws, result: Result, fmt: _Formats, places: _Places | None) -> None:
     ws.freeze_panes(1, 0)
     if frame.height:
         ws.autofilter(0, 0, frame.height, len(headers) - 1)
-    _print_setup(ws, fit_width=True)
-    ws.repeat_rows(0)
+    _print_setup(ws, result, widths)
+
+
+def _issue_heights(frame: pl.DataFrame, wrapped: dict[str, float], limit: int) -> list[float | None]:
+    """The heights of the Issues rows whose wrapped texts (widths by column) need more than one line."""
+    return _row_heights(frame.with_columns(pl.col(c).cast(pl.String) for c in wrapped), list(wrapped), limit, wrapped)
 
 
 def _assumptions(ws, result: Result, fmt: _Formats) -> None:
-    for j, (h, w) in enumerate(zip(["Group", "Setting", "Value", "Meaning"], [14, 36, 30, 60])):
+    widths = [14, 36, 30, 60]
+    for j, (h, w) in enumerate(zip(["Group", "Setting", "Value", "Meaning"], widths)):
         ws.write_string(0, j, h, fmt.header)
         ws.set_column(j, j, w, fmt.wrap)
     rows = [
@@ -863,17 +973,21 @@ def _assumptions(ws, result: Result, fmt: _Formats) -> None:
             (group, f"column {col.letter}: {col.header}", name, "Header matched to this column")
             for name, col in source.mapping.fields.items()
         ]
+    printed = len(rows)  # the run, the inputs and their columns; the settings are on screen
     means = meanings()
     for key, value in flatten(result.config):
         group = key.split(".")[0]
         meaning = means.get(key) or means.get(key.rsplit(".", 1)[0], "")
         rows.append((group, key, json.dumps(value) if isinstance(value, list) else value, meaning))
     for i, values in enumerate(rows, start=1):
+        lines = min(max(_lines(str(v), w) for v, w in zip(values, widths)), MAX_LINES)
+        if lines > 1:
+            ws.set_row(i, LINE_PT * lines)
         for j, value in enumerate(values):
             _write(ws, i, j, value)
     ws.freeze_panes(1, 0)
-    _print_setup(ws, fit_width=True)
-    ws.repeat_rows(0)
+    _print_setup(ws, result, widths)
+    ws.print_area(0, 0, printed, len(widths) - 1)
 
 
 def _summary(ws, wb, result: Result, fmt: _Formats, *, streaming: bool = False, places: _Places | None = None,
@@ -884,36 +998,145 @@ def _summary(ws, wb, result: Result, fmt: _Formats, *, streaming: bool = False, 
     ranking = result.ranking.select(list(dict.fromkeys([
         "rank", "use_case", "recommendation", "fit_score", "break_even_months", "annual_api_cost",
         "monthly_api_cost", horizon, *summary_mod.inputs()])))
-    _summary_page(ws, fmt)
+    ws.write_string(0, 0, "ftscore: fine-tune or keep prompting?", fmt.title)
+    ws.set_row(0, 26)
     r = 2
     for name, value in _summary_facts(result, streaming=streaming, places=places, companion=companion, cuts=cuts):
         ws.write_string(r, 0, name, fmt.bold)
-        _write(ws, r, 1, value)
+        if isinstance(value, str):
+            _summary_text(ws, r, value, fmt, last=FACTS_LAST)
+        else:
+            _write(ws, r, 1, value, fmt.left)
         r += 1
+    r = max(r - 1, _summary_changes(ws, result, 2, fmt)) + 1  # beside the facts
     table = summary_mod.by_recommendation(ranking, cfg)
     counts_top = r + 2
     r = _summary_counts(ws, ranking, table, r + 1, cfg, fmt)
     counts_bottom = counts_top + table.height - 1
     r = _summary_insufficient(ws, ranking, r, fmt)
     r = _summary_stability_and_budget(ws, result, r, fmt)
-    r = _summary_changes(ws, result, r, fmt)
-    _summary_top(ws, ranking, r + 2, cfg, fmt)
+    r = _summary_top(ws, ranking, r + 2, cfg, fmt)
     recommendations = table["recommendation"].to_list()
-    _recommendations_chart(ws, wb, counts_top, counts_bottom, recommendations)
-    _savings_chart(ws, wb, counts_top, counts_bottom, recommendations, cfg)
-    _summary_charts(ws, wb, result, fmt)
+    charts = [_recommendations_chart(wb, counts_top, counts_bottom, recommendations),
+              _savings_chart(wb, counts_top, counts_bottom, recommendations, cfg),
+              *_summary_charts(ws, wb, result, fmt)]
+    widths = _summary_widths(ws, fmt)
+    _summary_page(ws, result, widths, charts, r)
 
 
-def _summary_page(ws, fmt: _Formats) -> None:
-    """Summary's column widths, print setup and title."""
-    ws.set_column(0, 0, 52)
-    ws.set_column(1, 1, 40, fmt.left)
-    ws.set_column(2, 6, 16)
-    ws.set_row(0, 26)
-    _print_setup(ws, fit_width=False)
-    ws.fit_to_pages(1, 1)
-    ws.print_area(0, 0, 70, CHART_DATA_COL - 2)
-    ws.write_string(0, 0, "ftscore: fine-tune or keep prompting?", fmt.title)
+SUMMARY_COLUMNS = 6  # Summary's tables use columns A to F; the charts stand right of them
+FACTS_LAST = 2  # the facts' texts stand in columns B and C
+SUMMARY_MAX_WIDTH = 32  # the widest a Summary table column is made (a longer text wraps)
+SUMMARY_GAP = 2  # the width of the empty column between the tables and the charts
+PIXEL_PT = 0.75  # a screen pixel in points
+ROW_PX = LINE_PT / PIXEL_PT  # a default row's height in pixels (20)
+
+
+def _summary_text(ws, r: int, text: str, fmt: _Formats, col: int = 1, last: int = SUMMARY_COLUMNS - 1,
+                  cell_format: Any = None) -> None:
+    """A text of Summary at row r, across columns col to last, wrapped (in cell_format, which wraps)."""
+    cell_format = cell_format or fmt.wrap
+    ws.merge_range(r, col, r, last, "", cell_format)
+    ws.write_string(r, col, text, cell_format)
+
+
+def _summary_widths(ws: _InOrder, fmt: _Formats) -> list[float]:
+    """The widths of Summary's table columns from what is written in them, in characters (titles and
+    the merged text lines left out; a header may take two lines), and the row heights that the
+    wrapped texts need with them."""
+    cells = [c for c in ws.recorded() if c[3] and c[2] != "merge_range"]
+    merged = {(row, col): args[1] for row, col, name, args in ws.recorded() if name == "merge_range"}
+    longest = [0] * SUMMARY_COLUMNS
+    for row, col, _, args in cells:
+        cell_format = args[1] if len(args) > 1 else None
+        if col < SUMMARY_COLUMNS and (row, col) not in merged and cell_format not in (fmt.title, fmt.h2):
+            shown = _shown(args[0], cell_format)
+            if cell_format is fmt.header:  # two lines at most
+                shown = max(max(shown.split(), key=len, default=""), shown[:math.ceil(len(shown) / 2)], key=len)
+            longest[col] = max(longest[col], len(shown))
+    widths = [float(max(6, min(SUMMARY_MAX_WIDTH, n + 2))) for n in longest]
+    _summary_heights(ws, cells, merged, widths)
+    return widths
+
+
+def _summary_heights(ws: _InOrder, cells: list, merged: dict[tuple[int, int], int], widths: list[float]) -> None:
+    """Each Summary row with a wrapped text as tall as that text needs in its column(s)."""
+    lines: dict[int, int] = {}
+    for row, col, _, args in cells:
+        cell_format = args[1] if len(args) > 1 else None
+        if isinstance(args[0], str) and col < SUMMARY_COLUMNS and getattr(cell_format, "text_wrap", 0):
+            room = sum(widths[col:merged.get((row, col), col) + 1])
+            lines[row] = max(lines.get(row, 1), _lines(args[0], room))
+    for row, n in lines.items():
+        if n > 1:
+            ws.set_row(row, LINE_PT * min(n, MAX_LINES))
+
+
+TEXT_PER_DIGIT = 1.15  # letters of a text that fit in the width of one digit (a column width counts digits)
+
+
+def _lines(text: str, width: float) -> int:
+    """About how many lines a text takes in a wrapped cell of this width (characters), word by word."""
+    n, used, room = 1, 0, max(width * TEXT_PER_DIGIT - 1, 1)
+    for word in text.split():
+        if len(word) > room:  # a word longer than a line breaks inside it (counted as digit-wide)
+            n += (1 if used else 0) + math.ceil(len(word) / max(width - 1, 1)) - 1
+            used = room  # the next word starts a line
+        elif used and used + 1 + len(word) > room:
+            n, used = n + 1, len(word)
+        else:
+            used += (1 if used else 0) + len(word)
+    return n
+
+
+def _shown(value: Any, cell_format: Any) -> str:
+    """About what a Summary cell shows (to size its column)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"${value:,.0f}" if getattr(cell_format, "num_format", "") == "$#,##0" else f"{value:,.1f}"
+    return "" if value is None else str(value)
+
+
+def _summary_page(ws, result: Result, widths: list[float], charts: list, last_row: int) -> None:
+    """Summary's column widths, its charts right of the tables, sized so that the sheet prints on one
+    page at the legible scale (print_scale), and the print set-up."""
+    for j, w in enumerate(widths):
+        ws.set_column(j, j, w)
+    ws.set_column(SUMMARY_COLUMNS, SUMMARY_COLUMNS, SUMMARY_GAP)
+    out = result.config["output"]
+    scale = print_scale(result.config) / 100
+    margin = 2 * INCH_PT * out["print_margin_in"]
+    room_w = (PAPERS[out["paper"]][1] - margin) / scale / PIXEL_PT * PAGE_SLACK[0]
+    room_h = (PAPER_HEIGHTS[out["paper"]] - margin) / scale / PIXEL_PT * PAGE_SLACK[1]
+    heights = ws.heights()
+    tables_h = sum(heights[r] / PIXEL_PT if r in heights else ROW_PX for r in range(last_row + 1))
+    height = max(min(room_h, tables_h) - 2 * ROW_PX, 2 * CHART_MIN_PX)
+    width = max(room_w - sum(_column_points(w) for w in [*widths, SUMMARY_GAP]) / PIXEL_PT, 2 * CHART_MIN_PX)
+    for chart, (x, y, w, h) in zip(charts, _chart_boxes(width, height)):
+        if chart is not None:
+            chart.set_size({"width": int(w), "height": int(h)})
+            ws.insert_chart(2, SUMMARY_COLUMNS + 1, chart, {"x_offset": int(x), "y_offset": int(y),
+                                                            "object_position": 3})
+    _print_setup(ws, result, None, header_rows=None)
+    ws.set_print_scale(print_scale(result.config))  # laid out to fit one page at this scale
+    last_col = SUMMARY_COLUMNS + math.ceil(width / DEFAULT_COLUMN_PX)  # the columns under the charts
+    ws.print_area(0, 0, max(last_row, 2 + math.ceil(height / ROW_PX)), min(last_col, CHART_DATA_COL - 2))
+
+
+DEFAULT_COLUMN_PX = 64  # a column of the default width, in pixels
+CHART_GAP_PX = 10
+COUNTS_SHARE = 0.58  # of the charts' width: the counts chart (with the names), the savings chart beside it
+TOP_ROW_SHARE = 0.3  # of the charts' height: the two recommendation charts; the other two share the rest
+
+
+def _chart_boxes(width: float, height: float) -> list[tuple[float, float, float, float]]:
+    """(x, y, width, height) in pixels of Summary's four charts in a box of width x height: the counts
+    and the savings per recommendation side by side, then the portfolio, then the top use cases' factors."""
+    g = CHART_GAP_PX
+    top = height * TOP_ROW_SHARE
+    rest = (height - top) / 2
+    left = width * COUNTS_SHARE
+    return [(0, 0, left - g / 2, top - g), (left + g / 2, 0, width - left - g / 2, top - g),
+            (0, top, width, rest - g), (0, top + rest, width, rest - g)]
 
 
 def _summary_facts(result: Result, *, streaming: bool, places: _Places | None, companion: Path | None,
@@ -996,7 +1219,7 @@ def _summary_counts(ws, ranking: pl.DataFrame, table: pl.DataFrame, r: int, cfg:
     for rec, n, spend, savings in table.iter_rows():
         r += 1
         ws.write_string(r, 0, rec, fmt.get(fill=REC_COLOURS[rec]))
-        ws.write_number(r, 1, n)
+        ws.write_number(r, 1, n, fmt.left)
         for j, amount in ((2, spend), (3, savings)):
             if amount is None:
                 ws.write_string(r, j, NOT_SHOWN, blank)
@@ -1005,7 +1228,7 @@ def _summary_counts(ws, ranking: pl.DataFrame, table: pl.DataFrame, r: int, cfg:
     total = summary_mod.totals(table)
     r += 1
     ws.write_string(r, 0, "Total", fmt.bold)
-    ws.write_number(r, 1, total["use_cases"], fmt.bold)
+    ws.write_number(r, 1, total["use_cases"], fmt.bold_left)
     ws.write_number(r, 2, total[summary_mod.SPEND], fmt.money)
     ws.write_number(r, 3, total[summary_mod.SAVINGS], fmt.money)
     r += 2
@@ -1025,7 +1248,7 @@ def _summary_insufficient(ws, ranking: pl.DataFrame, r: int, fmt: _Formats) -> i
         return r
     r += 1
     ws.write_string(r, 0, INSUFFICIENT_LINE, fmt.bold)
-    ws.write_string(r, 1, line, fmt.wrap)
+    _summary_text(ws, r, line, fmt)
     return r
 
 
@@ -1036,7 +1259,7 @@ def _summary_stability_and_budget(ws, result: Result, r: int, fmt: _Formats) -> 
         r += 2
         st = result.stability
         ws.write_string(r, 0, f"Stability ({st['draws']:,} draws, seed {st['seed']})", fmt.bold)
-        ws.write_string(r, 1, st["line"], fmt.wrap)
+        _summary_text(ws, r, st["line"], fmt)
     if result.budget:
         b = result.budget
         r += 2
@@ -1050,70 +1273,82 @@ def _summary_stability_and_budget(ws, result: Result, r: int, fmt: _Formats) -> 
         ):
             r += 1
             ws.write_string(r, 0, name, fmt.bold)
-            _write(ws, r, 1, value, fmt.money if money else None)
+            if isinstance(value, str):
+                _summary_text(ws, r, value, fmt)
+            else:
+                _write(ws, r, 1, value, fmt.money if money else fmt.left)
     return r
+
+
+CHANGES_COL = 3  # Summary's "Since the last run" block stands beside the facts, in columns D to F
 
 
 def _summary_changes(ws, result: Result, r: int, fmt: _Formats) -> int:
-    """The "Since the last run (date)" block: the count of each kind of change (pipeline/changes.py), or
-    why there is nothing to compare. Returns the last row written."""
+    """The "Since the last run (date)" block titled at row r of column D: the count of each kind of
+    change (pipeline/changes.py), each label across D and E and its count in F, or why there is
+    nothing to compare. Returns the last row written."""
     facts = result.changes_facts
     since, found = facts.get("since"), facts.get("counts")
-    r += 2
-    ws.write_string(r, 0, f"Since the last run ({changes_mod.stamp(since)})" if since else "Since the last run", fmt.h2)
+    c = CHANGES_COL
+    ws.write_string(r, c, f"Since the last run ({changes_mod.stamp(since)})" if since else "Since the last run", fmt.h2)
     if since is None or found is None:
-        ws.write_string(r + 1, 0, changes_mod.headline(facts))
+        _summary_text(ws, r + 1, changes_mod.headline(facts), fmt, col=c)
         return r + 1
     for kind, name in changes_mod.count_labels(result.config).items():
         r += 1
-        ws.write_string(r, 0, name, fmt.bold)
-        ws.write_number(r, 1, found.get(kind, 0))
+        _summary_text(ws, r, name, fmt, col=c, last=SUMMARY_COLUMNS - 2, cell_format=fmt.bold)
+        ws.write_number(r, SUMMARY_COLUMNS - 1, found.get(kind, 0), fmt.left)
     return r
 
 
-def _summary_top(ws, ranking: pl.DataFrame, r: int, cfg: dict, fmt: _Formats) -> None:
-    """The ten best ranked use cases, titled at row r."""
+def _summary_top(ws, ranking: pl.DataFrame, r: int, cfg: dict, fmt: _Formats) -> int:
+    """The ten best ranked use cases, titled at row r: the name in the label column, then its rank.
+    Returns the last row written."""
     ws.write_string(r, 0, "Top use cases", fmt.h2)
     r += 1
-    top_cols = ["rank", "use_case", "recommendation", "fit_score", "break_even_months", horizon_column(cfg)]
+    top_cols = ["use_case", "rank", "recommendation", "fit_score", "break_even_months", horizon_column(cfg)]
     for j, name in enumerate(top_cols):
         ws.write_string(r, j, label(name, cfg), fmt.header)
+    formats = [fmt.wrap, fmt.left, *[fmt.get(_num_format(c, cfg)) for c in top_cols[2:]]]
     for values in ranking.select(top_cols).head(10).iter_rows():
         r += 1
         for j, value in enumerate(values):
-            nf = _num_format(top_cols[j], cfg)
-            _write(ws, r, j, value, fmt.left if j == 0 else (fmt.get(nf) if nf else None))
+            _write(ws, r, j, value, formats[j])
+    return r
 
 
-def _recommendations_chart(ws, wb, counts_top: int, counts_bottom: int, recommendations: list[str]) -> None:
-    """Column chart of the use cases per recommendation, from the counts table."""
-    chart = wb.add_chart({"type": "column"})
+def _recommendations_chart(wb, counts_top: int, counts_bottom: int, recommendations: list[str]) -> Any:
+    """Bar chart of the use cases per recommendation, from the counts table."""
+    chart = wb.add_chart({"type": "bar"})
     chart.add_series({
         "name": "Use cases",
         "categories": ["Summary", counts_top, 0, counts_bottom, 0],
         "values": ["Summary", counts_top, 1, counts_bottom, 1],
         "points": [{"fill": {"color": REC_COLOURS[rec]}, "border": {"color": "#7F7F7F"}} for rec in recommendations],
     })
-    chart.set_title({"name": "Recommendations"})
+    chart.set_title({"name": "Recommendations", "name_font": TITLE_FONT})
+    chart.set_x_axis({"num_font": CHART_FONT})
+    chart.set_y_axis({"num_font": CHART_FONT, "reverse": True})
     chart.set_legend({"none": True})
-    ws.insert_chart(2, 7, chart, {"x_scale": 1.0, "y_scale": 1.0})
+    return chart
 
 
-def _savings_chart(ws, wb, counts_top: int, counts_bottom: int, recommendations: list[str], cfg: dict) -> None:
-    """Column chart of the net savings per recommendation, from the counts table, beside the counts
+def _savings_chart(wb, counts_top: int, counts_bottom: int, recommendations: list[str], cfg: dict) -> Any:
+    """Bar chart of the net savings per recommendation, from the counts table, beside the counts
     chart (the recommendations that change nothing have no bar)."""
-    chart = wb.add_chart({"type": "column"})
+    chart = wb.add_chart({"type": "bar"})
     chart.add_series({
         "name": label(horizon_column(cfg), cfg),
         "categories": ["Summary", counts_top, 0, counts_bottom, 0],
         "values": ["Summary", counts_top, 3, counts_bottom, 3],
         "points": [{"fill": {"color": REC_COLOURS[rec]}, "border": {"color": "#7F7F7F"}} for rec in recommendations],
     })
-    chart.set_title({"name": f"Net savings over {cfg['money']['horizon_months']} months",
-                     "name_font": {"size": 11}})
-    chart.set_y_axis({"num_format": "$#,##0"})
+    chart.set_title({"name": f"Net savings over {cfg['money']['horizon_months']} months", "name_font": TITLE_FONT})
+    chart.set_x_axis({"num_format": "$#,##0", "num_font": CHART_FONT})
+    # beside the counts chart, bar for bar: the names are there
+    chart.set_y_axis({"num_font": CHART_FONT, "reverse": True, "label_position": "none"})
     chart.set_legend({"none": True})
-    ws.insert_chart(2, 15, chart, {"x_scale": 1.0, "y_scale": 1.0})
+    return chart
 
 
 CHART_DATA_COL = 26  # column AA: the data behind the Summary charts, right of the printed area
@@ -1128,7 +1363,7 @@ def _short_usd(amount: float) -> str:
     return f"${amount:g}"
 
 
-def _summary_charts(ws, wb, result: Result, fmt: _Formats) -> None:
+def _summary_charts(ws, wb, result: Result, fmt: _Formats) -> list:
     """Bubble chart of the portfolio (fit score against break-even, size = annual API spend) and
     the four factor scores of the top use cases side by side. Their data is a small table at AA1."""
     ranking = result.ranking.select("use_case", "break_even_months", "fit_score", "annual_api_cost",
@@ -1136,14 +1371,15 @@ def _summary_charts(ws, wb, result: Result, fmt: _Formats) -> None:
     c0 = CHART_DATA_COL
     ws.write_string(0, c0, "Data for the charts", fmt.bold)
     # The chart data stays out of sight (hidden columns); the charts still plot it.
-    ws.set_column(c0, c0 + 4, 14, None, {"hidden": True})
+    ws.set_column(c0, c0 + 4, 14, fmt.top, {"hidden": True})
     bands = _spend_bands(result.config["output"]["chart_spend_bands"])
     breaking_even = ranking.filter(pl.col("break_even_months").is_not_null())
     bubbles = _bubble_data(ws, breaking_even, bands, result.config["output"]["chart_points"], fmt)
+    bubble = None
     if bubbles.height:
-        _bubble_chart(ws, wb, bubbles, bands, never=ranking.height - breaking_even.height,
-                      breaking_even=breaking_even.height)
-    _factor_chart(ws, wb, ranking, 3 + max(bubbles.height, 1), fmt)
+        bubble = _bubble_chart(wb, bubbles, bands, never=ranking.height - breaking_even.height,
+                               breaking_even=breaking_even.height)
+    return [bubble, _factor_chart(ws, wb, ranking, 3 + max(bubbles.height, 1), fmt)]
 
 
 def _spend_bands(edges: list[float]) -> list[tuple[float, float, int, str]]:
@@ -1180,7 +1416,7 @@ def _bubble_data(ws, breaking_even: pl.DataFrame, bands: list, points: int, fmt:
     return bubbles
 
 
-def _bubble_chart(ws, wb, bubbles: pl.DataFrame, bands: list, *, never: int, breaking_even: int) -> None:
+def _bubble_chart(wb, bubbles: pl.DataFrame, bands: list, *, never: int, breaking_even: int) -> Any:
     """The portfolio as a scatter chart, one series per spend band; `never` use cases do not break
     even and are left out, and only the best ranked of the `breaking_even` ones are plotted."""
     c0 = CHART_DATA_COL
@@ -1204,16 +1440,16 @@ def _bubble_chart(ws, wb, bubbles: pl.DataFrame, bands: list, *, never: int, bre
     title = "The portfolio: fit score against break-even"
     if breaking_even - bubbles.height:
         title += f" (the {bubbles.height:,} best ranked of {breaking_even:,})"
-    chart.set_title({"name": title, "name_font": {"size": 11}})
+    chart.set_title({"name": title, "name_font": TITLE_FONT})
     x_name = "Break-even (months)" + (f"; {never} use cases never break even and are not shown" if never else "")
-    chart.set_x_axis({"name": x_name, "min": 0})
-    chart.set_y_axis({"name": "Fit score", "min": 0, "max": 10})
-    chart.set_legend({"position": "bottom"})
+    chart.set_x_axis({"name": x_name, "min": 0, "name_font": CHART_FONT, "num_font": CHART_FONT})
+    chart.set_y_axis({"name": "Fit score", "min": 0, "max": 10, "name_font": CHART_FONT, "num_font": CHART_FONT})
+    chart.set_legend({"position": "right", "font": CHART_FONT})
     chart.show_hidden_data()
-    ws.insert_chart(18, 7, chart, {"x_scale": 1.4, "y_scale": 1.3})
+    return chart
 
 
-def _factor_chart(ws, wb, ranking: pl.DataFrame, t0: int, fmt: _Formats) -> None:
+def _factor_chart(ws, wb, ranking: pl.DataFrame, t0: int, fmt: _Formats) -> Any:
     """The four factor scores of the ten best ranked use cases: data at row t0 of AA, a bar chart."""
     c0 = CHART_DATA_COL
     top = ranking.head(10).select("use_case", *[f"{f}_score" for f in FACTOR_NAMES])
@@ -1222,17 +1458,19 @@ def _factor_chart(ws, wb, ranking: pl.DataFrame, t0: int, fmt: _Formats) -> None
     for i, values in enumerate(top.iter_rows(), start=t0 + 1):
         for j, v in enumerate(values):
             _write(ws, i, c0 + j, v)
-    if top.height:
-        bars = wb.add_chart({"type": "bar"})
-        for j, name in enumerate(["Privacy", "Cost", "Accuracy", "Speed"], start=1):
-            bars.add_series({
-                "name": name,
-                "categories": ["Summary", t0 + 1, c0, t0 + top.height, c0],
-                **category_cache(wb, top.get_column("use_case").to_list()),  # a rich-string name too
-                "values": ["Summary", t0 + 1, c0 + j, t0 + top.height, c0 + j],
-            })
-        bars.set_title({"name": "The four factors of the top use cases", "name_font": {"size": 11}})
-        bars.set_x_axis({"min": 0, "max": 10})
-        bars.set_y_axis({"reverse": True})
-        bars.show_hidden_data()
-        ws.insert_chart(42, 7, bars, {"x_scale": 1.3, "y_scale": 1.4})
+    if not top.height:
+        return None
+    bars = wb.add_chart({"type": "bar"})
+    for j, name in enumerate(["Privacy", "Cost", "Accuracy", "Speed"], start=1):
+        bars.add_series({
+            "name": name,
+            "categories": ["Summary", t0 + 1, c0, t0 + top.height, c0],
+            **category_cache(wb, top.get_column("use_case").to_list()),  # a rich-string name too
+            "values": ["Summary", t0 + 1, c0 + j, t0 + top.height, c0 + j],
+        })
+    bars.set_title({"name": "The four factors of the top use cases", "name_font": TITLE_FONT})
+    bars.set_x_axis({"min": 0, "max": 10, "num_font": CHART_FONT})
+    bars.set_y_axis({"reverse": True, "num_font": CHART_FONT})
+    bars.set_legend({"position": "right", "font": CHART_FONT})
+    bars.show_hidden_data()
+    return bars

@@ -24,14 +24,14 @@ LOCAL_MESSAGE = (
 )
 
 
-def _in_ci() -> bool:
+def in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
 def require_soffice(soffice: str | None) -> str:
     if soffice:
         return soffice
-    if _in_ci():
+    if in_ci():
         pytest.fail(CI_MESSAGE, pytrace=False)
     pytest.skip(LOCAL_MESSAGE)
 

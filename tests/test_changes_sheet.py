@@ -56,14 +56,20 @@ def written(result, tmp: Path, previous, reason=None, **options) -> openpyxl.Wor
 
 
 def summary_block(wb: openpyxl.Workbook) -> list[tuple]:
-    """Summary's rows from its "Since the last run" title to the next blank row (columns A and B)."""
-    found, inside = [], False
-    for a, b in wb["Summary"].iter_rows(min_col=1, max_col=2, values_only=True):
-        inside = inside or (isinstance(a, str) and a.startswith("Since the last run"))
-        if inside and a is None:
+    """Summary's "Since the last run" block (beside the facts): its title, then each label with its count
+    (the label in the title's column, across two columns, the count right of it), to the first row
+    without a label."""
+    rows = [list(r) + [None] * 3 for r in wb["Summary"].iter_rows(values_only=True)]
+    at = [(i, j) for i, r in enumerate(rows) for j, v in enumerate(r)
+          if isinstance(v, str) and v.startswith("Since the last run")]
+    if not at:
+        return []
+    i, j = at[0]
+    found = [(rows[i][j], None)]
+    for r in rows[i + 1:]:
+        if r[j] is None:
             break
-        if inside:
-            found.append((a, b))
+        found.append((r[j], r[j + 2]))
     return found
 
 
