@@ -28,16 +28,10 @@ from typing import Any
 import polars as pl
 
 from pipeline.fields import FIELDS
+from pipeline.history import SNAPSHOT_COLUMNS
 
-# The snapshot's columns (history.SNAPSHOT_COLUMNS is the owner; the contract of issue 13).
-SNAPSHOT = {
-    "portfolio": pl.String, "use_case_id": pl.String, "use_case": pl.String, "business_unit": pl.String,
-    "recommendation": pl.String, "best_option": pl.String,
-    "privacy_score": pl.Float64, "cost_score": pl.Float64, "accuracy_score": pl.Float64,
-    "speed_score": pl.Float64, "fit_score": pl.Float64,
-    "monthly_api_cost": pl.Float64, "net_savings": pl.Float64, "break_even_months": pl.Float64,
-    "rank": pl.Int64, "input_checksum": pl.String, "inputs": pl.String,
-}
+# The snapshot's columns: history owns them (the contract of issue 13).
+SNAPSHOT = SNAPSHOT_COLUMNS
 CHANGES = ("added", "removed", "recommendation", "rank", "money")  # kinds, in the order they are listed
 COLUMNS = {"change": pl.String, "use_case_id": pl.String, "use_case": pl.String, "business_unit": pl.String,
            "before": pl.String, "after": pl.String, "what_moved": pl.String}
