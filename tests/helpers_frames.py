@@ -95,3 +95,19 @@ def one(frame: pl.DataFrame, column: str):
 def by_id(frame: pl.DataFrame, column: str) -> dict:
     """use_case_id -> value of ``column``."""
     return dict(zip(frame.get_column("use_case_id").to_list(), frame.get_column(column).to_list()))
+
+
+# The columns of the small decision workbooks the CLI tests write (test_decision_cli, test_summary).
+HEADERS = ["Use case ID", "Use case", "Monthly API cost", "Fine-tune setup cost", "Fine-tune monthly cost",
+           "Privacy score", "Cost score", "Accuracy score", "Speed score", "Latency class", "Max latency (s)",
+           "Monthly calls", "Input tokens", "Output tokens", "Input price per 1K", "Output price per 1K",
+           "Knowledge bound", "Golden set size", "Regulations", "Model", "Deployment allowed"]
+
+
+def case(uid: str, **values) -> list:
+    """One input row of HEADERS: the values by keyword (the header lower case, spaces as _; missing: empty)."""
+    keys = {h.lower().replace(" ", "_").replace("(s)", "s").replace("-", ""): h for h in HEADERS}
+    unknown = set(values) - set(keys)
+    assert not unknown, f"test bug: {unknown}"
+    by_header = {keys[k]: v for k, v in values.items()}
+    return [uid, f"case {uid}", *[by_header.get(h) for h in HEADERS[2:]]]

@@ -10,21 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli, sheet_rows, write_xlsx
-
-HEADERS = ["Use case ID", "Use case", "Monthly API cost", "Fine-tune setup cost", "Fine-tune monthly cost",
-           "Privacy score", "Cost score", "Accuracy score", "Speed score", "Latency class", "Max latency (s)",
-           "Monthly calls", "Input tokens", "Output tokens", "Input price per 1K", "Output price per 1K",
-           "Knowledge bound", "Golden set size", "Regulations", "Deployment allowed"]
-
-
-def case(uid: str, **values) -> list:
-    """One input row: the HEADERS' values by canonical-ish keyword (missing: empty)."""
-    keys = {h.lower().replace(" ", "_").replace("(s)", "s").replace("-", ""): h for h in HEADERS}
-    unknown = set(values) - set(keys)
-    assert not unknown, f"test bug: {unknown}"
-    by_header = {keys[k]: v for k, v in values.items()}
-    return [uid, f"case {uid}", *[by_header.get(h) for h in HEADERS[2:]]]
-
+from helpers_frames import HEADERS, case
 
 def score(tmp: Path, rows: list[list], *args) -> dict[str, dict]:
     src = write_xlsx(tmp / "in.xlsx", HEADERS, rows)

@@ -14,6 +14,7 @@ import polars as pl
 import pytest
 
 from conftest import SAMPLES, run_cli, sheet_rows, write_xlsx
+from helpers_frames import HEADERS, case
 from pipeline import config, summary
 from pipeline.fields import FIELDS
 from pipeline import score
@@ -22,18 +23,6 @@ from pipeline.score import FACTOR_FIELDS
 DASH = "\u2013"
 SEVEN = config.defaults()["ranking"]["order"]
 NO_MONEY = {"Keep prompting", "Add retrieval", "Insufficient data"}  # SPEC §5: their money columns are empty
-HEADERS = ["Use case ID", "Use case", "Monthly API cost", "Fine-tune setup cost", "Fine-tune monthly cost",
-           "Privacy score", "Cost score", "Accuracy score", "Speed score", "Latency class", "Max latency (s)",
-           "Monthly calls", "Input tokens", "Output tokens", "Input price per 1K", "Output price per 1K",
-           "Knowledge bound", "Golden set size", "Regulations", "Model"]
-
-
-def case(uid: str, **values) -> list:
-    """One input row: the HEADERS' values by keyword (the header lower case, spaces as _; missing: empty)."""
-    keys = {h.lower().replace(" ", "_").replace("(s)", "s").replace("-", ""): h for h in HEADERS}
-    assert not set(values) - set(keys), f"test bug: {set(values) - set(keys)}"
-    by_header = {keys[k]: v for k, v in values.items()}
-    return [uid, f"case {uid}", *[by_header.get(h) for h in HEADERS[2:]]]
 
 
 # SPEC §6a's use cases, one or two per recommendation (test_decision_cli.py checks their money).
