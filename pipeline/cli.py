@@ -142,9 +142,13 @@ def cli() -> None:
     """Score a portfolio of AI use cases: fine-tune an open model, or keep calling an API?
 
     Give it a spreadsheet with one row per use case; it checks every row,
-    scores privacy, cost, accuracy and speed (0-10 each), works out API cost,
-    break-even and savings, ranks the portfolio and writes an annotated Excel
-    workbook (Summary, Ranking, Portfolio, Issues, Assumptions).
+    scores privacy, cost, accuracy and speed (0-10 each), prices five ways to
+    run each use case (today's API, the API done cheaper, a provider fine-tune,
+    an open or a fine-tuned model on own GPUs), recommends one with its first
+    step (or says which facts are missing), ranks the portfolio and writes an
+    annotated Excel workbook (Summary, Changes, Ranking, Options, Portfolio,
+    Issues, Assumptions). Each run is remembered, so the next one shows what
+    changed (`ftscore history`).
 
     \b
     Example:
