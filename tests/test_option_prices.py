@@ -29,6 +29,11 @@ def frame(rows: list[dict]) -> pl.DataFrame:
     return pl.DataFrame([{k: r.get(k) for k in schema} for r in rows], schema=schema)
 
 
+def call(model: str | None, output_tokens: int, **more) -> dict:
+    """A row of 1,000 input tokens and ``output_tokens`` per call to ``model`` (``more``: alt_model...)."""
+    return {"model": model, "input_tokens": 1000, "output_tokens": output_tokens, **more}
+
+
 def load(tmp: Path, text: str = "") -> dict:
     path = tmp / "c.toml"
     path.write_text(text, encoding="utf-8")
@@ -43,7 +48,7 @@ def one(rows: list[dict], cfg: dict | None = None, at: date = AT) -> list[dict]:
 # ------------------------------------------------------------------------------------------- batch
 def test_batch_ratio_from_the_catalogs_batch_variant():
     # gpt-4o: $2.50 / $10 per 1M; its batch variant (from 2026-10-14) $1.25 / $5: half on both
-    row, = one([{"model": "gpt-4o", "input_tokens": 1000, "output_tokens": 200}])
+    row, = one([call("gpt-4o", 200)])
     assert row["batch_price_ratio"] == pytest.approx(0.5)
     assert row["batch_price_source"] == CATALOG
 
@@ -59,7 +64,7 @@ def test_batch_ratio_keeps_the_standard_cached_rate_where_the_batch_list_has_non
 def test_batch_ratio_follows_the_tier_of_the_prompt():
     # claude-sonnet-4-5: $3 / $15, from 200,000 prompt tokens $6 / $22.50; batch $1.50 / $7.50 and
     # $3 / $11.25: half on every tier
-    low, high = one([{"model": "claude-sonnet-4-5", "input_tokens": 1000, "output_tokens": 100},
+    low, high = one([call("claude-sonnet-4-5", 100),
                      {"model": "claude-sonnet-4-5", "input_tokens": 250000, "output_tokens": 100}])
     assert low["batch_price_ratio"] == pytest.approx(0.5) and high["batch_price_ratio"] == pytest.approx(0.5)
 
@@ -69,11 +74,11 @@ def test_no_batch_ratio_without_a_batch_price():
     # model, a config-priced one and no model have none
     cfg = config.load()
     cfg["prices"]["models"]["our-llama"] = {"input_per_1m": 0.5, "output_per_1m": 1.5}
-    rows = [{"model": m, "input_tokens": 1000, "output_tokens": 100}
+    rows = [call(m, 100)
             for m in ("claude-3-5-sonnet", "gpt-4oo", "our-llama", None)]
     for row in one(rows, cfg):
         assert (row["batch_price_ratio"], row["batch_price_source"]) == (None, None)
-    early, = one([{"model": "gpt-4o", "input_tokens": 1000, "output_tokens": 100}], at=BEFORE_BATCH)
+    early, = one([call("gpt-4o", 100)], at=BEFORE_BATCH)
     assert (early["batch_price_ratio"], early["batch_price_source"]) == (None, None)
 
 
@@ -87,15 +92,15 @@ def test_batch_ratio_without_tokens_compares_the_rates():
 # ------------------------------------------------------------------------------------ the alt model
 def test_step_down_prices_the_cheaper_model_with_the_rows_tokens():
     # gpt-4o -> gpt-4o-mini ($0.15 / $0.60): 1,000 x 0.15e-6 + 200 x 0.6e-6 = 0.00027
-    row, = one([{"model": "gpt-4o", "input_tokens": 1000, "output_tokens": 200}])
+    row, = one([call("gpt-4o", 200)])
     assert (row["alt_model_used"], row["alt_price_source"]) == ("gpt-4o-mini", CATALOG)
     assert row["alt_cost_per_call"] == pytest.approx(0.00027)
 
 
 def test_step_down_matches_the_catalogs_name_of_a_dated_model():
     # "gpt-4o-2024-08-06" is the catalog's gpt-4o; "GPT-4o" matches the key whatever its case
-    a, b = one([{"model": "gpt-4o-2024-08-06", "input_tokens": 1000, "output_tokens": 200},
-                {"model": "GPT-4o", "input_tokens": 1000, "output_tokens": 200}])
+    a, b = one([call("gpt-4o-2024-08-06", 200),
+                call("GPT-4o", 200)])
     assert a["alt_model_used"] == b["alt_model_used"] == "gpt-4o-mini"
 
 
@@ -112,9 +117,9 @@ def test_alt_cost_uses_the_alt_models_cached_rate_and_tiers():
 
 
 def test_the_rows_alt_model_wins_over_the_step_down_map():
-    rows = [{"model": "gpt-4o", "alt_model": "gpt-4.1-nano", "input_tokens": 1000, "output_tokens": 200},
-            {"model": "gpt-4o", "alt_model": "  ", "input_tokens": 1000, "output_tokens": 200},
-            {"model": None, "alt_model": "gpt-4o-mini", "input_tokens": 1000, "output_tokens": 200}]
+    rows = [call("gpt-4o", 200, alt_model="gpt-4.1-nano"),
+            call("gpt-4o", 200, alt_model="  "),
+            call(None, 200, alt_model="gpt-4o-mini")]
     given, blank, no_model = one(rows)
     # gpt-4.1-nano: $0.10 / $0.40 -> 1,000 x 0.1e-6 + 200 x 0.4e-6 = 0.00018
     assert given["alt_model_used"] == "gpt-4.1-nano" and given["alt_cost_per_call"] == pytest.approx(0.00018)
@@ -123,7 +128,7 @@ def test_the_rows_alt_model_wins_over_the_step_down_map():
 
 
 def test_an_unknown_alt_model_has_no_price_and_says_why():
-    row, = one([{"model": "gpt-4o", "alt_model": "gpt-4o-mimi", "input_tokens": 1000, "output_tokens": 200}])
+    row, = one([call("gpt-4o", 200, alt_model="gpt-4o-mimi")])
     assert row["alt_model_used"] == "gpt-4o-mimi"
     assert (row["alt_cost_per_call"], row["alt_price_source"]) == (None, None)
     assert "unknown model 'gpt-4o-mimi'" in row["alt_price_error"]
@@ -131,7 +136,7 @@ def test_an_unknown_alt_model_has_no_price_and_says_why():
 
 
 def test_no_alt_model_where_neither_the_row_nor_the_map_names_one():
-    row, = one([{"model": "claude-3-haiku", "input_tokens": 1000, "output_tokens": 200}])
+    row, = one([call("claude-3-haiku", 200)])
     assert [row[k] for k in ("alt_model_used", "alt_cost_per_call", "alt_price_source", "alt_price_error")] == [None] * 4
 
 
@@ -144,9 +149,7 @@ def test_a_frame_without_an_alt_model_column_uses_the_map():
 def test_config_priced_alt_model_and_a_users_step_down_entry(tmp: Path):
     cfg = load(tmp, '[prices.models]\n"our-small" = { input_per_1m = 0.2, output_per_1m = 0.4 }\n'
                     '[prices.step_down]\n"our-big" = "our-small"\n"gpt-4o" = "gpt-4.1-nano"\n"gpt-5" = ""\n')
-    big, four_o, five = one([{"model": "our-big", "input_tokens": 1000, "output_tokens": 100},
-                             {"model": "gpt-4o", "input_tokens": 1000, "output_tokens": 100},
-                             {"model": "gpt-5", "input_tokens": 1000, "output_tokens": 100}], cfg)
+    big, four_o, five = one([call("our-big", 100), call("gpt-4o", 100), call("gpt-5", 100)], cfg)
     assert (big["alt_model_used"], big["alt_price_source"]) == ("our-small", "config")
     assert big["alt_cost_per_call"] == pytest.approx(1000 * 0.2e-6 + 100 * 0.4e-6)
     assert four_o["alt_model_used"] == "gpt-4.1-nano"  # the user's entry overrides the shipped one
@@ -158,22 +161,22 @@ def test_config_priced_alt_model_and_a_users_step_down_entry(tmp: Path):
 def test_fine_tuned_price_is_the_cheaper_of_the_model_and_its_alt_model():
     # gpt-4o: ft:gpt-4o $3.75 / $15; its step-down gpt-4o-mini: ft:gpt-4o-mini $0.30 / $1.20
     # 1,000 input + 200 output: 0.00675 against 0.00054 -> the alt model's
-    row, = one([{"model": "gpt-4o", "input_tokens": 1000, "output_tokens": 200}])
+    row, = one([call("gpt-4o", 200)])
     assert (row["ft_model"], row["ft_price_source"]) == ("ft:gpt-4o-mini", CATALOG)
     assert row["ft_cost_per_call"] == pytest.approx(1000 * 0.3e-6 + 200 * 1.2e-6)
 
 
 def test_fine_tuned_price_of_the_model_itself(tmp: Path):
     cfg = load(tmp, '[prices.step_down]\n"gpt-4o" = ""\n')
-    row, = one([{"model": "gpt-4o", "input_tokens": 1000, "output_tokens": 200}], cfg)
+    row, = one([call("gpt-4o", 200)], cfg)
     assert row["ft_model"] == "ft:gpt-4o" and row["ft_cost_per_call"] == pytest.approx(1000 * 3.75e-6 + 200 * 15e-6)
     # the model's own where the alt model has none (gpt-4.1-nano has no ft: price)
-    row, = one([{"model": "gpt-4o-mini", "alt_model": "gpt-4.1-nano", "input_tokens": 1000, "output_tokens": 200}])
+    row, = one([call("gpt-4o-mini", 200, alt_model="gpt-4.1-nano")])
     assert row["ft_model"] == "ft:gpt-4o-mini"
 
 
 def test_no_fine_tuned_price_where_the_catalog_has_none():
-    for row in one([{"model": m, "input_tokens": 1000, "output_tokens": 200}
+    for row in one([call(m, 200)
                     for m in ("claude-sonnet-4-6", "gemini-2.5-pro", "gpt-4oo", None)]):
         assert [row[k] for k in ("ft_model", "ft_cost_per_call", "ft_price_source")] == [None] * 3
 
@@ -183,9 +186,9 @@ def test_fine_tuned_price_from_the_config(tmp: Path):
                     '"ft:our-llama" = { input_per_1m = 0.9, output_per_1m = 2.0 }\n'
                     '"FT:gpt-4o-mini" = { input_per_1m = 0.25, output_per_1m = 1.0 }\n'
                     '"ft:claude-haiku-4-5" = { input_per_1m = 1.5, output_per_1m = 7.5 }\n')
-    llama, mini, sonnet = one([{"model": "Our-Llama", "input_tokens": 1000, "output_tokens": 100},
-                               {"model": "gpt-4o-mini-2024-07-18", "input_tokens": 1000, "output_tokens": 100},
-                               {"model": "claude-sonnet-4-6", "input_tokens": 1000, "output_tokens": 100}], cfg)
+    llama, mini, sonnet = one([call("Our-Llama", 100),
+                               call("gpt-4o-mini-2024-07-18", 100),
+                               call("claude-sonnet-4-6", 100)], cfg)
     assert (llama["ft_model"], llama["ft_price_source"]) == ("ft:our-llama", "config")
     assert llama["ft_cost_per_call"] == pytest.approx(1000 * 0.9e-6 + 100 * 2.0e-6)
     # an entry for the catalog's name of the model wins over the catalog's ft:gpt-4o-mini
