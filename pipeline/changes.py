@@ -1,7 +1,7 @@
 """What changed since the last run of a portfolio: two snapshots compared (issue 13).
 
 A snapshot is the frame ``history.snapshot`` makes of a run's Ranking, one row per scored use
-case, keyed by ``use_case_id`` (SNAPSHOT lists its columns). ``compare`` joins the previous and
+case, keyed by ``use_case_id`` (history.SNAPSHOT_COLUMNS lists its columns). ``compare`` joins the previous and
 the current snapshot once and finds, in vectorised expressions over the whole frame:
 
 - added / removed: a use case id in one snapshot only;
@@ -29,9 +29,8 @@ import polars as pl
 
 from pipeline.fields import FIELDS
 from pipeline.history import SNAPSHOT_COLUMNS
+from pipeline.score import thousands_text, usd_text
 
-# The snapshot's columns: history owns them (the contract of issue 13).
-SNAPSHOT = SNAPSHOT_COLUMNS
 CHANGES = ("added", "removed", "recommendation", "rank", "money")  # kinds, in the order they are listed
 COLUMNS = {"change": pl.String, "use_case_id": pl.String, "use_case": pl.String, "business_unit": pl.String,
            "before": pl.String, "after": pl.String, "what_moved": pl.String}
@@ -96,7 +95,7 @@ def counts(frame: pl.DataFrame | None) -> dict[str, int]:
 def _keyed(snapshot: pl.DataFrame) -> pl.DataFrame:
     """The snapshot's columns that are compared (all but portfolio and best_option), one row per use case
     id (the first, should an id repeat)."""
-    frame = snapshot.select(list(SNAPSHOT)).cast(SNAPSHOT).drop("portfolio", "best_option")
+    frame = snapshot.select(list(SNAPSHOT_COLUMNS)).cast(SNAPSHOT_COLUMNS).drop("portfolio", "best_option")
     if frame.get_column("use_case_id").n_unique() == frame.height:
         return frame
     return frame.unique("use_case_id", keep="first", maintain_order=True)
@@ -184,15 +183,9 @@ def _delta(name: str, said: str) -> pl.Expr:
 
 
 def usd(amount: pl.Expr, *, signed: bool = False) -> pl.Expr:
-    """An amount as shown: $41,000, -$3,500 (+$41,000 when signed); whole dollars; empty stays empty."""
-    sign = pl.when(amount.round(0) < 0).then(pl.lit("-")).otherwise(pl.lit("+" if signed else ""))
-    return pl.concat_str([sign, pl.lit("$"), thousands(amount)])
-
-
-def thousands(amount: pl.Expr) -> pl.Expr:
-    """The whole part of |amount| with thousands separators: 1234567.4 -> '1,234,567'."""
-    digits = amount.round(0).abs().cast(pl.Int64, strict=False).cast(pl.String)
-    return digits.str.reverse().str.extract_all(r"\d{1,3}").list.join(",").str.reverse()
+    """An amount as shown (score.usd_text): $41,000, -$3,500 (+$41,000 when signed); empty stays empty."""
+    plus = pl.when(amount.round(0) >= 0).then(pl.lit("+" if signed else "")).otherwise(pl.lit(""))
+    return plus + usd_text(amount)
 
 
 def _factors_moved(cfg: dict) -> pl.Expr:
@@ -243,7 +236,7 @@ def _shown(value: pl.Expr) -> pl.Expr:
     number = value.cast(pl.Float64, strict=False)
     whole = number.is_not_null() & (number == number.round(0)) & (number.abs() < 1e15)
     sign = pl.when(number < 0).then(pl.lit("-")).otherwise(pl.lit(""))
-    return (pl.when(whole).then(pl.concat_str([sign, thousands(number)]))
+    return (pl.when(whole).then(sign + thousands_text(number))
             .otherwise(value).fill_null("empty"))
 
 

@@ -361,7 +361,7 @@ class Speed(_Section):
 
 # The seven recommendations of SPEC v2 §4, in the shipped rank order ([ranking] order: any order
 # of these seven, each once).
-RECOMMENDATIONS_V2 = ("Fine-tune", "Prepare to fine-tune", "Add retrieval", "Optimise the API", "Self-host",
+RECOMMENDATIONS = ("Fine-tune", "Prepare to fine-tune", "Add retrieval", "Optimise the API", "Self-host",
                       "Keep prompting", "Insufficient data")
 DEPLOYMENTS = ("api", "enterprise_api", "self_hosted")  # where a model may run, least strict first
 
@@ -393,8 +393,8 @@ class Latency(_Section):
 
 
 class Ranking(_Section):
-    order: _rule(list[str], lambda v: sorted(v) == sorted(RECOMMENDATIONS_V2) and len(v) == len(RECOMMENDATIONS_V2),
-                 lambda v: f"must list the seven recommendations ({', '.join(RECOMMENDATIONS_V2)}), each once, "
+    order: _rule(list[str], lambda v: sorted(v) == sorted(RECOMMENDATIONS) and len(v) == len(RECOMMENDATIONS),
+                 lambda v: f"must list the seven recommendations ({', '.join(RECOMMENDATIONS)}), each once, "
                            f"got {v!r}")
 
 

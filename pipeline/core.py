@@ -13,7 +13,7 @@ from pathlib import Path
 import polars as pl
 
 from pipeline.fields import ANNOTATIONS
-from pipeline.money import horizon_column
+from pipeline.config import horizon_column
 
 ROW = "__row"  # the record's row number as Excel shows it (1-based)
 SRC = "__src"  # which input of the run a record came from (0-based position)

@@ -96,7 +96,7 @@ def snapshot(ranking: pl.DataFrame, portfolio: str, cfg: dict | None = None) -> 
     from the FIELDS columns the frame has; input_checksum: SHA-256 of that JSON.
     """
     from pipeline import config as config_mod
-    from pipeline.money import horizon_column
+    from pipeline.config import horizon_column
 
     horizon = horizon_column(cfg or config_mod.defaults())
     inputs = pl.col(INPUTS_COLUMN) if INPUTS_COLUMN in ranking.columns else inputs_json(ranking)
@@ -512,7 +512,6 @@ class RunHistory:
     def __init__(self, target: str | None, busy_timeout_s: float):
         self.target, self.timeout = target, busy_timeout_s
         self.problem: str | None = None
-        self.run_id: int | None = None
         self._history: History | None = None
 
     @property
@@ -550,10 +549,6 @@ class RunHistory:
             return None
         return self._guarded(lambda h: h.previous(portfolio))
 
-    def record(self, run: RunFacts, frame: pl.DataFrame) -> int | None:
-        self.run_id = self._guarded(lambda h: h.record(run, frame))
-        return self.run_id
-
     def snapshot_of(self, result, portfolio: str) -> pl.DataFrame | None:
         """The run's snapshot (history.snapshot); None where taking it fails, a problem of the history
         (``problem`` says it), never of the run."""
@@ -563,13 +558,9 @@ class RunHistory:
             self.problem = f"the run's rows cannot be taken for the history ({exc.__class__.__name__}: {exc})"
             return None
 
-    def record_result(self, result, portfolio: str, exit_code: int, frame: pl.DataFrame | None = None) -> int | None:
-        """Record a scored run (run.Result): its facts and its snapshot (``frame``, taken here when not
-        given); the run's id, or None."""
-        self.run_id = self._guarded(lambda h: h.record(
-            facts_of(result, portfolio, exit_code),
-            snapshot(result.ranking, portfolio, result.config) if frame is None else frame))
-        return self.run_id
+    def record_result(self, result, portfolio: str, exit_code: int, frame: pl.DataFrame) -> int | None:
+        """Record a scored run (run.Result): its facts and its snapshot (snapshot_of); the run's id, or None."""
+        return self._guarded(lambda h: h.record(facts_of(result, portfolio, exit_code), frame))
 
     def close(self) -> None:
         if self._history is not None:

@@ -17,7 +17,7 @@ from typing import Callable
 
 from pipeline import __version__, changes, summary
 from pipeline import history as history_mod
-from pipeline.money import horizon_column
+from pipeline.config import horizon_column
 from pipeline.run import checksum
 
 from pipeline.errors import (  # noqa: F401  (re-exported: the exit codes and one_line were defined here)
@@ -272,6 +272,7 @@ def _with_changes(result, history, portfolio: str):
     t = time.perf_counter()
     current = history.snapshot_of(result, portfolio)
     previous = None if current is None else history.previous(portfolio)
+    history.close()  # not held through the write (which may fail); recording opens it again
     frame, facts = changes.for_run(previous, current, result.config, history.problem, portfolio=portfolio)
     result.timings["changes"] = time.perf_counter() - t
     return replace(result, changes=frame, changes_facts=facts, snapshot=current)

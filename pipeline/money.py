@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipeline.config import SHORT_HORIZON_MONTHS, horizon_column  # noqa: F401 (money.horizon_column)
+from pipeline.config import SHORT_HORIZON_MONTHS
 from pipeline.options import OPTION_LABELS, OPTIONS
 
 

@@ -14,12 +14,10 @@ from datetime import date
 import polars as pl
 
 from pipeline import decide as decision, options, prices
-from pipeline.config import RECOMMENDATIONS_V2
-from pipeline.money import horizon_column
+from pipeline.config import RECOMMENDATIONS, horizon_column
+from pipeline.decide import INSUFFICIENT, KEEP, RETRIEVAL
 from pipeline.score import FACTORS
 
-RECOMMENDATIONS = RECOMMENDATIONS_V2
-FINE_TUNE, PREPARE, RETRIEVAL, OPTIMISE, SELF_HOST, KEEP, INSUFFICIENT = RECOMMENDATIONS_V2
 # The recommendations whose money columns stay empty (SPEC §5): nothing is built or changed.
 NO_MONEY = (KEEP, RETRIEVAL, INSUFFICIENT)
 

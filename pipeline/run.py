@@ -22,8 +22,8 @@ import polars as pl
 from pipeline import __version__, budget as budget_mod, issues, prices, stability, summary
 from pipeline.history import INPUTS_COLUMN, inputs_json
 from pipeline.columns import header_like_rows, header_scorer, map_columns, parse
-from pipeline.config import max_unpacked_bytes
-from pipeline.money import computed_checks, horizon_column, money, overflow
+from pipeline.config import horizon_column, max_unpacked_bytes
+from pipeline.money import computed_checks, money, overflow
 from pipeline.options import long_inputs
 from pipeline.rank import NO_MONEY, decide, rank
 from pipeline.atomic import display

@@ -30,16 +30,20 @@ def number_text(x: pl.Expr, decimals: int = 1) -> pl.Expr:
     return x.round(decimals).cast(pl.String).str.replace(r"\.0+$", "")
 
 
-def usd_text(x: pl.Expr) -> pl.Expr:
-    """12000.4 -> '$12,000'; -500 -> '-$500'; an amount past whole-number range as polars writes
-    floats ('$2e31'), never an error (the overflow check reports such rows)."""
+def thousands_text(x: pl.Expr) -> pl.Expr:
+    """|x| as a whole number with thousands separators: 1234567.4 -> '1,234,567'; past whole-number
+    range as polars writes floats ('2e31'), never an error (the overflow check reports such rows)."""
     whole = x.abs().round(0).cast(pl.Int64, strict=False)
     digits = (
         whole.cast(pl.String)
         .str.reverse().str.replace_all(r"(\d{3})", "$1,").str.strip_suffix(",").str.reverse()
     )
-    digits = pl.when(whole.is_not_null()).then(digits).otherwise(x.abs().cast(pl.String))
-    return pl.when(x < 0).then(pl.lit("-$")).otherwise(pl.lit("$")) + digits
+    return pl.when(whole.is_not_null()).then(digits).otherwise(x.abs().cast(pl.String))
+
+
+def usd_text(x: pl.Expr) -> pl.Expr:
+    """12000.4 -> '$12,000'; -500 -> '-$500'; -0.4 -> '$0' (the sign of what is shown)."""
+    return pl.when(x.round(0) < 0).then(pl.lit("-$")).otherwise(pl.lit("$")) + thousands_text(x)
 
 
 def pct_text(x: pl.Expr) -> pl.Expr:

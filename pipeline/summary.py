@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipeline.money import horizon_column
+from pipeline.config import horizon_column
 from pipeline.rank import INSUFFICIENT, NO_MONEY
 from pipeline.score import FACTOR_INPUTS, FACTORS
 

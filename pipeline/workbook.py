@@ -22,12 +22,10 @@ from xlsxwriter.utility import xl_col_to_name
 
 from pipeline import __version__
 from pipeline.atomic import replace_when_done
-from pipeline.config import flatten, meanings
+from pipeline.config import flatten, horizon_column, meanings
 from pipeline.fields import ANNOTATIONS, FIELDS
-from pipeline.money import horizon_column
 from pipeline.options import OPTIONS, has_options, long_columns, long_frame
-from pipeline.rank import (FINE_TUNE, INSUFFICIENT, KEEP, OPTIMISE, PREPARE, RETRIEVAL,
-                           SELF_HOST)
+from pipeline.decide import FINE_TUNE, INSUFFICIENT, KEEP, OPTIMISE, PREPARE, RETRIEVAL, SELF_HOST
 from pipeline.score import FACTORS as FACTOR_NAMES
 from pipeline.core import ANNOTATION_PREFIX, KEY, PLAIN_INTEGER, PLAIN_NUMBER, ROW, SRC, Result, side_file
 from pipeline import changes as changes_mod

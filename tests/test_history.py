@@ -352,7 +352,7 @@ def test_history_shows_one_use_cases_path(thirty_nights):
     assert [r.split()[-3] for r in rows] == [f"${s:,.0f}" for s in spends]
     as_json = json.loads(run_cli("history", "--history", target, "--id", "UC-01", "--json").stdout)
     assert [p["monthly_api_cost"] for p in as_json["path"]] == pytest.approx(spends)
-    assert {p["recommendation"] for p in as_json["path"]} <= set(config.RECOMMENDATIONS_V2)
+    assert {p["recommendation"] for p in as_json["path"]} <= set(config.RECOMMENDATIONS)
 
 
 def test_history_prune_and_errors(thirty_nights, tmp_path):
@@ -375,7 +375,9 @@ def test_the_run_history_reports_a_problem_and_never_raises(tmp_path, monkeypatc
     damaged.write_bytes(b"\x00garbage" * 500)
     hist = history.RunHistory(str(damaged), 1)
     assert hist.previous("portfolio") is None and "damaged or not an SQLite file" in hist.problem
-    assert hist.status == hist.problem and hist.record_result(_scored(), "portfolio", 1) is None
+    scored = _scored()
+    frame = history.snapshot(scored.ranking, "portfolio", scored.config)
+    assert hist.status == hist.problem and hist.record_result(scored, "portfolio", 1, frame) is None
     fresh = history.RunHistory(str(tmp_path / "new.sqlite"), 1)
     assert fresh.previous("portfolio") is None and fresh.problem is None and fresh.status == "ok"
     fresh.close()

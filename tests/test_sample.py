@@ -15,7 +15,7 @@ import pytest
 from conftest import SAMPLES, by_id, run_cli
 from pipeline import config
 from pipeline.columns import header_index, normalise
-from pipeline.config import RECOMMENDATIONS_V2
+from pipeline.config import RECOMMENDATIONS
 
 V2_FIELDS = ("deployment_allowed", "knowledge_bound", "current_latency_s", "batch_eligible", "alt_model",
              "golden_set_size", "training_examples")
@@ -53,7 +53,7 @@ def _input_rows(cfg: dict) -> list[dict[str, Any]]:
 
 def test_the_sample_reaches_all_seven_recommendations(ranking) -> None:
     seen = {r["Recommendation"] for r in ranking.values()}
-    assert seen == set(RECOMMENDATIONS_V2), f"missing: {set(RECOMMENDATIONS_V2) - seen}"
+    assert seen == set(RECOMMENDATIONS), f"missing: {set(RECOMMENDATIONS) - seen}"
 
 
 def test_no_fine_tune_on_the_sample_rests_on_privacy_alone(ranking, cfg) -> None:
