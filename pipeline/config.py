@@ -74,6 +74,15 @@ def meanings() -> dict[str, str]:
     return _read_toml(resources.files("pipeline") / "meanings.toml")
 
 
+def meaning_of(key: str, means: dict[str, str]) -> str:
+    """The meaning of a dotted key: its own, else its nearest section's (``prices.step_down.gpt-4.1``
+    is a ``prices.step_down`` entry: a model name may hold dots); "" where none is known."""
+    if key in means:
+        return means[key]
+    sections = [m for m in means if key.startswith(f"{m}.")]
+    return means[max(sections, key=len)] if sections else ""
+
+
 def _kind(value: Any) -> str:
     if isinstance(value, bool):
         return "true/false"

@@ -22,7 +22,7 @@ from xlsxwriter.utility import xl_col_to_name
 
 from pipeline import __version__
 from pipeline.atomic import replace_when_done
-from pipeline.config import flatten, horizon_column, meanings
+from pipeline.config import flatten, horizon_column, meaning_of, meanings
 from pipeline.fields import ANNOTATIONS, FIELDS
 from pipeline.options import OPTIONS, has_options, long_columns, long_frame
 from pipeline.decide import FINE_TUNE, INSUFFICIENT, KEEP, OPTIMISE, PREPARE, RETRIEVAL, SELF_HOST
@@ -975,8 +975,7 @@ def _assumptions(ws, result: Result, fmt: _Formats) -> None:
     means = meanings()
     for key, value in flatten(result.config):
         group = key.split(".")[0]
-        meaning = means.get(key) or means.get(key.rsplit(".", 1)[0], "")
-        rows.append((group, key, json.dumps(value) if isinstance(value, list) else value, meaning))
+        rows.append((group, key, json.dumps(value) if isinstance(value, list) else value, meaning_of(key, means)))
     for i, values in enumerate(rows, start=1):
         lines = min(max(_lines(str(v), w) for v, w in zip(values, widths)), MAX_LINES)
         if lines > 1:
