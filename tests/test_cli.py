@@ -234,6 +234,15 @@ def test_out_dir_rescores_only_what_changed(tmp: Path) -> None:
     merged = run_cli("score", inbox, "--out-dir", out, "--merge")
     assert merged.code == 0 and (out / "portfolio-scored.xlsx").exists()
     assert len(sheet_rows(out / "portfolio-scored.xlsx", "Portfolio")) == 3
+    # every run above took each output's lock (.NAME.lock beside it) and removed it when done (issue 14)
+    assert [p.name for p in out.iterdir() if p.name.endswith(".lock")] == []
+    assert (out / ".ftscore-manifest.json").is_file()  # the folder's hidden files are there, so is the listing
+
+
+def test_a_single_output_leaves_no_lock_file(tmp: Path) -> None:
+    out = tmp / "out" / "scored.xlsx"
+    assert run_cli("score", SAMPLES / "portfolio.xlsx", "-o", out).code == 1
+    assert sorted(p.name for p in out.parent.iterdir()) == ["ftscore-history.sqlite", "scored.xlsx"]
 
 
 def test_out_dir_options_need_each_other(tmp: Path) -> None:

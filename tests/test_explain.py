@@ -12,12 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import by_id, run_cli, write_xlsx
-
-HEADERS = ["Use case ID", "Use case", "Monthly API cost", "Fine-tune setup cost", "Fine-tune monthly cost",
-           "Privacy score", "Cost score", "Accuracy score", "Speed score", "Latency class", "Max latency (s)",
-           "Monthly calls", "Input tokens", "Output tokens", "Input price per 1K", "Output price per 1K",
-           "Golden set size", "Deployment allowed"]
-KEYS = {h.lower().replace(" (s)", "_s").replace(" ", "_").replace("-", ""): h for h in HEADERS}
+from helpers_frames import HEADERS, case
 
 # Example 2's use case (API $10,000 a month, setup $20,000, running $2,000 given, no growth) with the
 # defaults of example 6: 3 build months, retraining every 6 months at 25 %.
@@ -26,13 +21,6 @@ EXAMPLE_6 = dict(monthly_api_cost=10_000, finetune_setup_cost=20_000, finetune_m
 # Example 12: 100,000 calls of 50,000 + 500 tokens at $0.0025 / $0.01 per 1K ($13,000 a month), batch.
 EXAMPLE_12 = dict(monthly_calls=100_000, input_tokens=50_000, output_tokens=500, input_price_per_1k=0.0025,
                   output_price_per_1k=0.01, accuracy_score=0, latency_class="batch")
-
-
-def case(uid: str, **values) -> list:
-    unknown = set(values) - set(KEYS)
-    assert not unknown, f"test bug: {unknown}"
-    by_header = {KEYS[k]: v for k, v in values.items()}
-    return [uid, f"case {uid}", *[by_header.get(h) for h in HEADERS[2:]]]
 
 
 def explain(tmp: Path, uid: str, **values) -> str:

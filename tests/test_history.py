@@ -175,7 +175,11 @@ def test_two_concurrent_runs_both_land(tmp_path, history_target):
         out, err = p.communicate(timeout=180)
         assert p.returncode == 1, err
         assert "recording paused" in err and "not recorded" not in err
-    assert len(_runs(history_target, "p")) == 2
+    runs = _runs(history_target, "p")
+    assert len(runs) == 2 and runs[0]["run_id"] != runs[1]["run_id"]
+    scored = sum(n for k, n in runs[0].items() if k in config.RECOMMENDATIONS)  # each run's use cases, none lost or mixed
+    assert sql(history_target, "SELECT run_id, count(*) FROM use_cases GROUP BY run_id ORDER BY run_id") == \
+        sorted((r["run_id"], scored) for r in runs)
 
 
 def test_kill_9_while_recording_keeps_the_earlier_runs(tmp_path, history_target):

@@ -14,7 +14,6 @@ from __future__ import annotations
 import csv
 import re
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ import pytest
 
 from conftest import SAMPLES, run_cli
 from helpers_office import convert, require_soffice
+from helpers_pdf import pages as pdf_pages
 
 RANKING_SHEET = 3  # 1-based position of Ranking in the workbook (Summary, Changes, Ranking, ...)
 # Text CSV export: comma, double quote, UTF-8 (76), from line 1, default cell formats, default
@@ -46,21 +46,13 @@ def converted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             "csv": tmp / "portfolio-scored-Ranking.csv", "dir": tmp}
 
 
-def _pdf_pages(pdf: Path) -> int:
-    pdfinfo = shutil.which("pdfinfo")
-    if pdfinfo:
-        out = subprocess.run([pdfinfo, str(pdf)], capture_output=True, text=True, timeout=60, check=True).stdout
-        return int(re.search(r"^Pages:\s+(\d+)", out, re.M).group(1))
-    return len(re.findall(rb"/Type\s*/Page(?![A-Za-z])", pdf.read_bytes()))
-
-
 def test_libreoffice_prints_the_workbook_to_pdf(converted: dict[str, Any]) -> None:
     require_soffice(converted["soffice"])
     pdf = converted["pdf"]
     assert pdf.is_file(), f"no PDF written; {converted['dir']} holds {sorted(p.name for p in converted['dir'].iterdir())}"
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF-") and len(data) > 20_000, f"PDF looks empty: {len(data)} bytes"
-    assert _pdf_pages(pdf) >= 6  # Summary, Changes, Ranking, Portfolio, Issues, Assumptions: a page or more each
+    assert pdf_pages(pdf) >= 6  # Summary, Changes, Ranking, Portfolio, Issues, Assumptions: a page or more each
 
 
 def _same(lo: str, xl: Any) -> bool:

@@ -113,6 +113,7 @@ def test_the_options_sheet_follows_ranking_with_filter_frozen_header_and_the_cho
     data = [dict(zip(head, r)) for r in rows[1:]]
     assert len(data) == 15
     chosen = [r["Chosen"] == "yes" for r in data]
+    assert sum(chosen) == len(data) // len(OPTIONS)  # one chosen option per use case, its row filled
     assert [f == "FF" + workbook.CHOSEN_FILL[1:] for f in facts["fills"]] == chosen
 
 
