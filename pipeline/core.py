@@ -116,6 +116,12 @@ class Result:
     snapshot: pl.DataFrame | None = None  # the rows as the history records them (history.snapshot), once taken
 
     @property
+    def recommendations(self) -> dict[str, int]:
+        """Use cases per recommendation met, in rank order (--json's "recommendations", the history's counts)."""
+        counts = self.ranking.group_by("recommendation", maintain_order=True).len().iter_rows()
+        return {k: int(v) for k, v in counts if k is not None}
+
+    @property
     def rows(self) -> int:
         return self.portfolio.height
 

@@ -161,11 +161,10 @@ def facts_of(result, portfolio: str, exit_code: int) -> RunFacts:
     """The RunFacts of a scored run (run.Result)."""
     from pipeline import __version__
 
-    counts = {k: int(v) for k, v in result.ranking.group_by("recommendation").len().iter_rows() if k is not None}
     return RunFacts(portfolio=portfolio, started_at=result.started, version=__version__,
                     config_sha256=config_checksum(result.config),
                     inputs=[(display(s.table.file), s.checksum) for s in result.sources],
-                    rows=result.rows, counts=counts, exit_code=exit_code,
+                    rows=result.rows, counts=result.recommendations, exit_code=exit_code,
                     timings={k: round(v, 3) for k, v in result.timings.items()})
 
 

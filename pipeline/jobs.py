@@ -74,7 +74,7 @@ class Outcome:
         if r is not None:
             out.update(
                 rows=r.rows, scored=r.scored, error_rows=r.error_rows, warnings=r.warnings,
-                recommendations={k: v for k, v in r.ranking.group_by("recommendation").len().iter_rows()},
+                recommendations=r.recommendations,
                 **_portfolio_facts(r),
                 sources=[{"file": s.table.file, "sheet": s.table.sheet, "header_row": s.table.header_row,
                           "encoding": s.table.encoding, "rows": s.table.frame.height,

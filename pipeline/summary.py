@@ -25,9 +25,9 @@ def inputs() -> tuple[str, ...]:
 
 
 def _known_sum(column: str) -> pl.Expr:
-    """The sum of a column over a group; null where the group has rows but none has a value (an unknown
-    sum is not $0), 0 for a group without rows."""
-    return pl.when(pl.col(column).is_not_null().any() | (pl.len() == 0)).then(pl.col(column).sum())
+    """The sum of a column over a group; null where none of its rows has a value (an unknown sum is not
+    $0; a recommendation without rows gets its 0 from by_recommendation's join)."""
+    return pl.when(pl.col(column).is_not_null().any()).then(pl.col(column).sum())
 
 
 def by_recommendation(ranking: pl.DataFrame, cfg: dict) -> pl.DataFrame:
