@@ -415,7 +415,9 @@ class History:
             if frame.height:
                 self.db.many("use_cases", names, frame.select(pl.lit(run_id, pl.Int64).alias("run_id"),
                                                               *_USE_CASE_COLUMNS).rows())
-                texts = frame.select("input_checksum", "inputs").unique("input_checksum").rows()
+                # in checksum order: two runs recording the same inputs at once take the rows' locks in one
+                # order (in any order, PostgreSQL can find them deadlocked and fail one of them)
+                texts = frame.select("input_checksum", "inputs").unique("input_checksum").sort("input_checksum").rows()
                 self.db.many("row_inputs", ["input_checksum", "inputs"], texts,
                              " ON CONFLICT (input_checksum) DO NOTHING")
             if os.environ.get(PAUSE_ENV):  # tests: two runs recording at once, a run killed mid-record

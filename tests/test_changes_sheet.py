@@ -14,6 +14,7 @@ import openpyxl
 import pytest
 
 from conftest import SAMPLES, run_cli, write_xlsx
+from helpers_history import history_target  # noqa: F401  (a fixture: SQLite, and the PostgreSQL .ci/run starts)
 from helpers_snapshots import WHEN, RunInfo, snapshot
 from pipeline import changes, config, workbook
 from pipeline.run import score_file
@@ -132,39 +133,41 @@ def test_a_run_says_why_its_changes_sheet_is_empty_and_json_says_the_same(tmp_pa
 
 
 # ------------------------------------------------------------------ two real runs through the CLI
-HEAD = ["Use Case ID", "Use Case", "Business Unit", "Monthly API Cost", "Current Accuracy", "Target Accuracy",
-        "Latency Class"]
-NIGHT_1 = [["A", "Claims triage", "Claims", 2_000, 0.95, 0.9, "quick"],
-           ["B", "HR policy bot", "HR", 500, 0.95, 0.9, "quick"],
-           ["C", "Call summaries", "Service", 10_000, 0.95, 0.9, "quick"]]
-# Night 2: B removed, D added, C's API spend grows past money_change_pct (25 %): 10,000 -> 13,000;
-# A unchanged (not listed).
-NIGHT_2 = [["A", "Claims triage", "Claims", 2_000, 0.95, 0.9, "quick"],
-           ["C", "Call summaries", "Service", 13_000, 0.95, 0.9, "quick"],
-           ["D", "Invoice coding", "Finance", 800, 0.95, 0.9, "quick"]]
+HEAD = ["Use Case ID", "Use Case", "Business Unit", "Monthly Calls", "Input Tokens", "Output Tokens",
+        "Input Price per 1K", "Output Price per 1K", "Current Accuracy", "Target Accuracy", "Latency Class"]
+PER_CALL = [1000, 200, 0.0025, 0.01]  # $0.0045 a call
+NIGHT_1 = [["A", "Claims triage", "Claims", 444_444, *PER_CALL, 0.95, 0.9, "quick"],
+           ["B", "HR policy bot", "HR", 111_111, *PER_CALL, 0.95, 0.9, "quick"],
+           ["C", "Call summaries", "Service", 2_222_222, *PER_CALL, 0.95, 0.9, "quick"]]
+# Night 2: B removed, D added, C's volume grows 30 % (2,222,222 -> 2,888,889 calls: $10,000 -> $13,000 a
+# month, past history.money_change_pct, 25 %); A unchanged (not listed).
+NIGHT_2 = [NIGHT_1[0],
+           ["C", "Call summaries", "Service", 2_888_889, *PER_CALL, 0.95, 0.9, "quick"],
+           ["D", "Invoice coding", "Finance", 177_778, *PER_CALL, 0.95, 0.9, "quick"]]
 
 
-def test_two_nightly_runs_list_exactly_what_changed(tmp_path):
+def test_two_nightly_runs_list_exactly_what_changed(tmp_path, history_target):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     night = inbox / "emea.xlsx"
     out = tmp_path / "scored.xlsx"
     write_xlsx(night, HEAD, NIGHT_1)
-    first = run_cli("score", night, "-o", out, "--json")
+    first = run_cli("score", night, "-o", out, "--history", history_target, "--json")
     assert first.code == 0, first.stderr
     assert json.loads(first.stdout)["jobs"][0]["changes"]["reason"] == "first run of portfolio emea: nothing to compare yet"
     write_xlsx(night, HEAD, NIGHT_2)
-    second = run_cli("score", night, "-o", out, "--json")
+    second = run_cli("score", night, "-o", out, "--history", history_target, "--json")
     assert second.code == 0, second.stderr
     job = json.loads(second.stdout)["jobs"][0]
     assert (job["history"], job["portfolio"]) == ("ok", "emea")
     got = [r for r in openpyxl.load_workbook(out)["Changes"].iter_rows(min_row=3, values_only=True)
            if any(v is not None for v in r)]
-    # C's spend moved 30 % and so did its net savings (one money row per amount), both naming the input
-    assert [(r[0], r[1]) for r in got] == [("added", "D"), ("removed", "B"), ("money", "C"), ("money", "C")]
-    spend, savings = got[2], got[3]
+    kinds = [(r[0], r[1]) for r in got]
+    assert kinds[:3] == [("added", "D"), ("removed", "B"), ("money", "C")], kinds
+    assert set(kinds[3:]) <= {("money", "C")}  # and at most C's net savings, moved by the same calls
+    spend = got[2]
     assert (spend[4], spend[5]) == ("$10,000", "$13,000") and spend[6].startswith("monthly API spend +$3,000 (+30 %)")
-    assert savings[6].startswith("net savings 24m") and "monthly_api_cost 10,000 -> 13,000" in savings[6]
+    assert "monthly_calls 2,222,222 -> 2,888,889" in spend[6]  # the input that moved it
+    assert all("monthly_calls 2,222,222 -> 2,888,889" in r[6] for r in got[2:])
     assert {k: job["changes"][k] for k in changes.CHANGES} == {"added": 1, "removed": 1, "recommendation": 0,
-                                                             "rank": 0, "money": 2}
-    assert (tmp_path / "ftscore-history.sqlite").is_file()  # beside the output by default
+                                                             "rank": 0, "money": len(kinds) - 2}
