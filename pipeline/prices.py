@@ -82,14 +82,16 @@ def _calc(model_ref: str, at: datetime):
     if "/" in model_ref:
         provider, _, name = model_ref.partition("/")
         attempts.append((name, provider.lower()))
-    last: Exception | None = None
+    why = ""
     for ref, provider in attempts:
         try:
             return calc_price(Usage(input_tokens=1, output_tokens=1), model_ref=ref, provider_id=provider,
                               genai_request_timestamp=at)
         except LookupError as exc:
-            last = exc
-    raise LookupError(str(last))
+            # its words only: a kept exception holds its traceback, whose frames hold the callers' frames
+            # and their frames (the whole portfolio) until Python's cycle collector happens to run
+            why = str(exc)
+    raise LookupError(why)
 
 
 @lru_cache(maxsize=256)

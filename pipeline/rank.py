@@ -83,9 +83,12 @@ def order_keys(cfg: dict) -> tuple[list[pl.Expr], list[bool]]:
     return [by_rec, pl.col(horizon_column(cfg)), pl.col("fit_score")], [False, True, True]
 
 
-def rank(frame: pl.DataFrame, cfg: dict, key: str) -> pl.DataFrame:
+def rank(frame: pl.DataFrame | list[pl.DataFrame], cfg: dict, key: str) -> pl.DataFrame:
     """Add rank and rank_in_unit; the frame comes back sorted by rank (SPEC §6: order_keys, then
-    ``key``, the use case id or row)."""
+    ``key``, the use case id or row). A one-frame list is emptied: the frame is handed over, so each
+    unsorted column is let go once its sorted copy exists (a caller holding the frame keeps both)."""
+    if isinstance(frame, list):
+        frame = frame.pop()
     keys, descending = order_keys(cfg)
     order = frame.select(pl.arg_sort_by(
         [*keys, pl.col(key)], descending=[*descending, False], nulls_last=True, maintain_order=True,

@@ -169,8 +169,9 @@ def score_sources(sources: list[Source], valid: list[pl.DataFrame], found: pl.Da
     computed, extra = _without_overflow(sources, money(factor_scores(valid.pop(), cfg), cfg), cfg)
     computed, more = _without_overflow(sources, decide(computed, cfg, at or date.today()), cfg)
     extra += more
-    scored = rank(computed, cfg, "__key")
+    handed = [computed]
     del computed
+    scored = rank(handed, cfg, "__key")
     # only the columns the warnings read: a filter over the whole scored frame copies all of it
     known = scored.select(SRC, ROW, "cost_basis", *[f"__{f}_known" for f in FACTORS])
     extra += _missing_data_warnings(sources, known, cfg)

@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable, Iterator
 
 import polars as pl
 import xlsxwriter
@@ -206,23 +206,40 @@ def _header_chars(header: str) -> int:
     return min(max(max((len(w) for w in words), default=0), math.ceil(len(header) / 2)), 24)
 
 
-def _widths(frame: pl.DataFrame, headers: list[str]) -> list[float]:
-    """_width of every column of frame, the facts taken in one select per kind of column:
-    a select per column costs O(columns) each, which makes wide inputs quadratic."""
-    names, dtypes = frame.columns, frame.dtypes
-    strings = [n for n, t in zip(names, dtypes) if t == pl.String]
-    numbers = [n for n, t in zip(names, dtypes) if t.is_numeric()]
+def _widths(frame: pl.DataFrame, headers: list[str], longest: dict[str, int] | None = None) -> list[float]:
+    """_width of every column of frame (``longest``: _longest of the frame, or of all the chunks of a
+    table written in chunks, of which frame is one)."""
+    longest = _longest([frame]) if longest is None else longest
+    return [float(max(8, min(45, max(longest.get(n, 0), _header_chars(h)) + 2))) for n, h in zip(frame.columns, headers)]
+
+
+def _longest(frames: Iterable[pl.DataFrame]) -> dict[str, int]:
+    """Per column of one table given whole or in chunks of rows: the characters most of its values take
+    (a text's 90th-percentile length, a number's largest at two decimals, a date's 19). The facts are
+    taken in one select per kind of column and chunk: a select per column costs O(columns) each,
+    which makes wide inputs quadratic."""
+    lengths: list[pl.DataFrame] = []
+    largest: dict[str, float] = {}
+    dated: set[str] = set()
+    for frame in frames:
+        names, dtypes = frame.columns, frame.dtypes
+        strings = [n for n, t in zip(names, dtypes) if t == pl.String]
+        numbers = [n for n, t in zip(names, dtypes) if t.is_numeric()]
+        if strings:
+            lengths.append(frame.select(pl.col(strings).str.len_chars()))
+        if numbers:
+            m = frame.select(pl.col(numbers).cast(pl.Float64).abs().max()).row(0)
+            largest.update({n: max(v, largest.get(n, v)) for n, v in zip(numbers, m) if v is not None})
+        if frame.height:
+            counts = frame.count().row(0)
+            dated.update(n for n, t, c in zip(names, dtypes, counts) if t.is_temporal() and c)
     longest: dict[str, int] = {}
-    if strings:
-        q = frame.select(pl.col(strings).str.len_chars().quantile(0.9, "nearest")).row(0)
-        longest.update({n: int(v or 0) for n, v in zip(strings, q)})
-    if numbers:
-        m = frame.select(pl.col(numbers).cast(pl.Float64).abs().max()).row(0)
-        longest.update({n: len(f"{float(v):,.2f}") for n, v in zip(numbers, m) if v is not None})
-    if frame.height:
-        counts = frame.count().row(0)
-        longest.update({n: 19 for n, t, c in zip(names, dtypes, counts) if t.is_temporal() and c})
-    return [float(max(8, min(45, max(longest.get(n, 0), _header_chars(h)) + 2))) for n, h in zip(names, headers)]
+    if lengths:
+        q = pl.concat(lengths).select(pl.all().quantile(0.9, "nearest")).row(0)
+        longest.update({n: int(v or 0) for n, v in zip(lengths[0].columns, q)})
+    longest.update({n: len(f"{v:,.2f}") for n, v in largest.items()})
+    longest.update({n: 19 for n in dated})
+    return longest
 
 
 INCH_PT = 72  # points in an inch
@@ -721,33 +738,46 @@ def _ranking_looks(ws, cols: list[str], n: int, cfg: dict, fmt: _Formats) -> Non
                                             "bar_axis_position": "middle", "data_bar_2010": True})
 
 
-def _options_frame(result: Result) -> pl.DataFrame:
-    """The Options sheet's rows: options.long_frame of the best ranked use cases a sheet holds."""
+OPTIONS_CHUNK = 10_000  # use cases per chunk of the Options sheet (the whole long frame of 100,000: +270 MB)
+
+
+def _options_parts(result: Result) -> Iterator[pl.DataFrame]:
+    """The Options sheet's rows, a chunk at a time: options.long_frame of the best ranked use cases a
+    sheet holds, OPTIONS_CHUNK use cases each (at least one chunk, for the columns)."""
     fits = -(-EXCEL_DATA_ROWS // len(OPTIONS))
-    return long_frame(result.ranking.head(fits), result.config, row=ROW).head(EXCEL_DATA_ROWS)
+    ranking, left = result.ranking.head(fits), EXCEL_DATA_ROWS
+    for start in range(0, max(ranking.height, 1), OPTIONS_CHUNK):
+        part = long_frame(ranking.slice(start, OPTIONS_CHUNK), result.config, row=ROW).head(left)
+        left -= part.height
+        yield part
 
 
 def _options(ws, result: Result, fmt: _Formats) -> None:
     """Every option of every scored use case (SPEC section 7), in rank order: offered or why not,
-    allowed or why not, latency and money; the chosen option's row filled. A filter, a frozen header."""
+    allowed or why not, latency and money; the chosen option's row filled. A filter, a frozen header.
+    Built and written in chunks: widths from a first pass over them, then the rows."""
     cfg = result.config
-    frame = _options_frame(result)
     described = long_columns(cfg)
-    cols = frame.columns
+    first = next(_options_parts(result))
+    cols = first.columns
     heads = [described[c].label if c in described else label(c, cfg) for c in cols]
-    widths = _widths(frame, heads)
+    widths = _widths(first, heads, _longest(_options_parts(result)))
+    del first
     _header_height(ws, 0, heads, widths)
     for i, (name, head, width) in enumerate(zip(cols, heads, widths)):
         ws.write_string(0, i, head, fmt.header)
         ws.write_comment(0, i, described[name].meaning if name in described else meaning(name, cfg), COMMENT_SIZE)
         ws.set_column(i, i, width)
     kinds = [UNIT_FORMATS.get(described[c].unit) if c in described else _num_format(c, cfg) for c in cols]
-    chosen = (frame.get_column("chosen") == "yes").fill_null(False).to_list()
-    _rows(ws, frame, 1, [fmt.get(nf) for nf in kinds],
-          fill_formats=[fmt.get(nf, CHOSEN_FILL) for nf in kinds], filled=chosen)
+    formats, fill_formats = [fmt.get(nf) for nf in kinds], [fmt.get(nf, CHOSEN_FILL) for nf in kinds]
+    rows = 0
+    for part in _options_parts(result):
+        chosen = (part.get_column("chosen") == "yes").fill_null(False).to_list()
+        _rows(ws, part, 1 + rows, formats, fill_formats=fill_formats, filled=chosen)
+        rows += part.height
     ws.freeze_panes(1, 2)
-    ws.autofilter(0, 0, max(frame.height, 1), len(cols) - 1)
-    _print_setup(ws, result, widths, title_columns=2, one_page_wide=frame.height)
+    ws.autofilter(0, 0, max(rows, 1), len(cols) - 1)
+    _print_setup(ws, result, widths, title_columns=2, one_page_wide=rows)
 
 
 CHANGES_WIDTHS = {"change": 15, "use_case_id": 14, "use_case": 34, "business_unit": 18, "before": 18,

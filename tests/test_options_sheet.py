@@ -239,3 +239,28 @@ def test_a_streamed_workbook_has_the_same_options_sheet(result, book, tmp_path):
 def test_no_scored_rows_give_an_empty_long_frame_with_every_column(result):
     frame = long_frame(result.ranking.clear(), CFG, row=ROW)
     assert frame.height == 0 and frame.columns == long_frame(result.ranking, CFG, row=ROW).columns
+
+
+@pytest.mark.parametrize("chunk", [1, 2])
+def test_written_in_chunks_the_options_sheet_is_the_same(result, book, tmp_path, monkeypatch, chunk):
+    """Big portfolios build and write the sheet OPTIONS_CHUNK use cases at a time: the same cells,
+    fills, filter and column widths as one frame (widths from every chunk, not the first)."""
+    def widths(path: Path) -> dict:
+        wb = openpyxl.load_workbook(path)
+        out = {k: d.width for k, d in wb["Options"].column_dimensions.items()}
+        wb.close()
+        return out
+
+    monkeypatch.setattr(workbook, "OPTIONS_CHUNK", chunk)
+    chunked = workbook.write(result, tmp_path / "chunked.xlsx")
+    assert _sheet(chunked) == _sheet(book)
+    assert widths(chunked) == widths(book)
+
+
+def test_a_chunk_cut_at_the_sheets_last_row_writes_no_row_past_it(result, tmp_path, monkeypatch):
+    monkeypatch.setattr(workbook, "EXCEL_DATA_ROWS", 7)  # 7 rows: the second use case's third option is the last
+    monkeypatch.setattr(workbook, "OPTIONS_CHUNK", 1)
+    rows, facts = _sheet(workbook.write(result, tmp_path / "cut.xlsx"))
+    whole = long_frame(result.ranking, CFG, row=ROW).head(7)
+    assert len(rows) == 1 + 7 and facts["filter"].endswith("8")
+    assert [r[rows[0].index("Option")] for r in rows[1:]] == whole.get_column("option").to_list()
