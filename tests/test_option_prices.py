@@ -263,3 +263,21 @@ def test_an_unknown_step_down_model_is_exit_2_on_the_command_line(tmp: Path):
     path.write_text('[prices.step_down]\n"claude-opus-5" = "claude-sonet-5"\n', encoding="utf-8")
     run = run_cli("score", SAMPLES / "portfolio.xlsx", "-o", tmp / "o.xlsx", "--config", path)
     assert run.code == 2 and "prices.step_down.claude-opus-5" in run.stderr and "claude-sonnet-5" in run.stderr
+
+
+def test_a_failed_look_up_keeps_no_frame_alive():
+    """A model the catalog does not know keeps no exception: a kept traceback holds the frames of
+    every caller and their frames (at 100,000 rows, hundreds of MB) until the cycle collector runs."""
+    import gc
+    import weakref
+
+    gc.disable()
+    try:
+        given = frame([call("no-such-model", 200, alt_model="gpt-4o-mimi"), call("acme/other-model", 100)])
+        out = prices.option_prices(given, config.load(), AT)
+        assert out.get_column("alt_price_error")[0] is not None  # the look-up failed
+        refs = [weakref.ref(given), weakref.ref(out)]
+        del given, out
+        assert [r() for r in refs] == [None, None]
+    finally:
+        gc.enable()
