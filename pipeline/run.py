@@ -154,12 +154,13 @@ def valid_rows(sources: list[Source], parsed: pl.DataFrame, found: pl.DataFrame)
 
 
 def score_sources(sources: list[Source], valid: list[pl.DataFrame], found: pl.DataFrame, cfg: dict,
-                  at: date | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
+                  at: date | None = None, *, shown: bool = False) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(scored rows sorted by rank, all issues) for the valid rows of the whole portfolio.
 
     valid holds the one frame of valid rows and is emptied: the rows are handed over, so that
     once ranked the unsorted input columns are let go (at 1M rows, some 400 MB). ``at``: the
-    price date of the options' prices (today by default).
+    price date of the options' prices (today by default). shown: only the columns the outputs show
+    (shown_columns) are ranked and come back; the others are let go before the sort copies them.
     """
     files = [s.table.file for s in sources]
     # A row whose computed money overflows (or passes money.max_amount) is an error on its row,
@@ -169,13 +170,15 @@ def score_sources(sources: list[Source], valid: list[pl.DataFrame], found: pl.Da
     computed, extra = _without_overflow(sources, money(factor_scores(valid.pop(), cfg), cfg), cfg)
     computed, more = _without_overflow(sources, decide(computed, cfg, at or date.today()), cfg)
     extra += more
-    handed = [computed]
-    del computed
-    scored = rank(handed, cfg, "__key")
     # only the columns the warnings read: a filter over the whole scored frame copies all of it
-    known = scored.select(SRC, ROW, "cost_basis", *[f"__{f}_known" for f in FACTORS])
+    known = computed.select(SRC, ROW, "cost_basis", *[f"__{f}_known" for f in FACTORS])
     extra += _missing_data_warnings(sources, known, cfg)
     del known
+    handed = [computed.select(*shown_columns(computed, cfg, len(sources)), "__key") if shown else computed]
+    del computed
+    scored = rank(handed, cfg, "__key")
+    if shown:
+        scored = scored.drop("__key")
     found = issues.order_issues(issues.combine([found.drop(SRC), *extra]), files)
     try:
         ScoredPortfolio.validate(scored, lazy=True)
@@ -446,10 +449,12 @@ def score_files(paths: list[str | Path], cfg: dict, *, max_rows: int | None = No
     valid = [valid_rows(sources, parsed, all_issues)]
     del parsed  # big portfolios: the valid rows are a copy; hold one
     kept = valid[0] if draws else None  # stability scores the valid rows again, perturbed
-    scored, all_issues = score_sources(sources, valid, all_issues, cfg, at)
+    # without --stability or --budget, which read more of it, only what the outputs show is ranked
+    shown = not detail and not draws and budget is None
+    scored, all_issues = score_sources(sources, valid, all_issues, cfg, at, shown=shown)
     scored, stability_facts, budget_facts = _extras(kept, scored, cfg, draws, budget, at)
     del kept
-    if not detail:
+    if not detail and not shown:
         scored = scored.select(shown_columns(scored, cfg, len(sources)))
     portfolio = _portfolio(sources, scored, all_issues, cfg)
     account(sources, portfolio, scored, all_issues)
