@@ -490,14 +490,15 @@ class History:
         return count
 
 
-def target_for(choice: str | None, output: Path | None) -> str | None:
-    """Where a run's history is: None when off (or no output); "" or None: DEFAULT_NAME in the
-    output's folder; else the path or URL as given."""
-    if choice == OFF or output is None:
+def target_for(given: str | None, cfg: dict, folder: Path | None) -> str | None:
+    """Where a command's history is: ``given`` (--history) when not None, else the config's
+    history.path. None when that is "off", or without a folder (a run that writes no output records
+    nothing); "" is DEFAULT_NAME in ``folder`` (score: the output's folder; `ftscore history`: the
+    current folder); else the path or URL as given."""
+    choice = cfg["history"]["path"] if given is None else given
+    if choice == OFF or folder is None:
         return None
-    if not choice:
-        return str(output.parent / DEFAULT_NAME)
-    return choice
+    return choice or str(folder / DEFAULT_NAME)
 
 
 def _is_url(target: str | Path) -> bool:

@@ -266,6 +266,24 @@ def test_history_off_and_env_and_config(tmp_path, monkeypatch):
     assert not (tmp_path / history.DEFAULT_NAME).exists()
 
 
+def test_where_the_history_is(tmp_path, monkeypatch):
+    """One rule (history.target_for) for score and `ftscore history`: --history, else history.path;
+    "" is ftscore-history.sqlite in the output's folder (score) or the current folder (history)."""
+    shipped, off = config.load(), config.load()
+    off["history"]["path"] = "off"
+    assert history.target_for(None, shipped, tmp_path) == str(tmp_path / "ftscore-history.sqlite")
+    assert history.target_for("x.sqlite", off, tmp_path) == "x.sqlite"
+    assert history.target_for(None, off, tmp_path) is None and history.target_for("off", shipped, tmp_path) is None
+    assert history.target_for(None, shipped, None) is None  # no output: nothing recorded
+    out = tmp_path / "scored"
+    assert run_cli("score", SAMPLE, "-o", out / "a.xlsx").code == 1
+    assert (out / "ftscore-history.sqlite").exists()
+    monkeypatch.chdir(out)
+    shown = run_cli("history", "--json")
+    assert shown.code == 0, shown.stderr
+    assert len(json.loads(shown.stdout)["runs"]) == 1
+
+
 def test_out_dir_records_each_input_as_its_portfolio(tmp_path):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
