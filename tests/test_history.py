@@ -84,6 +84,18 @@ def test_snapshot_has_the_contract_columns_and_the_rows_inputs():
     assert uc1["net_savings"] == horizon[f"net_savings_{config.load()['money']['horizon_months']}m"]
 
 
+def test_the_snapshot_takes_the_inputs_as_parsed_only():
+    """The inputs recorded are the row's as parsed, never the ranking's filled-in columns (UC-01 gives
+    no monthly_api_cost; the run prices it): a ranking scored without keep_inputs is refused."""
+    from pipeline.run import score_files
+
+    plain = score_files([SAMPLE], config.load(), detail=False)
+    uc1 = plain.ranking.row(by_predicate=pl.col("use_case_id") == "UC-01", named=True)
+    assert uc1["monthly_api_cost"] is not None  # filled in by the run
+    with pytest.raises(ValueError, match="keep_inputs"):
+        history.snapshot(plain.ranking, "emea", plain.config)
+
+
 def test_the_input_checksum_changes_with_the_inputs_only(tmp_path):
     edited = tmp_path / "portfolio.csv"
     text = SAMPLE.read_text(encoding="utf-8")
