@@ -246,10 +246,11 @@ def for_run(previous: tuple[Any, pl.DataFrame] | None, current: pl.DataFrame, cf
     """(changes, facts) for a run: ``previous`` is History.previous(portfolio) (RunInfo, snapshot) or
     None; ``reason`` a history problem that leaves nothing to compare (the workbook says it).
     facts: since (the previous run's start, UTC), run_id, portfolio, reason, counts (None when
-    there is nothing to compare)."""
+    there is nothing to compare), problem (whether reason is the history's problem)."""
     if portfolio is None and current.height:
         portfolio = current.get_column("portfolio")[0]
-    facts: dict = {"since": None, "run_id": None, "portfolio": portfolio, "reason": reason, "counts": None}
+    facts: dict = {"since": None, "run_id": None, "portfolio": portfolio, "reason": reason, "counts": None,
+                   "problem": reason is not None}
     if reason is not None:
         return None, facts
     if previous is None:
@@ -273,7 +274,7 @@ def headline(facts: dict) -> str:
     problem passed to for_run is said as "Nothing to compare: <problem>")."""
     if not facts or facts.get("since") is None:
         reason = facts.get("reason") or NO_HISTORY
-        said = reason if NOTHING in reason else f"Nothing to compare: {reason}"
+        said = f"Nothing to compare: {reason}" if facts.get("problem") else reason
         return said[:1].upper() + said[1:]
     since = f"Since the last run of {facts['portfolio']} on {stamp(facts['since'])} (run {facts['run_id']})"
     return since + (": no changes" if facts.get("counts") and not any(facts["counts"].values()) else "")

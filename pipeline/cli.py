@@ -428,18 +428,19 @@ def score(inputs: tuple[Path, ...], output: Path | None, out_dir: Path | None, m
         on_done=_on_done(progress, quiet), on_note=_on_note(progress, quiet, notes),
         price_date=price_date.date() if price_date else None, draws=draws, budget=budget,
         lock_wait=cfg["output"]["lock_wait_seconds"] if lock_wait is None else lock_wait, progress=progress,
-        kind=kind, optional=frozenset(optional), **_history_choice(cfg, history, portfolio, inputs, out_dir, merge),
+        kind=kind, optional=frozenset(optional), **_history_choice(history, portfolio, inputs, out_dir, merge),
     )
     sys.exit(_report(outcomes, as_json, {"notes": notes, "skipped_inputs": skipped}))
 
 
-def _history_choice(cfg: dict, history: str | None, portfolio: str | None, inputs: tuple[Path, ...],
+def _history_choice(history: str | None, portfolio: str | None, inputs: tuple[Path, ...],
                     out_dir: Path | None, merge: bool) -> dict:
-    """Where score's jobs record (--history, else history.path) and as which portfolio: --portfolio, else
-    from the inputs as given (a folder by its name); each input's own with --out-dir without --merge."""
+    """Where score's jobs record (--history as given: history.target_for) and as which portfolio:
+    --portfolio, else from the inputs as given (a folder by its name); each input's own with --out-dir
+    without --merge."""
     from pipeline.history import portfolio_of
 
-    return {"history": cfg["history"]["path"] if history is None else history,
+    return {"history": history,
             "portfolio": portfolio or (portfolio_of(inputs) if out_dir is None or merge else None)}
 
 
@@ -718,10 +719,10 @@ def history_cmd(use_case_id: str | None, days: float | None, config_file: Path |
     from pipeline import history as history_mod
 
     cfg = _load_config(config_file)
-    target = cfg["history"]["path"] if history is None else history
-    if target == history_mod.OFF:
+    target = history_mod.target_for(history, cfg, Path("."))  # the default: in the current folder
+    if target is None:
         _fail("the history is off (--history off, or history.path = \"off\"); give --history PATH", EXIT_USAGE)
-    found = history_mod.History.open(target or history_mod.DEFAULT_NAME, cfg["history"]["busy_timeout_s"],
+    found = history_mod.History.open(target, cfg["history"]["busy_timeout_s"],
                                      create=False)  # a HistoryProblem is its line and exit code (_Commands)
     try:
         if days is not None:

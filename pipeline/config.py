@@ -63,9 +63,11 @@ def _read_toml(path: Path | Any) -> dict:
 
 
 def defaults() -> dict:
-    """The configuration shipped in the package (the shipped header aliases come from FIELDS)."""
+    """The configuration shipped in the package (the shipped header aliases come from FIELDS, the
+    deployment levels from DEPLOYMENTS)."""
     cfg = _read_toml(resources.files("pipeline") / "defaults.toml")
     cfg["columns"]["aliases"] = shipped_aliases() | cfg["columns"]["aliases"]
+    cfg["deployment"]["levels"] = list(DEPLOYMENTS)  # the decision knows each level by name
     return cfg
 
 

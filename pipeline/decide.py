@@ -30,14 +30,14 @@ from typing import NamedTuple
 
 import polars as pl
 
-from pipeline.config import RECOMMENDATIONS
+from pipeline.config import DEPLOYMENTS, RECOMMENDATIONS
 from pipeline.options import FINE_TUNED, OPTIONS, SELF_HOSTED as OWN_GPUS
 from pipeline.score import FACTOR_INPUTS, FACTORS, number_text, usd_text
 
 # The options in SPEC §3 table order (ties go to the earlier); options.options prices them.
 AT_PROVIDER = tuple(o for o in OPTIONS if o not in OWN_GPUS)  # run by the API provider: its latency
 FINE_TUNE, PREPARE, RETRIEVAL, OPTIMISE, SELF_HOST, KEEP, INSUFFICIENT = RECOMMENDATIONS
-API, ENTERPRISE, SELF_HOSTED = "api", "enterprise_api", "self_hosted"  # the deployment levels
+API, ENTERPRISE, SELF_HOSTED = DEPLOYMENTS  # the deployment levels
 # What the winning option means (step 6); Fine-tune becomes Prepare to fine-tune where the golden
 # set or the training data is short.
 RECOMMENDATION = {"api": KEEP, "api_optimised": OPTIMISE, "provider_finetune": FINE_TUNE,

@@ -11,7 +11,9 @@ ideographic space, zero-width space, BOM, LF ...), or that starts with a tab or 
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
+from typing import Callable
 
 import polars as pl
 
@@ -76,22 +78,31 @@ def sidecar(path: Path) -> Path:
     return side_file(path, "issues")
 
 
+_WRITERS = ("parquet", "csv")
+
+
 def _write_one(frame: pl.DataFrame, tmp: str, kind: str) -> None:
     if kind == "parquet":
         frame.write_parquet(tmp)
-    elif kind == "csv":
+    else:  # csv
         defuse(frame.with_columns(
             pl.col(c).cast(pl.String) for c, t in frame.schema.items() if t.is_temporal()
         )).write_csv(tmp)
-    else:
-        raise ValueError(f"unknown table format {kind!r}")
 
 
-def targets(path: Path, result: Result | None = None) -> list[Path]:
-    """The files write_table writes for `path`: the table, then its issues beside it, then (where
-    the result has option columns) its options."""
-    options = [side_file(Path(path), "options")] if result is not None and has_options(result.ranking) else []
-    return [Path(path), sidecar(Path(path)), *options]
+def _tables(path: Path, result: Result) -> dict[Path, Callable[[Result], pl.DataFrame]]:
+    """Each file write_table writes for `path`, with the table it holds: the rows, then the issues
+    beside them, then (where the result has option columns) the options."""
+    path = Path(path)
+    tables = {path: table, sidecar(path): issues_table}
+    if has_options(result.ranking):
+        tables[side_file(path, "options")] = options_table
+    return tables
+
+
+def targets(path: Path, result: Result) -> list[Path]:
+    """The files write_table writes for `path`, in the order it writes them."""
+    return list(_tables(path, result))
 
 
 def write_table(result: Result, path: Path, kind: str, *, into: list[str] | None = None) -> list[Path]:
@@ -100,17 +111,10 @@ def write_table(result: Result, path: Path, kind: str, *, into: list[str] | None
     The files appear together or not at all (atomic.replace_all_when_done). With `into`
     (temporary paths of a larger group, in the order of targets(path, result)), write there and
     leave the renaming to the caller."""
-    if kind not in ("parquet", "csv"):
+    if kind not in _WRITERS:
         raise ValueError(f"unknown table format {kind!r}")
-    paths = targets(path, result)
-    frames = [table(result), issues_table(result)]
-    if len(paths) > len(frames):
-        frames.append(options_table(result))
-    if into is not None:
-        for frame, tmp in zip(frames, into):
-            _write_one(frame, tmp, kind)
-        return paths
-    with replace_all_when_done(paths) as temps:
-        for frame, tmp in zip(frames, temps):
-            _write_one(frame, tmp, kind)
-    return paths
+    tables = _tables(path, result)
+    with nullcontext(into) if into is not None else replace_all_when_done(list(tables)) as temps:
+        for make, tmp in zip(tables.values(), temps):
+            _write_one(make(result), tmp, kind)
+    return list(tables)

@@ -92,16 +92,18 @@ def snapshot(ranking: pl.DataFrame, portfolio: str, cfg: dict | None = None) -> 
     """The rows of a run's Ranking frame as the history keeps them (SNAPSHOT_COLUMNS, in that order).
 
     net_savings is the ranking's net savings over the horizon of ``cfg`` (default: the shipped
-    config). inputs: the row's parsed inputs as JSON, from INPUTS_COLUMN where the run kept it, else
-    from the FIELDS columns the frame has; input_checksum: SHA-256 of that JSON.
+    config). inputs: the row's inputs as parsed (INPUTS_COLUMN, which run.score_files(keep_inputs=True)
+    keeps before prices and scores fill in what the row did not give: the FIELDS columns of the
+    ranking hold those filled-in values); input_checksum: SHA-256 of that JSON.
     """
     from pipeline import config as config_mod
     from pipeline.config import horizon_column
 
+    if INPUTS_COLUMN not in ranking.columns:
+        raise ValueError(f"the ranking has no {INPUTS_COLUMN} column: score with keep_inputs=True")
     horizon = horizon_column(cfg or config_mod.defaults())
-    inputs = pl.col(INPUTS_COLUMN) if INPUTS_COLUMN in ranking.columns else inputs_json(ranking)
     given = {name: pl.col(name) for name in SNAPSHOT_COLUMNS if name in ranking.columns}
-    given.update(portfolio=pl.lit(portfolio), inputs=inputs,
+    given.update(portfolio=pl.lit(portfolio), inputs=pl.col(INPUTS_COLUMN),
                  net_savings=pl.col(horizon) if horizon in ranking.columns else pl.lit(None))
     frame = ranking.select(
         (given[name] if name in given else pl.lit(None)).cast(dtype).alias(name)
@@ -490,14 +492,15 @@ class History:
         return count
 
 
-def target_for(choice: str | None, output: Path | None) -> str | None:
-    """Where a run's history is: None when off (or no output); "" or None: DEFAULT_NAME in the
-    output's folder; else the path or URL as given."""
-    if choice == OFF or output is None:
+def target_for(given: str | None, cfg: dict, folder: Path | None) -> str | None:
+    """Where a command's history is: ``given`` (--history) when not None, else the config's
+    history.path. None when that is "off", or without a folder (a run that writes no output records
+    nothing); "" is DEFAULT_NAME in ``folder`` (score: the output's folder; `ftscore history`: the
+    current folder); else the path or URL as given."""
+    choice = cfg["history"]["path"] if given is None else given
+    if choice == OFF or folder is None:
         return None
-    if not choice:
-        return str(output.parent / DEFAULT_NAME)
-    return choice
+    return choice or str(folder / DEFAULT_NAME)
 
 
 def _is_url(target: str | Path) -> bool:

@@ -203,15 +203,15 @@ def score_job(inputs: list[Path], output: Path | None, cfg: dict, *, read_option
 
     An input in `optional` (found in a folder) that is not a usable portfolio is left out and
     listed in Outcome.not_portfolios; when none is usable, the job fails with exit 3.
-    history: where a job that writes its output records the run (history.target_for: "off", ""
-    for beside the output, a path or URL), as the portfolio named (default: from the inputs)."""
+    history: where a job that writes its output records the run (history.target_for: --history as
+    given, None for the config's history.path), as the portfolio named (default: from the inputs)."""
     from pipeline.atomic import display, reason
     from pipeline.errors import debugging, internal
     from pipeline.run import score_files
 
     started = time.perf_counter()
     outcome = Outcome(list(inputs), output, EXIT_OK)
-    target = history_mod.target_for(history, output)
+    target = history_mod.target_for(history, cfg, output.parent if output is not None else None)
     try:
         result = score_files(inputs, cfg, max_rows=read_options.pop("max_rows", None) or cfg["input"]["max_rows"],
                              price_date=price_date, draws=draws, budget=budget, progress=progress, detail=False,

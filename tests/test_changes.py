@@ -222,7 +222,7 @@ def test_for_run_against_the_previous_run():
     after = snapshot([{"use_case_id": "A"}, {"use_case_id": "C"}], portfolio="emea")
     frame, facts = changes.for_run((RunInfo(41, WHEN), before), after, CFG)
     assert frame["change"].to_list() == ["added", "removed"]
-    assert facts == {"since": WHEN, "run_id": 41, "portfolio": "emea", "reason": None,
+    assert facts == {"since": WHEN, "run_id": 41, "portfolio": "emea", "reason": None, "problem": False,
                      "counts": {"added": 1, "removed": 1, "recommendation": 0, "rank": 0, "money": 0}}
     assert changes.headline(facts) == "Since the last run of emea on 2026-11-29 02:00 UTC (run 41)"
     assert changes.as_json(facts) == {"since": "2026-11-29T02:00:00+00:00", "run_id": 41, "portfolio": "emea",
@@ -239,6 +239,9 @@ def test_for_run_with_a_history_problem_compares_nothing():
                                    problem, portfolio="emea")
     assert frame is None and facts["reason"] == problem and facts["since"] is None
     assert changes.headline(facts) == f"Nothing to compare: {problem}"
+    # a problem whose words hold "nothing to compare" is still said as a problem
+    _, facts = changes.for_run(None, before, CFG, f"{problem}: nothing to compare", portfolio="emea")
+    assert changes.headline(facts) == f"Nothing to compare: {problem}: nothing to compare"
 
 
 def test_no_history_at_all():

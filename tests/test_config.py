@@ -300,6 +300,24 @@ def test_defaults_repeated_nowhere_in_code():
     assert (budget.EXACT_LIMIT, budget.NODE_LIMIT) == (shipped["budget"]["exact_limit"], shipped["budget"]["node_limit"])
 
 
+def test_the_deployment_levels_are_the_decisions_own(tmp_path):
+    """The decision knows each deployment level by name: the shipped list is config.DEPLOYMENTS (not
+    written again in defaults.toml); a config may reorder it (the drop-down's order), not rename it."""
+    import tomllib
+    from pathlib import Path
+
+    from pipeline import decide, template
+
+    shipped = tomllib.loads((Path(config.__file__).parent / "defaults.toml").read_text(encoding="utf-8"))
+    assert "levels" not in shipped["deployment"]
+    assert config.defaults()["deployment"]["levels"] == ["api", "enterprise_api", "self_hosted"]
+    assert (decide.API, decide.ENTERPRISE, decide.SELF_HOSTED) == ("api", "enterprise_api", "self_hosted")
+    mine = config.load(write(tmp_path, '[deployment]\nlevels = ["self_hosted", "api", "enterprise_api"]\n'))
+    assert template.levels("deployment_allowed", mine) == ["self_hosted", "api", "enterprise_api"]
+    with pytest.raises(ConfigError, match="deployment.levels"):
+        config.load(write(tmp_path, '[deployment]\nlevels = ["api", "enterprise", "self_hosted"]\n'))
+
+
 def test_every_key_has_a_meaning():
     meanings = config.meanings()
     for key, _ in config.flatten(config.defaults()):

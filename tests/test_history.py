@@ -84,6 +84,18 @@ def test_snapshot_has_the_contract_columns_and_the_rows_inputs():
     assert uc1["net_savings"] == horizon[f"net_savings_{config.load()['money']['horizon_months']}m"]
 
 
+def test_the_snapshot_takes_the_inputs_as_parsed_only():
+    """The inputs recorded are the row's as parsed, never the ranking's filled-in columns (UC-01 gives
+    no monthly_api_cost; the run prices it): a ranking scored without keep_inputs is refused."""
+    from pipeline.run import score_files
+
+    plain = score_files([SAMPLE], config.load(), detail=False)
+    uc1 = plain.ranking.row(by_predicate=pl.col("use_case_id") == "UC-01", named=True)
+    assert uc1["monthly_api_cost"] is not None  # filled in by the run
+    with pytest.raises(ValueError, match="keep_inputs"):
+        history.snapshot(plain.ranking, "emea", plain.config)
+
+
 def test_the_input_checksum_changes_with_the_inputs_only(tmp_path):
     edited = tmp_path / "portfolio.csv"
     text = SAMPLE.read_text(encoding="utf-8")
@@ -264,6 +276,24 @@ def test_history_off_and_env_and_config(tmp_path, monkeypatch):
     assert run_cli("score", SAMPLE, "-o", tmp_path / "c.xlsx").code == 1
     assert len(_runs(str(tmp_path / "from-env.sqlite"), "emea")) == 1
     assert not (tmp_path / history.DEFAULT_NAME).exists()
+
+
+def test_where_the_history_is(tmp_path, monkeypatch):
+    """One rule (history.target_for) for score and `ftscore history`: --history, else history.path;
+    "" is ftscore-history.sqlite in the output's folder (score) or the current folder (history)."""
+    shipped, off = config.load(), config.load()
+    off["history"]["path"] = "off"
+    assert history.target_for(None, shipped, tmp_path) == str(tmp_path / "ftscore-history.sqlite")
+    assert history.target_for("x.sqlite", off, tmp_path) == "x.sqlite"
+    assert history.target_for(None, off, tmp_path) is None and history.target_for("off", shipped, tmp_path) is None
+    assert history.target_for(None, shipped, None) is None  # no output: nothing recorded
+    out = tmp_path / "scored"
+    assert run_cli("score", SAMPLE, "-o", out / "a.xlsx").code == 1
+    assert (out / "ftscore-history.sqlite").exists()
+    monkeypatch.chdir(out)
+    shown = run_cli("history", "--json")
+    assert shown.code == 0, shown.stderr
+    assert len(json.loads(shown.stdout)["runs"]) == 1
 
 
 def test_out_dir_records_each_input_as_its_portfolio(tmp_path):
