@@ -78,9 +78,8 @@ NUMBER_FORMATS = {
     "p_top10": "0%", "p_same_decision": "0%",
 }
 UNIT_FORMATS = {"usd": "$#,##0", "months": "0.0", "pct": '0.0"%"', "s": "0.0#"}  # options.LongColumn.unit
-WIDTHS = {"rationale": 72, "next_step": 50, "use_case": 34, "recommendation": 17, "roi_pct": 10}
-WRAP_WIDTHS = {c: WIDTHS[c] for c in ("rationale", "next_step")}  # wrapped columns: rows grow to show them
-WRAPPED = ("rationale", "next_step")
+WIDTHS = {"use_case": 34, "recommendation": 17, "roi_pct": 10}
+WRAPPED = ("rationale", "next_step")  # wrapped, output.text_width wide: rows grow to show them
 OPTIONAL_RANKING = ("funded", "p_top10", "p_same_decision")  # with --budget / --stability
 SCORES = ("privacy_score", "cost_score", "accuracy_score", "speed_score", "fit_score")
 RANKING_COLUMNS = (
@@ -227,10 +226,9 @@ def _widths(frame: pl.DataFrame, headers: list[str]) -> list[float]:
 
 INCH_PT = 72  # points in an inch
 BODY_PT = 11  # the workbook's text size (xlsxwriter's default font, Calibri 11)
-PAPERS = {"A4": (9, 841.89), "Letter": (1, 792.0)}  # xlsxwriter's paper code, landscape width in points
-PAPER_HEIGHTS = {"A4": 595.28, "Letter": 612.0}  # landscape height in points
-PAGE_SLACK = (0.92, 0.8)  # the share of the page's width and height the layout counts on (LibreOffice
-# and Excel measure text a little differently, and the header and footer take their room)
+PAPERS = {"A4": (9, 841.89, 595.28), "Letter": (1, 792.0, 612.0)}  # xlsxwriter's paper code, landscape size in points
+PAGE_SLACK = (0.92, 0.9)  # the share of the page's width and height the layout counts on (LibreOffice
+# and Excel measure text a little differently)
 CHART_MIN_PX = 240  # the narrowest a Summary chart is drawn
 CHART_FONT = {"size": BODY_PT}  # chart text as big as the cells' (legible when printed at print_scale)
 TITLE_FONT = {"size": BODY_PT + 1, "bold": True}
@@ -246,40 +244,69 @@ def print_scale(cfg: dict) -> int:
     return math.ceil(100 * cfg["output"]["print_font_pt"] / BODY_PT)
 
 
-def _print_setup(ws, result: Result, widths: list[float] | None, *, header_rows: tuple[int, int] | None = (0, 0),
-                 title_columns: int = 0, one_page_wide: int | None = None) -> None:
-    """Print set-up made for reading: landscape on output.paper, the header rows repeated on every page,
-    the sheet name and page numbers in the footer, the run date in the header. A sheet that fits the
-    page width at output.print_font_pt is fitted to it; a wider one prints at that smallest legible
-    scale in groups of columns, its first title_columns (the use case id and name) on every page.
-    one_page_wide (the sheet's last row): print only the columns that fit one page width, rows 0 to it
-    (a reference sheet whose every column is on screen and whose facts Ranking prints). widths None:
-    the caller sets the scale."""
+def page_room(cfg: dict) -> tuple[float, float]:
+    """The width and height (points, as laid out at 100 %) one page of output.paper holds inside its
+    margins at the legible scale (print_scale), less PAGE_SLACK."""
+    out = cfg["output"]
+    _, width, height = PAPERS[out["paper"]]
+    scale = print_scale(cfg) / 100
+    return ((width - 2 * INCH_PT * out["print_side_margin_in"]) / scale * PAGE_SLACK[0],
+            (height - 2 * INCH_PT * out["print_margin_in"]) / scale * PAGE_SLACK[1])
+
+
+def _fitting(widths: list[float], cfg: dict) -> int:
+    """How many of the first columns of these widths fit one page width at the legible scale (one at least)."""
+    ends = itertools.accumulate(_column_points(w) for w in widths)
+    return max(bisect.bisect_right(list(ends), page_room(cfg)[0]), 1)
+
+
+def print_order(cols: list[str], sheet: str, cfg: dict) -> tuple[list[str], list[int]]:
+    """The sheet's columns with those output.print_columns prints first, group by group, then the
+    others in their order (on screen only); and where each printed group ends (the first: the columns
+    repeated on every page)."""
+    names = {"horizon": horizon_column(cfg), "h": cfg["money"]["horizon_months"]}
+    groups = [[c.format(**names) for c in group if c.format(**names) in cols]
+              for group in cfg["output"]["print_columns"][sheet]]
+    printed = list(dict.fromkeys(c for group in groups for c in group))
+    ends = sorted(set(itertools.accumulate(len(group) for group in groups)))
+    return printed + [c for c in cols if c not in printed], ends
+
+
+def _page_frame(ws, result: Result, header_rows: tuple[int, int] | None) -> None:
+    """Landscape on output.paper with its margins, the header rows repeated on every page, the sheet
+    name and page numbers in the footer, the run date in the header."""
     out = result.config["output"]
-    code, paper_width = PAPERS[out["paper"]]
-    ws.set_paper(code)
+    ws.set_paper(PAPERS[out["paper"]][0])
     ws.set_landscape()
-    margin = out["print_margin_in"]
-    ws.set_margins(left=margin, right=margin, top=margin, bottom=margin)
+    side, margin = out["print_side_margin_in"], out["print_margin_in"]
+    ws.set_margins(left=side, right=side, top=margin, bottom=margin)
     run = result.started.strftime("%Y-%m-%d %H:%M")
     size = f"&{BODY_PT + 1}"  # header and footer shrink with the page a little more than the cells
     ws.set_header(f"&L{size}ftscore&R{size}Run of {run} UTC", {"margin": out["print_header_in"]})
     ws.set_footer(f"&L{size}&A&R{size}Page &P of &N", {"margin": out["print_header_in"]})
     if header_rows:
         ws.repeat_rows(*header_rows)
-    if widths is None:
-        return
-    scale = print_scale(result.config)
-    room = (paper_width - 2 * INCH_PT * margin) * 100 / scale * PAGE_SLACK[0]
-    ends = list(itertools.accumulate(_column_points(w) for w in widths))
-    if not ends or ends[-1] <= room:
-        ws.fit_to_pages(1, 0)
-        return
-    ws.set_print_scale(scale)
-    if one_page_wide is not None:
-        ws.print_area(0, 0, max(one_page_wide, 1), max(bisect.bisect_right(ends, room) - 1, 0))
-    elif title_columns:
-        ws.repeat_columns(0, title_columns - 1)
+
+
+def _print_setup(ws, result: Result, widths: list[float], *, header_rows: tuple[int, int] | None = (0, 0),
+                 groups: list[int] | None = None, last_row: int | None = None, height: float | None = None) -> None:
+    """Print set-up made for reading (_page_frame). widths: of the printed columns, from the first.
+    A sheet whose columns fit the page width at output.print_font_pt is fitted to it; a wider one
+    prints at that smallest legible scale, in groups of columns: groups (print_order's ends), the first
+    group repeated on every page and each other from a new page. last_row: the print area is the
+    printed columns, rows 0 to it (default: the whole sheet). height: of the printed rows (points):
+    a fitted sheet then fills the pages it takes at the legible scale, its text as big as they allow."""
+    _page_frame(ws, result, header_rows)
+    room_w, room_h = page_room(result.config)
+    if groups is None and sum(_column_points(w) for w in widths) <= room_w:
+        ws.fit_to_pages(1, math.ceil(height / room_h) if height else 0)
+    else:
+        ws.set_print_scale(print_scale(result.config))
+        if groups:
+            ws.repeat_columns(0, groups[0] - 1)
+            ws.set_v_pagebreaks(groups[1:-1])
+    if last_row is not None:
+        ws.print_area(0, 0, max(last_row, 1), len(widths) - 1)
 
 
 def _user_format(column: pl.Series) -> str | None:
@@ -586,10 +613,14 @@ def _writer(ws, dtype: pl.DataType):
     return lambda r, c, v, f: _write(ws, r, c, _display(v), f)
 
 
-def _row_heights(frame: pl.DataFrame, wrapped: list[str], limit: int | None = None,
-                 widths: dict[str, float] | None = None) -> list[float | None]:
+def _wrap_widths(cfg: dict) -> dict[str, float]:
+    """The widths of the wrapped columns (WRAPPED): output.text_width."""
+    return dict.fromkeys(WRAPPED, float(cfg["output"]["text_width"]))
+
+
+def _row_heights(frame: pl.DataFrame, widths: dict[str, float], limit: int | None = None) -> list[float | None]:
     """Heights for rows whose wrapped text needs more than one line (None: the default); widths: of
-    the wrapped columns (default WRAP_WIDTHS).
+    the wrapped columns of the frame, by name.
 
     Only the first ``limit`` rows when given: the writer keeps every row height it is given for
     the whole run (about 300 bytes a row, 600 MB for two sheets of 1M rows), so a streamed
@@ -597,9 +628,9 @@ def _row_heights(frame: pl.DataFrame, wrapped: list[str], limit: int | None = No
     """
     if limit is not None:
         frame = frame.head(limit)
+    wrapped = [c for c in widths if c in frame.columns]
     if not wrapped or not frame.height:
         return [None] * frame.height
-    widths = widths or WRAP_WIDTHS
     lines = frame.select(pl.max_horizontal([
         (pl.col(c).cast(pl.String).str.len_chars().fill_null(0) / (widths[c] * 1.1)).ceil() for c in wrapped
     ]).clip(1, MAX_LINES).alias("lines")).get_column("lines")
@@ -678,7 +709,7 @@ def _filled_row(ws, r: int, values: tuple, cells: list[tuple[int, Any, Any]]) ->
 
 def _ranking(ws, result: Result, fmt: _Formats, *, table: bool, height_rows: int | None = None) -> None:
     cfg = result.config
-    cols = _ranking_columns(cfg, result.ranking.columns)
+    cols, groups = print_order(_ranking_columns(cfg, result.ranking.columns), "Ranking", cfg)
     frame = result.ranking.select(cols).head(EXCEL_DATA_ROWS)
     n = frame.height
     last_col = len(cols) - 1
@@ -692,15 +723,16 @@ def _ranking(ws, result: Result, fmt: _Formats, *, table: bool, height_rows: int
         for i, c in enumerate(cols):
             ws.write_string(0, i, label(c, cfg), fmt.header)
         ws.autofilter(0, 0, max(n, 1), last_col)
-    widths = [WIDTHS.get(name) or _width(frame.get_column(name), label(name, cfg)) for name in cols]
+    fixed = WIDTHS | _wrap_widths(cfg)
+    widths = [fixed.get(name) or _width(frame.get_column(name), label(name, cfg)) for name in cols]
     _header_height(ws, 0, [label(c, cfg) for c in cols], widths)
     for i, name in enumerate(cols):
         ws.set_column(i, i, widths[i])
         ws.write_comment(0, i, meaning(name, cfg), COMMENT_SIZE)
-    _rows(ws, frame, 1, formats, heights=_row_heights(frame, [c for c in cols if c in WRAP_WIDTHS], height_rows))
-    ws.freeze_panes(1, 3)
+    _rows(ws, frame, 1, formats, heights=_row_heights(frame, _wrap_widths(cfg), height_rows))
+    ws.freeze_panes(1, groups[0])
     _ranking_looks(ws, cols, n, cfg, fmt)
-    _print_setup(ws, result, widths, title_columns=3)  # rank, id and name on every page
+    _print_setup(ws, result, widths[:groups[-1]], groups=groups, last_row=max(n, 1))
 
 
 def _ranking_looks(ws, cols: list[str], n: int, cfg: dict, fmt: _Formats) -> None:
@@ -732,6 +764,8 @@ def _options(ws, result: Result, fmt: _Formats) -> None:
     allowed or why not, latency and money; the chosen option's row filled. A filter, a frozen header."""
     cfg = result.config
     frame = _options_frame(result)
+    cols, groups = print_order(frame.columns, "Options", cfg)
+    frame = frame.select(cols)
     described = long_columns(cfg)
     cols = frame.columns
     heads = [described[c].label if c in described else label(c, cfg) for c in cols]
@@ -745,9 +779,9 @@ def _options(ws, result: Result, fmt: _Formats) -> None:
     chosen = (frame.get_column("chosen") == "yes").fill_null(False).to_list()
     _rows(ws, frame, 1, [fmt.get(nf) for nf in kinds],
           fill_formats=[fmt.get(nf, CHOSEN_FILL) for nf in kinds], filled=chosen)
-    ws.freeze_panes(1, 2)
+    ws.freeze_panes(1, groups[0])
     ws.autofilter(0, 0, max(frame.height, 1), len(cols) - 1)
-    _print_setup(ws, result, widths, title_columns=2, one_page_wide=frame.height)
+    _print_setup(ws, result, widths[:groups[-1]], groups=groups, last_row=frame.height)
 
 
 CHANGES_WIDTHS = {"change": 15, "use_case_id": 14, "use_case": 34, "business_unit": 18, "before": 18,
@@ -765,11 +799,11 @@ def _changes(ws, result: Result, fmt: _Formats) -> None:
         ws.write_comment(1, j, changes_mod.MEANINGS[name], COMMENT_SIZE)
         ws.set_column(j, j, CHANGES_WIDTHS[name])
     _header_height(ws, 1, list(changes_mod.LABELS.values()), list(CHANGES_WIDTHS.values()))
-    heights = _row_heights(frame, ["what_moved"], result.config["output"]["streaming_rows"], CHANGES_WIDTHS)
+    heights = _row_heights(frame, {"what_moved": CHANGES_WIDTHS["what_moved"]}, result.config["output"]["streaming_rows"])
     _rows(ws, frame, 2, [fmt.wrap if name == "what_moved" else fmt.top for name in frame.columns], heights=heights)
     ws.freeze_panes(2, 0)
     ws.autofilter(1, 0, frame.height + 1 if frame.height else 2, frame.width - 1)
-    _print_setup(ws, result, list(CHANGES_WIDTHS.values()), header_rows=(0, 1), title_columns=3)
+    _print_setup(ws, result, list(CHANGES_WIDTHS.values()), header_rows=(0, 1))
 
 
 @dataclass
@@ -832,9 +866,9 @@ def _portfolio(ws, result: Result, fmt: _Formats, places: _Places, height_rows: 
     kinds = [(_user_format(frame.get_column(c)), False) for c in user_cols] + [
         (_num_format(_canonical(n), cfg), _canonical(n) in WRAPPED) for n in notes
     ]
-    wrapped = [_canonical(n) for n in notes if _canonical(n) in WRAP_WIDTHS]
-    heights = _row_heights(frame.select([pl.col(ANNOTATION_PREFIX + n).alias(n) for n in wrapped]), wrapped,
-                           height_rows)
+    wrapped = [_canonical(n) for n in notes if _canonical(n) in WRAPPED]
+    heights = _row_heights(frame.select([pl.col(ANNOTATION_PREFIX + n).alias(n) for n in wrapped]),
+                           _wrap_widths(cfg), height_rows)
     columns, targets, kinds = _cell_columns(result, frame, user_cols, kinds)
     formats = [fmt.get(nf, None, w) for nf, w in kinds]
     fill_formats = [fmt.get(nf, SEVERITY_COLOURS["error"], w) for nf, w in kinds]
@@ -843,7 +877,7 @@ def _portfolio(ws, result: Result, fmt: _Formats, places: _Places, height_rows: 
     ws.freeze_panes(1, 1)
     if frame.height:
         ws.autofilter(0, 0, frame.height, frame.width - 1)
-    _print_setup(ws, result, widths, title_columns=2, one_page_wide=frame.height)
+    _print_setup(ws, result, widths[:_fitting(widths, cfg)], last_row=frame.height)  # what one page width holds
 
 
 def _canonical(note: str) -> str:
@@ -878,7 +912,7 @@ def _note_headers(ws, cfg: dict, frame: pl.DataFrame, first: int, notes: list[st
         j = first + k
         ws.write_string(0, j, label(canonical, cfg), fmt.note_header)
         ws.write_comment(0, j, meaning(canonical, cfg), COMMENT_SIZE)
-        widths.append(WIDTHS.get(canonical) or _width(frame.get_column(name), label(canonical, cfg)))
+        widths.append((WIDTHS | _wrap_widths(cfg)).get(canonical) or _width(frame.get_column(name), label(canonical, cfg)))
         ws.set_column(j, j, widths[-1])
     return widths
 
@@ -944,7 +978,7 @@ def _issues(ws, result: Result, fmt: _Formats, places: _Places | None) -> None:
 
 def _issue_heights(frame: pl.DataFrame, wrapped: dict[str, float], limit: int) -> list[float | None]:
     """The heights of the Issues rows whose wrapped texts (widths by column) need more than one line."""
-    return _row_heights(frame.with_columns(pl.col(c).cast(pl.String) for c in wrapped), list(wrapped), limit, wrapped)
+    return _row_heights(frame.with_columns(pl.col(c).cast(pl.String) for c in wrapped), wrapped, limit)
 
 
 def _assumptions(ws, result: Result, fmt: _Formats) -> None:
@@ -976,15 +1010,14 @@ def _assumptions(ws, result: Result, fmt: _Formats) -> None:
     for key, value in flatten(result.config):
         group = key.split(".")[0]
         rows.append((group, key, json.dumps(value) if isinstance(value, list) else value, meaning_of(key, means)))
-    for i, values in enumerate(rows, start=1):
-        lines = min(max(_lines(str(v), w) for v, w in zip(values, widths)), MAX_LINES)
-        if lines > 1:
-            ws.set_row(i, LINE_PT * lines)
+    lines = [min(max(_lines(str(v), w) for v, w in zip(values, widths)), MAX_LINES) for values in rows]
+    for i, (values, n) in enumerate(zip(rows, lines), start=1):
+        if n > 1:
+            ws.set_row(i, LINE_PT * n)
         for j, value in enumerate(values):
             _write(ws, i, j, value)
     ws.freeze_panes(1, 0)
-    _print_setup(ws, result, widths)
-    ws.print_area(0, 0, printed, len(widths) - 1)
+    _print_setup(ws, result, widths, last_row=printed, height=LINE_PT * (1 + sum(lines[:printed])))
 
 
 def _summary(ws, wb, result: Result, fmt: _Formats, *, streaming: bool = False, places: _Places | None = None,
@@ -1099,11 +1132,7 @@ def _summary_page(ws, result: Result, widths: list[float], charts: list, last_ro
     for j, w in enumerate(widths):
         ws.set_column(j, j, w)
     ws.set_column(SUMMARY_COLUMNS, SUMMARY_COLUMNS, SUMMARY_GAP)
-    out = result.config["output"]
-    scale = print_scale(result.config) / 100
-    margin = 2 * INCH_PT * out["print_margin_in"]
-    room_w = (PAPERS[out["paper"]][1] - margin) / scale / PIXEL_PT * PAGE_SLACK[0]
-    room_h = (PAPER_HEIGHTS[out["paper"]] - margin) / scale / PIXEL_PT * PAGE_SLACK[1]
+    room_w, room_h = (points / PIXEL_PT for points in page_room(result.config))
     heights = ws.heights()
     tables_h = sum(heights[r] / PIXEL_PT if r in heights else ROW_PX for r in range(last_row + 1))
     height = max(min(room_h, tables_h) - 2 * ROW_PX, 2 * CHART_MIN_PX)
@@ -1113,7 +1142,7 @@ def _summary_page(ws, result: Result, widths: list[float], charts: list, last_ro
             chart.set_size({"width": int(w), "height": int(h)})
             ws.insert_chart(2, SUMMARY_COLUMNS + 1, chart, {"x_offset": int(x), "y_offset": int(y),
                                                             "object_position": 3})
-    _print_setup(ws, result, None, header_rows=None)
+    _page_frame(ws, result, None)
     ws.set_print_scale(print_scale(result.config))  # laid out to fit one page at this scale
     last_col = SUMMARY_COLUMNS + math.ceil(width / DEFAULT_COLUMN_PX)  # the columns under the charts
     ws.print_area(0, 0, max(last_row, 2 + math.ceil(height / ROW_PX)), min(last_col, CHART_DATA_COL - 2))
