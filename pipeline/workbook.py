@@ -68,16 +68,19 @@ OUTPUT_LABELS = {
 }
 LABELS = {name: spec.label for name, spec in FIELDS.items()} | OUTPUT_LABELS
 
-NUMBER_FORMATS = {
-    "privacy_score": "0.0#", "cost_score": "0.0#", "accuracy_score": "0.0#", "speed_score": "0.0#",
-    "fit_score": "0.0#", "total_4p": "0.0#",
-    "api_cost_per_call": "$#,##0.0000", "monthly_api_cost": "$#,##0", "annual_api_cost": "$#,##0",
-    "break_even_months": "0.0", "net_savings_12m": "$#,##0", "roi_pct": '0.0"%"',
-    "rank": "0", "rank_in_unit": "0", "source_row": "0", "gpus_needed": "0",
-    "hosting_estimate": "$#,##0", "team_monthly_cost_total": "$#,##0",
-    "p_top10": "0%", "p_same_decision": "0%",
+UNIT_FORMATS = {  # by unit: options.LongColumn.unit (usd, months, pct, s), COLUMN_UNITS
+    "usd": "$#,##0", "months": "0.0", "pct": '0.0"%"', "s": "0.0#", "score": "0.0#", "whole": "0", "share": "0%",
+    "usd_per_call": "$#,##0.0000",
 }
-UNIT_FORMATS = {"usd": "$#,##0", "months": "0.0", "pct": '0.0"%"', "s": "0.0#"}  # options.LongColumn.unit
+USD = UNIT_FORMATS["usd"]
+COLUMN_UNITS = {
+    **dict.fromkeys(("privacy_score", "cost_score", "accuracy_score", "speed_score", "fit_score", "total_4p"), "score"),
+    **dict.fromkeys(("monthly_api_cost", "annual_api_cost", "net_savings_12m", "hosting_estimate",
+                     "team_monthly_cost_total"), "usd"),
+    **dict.fromkeys(("rank", "rank_in_unit", "source_row", "gpus_needed"), "whole"),
+    **dict.fromkeys(("p_top10", "p_same_decision"), "share"),
+    "api_cost_per_call": "usd_per_call", "break_even_months": "months", "roi_pct": "pct",
+}
 WIDTHS = {"use_case": 34, "recommendation": 17, "roi_pct": 10}
 WRAPPED = ("rationale", "next_step")  # wrapped, output.text_width wide: rows grow to show them
 OPTIONAL_RANKING = ("funded", "p_top10", "p_same_decision")  # with --budget / --stability
@@ -123,7 +126,7 @@ class _Formats:
                                           "text_wrap": True, "valign": "top", "border": 1})
         self.wrap = wb.add_format({"text_wrap": True, "valign": "top"})
         self.bold = wb.add_format({"bold": True, "valign": "top", "text_wrap": True})
-        self.money = wb.add_format({"num_format": "$#,##0", "valign": "top"})
+        self.money = wb.add_format({"num_format": USD, "valign": "top"})
         self.link = wb.add_format({"font_color": "#0563C1", "underline": 1, "valign": "top"})
         self.left = wb.add_format({"align": "left", "valign": "top"})
         self.bold_left = wb.add_format({"bold": True, "align": "left", "valign": "top"})
@@ -183,20 +186,6 @@ EXTRA_MEANINGS = {
     "p_top10": "Share of the stability runs in which this use case ranks in the top ten",
     "p_same_decision": "Share of the stability runs that give the same recommendation",
 }
-
-
-def _width(column: pl.Series, header: str) -> float:
-    """A width that fits the header and most values (capped; long text wraps or is cut)."""
-    longest = 0
-    values = column.drop_nulls()
-    if values.len():
-        if column.dtype == pl.String:
-            longest = int(values.str.len_chars().quantile(0.9, "nearest") or 0)
-        elif column.dtype.is_numeric():
-            longest = len(f"{float(values.abs().max()):,.2f}")
-        elif column.dtype.is_temporal():
-            longest = 19
-    return float(max(8, min(45, max(longest, _header_chars(header)) + 2)))
 
 
 def _header_chars(header: str) -> int:
@@ -592,10 +581,10 @@ def _ranking_columns(cfg: dict, present: list[str] | None = None) -> list[str]:
     return cols[:at] + optional + cols[at:]
 
 
-def _num_format(name: str, cfg: dict) -> str | None:
-    if name == horizon_column(cfg):
-        return "$#,##0"
-    return NUMBER_FORMATS.get(name)
+def _num_format(name: str, cfg: dict, unit: str | None = None) -> str | None:
+    """The number format of a column: of its unit (given, else COLUMN_UNITS'; the net savings over the
+    horizon are USD), None for a column without one."""
+    return UNIT_FORMATS.get(unit or ("usd" if name == horizon_column(cfg) else COLUMN_UNITS.get(name, "")))
 
 
 def _writer(ws, dtype: pl.DataType):
@@ -616,6 +605,12 @@ def _writer(ws, dtype: pl.DataType):
 def _wrap_widths(cfg: dict) -> dict[str, float]:
     """The widths of the wrapped columns (WRAPPED): output.text_width."""
     return dict.fromkeys(WRAPPED, float(cfg["output"]["text_width"]))
+
+
+def _fixed_widths(names: list[str], widths: list[float], cfg: dict) -> list[float]:
+    """widths, where a column has a set width (WIDTHS, the wrapped texts') that one."""
+    fixed = WIDTHS | _wrap_widths(cfg)
+    return [fixed.get(name, width) for name, width in zip(names, widths)]
 
 
 def _row_heights(frame: pl.DataFrame, widths: dict[str, float], limit: int | None = None) -> list[float | None]:
@@ -639,6 +634,19 @@ def _row_heights(frame: pl.DataFrame, widths: dict[str, float], limit: int | Non
 
 LINE_PT = 15.0  # a line of 11 pt text: the default row height
 MAX_LINES = 6  # the tallest a row is made for its wrapped text (a longer text shows in the cell)
+
+
+def _header_row(ws, row: int, heads: list[str], widths: list[float], header_format: Any, *,
+                comments: list[str] | None = None, column_formats: list | None = None, first: int = 0,
+                written: bool = False) -> None:
+    """A header row from sheet column ``first``: each header in header_format (written: there already,
+    as an Excel table's), with its comment, its column's width and format (column_formats)."""
+    for k, (head, width) in enumerate(zip(heads, widths, strict=True)):
+        if not written:
+            ws.write_string(row, first + k, head, header_format)
+        if comments is not None:
+            ws.write_comment(row, first + k, comments[k], COMMENT_SIZE)
+        ws.set_column(first + k, first + k, width, column_formats[k] if column_formats else None)
 
 
 def _header_height(ws, row: int, headers: list[str], widths: list[float]) -> None:
@@ -714,21 +722,17 @@ def _ranking(ws, result: Result, fmt: _Formats, *, table: bool, height_rows: int
     n = frame.height
     last_col = len(cols) - 1
     formats = [fmt.get(_num_format(c, cfg), wrap=c in WRAPPED) for c in cols]
+    heads = [label(c, cfg) for c in cols]
     if table:
-        columns = [{"header": label(c, cfg), "header_format": fmt.header} for c in cols]
+        columns = [{"header": head, "header_format": fmt.header} for head in heads]
         # an empty table keeps one blank row: Excel wants a data row under the header
         ws.add_table(0, 0, max(n, 1), last_col, {"name": "Ranking", "columns": columns,
                                                   "style": "Table Style Medium 2"})
     else:
-        for i, c in enumerate(cols):
-            ws.write_string(0, i, label(c, cfg), fmt.header)
         ws.autofilter(0, 0, max(n, 1), last_col)
-    fixed = WIDTHS | _wrap_widths(cfg)
-    widths = [fixed.get(name) or _width(frame.get_column(name), label(name, cfg)) for name in cols]
-    _header_height(ws, 0, [label(c, cfg) for c in cols], widths)
-    for i, name in enumerate(cols):
-        ws.set_column(i, i, widths[i])
-        ws.write_comment(0, i, meaning(name, cfg), COMMENT_SIZE)
+    widths = _fixed_widths(cols, _widths(frame, heads), cfg)
+    _header_row(ws, 0, heads, widths, fmt.header, comments=[meaning(c, cfg) for c in cols], written=table)
+    _header_height(ws, 0, heads, widths)
     _rows(ws, frame, 1, formats, heights=_row_heights(frame, _wrap_widths(cfg), height_rows))
     ws.freeze_panes(1, groups[0])
     _ranking_looks(ws, cols, n, cfg, fmt)
@@ -771,11 +775,9 @@ def _options(ws, result: Result, fmt: _Formats) -> None:
     heads = [described[c].label if c in described else label(c, cfg) for c in cols]
     widths = _widths(frame, heads)
     _header_height(ws, 0, heads, widths)
-    for i, (name, head, width) in enumerate(zip(cols, heads, widths)):
-        ws.write_string(0, i, head, fmt.header)
-        ws.write_comment(0, i, described[name].meaning if name in described else meaning(name, cfg), COMMENT_SIZE)
-        ws.set_column(i, i, width)
-    kinds = [UNIT_FORMATS.get(described[c].unit) if c in described else _num_format(c, cfg) for c in cols]
+    _header_row(ws, 0, heads, widths, fmt.header,
+                comments=[described[c].meaning if c in described else meaning(c, cfg) for c in cols])
+    kinds = [_num_format(c, cfg, described[c].unit if c in described else None) for c in cols]
     chosen = (frame.get_column("chosen") == "yes").fill_null(False).to_list()
     _rows(ws, frame, 1, [fmt.get(nf) for nf in kinds],
           fill_formats=[fmt.get(nf, CHOSEN_FILL) for nf in kinds], filled=chosen)
@@ -794,16 +796,14 @@ def _changes(ws, result: Result, fmt: _Formats) -> None:
     given = result.changes if result.changes is not None else changes_mod.empty()
     frame = changes_mod.ordered(given).head(EXCEL_DATA_ROWS - 1)
     ws.write_string(0, 0, changes_mod.headline(result.changes_facts), fmt.h2)
-    for j, (name, head) in enumerate(changes_mod.LABELS.items()):
-        ws.write_string(1, j, head, fmt.header)
-        ws.write_comment(1, j, changes_mod.MEANINGS[name], COMMENT_SIZE)
-        ws.set_column(j, j, CHANGES_WIDTHS[name])
-    _header_height(ws, 1, list(changes_mod.LABELS.values()), list(CHANGES_WIDTHS.values()))
+    heads, widths = list(changes_mod.LABELS.values()), [CHANGES_WIDTHS[name] for name in changes_mod.LABELS]
+    _header_row(ws, 1, heads, widths, fmt.header, comments=[changes_mod.MEANINGS[n] for n in changes_mod.LABELS])
+    _header_height(ws, 1, heads, widths)
     heights = _row_heights(frame, {"what_moved": CHANGES_WIDTHS["what_moved"]}, result.config["output"]["streaming_rows"])
     _rows(ws, frame, 2, [fmt.wrap if name == "what_moved" else fmt.top for name in frame.columns], heights=heights)
     ws.freeze_panes(2, 0)
     ws.autofilter(1, 0, frame.height + 1 if frame.height else 2, frame.width - 1)
-    _print_setup(ws, result, list(CHANGES_WIDTHS.values()), header_rows=(0, 1))
+    _print_setup(ws, result, widths, header_rows=(0, 1))
 
 
 @dataclass
@@ -895,25 +895,18 @@ def _user_headers(ws, result: Result, user: pl.DataFrame, fmt: _Formats) -> tupl
     used = {col.name: field for source in result.sources for field, col in source.mapping.fields.items()}
     texts = [headers.get(name, name) for name in user.columns]
     widths = _widths(user, texts)
-    for j, (name, text) in enumerate(zip(user.columns, texts)):
-        ws.write_string(0, j, text, fmt.header)
-        field = used.get(name)
-        note = f"Read as {field}: {FIELDS[field].meaning}" if field else "Not used by ftscore; carried through as given"
-        ws.write_comment(0, j, note, COMMENT_SIZE)
-        ws.set_column(j, j, widths[j])
+    notes = [f"Read as {used[name]}: {FIELDS[used[name]].meaning}" if name in used
+             else "Not used by ftscore; carried through as given" for name in user.columns]
+    _header_row(ws, 0, texts, widths, fmt.header, comments=notes)
     return texts, widths
 
 
 def _note_headers(ws, cfg: dict, frame: pl.DataFrame, first: int, notes: list[str], fmt: _Formats) -> list[float]:
     """The annotation columns' labels, meanings and widths (returned), from sheet column ``first``."""
-    widths = []
-    for k, name in enumerate(notes):
-        canonical = _canonical(name)
-        j = first + k
-        ws.write_string(0, j, label(canonical, cfg), fmt.note_header)
-        ws.write_comment(0, j, meaning(canonical, cfg), COMMENT_SIZE)
-        widths.append((WIDTHS | _wrap_widths(cfg)).get(canonical) or _width(frame.get_column(name), label(canonical, cfg)))
-        ws.set_column(j, j, widths[-1])
+    names = [_canonical(note) for note in notes]
+    heads = [label(name, cfg) for name in names]
+    widths = _fixed_widths(names, _widths(frame.select(notes), heads), cfg)
+    _header_row(ws, 0, heads, widths, fmt.note_header, comments=[meaning(n, cfg) for n in names], first=first)
     return widths
 
 
@@ -944,9 +937,7 @@ def _issues(ws, result: Result, fmt: _Formats, places: _Places | None) -> None:
     headers = ["Severity", "File", "Sheet", "Row", "Column", "Cell", "Value", "Problem", "Portfolio cell"]
     widths = [10, 24, 14, 7, 22, 8, 24, 56, 14]  # fits a page at the legible print scale
     wraps = ("File", "Column", "Value", "Problem")
-    for j, (h, w) in enumerate(zip(headers, widths)):
-        ws.write_string(0, j, h, fmt.header)
-        ws.set_column(j, j, w, fmt.wrap if h in wraps else fmt.top)
+    _header_row(ws, 0, headers, widths, fmt.header, column_formats=[fmt.wrap if h in wraps else fmt.top for h in headers])
     sev_formats = {s: fmt.get(fill=c) for s, c in SEVERITY_COLOURS.items()}
     frame = result.issues.select("severity", "file", "sheet", "row", "column", "cell", "value", "problem", SRC)
     frame = frame.head(EXCEL_DATA_ROWS)
@@ -983,9 +974,7 @@ def _issue_heights(frame: pl.DataFrame, wrapped: dict[str, float], limit: int) -
 
 def _assumptions(ws, result: Result, fmt: _Formats) -> None:
     widths = [14, 36, 30, 60]
-    for j, (h, w) in enumerate(zip(["Group", "Setting", "Value", "Meaning"], widths)):
-        ws.write_string(0, j, h, fmt.header)
-        ws.set_column(j, j, w, fmt.wrap)
+    _header_row(ws, 0, ["Group", "Setting", "Value", "Meaning"], widths, fmt.header, column_formats=[fmt.wrap] * 4)
     rows = [
         ("run", "ftscore version", __version__, "Version of the tool"),
         ("run", "run at (UTC)", result.started.strftime("%Y-%m-%d %H:%M:%S"), "When the run started"),
@@ -1122,7 +1111,7 @@ def _lines(text: str, width: float) -> int:
 def _shown(value: Any, cell_format: Any) -> str:
     """About what a Summary cell shows (to size its column)."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return f"${value:,.0f}" if getattr(cell_format, "num_format", "") == "$#,##0" else f"{value:,.1f}"
+        return f"${value:,.0f}" if getattr(cell_format, "num_format", "") == USD else f"{value:,.1f}"
     return "" if value is None else str(value)
 
 
@@ -1370,7 +1359,7 @@ def _savings_chart(wb, counts_top: int, counts_bottom: int, recommendations: lis
         "points": [{"fill": {"color": REC_COLOURS[rec]}, "border": {"color": "#7F7F7F"}} for rec in recommendations],
     })
     chart.set_title({"name": f"Net savings over {cfg['money']['horizon_months']} months", "name_font": TITLE_FONT})
-    chart.set_x_axis({"num_format": "$#,##0", "num_font": CHART_FONT})
+    chart.set_x_axis({"num_format": USD, "num_font": CHART_FONT})
     # beside the counts chart, bar for bar: the names are there
     chart.set_y_axis({"num_font": CHART_FONT, "reverse": True, "label_position": "none"})
     chart.set_legend({"none": True})
