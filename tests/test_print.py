@@ -214,3 +214,17 @@ def test_options_prints_every_options_money_on_its_pages(printed: dict) -> None:
         for head in money:
             if r[col[head]] is not None:
                 assert usd(r[col[head]]) in everything, (r[col["Use case ID"]], head, r[col[head]])
+
+
+def test_on_letter_paper_the_sample_prints_on_as_few_pages(tmp_path: Path) -> None:
+    """Letter is narrower than A4: every printed group of columns still fits its width at the legible size."""
+    soffice = shutil.which("soffice")
+    require_soffice(soffice)
+    cfg = tmp_path / "letter.toml"
+    cfg.write_text('[output]\npaper = "Letter"\n')
+    out = tmp_path / "letter.xlsx"
+    assert run_cli("score", SAMPLES / "portfolio.xlsx", "-o", out, "--config", cfg, "--history", "off").code == 1
+    convert(soffice, "pdf", out, tmp_path)
+    pdf = tmp_path / "letter.pdf"
+    assert len(SHEETS) <= pages(pdf) <= PAGES_AT_MOST
+    assert min(text_sizes(pdf)) >= LEGIBLE_PT * LIBREOFFICE_ROUNDING
