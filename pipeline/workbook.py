@@ -195,8 +195,9 @@ def _header_chars(header: str) -> int:
 
 
 def _widths(frame: pl.DataFrame, headers: list[str]) -> list[float]:
-    """_width of every column of frame, the facts taken in one select per kind of column:
-    a select per column costs O(columns) each, which makes wide inputs quadratic."""
+    """A width for every column of frame that fits its header and most values (capped: a long text wraps
+    or is cut): the 9 in 10 longest text, a number's digits, a date. The facts are taken in one select
+    per kind of column: a select per column costs O(columns) each, which makes wide inputs quadratic."""
     names, dtypes = frame.columns, frame.dtypes
     strings = [n for n, t in zip(names, dtypes) if t == pl.String]
     numbers = [n for n, t in zip(names, dtypes) if t.is_numeric()]
@@ -613,6 +614,11 @@ def _fixed_widths(names: list[str], widths: list[float], cfg: dict) -> list[floa
     return [fixed.get(name, width) for name, width in zip(names, widths)]
 
 
+# Letters a wrapped line holds per digit of its column's width, as _row_heights counts them over whole
+# columns (a vectorised count of letters, below _lines' TEXT_PER_DIGIT: it cannot see where words break).
+WRAPPED_PER_DIGIT = 1.1
+
+
 def _row_heights(frame: pl.DataFrame, widths: dict[str, float], limit: int | None = None) -> list[float | None]:
     """Heights for rows whose wrapped text needs more than one line (None: the default); widths: of
     the wrapped columns of the frame, by name.
@@ -627,7 +633,8 @@ def _row_heights(frame: pl.DataFrame, widths: dict[str, float], limit: int | Non
     if not wrapped or not frame.height:
         return [None] * frame.height
     lines = frame.select(pl.max_horizontal([
-        (pl.col(c).cast(pl.String).str.len_chars().fill_null(0) / (widths[c] * 1.1)).ceil() for c in wrapped
+        (pl.col(c).cast(pl.String).str.len_chars().fill_null(0) / (widths[c] * WRAPPED_PER_DIGIT)).ceil()
+        for c in wrapped
     ]).clip(1, MAX_LINES).alias("lines")).get_column("lines")
     return [LINE_PT * n if n > 1 else None for n in lines.to_list()]
 
