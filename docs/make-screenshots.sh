@@ -3,6 +3,8 @@
 #   docs/summary.png  docs/ranking.png  docs/options.png  docs/changes.png   the first printed page of
 #                                                                            each of these sheets
 #   docs/ranking-screen.png   Ranking as on screen (the sheet at 100 %, left part: Rank to ROI %)
+#   docs/print-ranking.png  docs/print-options.png   two printed pages at $PRINT_DPI, to read: Ranking's
+#                                                    second (the rationale), Options' first (the money)
 #
 # ftscore scores samples/portfolio.xlsx into a history, then an edited copy of it (a use case added,
 # one removed, one with three times the calls) into the same history, so the second workbook's
@@ -18,6 +20,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DPI=${DPI:-70}
+PRINT_DPI=${PRINT_DPI:-100}
 
 for tool in soffice pdfinfo pdftotext pdftoppm; do
     command -v "$tool" >/dev/null || { echo "make-screenshots: $tool not found" >&2; exit 1; }
@@ -87,18 +90,21 @@ for sheet in Summary Ranking Options; do
     cp "$pages/$(printf %02d "$(first_page "$before" "$sheet")")-$sheet.png" "docs/$(tr A-Z a-z <<<"$sheet").png"
 done
 png "$after" "$(first_page "$after" Changes)" docs/changes
+DPI=$PRINT_DPI png "$before" $(($(first_page "$before" Ranking) + 1)) docs/print-ranking
+DPI=$PRINT_DPI png "$before" "$(first_page "$before" Options)" docs/print-options
 
 # Ranking on screen: each sheet on one page at 100 % (SinglePageSheets), the left part of Ranking up
-# to the column after ROI % (the rationale columns are too wide for a picture).
+# to ROI % (the rationale and next step after it are too wide for a picture).
 mkdir -p "$tmp/screen"
 cp "$tmp/before/portfolio-scored.xlsx" "$tmp/screen/screen.xlsx"
 pdf "$tmp/screen/screen.xlsx" 'pdf:calc_pdf_Export:{"SinglePageSheets":{"type":"boolean","value":"true"}}'
 screen="$tmp/screen/screen.pdf"
 page=3  # Summary, Changes, Ranking
 cut=$(pdftotext -f $page -l $page -bbox "$screen" - \
-    | awk -F'"' '/<word/ && />Cost</ && prev ~ />%</ && !cut { cut = $2 - 4 } /<word/ { prev = $0 } END { print cut }')
+    | awk -F'"' '/<word/ && />Rationale</ && prev ~ />%</ && !cut { cut = $2 - 4 } /<word/ { prev = $0 } END { print cut }')
 read -r width height < <(pdfinfo -f $page -l $page "$screen" | awk -v p=$page '$1 == "Page" && $2 == p && $3 == "size:" { print $4, $6 }')
 px() { awk -v pt="$1" -v dpi="$DPI" 'BEGIN { printf "%d", pt * dpi / 72 + 0.999 }'; }
 pdftoppm -r "$DPI" -f $page -l $page -singlefile -W "$(px "${cut:-$width}")" -H "$(px "$height")" -png "$screen" \
     docs/ranking-screen
-ls -l docs/summary.png docs/ranking.png docs/options.png docs/changes.png docs/ranking-screen.png
+ls -l docs/summary.png docs/ranking.png docs/options.png docs/changes.png docs/ranking-screen.png \
+    docs/print-ranking.png docs/print-options.png

@@ -533,6 +533,9 @@ class History(_Section):
     busy_timeout_s: _between(0, 86_400, "a number of seconds")
 
 
+PrintGroup = Annotated[list[str], Field(min_length=1)]  # column names: one group of printed columns
+
+
 class Output(_Section):
     score_decimals: _whole(0, 6, "must be a whole number from 0 to 6")
     lock_wait_seconds: _between(0, 31_536_000, "a number of seconds (output.max_lock_wait_seconds at most)")
@@ -546,7 +549,22 @@ class Output(_Section):
     paper: Literal["A4", "Letter"]
     print_font_pt: _between(4, 44, "a font size in points (the print scale is at most 400 %)")
     print_margin_in: _between(0, 3, "a margin in inches")
+    print_side_margin_in: _between(0, 3, "a margin in inches")
     print_header_in: _between(0, 3, "a margin in inches")
+    print_columns: dict[Literal["Ranking", "Options"], list[PrintGroup]]
+    text_width: _whole(10, 255, "must be a column width from 10 to 255 characters", got=True)
+
+    @field_validator("print_columns")
+    @classmethod
+    def _groups(cls, sheets: dict[str, list[list[str]]]) -> dict[str, list[list[str]]]:
+        for sheet, groups in sheets.items():
+            named = [c for g in groups for c in g]
+            twice = sorted({c for c in named if named.count(c) > 1})
+            if len(groups) < 2 or twice:
+                raise _Bad(sheet, "must be a list of groups of column names, the columns repeated on every page "
+                                  "first, then at least one group printed; each column once"
+                                  + (f" ({', '.join(twice)} named twice)" if twice else ""))
+        return sheets
 
     @model_validator(mode="after")
     def _lock_wait(self) -> Output:

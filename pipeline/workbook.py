@@ -68,19 +68,21 @@ OUTPUT_LABELS = {
 }
 LABELS = {name: spec.label for name, spec in FIELDS.items()} | OUTPUT_LABELS
 
-NUMBER_FORMATS = {
-    "privacy_score": "0.0#", "cost_score": "0.0#", "accuracy_score": "0.0#", "speed_score": "0.0#",
-    "fit_score": "0.0#", "total_4p": "0.0#",
-    "api_cost_per_call": "$#,##0.0000", "monthly_api_cost": "$#,##0", "annual_api_cost": "$#,##0",
-    "break_even_months": "0.0", "net_savings_12m": "$#,##0", "roi_pct": '0.0"%"',
-    "rank": "0", "rank_in_unit": "0", "source_row": "0", "gpus_needed": "0",
-    "hosting_estimate": "$#,##0", "team_monthly_cost_total": "$#,##0",
-    "p_top10": "0%", "p_same_decision": "0%",
+UNIT_FORMATS = {  # by unit: options.LongColumn.unit (usd, months, pct, s), COLUMN_UNITS
+    "usd": "$#,##0", "months": "0.0", "pct": '0.0"%"', "s": "0.0#", "score": "0.0#", "whole": "0", "share": "0%",
+    "usd_per_call": "$#,##0.0000",
 }
-UNIT_FORMATS = {"usd": "$#,##0", "months": "0.0", "pct": '0.0"%"', "s": "0.0#"}  # options.LongColumn.unit
-WIDTHS = {"rationale": 72, "next_step": 50, "use_case": 34, "recommendation": 17, "roi_pct": 10}
-WRAP_WIDTHS = {c: WIDTHS[c] for c in ("rationale", "next_step")}  # wrapped columns: rows grow to show them
-WRAPPED = ("rationale", "next_step")
+USD = UNIT_FORMATS["usd"]
+COLUMN_UNITS = {
+    **dict.fromkeys(("privacy_score", "cost_score", "accuracy_score", "speed_score", "fit_score", "total_4p"), "score"),
+    **dict.fromkeys(("monthly_api_cost", "annual_api_cost", "net_savings_12m", "hosting_estimate",
+                     "team_monthly_cost_total"), "usd"),
+    **dict.fromkeys(("rank", "rank_in_unit", "source_row", "gpus_needed"), "whole"),
+    **dict.fromkeys(("p_top10", "p_same_decision"), "share"),
+    "api_cost_per_call": "usd_per_call", "break_even_months": "months", "roi_pct": "pct",
+}
+WIDTHS = {"use_case": 34, "recommendation": 17, "roi_pct": 10}
+WRAPPED = ("rationale", "next_step")  # wrapped, output.text_width wide: rows grow to show them
 OPTIONAL_RANKING = ("funded", "p_top10", "p_same_decision")  # with --budget / --stability
 SCORES = ("privacy_score", "cost_score", "accuracy_score", "speed_score", "fit_score")
 RANKING_COLUMNS = (
@@ -124,7 +126,7 @@ class _Formats:
                                           "text_wrap": True, "valign": "top", "border": 1})
         self.wrap = wb.add_format({"text_wrap": True, "valign": "top"})
         self.bold = wb.add_format({"bold": True, "valign": "top", "text_wrap": True})
-        self.money = wb.add_format({"num_format": "$#,##0", "valign": "top"})
+        self.money = wb.add_format({"num_format": USD, "valign": "top"})
         self.link = wb.add_format({"font_color": "#0563C1", "underline": 1, "valign": "top"})
         self.left = wb.add_format({"align": "left", "valign": "top"})
         self.bold_left = wb.add_format({"bold": True, "align": "left", "valign": "top"})
@@ -186,20 +188,6 @@ EXTRA_MEANINGS = {
 }
 
 
-def _width(column: pl.Series, header: str) -> float:
-    """A width that fits the header and most values (capped; long text wraps or is cut)."""
-    longest = 0
-    values = column.drop_nulls()
-    if values.len():
-        if column.dtype == pl.String:
-            longest = int(values.str.len_chars().quantile(0.9, "nearest") or 0)
-        elif column.dtype.is_numeric():
-            longest = len(f"{float(values.abs().max()):,.2f}")
-        elif column.dtype.is_temporal():
-            longest = 19
-    return float(max(8, min(45, max(longest, _header_chars(header)) + 2)))
-
-
 def _header_chars(header: str) -> int:
     """The width a header needs on two lines at most (headers wrap): its longest word, or half of it."""
     words = header.split()
@@ -207,8 +195,9 @@ def _header_chars(header: str) -> int:
 
 
 def _widths(frame: pl.DataFrame, headers: list[str], longest: dict[str, int] | None = None) -> list[float]:
-    """_width of every column of frame (``longest``: _longest of the frame, or of all the chunks of a
-    table written in chunks, of which frame is one)."""
+    """A width for every column of frame that fits its header and most values (capped: a long text wraps
+    or is cut) (``longest``: _longest of the frame, or of all the chunks of a table written in chunks,
+    of which frame is one)."""
     longest = _longest([frame]) if longest is None else longest
     return [float(max(8, min(45, max(longest.get(n, 0), _header_chars(h)) + 2))) for n, h in zip(frame.columns, headers)]
 
@@ -244,10 +233,9 @@ def _longest(frames: Iterable[pl.DataFrame]) -> dict[str, int]:
 
 INCH_PT = 72  # points in an inch
 BODY_PT = 11  # the workbook's text size (xlsxwriter's default font, Calibri 11)
-PAPERS = {"A4": (9, 841.89), "Letter": (1, 792.0)}  # xlsxwriter's paper code, landscape width in points
-PAPER_HEIGHTS = {"A4": 595.28, "Letter": 612.0}  # landscape height in points
-PAGE_SLACK = (0.92, 0.8)  # the share of the page's width and height the layout counts on (LibreOffice
-# and Excel measure text a little differently, and the header and footer take their room)
+PAPERS = {"A4": (9, 841.89, 595.28), "Letter": (1, 792.0, 612.0)}  # xlsxwriter's paper code, landscape size in points
+PAGE_SLACK = (0.92, 0.9)  # the share of the page's width and height the layout counts on (LibreOffice
+# and Excel measure text a little differently)
 CHART_MIN_PX = 240  # the narrowest a Summary chart is drawn
 CHART_FONT = {"size": BODY_PT}  # chart text as big as the cells' (legible when printed at print_scale)
 TITLE_FONT = {"size": BODY_PT + 1, "bold": True}
@@ -263,40 +251,69 @@ def print_scale(cfg: dict) -> int:
     return math.ceil(100 * cfg["output"]["print_font_pt"] / BODY_PT)
 
 
-def _print_setup(ws, result: Result, widths: list[float] | None, *, header_rows: tuple[int, int] | None = (0, 0),
-                 title_columns: int = 0, one_page_wide: int | None = None) -> None:
-    """Print set-up made for reading: landscape on output.paper, the header rows repeated on every page,
-    the sheet name and page numbers in the footer, the run date in the header. A sheet that fits the
-    page width at output.print_font_pt is fitted to it; a wider one prints at that smallest legible
-    scale in groups of columns, its first title_columns (the use case id and name) on every page.
-    one_page_wide (the sheet's last row): print only the columns that fit one page width, rows 0 to it
-    (a reference sheet whose every column is on screen and whose facts Ranking prints). widths None:
-    the caller sets the scale."""
+def page_room(cfg: dict) -> tuple[float, float]:
+    """The width and height (points, as laid out at 100 %) one page of output.paper holds inside its
+    margins at the legible scale (print_scale), less PAGE_SLACK."""
+    out = cfg["output"]
+    _, width, height = PAPERS[out["paper"]]
+    scale = print_scale(cfg) / 100
+    return ((width - 2 * INCH_PT * out["print_side_margin_in"]) / scale * PAGE_SLACK[0],
+            (height - 2 * INCH_PT * out["print_margin_in"]) / scale * PAGE_SLACK[1])
+
+
+def _fitting(widths: list[float], cfg: dict) -> int:
+    """How many of the first columns of these widths fit one page width at the legible scale (one at least)."""
+    ends = itertools.accumulate(_column_points(w) for w in widths)
+    return max(bisect.bisect_right(list(ends), page_room(cfg)[0]), 1)
+
+
+def print_order(cols: list[str], sheet: str, cfg: dict) -> tuple[list[str], list[int]]:
+    """The sheet's columns with those output.print_columns prints first, group by group, then the
+    others in their order (on screen only); and where each printed group ends (the first: the columns
+    repeated on every page)."""
+    names = {"horizon": horizon_column(cfg), "h": cfg["money"]["horizon_months"]}
+    groups = [[c.format(**names) for c in group if c.format(**names) in cols]
+              for group in cfg["output"]["print_columns"][sheet]]
+    printed = list(dict.fromkeys(c for group in groups for c in group))
+    ends = sorted(set(itertools.accumulate(len(group) for group in groups)))
+    return printed + [c for c in cols if c not in printed], ends
+
+
+def _page_frame(ws, result: Result, header_rows: tuple[int, int] | None) -> None:
+    """Landscape on output.paper with its margins, the header rows repeated on every page, the sheet
+    name and page numbers in the footer, the run date in the header."""
     out = result.config["output"]
-    code, paper_width = PAPERS[out["paper"]]
-    ws.set_paper(code)
+    ws.set_paper(PAPERS[out["paper"]][0])
     ws.set_landscape()
-    margin = out["print_margin_in"]
-    ws.set_margins(left=margin, right=margin, top=margin, bottom=margin)
+    side, margin = out["print_side_margin_in"], out["print_margin_in"]
+    ws.set_margins(left=side, right=side, top=margin, bottom=margin)
     run = result.started.strftime("%Y-%m-%d %H:%M")
     size = f"&{BODY_PT + 1}"  # header and footer shrink with the page a little more than the cells
     ws.set_header(f"&L{size}ftscore&R{size}Run of {run} UTC", {"margin": out["print_header_in"]})
     ws.set_footer(f"&L{size}&A&R{size}Page &P of &N", {"margin": out["print_header_in"]})
     if header_rows:
         ws.repeat_rows(*header_rows)
-    if widths is None:
-        return
-    scale = print_scale(result.config)
-    room = (paper_width - 2 * INCH_PT * margin) * 100 / scale * PAGE_SLACK[0]
-    ends = list(itertools.accumulate(_column_points(w) for w in widths))
-    if not ends or ends[-1] <= room:
-        ws.fit_to_pages(1, 0)
-        return
-    ws.set_print_scale(scale)
-    if one_page_wide is not None:
-        ws.print_area(0, 0, max(one_page_wide, 1), max(bisect.bisect_right(ends, room) - 1, 0))
-    elif title_columns:
-        ws.repeat_columns(0, title_columns - 1)
+
+
+def _print_setup(ws, result: Result, widths: list[float], *, header_rows: tuple[int, int] | None = (0, 0),
+                 groups: list[int] | None = None, last_row: int | None = None, height: float | None = None) -> None:
+    """Print set-up made for reading (_page_frame). widths: of the printed columns, from the first.
+    A sheet whose columns fit the page width at output.print_font_pt is fitted to it; a wider one
+    prints at that smallest legible scale, in groups of columns: groups (print_order's ends), the first
+    group repeated on every page and each other from a new page. last_row: the print area is the
+    printed columns, rows 0 to it (default: the whole sheet). height: of the printed rows (points):
+    a fitted sheet then fills the pages it takes at the legible scale, its text as big as they allow."""
+    _page_frame(ws, result, header_rows)
+    room_w, room_h = page_room(result.config)
+    if groups is None and sum(_column_points(w) for w in widths) <= room_w:
+        ws.fit_to_pages(1, math.ceil(height / room_h) if height else 0)
+    else:
+        ws.set_print_scale(print_scale(result.config))
+        if groups:
+            ws.repeat_columns(0, groups[0] - 1)
+            ws.set_v_pagebreaks(groups[1:-1])
+    if last_row is not None:
+        ws.print_area(0, 0, max(last_row, 1), len(widths) - 1)
 
 
 def _user_format(column: pl.Series) -> str | None:
@@ -582,10 +599,10 @@ def _ranking_columns(cfg: dict, present: list[str] | None = None) -> list[str]:
     return cols[:at] + optional + cols[at:]
 
 
-def _num_format(name: str, cfg: dict) -> str | None:
-    if name == horizon_column(cfg):
-        return "$#,##0"
-    return NUMBER_FORMATS.get(name)
+def _num_format(name: str, cfg: dict, unit: str | None = None) -> str | None:
+    """The number format of a column: of its unit (given, else COLUMN_UNITS'; the net savings over the
+    horizon are USD), None for a column without one."""
+    return UNIT_FORMATS.get(unit or ("usd" if name == horizon_column(cfg) else COLUMN_UNITS.get(name, "")))
 
 
 def _writer(ws, dtype: pl.DataType):
@@ -603,10 +620,25 @@ def _writer(ws, dtype: pl.DataType):
     return lambda r, c, v, f: _write(ws, r, c, _display(v), f)
 
 
-def _row_heights(frame: pl.DataFrame, wrapped: list[str], limit: int | None = None,
-                 widths: dict[str, float] | None = None) -> list[float | None]:
+def _wrap_widths(cfg: dict) -> dict[str, float]:
+    """The widths of the wrapped columns (WRAPPED): output.text_width."""
+    return dict.fromkeys(WRAPPED, float(cfg["output"]["text_width"]))
+
+
+def _fixed_widths(names: list[str], widths: list[float], cfg: dict) -> list[float]:
+    """widths, where a column has a set width (WIDTHS, the wrapped texts') that one."""
+    fixed = WIDTHS | _wrap_widths(cfg)
+    return [fixed.get(name, width) for name, width in zip(names, widths)]
+
+
+# Letters a wrapped line holds per digit of its column's width, as _row_heights counts them over whole
+# columns (a vectorised count of letters, below _lines' TEXT_PER_DIGIT: it cannot see where words break).
+WRAPPED_PER_DIGIT = 1.1
+
+
+def _row_heights(frame: pl.DataFrame, widths: dict[str, float], limit: int | None = None) -> list[float | None]:
     """Heights for rows whose wrapped text needs more than one line (None: the default); widths: of
-    the wrapped columns (default WRAP_WIDTHS).
+    the wrapped columns of the frame, by name.
 
     Only the first ``limit`` rows when given: the writer keeps every row height it is given for
     the whole run (about 300 bytes a row, 600 MB for two sheets of 1M rows), so a streamed
@@ -614,17 +646,31 @@ def _row_heights(frame: pl.DataFrame, wrapped: list[str], limit: int | None = No
     """
     if limit is not None:
         frame = frame.head(limit)
+    wrapped = [c for c in widths if c in frame.columns]
     if not wrapped or not frame.height:
         return [None] * frame.height
-    widths = widths or WRAP_WIDTHS
     lines = frame.select(pl.max_horizontal([
-        (pl.col(c).cast(pl.String).str.len_chars().fill_null(0) / (widths[c] * 1.1)).ceil() for c in wrapped
+        (pl.col(c).cast(pl.String).str.len_chars().fill_null(0) / (widths[c] * WRAPPED_PER_DIGIT)).ceil()
+        for c in wrapped
     ]).clip(1, MAX_LINES).alias("lines")).get_column("lines")
     return [LINE_PT * n if n > 1 else None for n in lines.to_list()]
 
 
 LINE_PT = 15.0  # a line of 11 pt text: the default row height
 MAX_LINES = 6  # the tallest a row is made for its wrapped text (a longer text shows in the cell)
+
+
+def _header_row(ws, row: int, heads: list[str], widths: list[float], header_format: Any, *,
+                comments: list[str] | None = None, column_formats: list | None = None, first: int = 0,
+                written: bool = False) -> None:
+    """A header row from sheet column ``first``: each header in header_format (written: there already,
+    as an Excel table's), with its comment, its column's width and format (column_formats)."""
+    for k, (head, width) in enumerate(zip(heads, widths, strict=True)):
+        if not written:
+            ws.write_string(row, first + k, head, header_format)
+        if comments is not None:
+            ws.write_comment(row, first + k, comments[k], COMMENT_SIZE)
+        ws.set_column(first + k, first + k, width, column_formats[k] if column_formats else None)
 
 
 def _header_height(ws, row: int, headers: list[str], widths: list[float]) -> None:
@@ -695,29 +741,26 @@ def _filled_row(ws, r: int, values: tuple, cells: list[tuple[int, Any, Any]]) ->
 
 def _ranking(ws, result: Result, fmt: _Formats, *, table: bool, height_rows: int | None = None) -> None:
     cfg = result.config
-    cols = _ranking_columns(cfg, result.ranking.columns)
+    cols, groups = print_order(_ranking_columns(cfg, result.ranking.columns), "Ranking", cfg)
     frame = result.ranking.select(cols).head(EXCEL_DATA_ROWS)
     n = frame.height
     last_col = len(cols) - 1
     formats = [fmt.get(_num_format(c, cfg), wrap=c in WRAPPED) for c in cols]
+    heads = [label(c, cfg) for c in cols]
     if table:
-        columns = [{"header": label(c, cfg), "header_format": fmt.header} for c in cols]
+        columns = [{"header": head, "header_format": fmt.header} for head in heads]
         # an empty table keeps one blank row: Excel wants a data row under the header
         ws.add_table(0, 0, max(n, 1), last_col, {"name": "Ranking", "columns": columns,
                                                   "style": "Table Style Medium 2"})
     else:
-        for i, c in enumerate(cols):
-            ws.write_string(0, i, label(c, cfg), fmt.header)
         ws.autofilter(0, 0, max(n, 1), last_col)
-    widths = [WIDTHS.get(name) or _width(frame.get_column(name), label(name, cfg)) for name in cols]
-    _header_height(ws, 0, [label(c, cfg) for c in cols], widths)
-    for i, name in enumerate(cols):
-        ws.set_column(i, i, widths[i])
-        ws.write_comment(0, i, meaning(name, cfg), COMMENT_SIZE)
-    _rows(ws, frame, 1, formats, heights=_row_heights(frame, [c for c in cols if c in WRAP_WIDTHS], height_rows))
-    ws.freeze_panes(1, 3)
+    widths = _fixed_widths(cols, _widths(frame, heads), cfg)
+    _header_row(ws, 0, heads, widths, fmt.header, comments=[meaning(c, cfg) for c in cols], written=table)
+    _header_height(ws, 0, heads, widths)
+    _rows(ws, frame, 1, formats, heights=_row_heights(frame, _wrap_widths(cfg), height_rows))
+    ws.freeze_panes(1, groups[0])
     _ranking_looks(ws, cols, n, cfg, fmt)
-    _print_setup(ws, result, widths, title_columns=3)  # rank, id and name on every page
+    _print_setup(ws, result, widths[:groups[-1]], groups=groups, last_row=max(n, 1))
 
 
 def _ranking_looks(ws, cols: list[str], n: int, cfg: dict, fmt: _Formats) -> None:
@@ -741,15 +784,16 @@ def _ranking_looks(ws, cols: list[str], n: int, cfg: dict, fmt: _Formats) -> Non
 OPTIONS_CHUNK = 10_000  # use cases per chunk of the Options sheet (the whole long frame of 100,000: +270 MB)
 
 
-def _options_parts(result: Result) -> Iterator[pl.DataFrame]:
+def _options_parts(result: Result, columns: list[str] | None = None) -> Iterator[pl.DataFrame]:
     """The Options sheet's rows, a chunk at a time: options.long_frame of the best ranked use cases a
-    sheet holds, OPTIONS_CHUNK use cases each (at least one chunk, for the columns)."""
+    sheet holds, OPTIONS_CHUNK use cases each (at least one chunk, for the columns), with ``columns``
+    in that order (default: long_frame's)."""
     fits = -(-EXCEL_DATA_ROWS // len(OPTIONS))
     ranking, left = result.ranking.head(fits), EXCEL_DATA_ROWS
     for start in range(0, max(ranking.height, 1), OPTIONS_CHUNK):
         part = long_frame(ranking.slice(start, OPTIONS_CHUNK), result.config, row=ROW).head(left)
         left -= part.height
-        yield part
+        yield part if columns is None else part.select(columns)
 
 
 def _options(ws, result: Result, fmt: _Formats) -> None:
@@ -759,29 +803,28 @@ def _options(ws, result: Result, fmt: _Formats) -> None:
     cfg = result.config
     described = long_columns(cfg)
     first = next(_options_parts(result))
-    cols = first.columns
+    cols, groups = print_order(first.columns, "Options", cfg)
+    first = first.select(cols)
     heads = [described[c].label if c in described else label(c, cfg) for c in cols]
-    widths = _widths(first, heads, _longest(_options_parts(result)))
+    widths = _widths(first, heads, _longest(_options_parts(result, cols)))
     del first
     _header_height(ws, 0, heads, widths)
-    for i, (name, head, width) in enumerate(zip(cols, heads, widths)):
-        ws.write_string(0, i, head, fmt.header)
-        ws.write_comment(0, i, described[name].meaning if name in described else meaning(name, cfg), COMMENT_SIZE)
-        ws.set_column(i, i, width)
-    kinds = [UNIT_FORMATS.get(described[c].unit) if c in described else _num_format(c, cfg) for c in cols]
+    _header_row(ws, 0, heads, widths, fmt.header,
+                comments=[described[c].meaning if c in described else meaning(c, cfg) for c in cols])
+    kinds = [_num_format(c, cfg, described[c].unit if c in described else None) for c in cols]
     formats, fill_formats = [fmt.get(nf) for nf in kinds], [fmt.get(nf, CHOSEN_FILL) for nf in kinds]
     rows = 0
-    for part in _options_parts(result):
+    for part in _options_parts(result, cols):
         chosen = (part.get_column("chosen") == "yes").fill_null(False).to_list()
         _rows(ws, part, 1 + rows, formats, fill_formats=fill_formats, filled=chosen)
         rows += part.height
-    ws.freeze_panes(1, 2)
+    ws.freeze_panes(1, groups[0])
     ws.autofilter(0, 0, max(rows, 1), len(cols) - 1)
-    _print_setup(ws, result, widths, title_columns=2, one_page_wide=rows)
+    _print_setup(ws, result, widths[:groups[-1]], groups=groups, last_row=rows)
 
 
 CHANGES_WIDTHS = {"change": 15, "use_case_id": 14, "use_case": 34, "business_unit": 18, "before": 18,
-                  "after": 18, "what_moved": 66}
+                  "after": 18, "what_moved": 58}  # fits a Letter page at 8 pt
 
 
 def _changes(ws, result: Result, fmt: _Formats) -> None:
@@ -790,16 +833,14 @@ def _changes(ws, result: Result, fmt: _Formats) -> None:
     given = result.changes if result.changes is not None else changes_mod.empty()
     frame = changes_mod.ordered(given).head(EXCEL_DATA_ROWS - 1)
     ws.write_string(0, 0, changes_mod.headline(result.changes_facts), fmt.h2)
-    for j, (name, head) in enumerate(changes_mod.LABELS.items()):
-        ws.write_string(1, j, head, fmt.header)
-        ws.write_comment(1, j, changes_mod.MEANINGS[name], COMMENT_SIZE)
-        ws.set_column(j, j, CHANGES_WIDTHS[name])
-    _header_height(ws, 1, list(changes_mod.LABELS.values()), list(CHANGES_WIDTHS.values()))
-    heights = _row_heights(frame, ["what_moved"], result.config["output"]["streaming_rows"], CHANGES_WIDTHS)
+    heads, widths = list(changes_mod.LABELS.values()), [CHANGES_WIDTHS[name] for name in changes_mod.LABELS]
+    _header_row(ws, 1, heads, widths, fmt.header, comments=[changes_mod.MEANINGS[n] for n in changes_mod.LABELS])
+    _header_height(ws, 1, heads, widths)
+    heights = _row_heights(frame, {"what_moved": CHANGES_WIDTHS["what_moved"]}, result.config["output"]["streaming_rows"])
     _rows(ws, frame, 2, [fmt.wrap if name == "what_moved" else fmt.top for name in frame.columns], heights=heights)
     ws.freeze_panes(2, 0)
     ws.autofilter(1, 0, frame.height + 1 if frame.height else 2, frame.width - 1)
-    _print_setup(ws, result, list(CHANGES_WIDTHS.values()), header_rows=(0, 1), title_columns=3)
+    _print_setup(ws, result, widths, header_rows=(0, 1))
 
 
 @dataclass
@@ -862,9 +903,9 @@ def _portfolio(ws, result: Result, fmt: _Formats, places: _Places, height_rows: 
     kinds = [(_user_format(frame.get_column(c)), False) for c in user_cols] + [
         (_num_format(_canonical(n), cfg), _canonical(n) in WRAPPED) for n in notes
     ]
-    wrapped = [_canonical(n) for n in notes if _canonical(n) in WRAP_WIDTHS]
-    heights = _row_heights(frame.select([pl.col(ANNOTATION_PREFIX + n).alias(n) for n in wrapped]), wrapped,
-                           height_rows)
+    wrapped = [_canonical(n) for n in notes if _canonical(n) in WRAPPED]
+    heights = _row_heights(frame.select([pl.col(ANNOTATION_PREFIX + n).alias(n) for n in wrapped]),
+                           _wrap_widths(cfg), height_rows)
     columns, targets, kinds = _cell_columns(result, frame, user_cols, kinds)
     formats = [fmt.get(nf, None, w) for nf, w in kinds]
     fill_formats = [fmt.get(nf, SEVERITY_COLOURS["error"], w) for nf, w in kinds]
@@ -873,7 +914,7 @@ def _portfolio(ws, result: Result, fmt: _Formats, places: _Places, height_rows: 
     ws.freeze_panes(1, 1)
     if frame.height:
         ws.autofilter(0, 0, frame.height, frame.width - 1)
-    _print_setup(ws, result, widths, title_columns=2, one_page_wide=frame.height)
+    _print_setup(ws, result, widths[:_fitting(widths, cfg)], last_row=frame.height)  # what one page width holds
 
 
 def _canonical(note: str) -> str:
@@ -891,25 +932,18 @@ def _user_headers(ws, result: Result, user: pl.DataFrame, fmt: _Formats) -> tupl
     used = {col.name: field for source in result.sources for field, col in source.mapping.fields.items()}
     texts = [headers.get(name, name) for name in user.columns]
     widths = _widths(user, texts)
-    for j, (name, text) in enumerate(zip(user.columns, texts)):
-        ws.write_string(0, j, text, fmt.header)
-        field = used.get(name)
-        note = f"Read as {field}: {FIELDS[field].meaning}" if field else "Not used by ftscore; carried through as given"
-        ws.write_comment(0, j, note, COMMENT_SIZE)
-        ws.set_column(j, j, widths[j])
+    notes = [f"Read as {used[name]}: {FIELDS[used[name]].meaning}" if name in used
+             else "Not used by ftscore; carried through as given" for name in user.columns]
+    _header_row(ws, 0, texts, widths, fmt.header, comments=notes)
     return texts, widths
 
 
 def _note_headers(ws, cfg: dict, frame: pl.DataFrame, first: int, notes: list[str], fmt: _Formats) -> list[float]:
     """The annotation columns' labels, meanings and widths (returned), from sheet column ``first``."""
-    widths = []
-    for k, name in enumerate(notes):
-        canonical = _canonical(name)
-        j = first + k
-        ws.write_string(0, j, label(canonical, cfg), fmt.note_header)
-        ws.write_comment(0, j, meaning(canonical, cfg), COMMENT_SIZE)
-        widths.append(WIDTHS.get(canonical) or _width(frame.get_column(name), label(canonical, cfg)))
-        ws.set_column(j, j, widths[-1])
+    names = [_canonical(note) for note in notes]
+    heads = [label(name, cfg) for name in names]
+    widths = _fixed_widths(names, _widths(frame.select(notes), heads), cfg)
+    _header_row(ws, 0, heads, widths, fmt.note_header, comments=[meaning(n, cfg) for n in names], first=first)
     return widths
 
 
@@ -940,9 +974,7 @@ def _issues(ws, result: Result, fmt: _Formats, places: _Places | None) -> None:
     headers = ["Severity", "File", "Sheet", "Row", "Column", "Cell", "Value", "Problem", "Portfolio cell"]
     widths = [10, 24, 14, 7, 22, 8, 24, 56, 14]  # fits a page at the legible print scale
     wraps = ("File", "Column", "Value", "Problem")
-    for j, (h, w) in enumerate(zip(headers, widths)):
-        ws.write_string(0, j, h, fmt.header)
-        ws.set_column(j, j, w, fmt.wrap if h in wraps else fmt.top)
+    _header_row(ws, 0, headers, widths, fmt.header, column_formats=[fmt.wrap if h in wraps else fmt.top for h in headers])
     sev_formats = {s: fmt.get(fill=c) for s, c in SEVERITY_COLOURS.items()}
     frame = result.issues.select("severity", "file", "sheet", "row", "column", "cell", "value", "problem", SRC)
     frame = frame.head(EXCEL_DATA_ROWS)
@@ -974,14 +1006,12 @@ def _issues(ws, result: Result, fmt: _Formats, places: _Places | None) -> None:
 
 def _issue_heights(frame: pl.DataFrame, wrapped: dict[str, float], limit: int) -> list[float | None]:
     """The heights of the Issues rows whose wrapped texts (widths by column) need more than one line."""
-    return _row_heights(frame.with_columns(pl.col(c).cast(pl.String) for c in wrapped), list(wrapped), limit, wrapped)
+    return _row_heights(frame.with_columns(pl.col(c).cast(pl.String) for c in wrapped), wrapped, limit)
 
 
 def _assumptions(ws, result: Result, fmt: _Formats) -> None:
     widths = [14, 36, 30, 60]
-    for j, (h, w) in enumerate(zip(["Group", "Setting", "Value", "Meaning"], widths)):
-        ws.write_string(0, j, h, fmt.header)
-        ws.set_column(j, j, w, fmt.wrap)
+    _header_row(ws, 0, ["Group", "Setting", "Value", "Meaning"], widths, fmt.header, column_formats=[fmt.wrap] * 4)
     rows = [
         ("run", "ftscore version", __version__, "Version of the tool"),
         ("run", "run at (UTC)", result.started.strftime("%Y-%m-%d %H:%M:%S"), "When the run started"),
@@ -1006,15 +1036,14 @@ def _assumptions(ws, result: Result, fmt: _Formats) -> None:
     for key, value in flatten(result.config):
         group = key.split(".")[0]
         rows.append((group, key, json.dumps(value) if isinstance(value, list) else value, meaning_of(key, means)))
-    for i, values in enumerate(rows, start=1):
-        lines = min(max(_lines(str(v), w) for v, w in zip(values, widths)), MAX_LINES)
-        if lines > 1:
-            ws.set_row(i, LINE_PT * lines)
+    lines = [min(max(_lines(str(v), w) for v, w in zip(values, widths)), MAX_LINES) for values in rows]
+    for i, (values, n) in enumerate(zip(rows, lines), start=1):
+        if n > 1:
+            ws.set_row(i, LINE_PT * n)
         for j, value in enumerate(values):
             _write(ws, i, j, value)
     ws.freeze_panes(1, 0)
-    _print_setup(ws, result, widths)
-    ws.print_area(0, 0, printed, len(widths) - 1)
+    _print_setup(ws, result, widths, last_row=printed, height=LINE_PT * (1 + sum(lines[:printed])))
 
 
 def _summary(ws, wb, result: Result, fmt: _Formats, *, streaming: bool = False, places: _Places | None = None,
@@ -1119,7 +1148,7 @@ def _lines(text: str, width: float) -> int:
 def _shown(value: Any, cell_format: Any) -> str:
     """About what a Summary cell shows (to size its column)."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return f"${value:,.0f}" if getattr(cell_format, "num_format", "") == "$#,##0" else f"{value:,.1f}"
+        return f"${value:,.0f}" if getattr(cell_format, "num_format", "") == USD else f"{value:,.1f}"
     return "" if value is None else str(value)
 
 
@@ -1129,11 +1158,7 @@ def _summary_page(ws, result: Result, widths: list[float], charts: list, last_ro
     for j, w in enumerate(widths):
         ws.set_column(j, j, w)
     ws.set_column(SUMMARY_COLUMNS, SUMMARY_COLUMNS, SUMMARY_GAP)
-    out = result.config["output"]
-    scale = print_scale(result.config) / 100
-    margin = 2 * INCH_PT * out["print_margin_in"]
-    room_w = (PAPERS[out["paper"]][1] - margin) / scale / PIXEL_PT * PAGE_SLACK[0]
-    room_h = (PAPER_HEIGHTS[out["paper"]] - margin) / scale / PIXEL_PT * PAGE_SLACK[1]
+    room_w, room_h = (points / PIXEL_PT for points in page_room(result.config))
     heights = ws.heights()
     tables_h = sum(heights[r] / PIXEL_PT if r in heights else ROW_PX for r in range(last_row + 1))
     height = max(min(room_h, tables_h) - 2 * ROW_PX, 2 * CHART_MIN_PX)
@@ -1143,7 +1168,7 @@ def _summary_page(ws, result: Result, widths: list[float], charts: list, last_ro
             chart.set_size({"width": int(w), "height": int(h)})
             ws.insert_chart(2, SUMMARY_COLUMNS + 1, chart, {"x_offset": int(x), "y_offset": int(y),
                                                             "object_position": 3})
-    _print_setup(ws, result, None, header_rows=None)
+    _page_frame(ws, result, None)
     ws.set_print_scale(print_scale(result.config))  # laid out to fit one page at this scale
     last_col = SUMMARY_COLUMNS + math.ceil(width / DEFAULT_COLUMN_PX)  # the columns under the charts
     ws.print_area(0, 0, max(last_row, 2 + math.ceil(height / ROW_PX)), min(last_col, CHART_DATA_COL - 2))
@@ -1371,7 +1396,7 @@ def _savings_chart(wb, counts_top: int, counts_bottom: int, recommendations: lis
         "points": [{"fill": {"color": REC_COLOURS[rec]}, "border": {"color": "#7F7F7F"}} for rec in recommendations],
     })
     chart.set_title({"name": f"Net savings over {cfg['money']['horizon_months']} months", "name_font": TITLE_FONT})
-    chart.set_x_axis({"num_format": "$#,##0", "num_font": CHART_FONT})
+    chart.set_x_axis({"num_format": USD, "num_font": CHART_FONT})
     # beside the counts chart, bar for bar: the names are there
     chart.set_y_axis({"num_font": CHART_FONT, "reverse": True, "label_position": "none"})
     chart.set_legend({"none": True})

@@ -242,8 +242,9 @@ def test_numbers_that_multiply_or_divide_are_bounded(tmp_path, text, key):
     ("[stability]\nweight_range = 1\n", "config key 'stability.weight_range' must be a number from 0 to below 1, got 1"),
     # an unknown key, at the top and in a table
     ("[output]\nchart_pointz = 5\n", "unknown config key 'output.chart_pointz' (known here: chart_points, "
-     "chart_spend_bands, lock_wait_seconds, max_cell_comments, max_lock_wait_seconds, paper, print_font_pt, "
-     "print_header_in, print_margin_in, score_decimals, streaming_rows)"),
+     "chart_spend_bands, lock_wait_seconds, max_cell_comments, max_lock_wait_seconds, paper, print_columns, "
+     "print_font_pt, print_header_in, print_margin_in, print_side_margin_in, score_decimals, streaming_rows, "
+     "text_width)"),
     ('[prices.models]\n"our-llama" = { input_per_1m = 0.5, output_per_1m = 1.5, per_call = 1 }\n',
      "config key 'prices.models.our-llama' has unknown keys: per_call"),
     # an entry a user adds to an open table, of the wrong type inside

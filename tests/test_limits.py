@@ -264,7 +264,7 @@ def test_widths_and_number_cells_of_all_columns_at_once_match_column_by_column()
     """The batched per-column facts of the Portfolio writer (wide inputs) against the per-column rule."""
     import datetime as dt
 
-    from pipeline.workbook import _numbers_of_texts, _width, _widths
+    from pipeline.workbook import _numbers_of_texts, _widths
 
     f = pl.DataFrame({
         "s": ["abc", None, "12", "x" * 80], "n": [1, 2, None, 123456789], "f": [1.5, None, None, -2e9],
@@ -272,6 +272,10 @@ def test_widths_and_number_cells_of_all_columns_at_once_match_column_by_column()
         "z": [None] * 4, "m": ["12", "0012", "1e3", "3.5"], "b": [True, None, False, True],
     })
     headers = ["header one", "a much longer header than twenty-four chars", "f", "d", "e", "z", "m", "b"]
-    assert _widths(f, headers) == [_width(f.get_column(c), h) for c, h in zip(f.columns, headers)]
+    assert _widths(f, headers) == [_widths(f.select(c), [h])[0] for c, h in zip(f.columns, headers)]
+    # + 2 on the widest of: a text's 9 in 10 longest, a number with grouping and 2 decimals, a date's 19,
+    # the header on two lines (its longest word or half of it); 8 at least, 45 at most
+    assert _widths(f, headers) == [45, math.ceil(len(headers[1]) / 2) + 2, len("2,000,000,000.00") + 2, 19 + 2,
+                                   8, 8, 8, 8]
     numbers = {k: v.to_list() for k, v in _numbers_of_texts(f).items()}
     assert numbers == {"s": [None, None, 12.0, None], "m": [12.0, None, None, 3.5]}

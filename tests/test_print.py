@@ -27,10 +27,20 @@ from helpers_pdf import page_sheets, page_texts, pages, text_sizes
 SHEETS = ["Summary", "Changes", "Ranking", "Options", "Portfolio", "Issues", "Assumptions"]
 LEGIBLE_PT = 8  # output.print_font_pt's default
 BODY_PT = 11  # the workbook's text (Calibri 11)
-# The sample printed: Summary 1, Changes 1, Ranking 6 (three groups of columns, two pages tall),
-# Options 3, Portfolio 2, Issues 1, Assumptions 2 = 16 (against 67 before issue 14).
-PAGES_AT_MOST = 16
+# The sample printed: Summary 1, Changes 1, Ranking 3 (its three groups of columns: the decision and
+# money, the rationale, the next step; one page tall each), Options 3 (the money columns, 110 rows),
+# Portfolio 1, Issues 1, Assumptions 1 = 11 (against 67 before issue 14, 16 before its page budget).
+PAGES_AT_MOST = 11
+# What Options prints of every option (SPEC section 7), beside the use case id and name
+OPTION_MONEY = ["Option", "Offered", "Allowed", "One-off cost", "Monthly cost first month", "Total cost 24m",
+                "Net savings 24m", "Break-even months", "Chosen"]
 LIBREOFFICE_ROUNDING = 0.995  # LibreOffice rounds the scaled font sizes (11 pt at 73 % prints at 8.008)
+
+
+def printed_headers(ws) -> list[str]:
+    """The headers of the columns in the sheet's print area."""
+    last = openpyxl.utils.cell.range_boundaries(ws.print_area.split("!")[-1].replace("$", ""))[2]
+    return [c.value for c in ws[1][:last]]
 
 
 def load(path: Path) -> openpyxl.Workbook:
@@ -91,13 +101,25 @@ def test_every_sheet_prints_landscape_with_repeated_titles_footer_and_a_legible_
         assert ws.oddHeader.right.text == f"Run of {run_at} UTC", ws.title
         fitted = ws.sheet_properties.pageSetUpPr is not None and ws.sheet_properties.pageSetUpPr.fitToPage
         if fitted:  # one page wide, as many tall as it takes: only sheets narrow enough to stay legible
-            assert (setup.fitToWidth in (None, 1), setup.fitToHeight) == (True, 0), ws.title
+            # Assumptions fills the one page its printed rows take at the legible scale (None: Excel's 1)
+            tall = (None, 1) if ws.title == "Assumptions" else (0,)
+            assert setup.fitToWidth in (None, 1) and setup.fitToHeight in tall, ws.title
         else:
             assert setup.scale == legible_scale, ws.title
         if ws.title != "Summary":
             assert ws.print_title_rows == ("$1:$2" if ws.title == "Changes" else "$1:$1"), ws.title
     assert wb["Ranking"].print_title_cols == "$A:$C"  # rank, id and name on every page
-    assert [c.value for c in wb["Ranking"][1][:3]] == ["Rank", "Use case ID", "Use case"]
+    ranking = [c.value for c in wb["Ranking"][1]]
+    assert ranking[:3] == ["Rank", "Use case ID", "Use case"]
+    # three groups: from Recommendation to ROI %, the rationale, the next step, each from a new page
+    assert [ranking[b.id] for b in wb["Ranking"].col_breaks.brk] == ["Rationale", "Next step"]
+    printed = {name: printed_headers(wb[name]) for name in ("Ranking", "Options")}
+    assert printed["Ranking"][3:] == ranking[3:ranking.index("Next step") + 1]
+    assert {"Recommendation", "Fit score", "Net savings 24m", "Break-even months"} <= set(printed["Ranking"])
+    assert "Business unit" in ranking and "Business unit" not in printed["Ranking"]  # on screen only
+    assert wb["Options"].print_title_cols == "$A:$B" and printed["Options"][:2] == ["Use case ID", "Use case"]
+    assert set(OPTION_MONEY) <= set(printed["Options"])
+    assert "Why not offered" not in printed["Options"]  # on screen only
     assert wb["Summary"].print_area == wb["Summary"].print_area.split(",")[0]  # one area: one page
 
 
@@ -109,7 +131,9 @@ def test_the_paper_and_the_legible_size_are_settings(tmp_path: Path) -> None:
     ranking = load(out)["Ranking"]
     assert ranking.page_setup.paperSize == 1  # Letter
     assert ranking.page_setup.scale == math.ceil(100 * 10 / BODY_PT)  # 91 %: 11 pt prints at 10 pt
-    for text, key in (('paper = "A3"', "output.paper"), ("print_font_pt = 50", "output.print_font_pt")):
+    for text, key in (('paper = "A3"', "output.paper"), ("print_font_pt = 50", "output.print_font_pt"),
+                      ('print_columns.Options = [["use_case"]]', "output.print_columns.Options"),
+                      ('print_columns.Ranking = [["rank"], ["rank"]]', "output.print_columns.Ranking")):
         cfg.write_text(f"[output]\n{text}\n")  # A3 is no choice; 50 pt would be a scale over 400 %
         bad = run_cli("score", SAMPLES / "portfolio.xlsx", "-o", tmp_path / "bad.xlsx", "--config", cfg)
         assert bad.code == 2 and key in bad.stderr, bad.stderr
@@ -161,3 +185,46 @@ def test_each_sheet_has_its_own_pages_summary_one_and_the_names_on_every_page(pr
             words = " ".join(text.split())
             assert "Use case ID" in words or "Use Case ID" in words, (page, sheet)
             assert any(name in words for name in names), (page, sheet)
+
+
+def usd(amount: float) -> str:
+    """An amount as the "$#,##0" format prints it (halves away from zero)."""
+    return f"{'-' if amount < 0 else ''}${int(abs(amount) + 0.5):,}"
+
+
+def test_options_prints_every_options_money_on_its_pages(printed: dict) -> None:
+    """A reader of the PDF sees each option's money: the headers on every Options page, and the one-off
+    cost, monthly cost, total and net savings of every chosen option as its cells hold them."""
+    require_soffice(printed["soffice"])
+    sheets, texts = page_sheets(printed["pdf"]), page_texts(printed["pdf"])
+    if sheets is None:
+        pytest.skip("pdftotext (poppler-utils) not on PATH: the Options print test did NOT run")
+    pages_of_options = [" ".join(t.split()) for s, t in zip(sheets, texts) if s == "Options"]
+    assert len(pages_of_options) >= 2
+    for words in pages_of_options:
+        missing = [h for h in OPTION_MONEY if h not in words]
+        assert not missing, missing
+    everything = " ".join(pages_of_options)
+    rows = list(load(printed["xlsx"])["Options"].iter_rows(values_only=True))
+    col = {h: j for j, h in enumerate(rows[0])}
+    chosen = [r for r in rows[1:] if r[col["Chosen"]] == "yes"]
+    assert len(chosen) >= 15  # the sample's scored use cases with an option chosen
+    money = ["One-off cost", "Monthly cost first month", "Total cost 24m", "Net savings 24m"]
+    for r in chosen:
+        for head in money:
+            if r[col[head]] is not None:
+                assert usd(r[col[head]]) in everything, (r[col["Use case ID"]], head, r[col[head]])
+
+
+def test_on_letter_paper_the_sample_prints_on_as_few_pages(tmp_path: Path) -> None:
+    """Letter is narrower than A4: every printed group of columns still fits its width at the legible size."""
+    soffice = shutil.which("soffice")
+    require_soffice(soffice)
+    cfg = tmp_path / "letter.toml"
+    cfg.write_text('[output]\npaper = "Letter"\n')
+    out = tmp_path / "letter.xlsx"
+    assert run_cli("score", SAMPLES / "portfolio.xlsx", "-o", out, "--config", cfg, "--history", "off").code == 1
+    convert(soffice, "pdf", out, tmp_path)
+    pdf = tmp_path / "letter.pdf"
+    assert len(SHEETS) <= pages(pdf) <= PAGES_AT_MOST
+    assert min(text_sizes(pdf)) >= LEGIBLE_PT * LIBREOFFICE_ROUNDING
