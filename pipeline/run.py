@@ -414,6 +414,21 @@ def _read_inputs(paths: list[str | Path], cfg: dict, max_rows: int | None, progr
     return done
 
 
+def _priced_valid_rows(read: _Read, cfg: dict, at: date, keep_inputs: bool) -> tuple[list[pl.DataFrame], pl.DataFrame]:
+    """([the rows without an error, with their prices], every issue so far, with SRC); read.parsed is emptied.
+    keep_inputs: the rows carry their inputs as parsed, as JSON (INPUTS_COLUMN)."""
+    sources, found = read.sources, read.found
+    parsed = pl.concat(read.parsed, how="vertical")
+    if keep_inputs:  # as parsed: before prices and scores fill in what a row did not give
+        parsed = parsed.with_columns(inputs_json(parsed).alias(INPUTS_COLUMN))
+    parsed = prices.option_prices(prices.apply(parsed, cfg, at), cfg, at)
+    read.parsed.clear()  # big portfolios: hold one copy of the parsed input, not two
+    found.append(repeated_ids(sources, parsed))
+    found += _price_issues(sources, parsed) + _alt_price_issues(sources, parsed) + _deprecated_issues(sources, parsed)
+    all_issues = issues.with_src(issues.combine(found), [s.table.file for s in sources])
+    return [valid_rows(sources, parsed, all_issues)], all_issues  # a copy: parsed is let go on return
+
+
 def score_files(paths: list[str | Path], cfg: dict, *, max_rows: int | None = None,
                 price_date: date | None = None, draws: int | None = None, budget: float | None = None,
                 progress=None, detail: bool = True, optional: frozenset = frozenset(),
@@ -432,22 +447,12 @@ def score_files(paths: list[str | Path], cfg: dict, *, max_rows: int | None = No
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
     read = _read_inputs(paths, cfg, max_rows, progress, optional, skipped, options)
-    sources, found = read.sources, read.found
+    sources = read.sources
     if progress:
         progress(f"scoring {read.total:,} use cases")
     t = time.perf_counter()
-    files = [s.table.file for s in sources]
     at = price_date or started.date()
-    parsed = pl.concat(read.parsed, how="vertical")
-    if keep_inputs:  # as parsed: before prices and scores fill in what a row did not give
-        parsed = parsed.with_columns(inputs_json(parsed).alias(INPUTS_COLUMN))
-    parsed = prices.option_prices(prices.apply(parsed, cfg, at), cfg, at)
-    read.parsed.clear()  # big portfolios: hold one copy of the parsed input, not two
-    found.append(repeated_ids(sources, parsed))
-    found += _price_issues(sources, parsed) + _alt_price_issues(sources, parsed) + _deprecated_issues(sources, parsed)
-    all_issues = issues.with_src(issues.combine(found), files)
-    valid = [valid_rows(sources, parsed, all_issues)]
-    del parsed  # big portfolios: the valid rows are a copy; hold one
+    valid, all_issues = _priced_valid_rows(read, cfg, at, keep_inputs)
     kept = valid[0] if draws else None  # stability scores the valid rows again, perturbed
     # without --stability or --budget, which read more of it, only what the outputs show is ranked
     shown = not detail and not draws and budget is None
