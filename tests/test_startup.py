@@ -42,3 +42,26 @@ def test_a_score_run_imports_no_module_only_some_runs_need(tmp_path):
     assert report["loaded"] == []
     # the package's updater names still work: they import the real updater when called
     assert report["updater"] is False and report["after"] is True
+
+
+def test_the_command_leaves_every_output_whole(tmp_path):
+    """ftscore (python -m pipeline) leaves without tearing the interpreter down: its exit code, the
+    whole JSON report, the workbook and the recorded history are all there."""
+    import sqlite3
+
+    from openpyxl import load_workbook
+
+    from pipeline.history import DEFAULT_NAME
+
+    out = tmp_path / "scored.xlsx"
+    done = subprocess.run([sys.executable, "-m", "pipeline", "score", str(SAMPLE), "-o", str(out), "--json"],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert done.returncode == 1, done.stderr  # the sample's rows with errors
+    report = json.loads(done.stdout)
+    assert report["exit_code"] == 1
+    assert "Portfolio" in load_workbook(out, read_only=True).sheetnames
+    with sqlite3.connect(tmp_path / DEFAULT_NAME) as db:
+        assert db.execute("select count(*) from runs").fetchone() == (1,)
+    bad = subprocess.run([sys.executable, "-m", "pipeline", "no-such-command"], capture_output=True, text=True,
+                         cwd=tmp_path, timeout=300)
+    assert bad.returncode == 2 and "No such command" in bad.stderr
