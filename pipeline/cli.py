@@ -851,7 +851,9 @@ def script() -> None:
     without tearing the interpreter down. By then every output is written and closed; freeing the
     modules of polars, pandera and pydantic one by one would take another ~0.1 s of every run
     (a 25-row run takes ~1.3 s). atexit handlers run and the standard streams are flushed first;
-    where a stream cannot be flushed or a thread still runs, the interpreter's own exit."""
+    where a stream cannot be flushed, a thread still runs or a profiler, tracer or coverage watches
+    (python -m cProfile -m pipeline writes its report at the interpreter's exit), the interpreter's
+    own exit."""
     import atexit
     import os
     import threading
@@ -863,7 +865,8 @@ def script() -> None:
         code = exc.code
     if code is None:
         code = 0
-    if not isinstance(code, int) or threading.active_count() > 1:
+    watched = sys.getprofile() is not None or sys.gettrace() is not None
+    if not isinstance(code, int) or threading.active_count() > 1 or watched:
         sys.exit(code)
     atexit._run_exitfuncs()
     try:
