@@ -6,12 +6,22 @@ wall seconds and peak RSS each: `ftscore score INPUT -o OUT --json --quiet`, the
 (naive.py: pandas, iterrows, openpyxl, the same cells as the floor). Then the 25-row sample five times, for start-up. Prints
 the tables and writes them with the machine, versions and the targets to bench/results.md.
 
+ftscore and the floor run in this runner's environment (.venv, ftscore as a user installs it: no
+pandas); the naive pipeline runs in its own (BENCH_NAIVE_PYTHON, default .venv-naive/bin/python,
+which `make bench` makes). pipeline/ and schemas/ are byte-compiled first, as pip install does.
+
+    python bench/run.py          the whole benchmark (make bench)
+    python bench/run.py sample   only the 25-row sample, five runs: the walls, their median and the
+                                 stages; writes nothing but ftscore's outputs in bench/out/
+
 Environment:
   BENCH_SIZES=1000,10000   rows per generated portfolio (default 1000,10000,100000)
   BENCH_FULL=1             also 1,000,000 rows, as .csv and .xlsx (the naive pipeline is skipped there)
   BENCH_SEED=42            seed of the generated portfolios
   BENCH_TIMEOUT=1800       seconds before a run is killed and marked "timeout"
   BENCH_WIDE=10000         columns of the wide input (100 rows, .csv -> workbook); 0 skips it
+  BENCH_NAIVE_PYTHON=...   the Python with pandas and openpyxl that runs naive.py (default .venv-naive/bin/python,
+                           else this one)
 
 Exit status: 0 when every run finished, 1 when one failed (exit >= 2 from ftscore, any
 non-zero exit from the references) or timed out. Targets missed do not change it: they are
@@ -20,6 +30,7 @@ results, written down.
 
 from __future__ import annotations
 
+import compileall
 import json
 import os
 import platform
@@ -44,13 +55,19 @@ DEFAULT_SIZES = (1_000, 10_000, 100_000)
 FULL_SIZE = 1_000_000
 NAIVE_MAX_ROWS = 100_000  # above this the naive pipeline is not run (openpyxl normal mode needs ~15 GiB at 1M)
 SAMPLE_RUNS = 5
+SAMPLE_SECONDS = 1.5  # target: the 25-row sample's median wall, start-up included
 STAGES = ("read", "validate", "score", "write", "history")  # history: recording the run (issue 13)
 HISTORY_SHARE = 10  # target: a 100,000-row run records its history in under 10 % of its wall time
 TOOLS = ("ftscore", "floor", "naive")
 TABLE_FORMATS = ("parquet", "csv")  # ftscore score --format: every row as one table, no workbook
 TABLE_SECONDS, TABLE_SPEEDUP = 15, 10  # targets at 1M rows: at most 15 s, 10x faster than the workbook
 WIDE_COLUMNS, WIDE_ROWS, WIDE_SECONDS = 10_000, 100, 10  # a wide input reads in < 10 s (whole run < 15 s)
-LIBRARIES = ("polars", "fastexcel", "pandera", "xlsxwriter", "openpyxl", "pandas", "psutil")
+LIBRARIES = ("polars", "fastexcel", "pandera", "xlsxwriter", "openpyxl", "psutil")
+NAIVE_LIBRARIES = ("pandas", "openpyxl")
+NAIVE_VENV = ROOT / ".venv-naive"  # make bench: the naive pipeline's pandas, kept out of ftscore's .venv
+# Installed beside ftscore, these make every run slower: pandera's top-level import loads pandas and
+# numpy whenever they are there (about 0.45 s), which a user's install of ftscore does not have.
+NOT_IN_FTSCORE = ("pandas", "numpy")
 RATIOS_NOTE = ("ftscore/floor: what ftscore costs beyond reading the input and writing as many cells in the same "
                "sheets (1.00 = nothing more). naive/ftscore: how many times slower (wall) or bigger (RSS) the "
                "pandas + iterrows + openpyxl script is, writing the same cells.")
@@ -150,8 +167,24 @@ def run_naive(rows: int, fmt: str, source: Path, shapes: dict | None, timeout: f
     if shapes is None:
         return Run(rows, fmt, "naive", "skipped (no ftscore workbook to copy the shape of)")
     output = OUT / f"{source.stem}-naive.xlsx"
-    cmd = [sys.executable, str(BENCH / "naive.py"), str(source), str(output), json.dumps(shapes)]
+    cmd = [naive_python(), str(BENCH / "naive.py"), str(source), str(output), json.dumps(shapes)]
     return measured(Run(rows, fmt, "naive"), cmd, output, timeout)
+
+
+def naive_python() -> str:
+    """The Python that runs naive.py: BENCH_NAIVE_PYTHON, else .venv-naive's, else this one."""
+    given = os.environ.get("BENCH_NAIVE_PYTHON")
+    if given:
+        return given
+    own = NAIVE_VENV / "bin" / "python"
+    return str(own) if own.exists() else sys.executable
+
+
+def byte_compile() -> None:
+    """pipeline/ and schemas/ as pip install leaves them: byte-compiled. An editable install compiles on
+    first import, unless PYTHONDONTWRITEBYTECODE is set (then every run compiles them again, ~0.1 s)."""
+    for package in ("pipeline", "schemas"):
+        compileall.compile_dir(str(ROOT / package), quiet=1)
 
 
 def wide_run(columns: int, seed: int, timeout: float) -> Run:
@@ -318,7 +351,7 @@ def targets(runs: list[Run], samples: list[Run], tables: list[Run] | None,
         Target("1,000,000-row .csv: ftscore wall / floor wall", ratio(ft1m, floor1m, "wall"), 1.25, True, "×",
                missing=why_not(FULL_SIZE, "csv", ("ftscore", "floor"), unrun1m)),
         Target(f"25-row sample: median wall of {SAMPLE_RUNS} runs, start-up included",
-               statistics.median(walls) if len(walls) == len(samples) else None, 1.5, True, " s", strict=True,
+               statistics.median(walls) if len(walls) == len(samples) else None, SAMPLE_SECONDS, True, " s", strict=True,
                missing="a run failed"),
     ]
     history_s = ft100.stages.get("history") if ft100 and ft100.ok else None
@@ -386,7 +419,29 @@ def versions(state: str) -> list[str]:
             return "not installed"
 
     libs = ", ".join(f"{name} {version(name)}" for name in LIBRARIES)
-    return [f"Python {platform.python_version()}; ftscore {version('ftscore')} ({state})", libs]
+    extra = [name for name in NOT_IN_FTSCORE if version(name) != "not installed"]
+    env = (f"ftscore's environment has {' and '.join(extra)} (not a user's install: pandera imports them, "
+           "start-up is slower)" if extra else f"ftscore's environment has no {' or '.join(NOT_IN_FTSCORE)}, "
+                                              "as a user's install")
+    return [f"Python {platform.python_version()}; ftscore {version('ftscore')} ({state})", libs, env,
+            f"naive pipeline ({shown_path(naive_python())}): {naive_versions()}"]
+
+
+def shown_path(path: str) -> str:
+    """A path under the repository relative to it."""
+    try:
+        return str(Path(path).relative_to(ROOT))
+    except ValueError:
+        return path
+
+
+def naive_versions() -> str:
+    code = ("from importlib import metadata\n"
+            f"for name in {NAIVE_LIBRARIES!r}:\n"
+            "    try: print(name, metadata.version(name))\n"
+            "    except metadata.PackageNotFoundError: print(name, 'not installed')")
+    done = subprocess.run([naive_python(), "-c", code], capture_output=True, text=True)
+    return ", ".join(done.stdout.split("\n")[:len(NAIVE_LIBRARIES)]) if done.returncode == 0 else "cannot run"
 
 
 def source_state() -> str:
@@ -424,9 +479,25 @@ class Context:
                 + (" – wall times are inflated" if self.other_cpu and self.other_cpu > 0.05 * self.wall else "")]
 
 
+def sample_only() -> int:
+    """`python bench/run.py sample`: the 25-row sample's runs alone, as main() makes them."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    byte_compile()
+    samples = sample_runs(Settings.from_env().timeout)
+    walls = [s.wall for s in samples if s.ok]
+    print(f"25-row sample, {SAMPLE_RUNS} runs: {', '.join(num(s.wall) if s.ok else s.status for s in samples)} s"
+          + (f"; median {num(statistics.median(walls))} s (target < {num(SAMPLE_SECONDS)} s)" if len(walls) == len(samples) else ""))
+    for run in samples:
+        print("  " + ", ".join(f"{k} {v:.3f}" for k, v in run.report.get("timings", {}).items()))
+    return 1 if any(s.failed for s in samples) else 0
+
+
 def main() -> int:
+    if sys.argv[1:] == ["sample"]:
+        return sample_only()
     settings = Settings.from_env()
     OUT.mkdir(parents=True, exist_ok=True)
+    byte_compile()
     started = datetime.now().astimezone()
     state = source_state()
     other_load = measure.OtherLoad()

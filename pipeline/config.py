@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import tomllib
 from collections.abc import Callable
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -64,7 +65,13 @@ def _read_toml(path: Path | Any) -> dict:
 
 def defaults() -> dict:
     """The configuration shipped in the package (the shipped header aliases come from FIELDS, the
-    deployment levels from DEPLOYMENTS)."""
+    deployment levels from DEPLOYMENTS); a copy the caller may change."""
+    return copy.deepcopy(_shipped())
+
+
+@lru_cache(maxsize=1)
+def _shipped() -> dict:
+    """defaults.toml read once a process (a run reads it up to three times: load, budget, history)."""
     cfg = _read_toml(resources.files("pipeline") / "defaults.toml")
     cfg["columns"]["aliases"] = shipped_aliases() | cfg["columns"]["aliases"]
     cfg["deployment"]["levels"] = list(DEPLOYMENTS)  # the decision knows each level by name
@@ -310,7 +317,9 @@ def _anchors(positive: bool) -> Any:
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(strict=True, extra="forbid")
+    # defer_build: each model's validator is built when first used, not at import (a run validates
+    # Config only, which builds its sections inside its own)
+    model_config = ConfigDict(strict=True, extra="forbid", defer_build=True)
 
 
 class Weights(_Section):

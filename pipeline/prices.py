@@ -14,6 +14,9 @@ provider's fine-tuned ("ft:") prices and its deprecated flag.
 from __future__ import annotations
 
 import difflib
+import importlib
+import sys
+import types
 from datetime import date, datetime, time, timezone
 from decimal import Decimal
 from functools import lru_cache
@@ -26,6 +29,40 @@ PARTS = ("input", "output", "cache")  # per-1M rates: input tokens, output token
 ATTR = {"input": "input_mtok", "output": "output_mtok", "cache": "cache_read_mtok"}
 
 
+UPDATER = "genai_prices.update_prices"
+
+
+def _genai():
+    """The genai_prices package. Imported here first, it comes without its network updater (httpx and
+    asyncio: ~40 ms of every run), which ftscore never starts: the package's names for it call the real
+    updater, imported on first use. If that does not work with this version, a plain import."""
+    if "genai_prices" in sys.modules or UPDATER in sys.modules:
+        return importlib.import_module("genai_prices")
+
+    def deferred(name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+
+        def call(*args, **kwargs):
+            if sys.modules.get(UPDATER) is stub:
+                del sys.modules[UPDATER]
+            return getattr(importlib.import_module(UPDATER), name)(*args, **kwargs)
+        return call
+
+    stub = types.ModuleType(UPDATER)
+    stub.__getattr__ = deferred
+    sys.modules[UPDATER] = stub
+    try:
+        return importlib.import_module("genai_prices")
+    except Exception:  # noqa: BLE001  (another version's package: import it as it is)
+        for name in [n for n in sys.modules if n == "genai_prices" or n.startswith("genai_prices.")]:
+            del sys.modules[name]
+        return importlib.import_module("genai_prices")
+    finally:
+        if sys.modules.get(UPDATER) is stub:
+            del sys.modules[UPDATER]
+
+
 def catalog_version() -> str:
     try:
         return f"genai-prices {version('genai-prices')}"
@@ -35,9 +72,7 @@ def catalog_version() -> str:
 
 @lru_cache(maxsize=1)
 def known_models() -> tuple[str, ...]:
-    from genai_prices.data_snapshot import get_snapshot
-
-    return tuple(sorted({m.id for p in get_snapshot().providers for m in p.models}))
+    return tuple(sorted({m.id for p in _genai().data_snapshot.get_snapshot().providers for m in p.models}))
 
 
 def _split_tiers(value) -> tuple[float | None, list[tuple[int, float]]]:
@@ -76,8 +111,7 @@ def closest_known(name: str) -> str:
 
 def _calc(model_ref: str, at: datetime):
     """The catalog's PriceCalculation for a model name (a "provider/" prefix tried too), or raise LookupError."""
-    from genai_prices import Usage, calc_price
-
+    genai = _genai()
     attempts = [(model_ref, None)]
     if "/" in model_ref:
         provider, _, name = model_ref.partition("/")
@@ -85,8 +119,8 @@ def _calc(model_ref: str, at: datetime):
     why = ""
     for ref, provider in attempts:
         try:
-            return calc_price(Usage(input_tokens=1, output_tokens=1), model_ref=ref, provider_id=provider,
-                              genai_request_timestamp=at)
+            return genai.calc_price(genai.Usage(input_tokens=1, output_tokens=1), model_ref=ref,
+                                    provider_id=provider, genai_request_timestamp=at)
         except LookupError as exc:
             # its words only: a kept exception holds its traceback, whose frames hold the callers' frames
             # and their frames (the whole portfolio) until Python's cycle collector happens to run
@@ -227,9 +261,7 @@ def catalog_source() -> str:
 
 def _batch_rates(calc, when: datetime) -> dict:
     """The catalog's batch prices of the model at the date, where a batch variant changes a price; else {}."""
-    from genai_prices import Usage
-
-    batch = calc.model.calc_price(Usage(input_tokens=1, output_tokens=1), calc.provider,
+    batch = calc.model.calc_price(_genai().Usage(input_tokens=1, output_tokens=1), calc.provider,
                                   genai_request_timestamp=when, price_context=BATCH).model_price
     if all(getattr(batch, ATTR[p], None) == getattr(calc.model_price, ATTR[p], None) for p in PARTS):
         return {}
