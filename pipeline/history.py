@@ -37,6 +37,9 @@ DEFAULT_NAME = "ftscore-history.sqlite"  # the default history: in the output's 
 OFF = "off"
 SCHEMA_VERSION = 1
 INPUTS_COLUMN = "__inputs"  # the run's parsed inputs of a row as JSON (run.score_files(keep_inputs=True))
+# Rows moved between the history and a frame at once: Python's own objects for every row of a
+# 100,000-row run at once held some 60-80 MB more at the run's peak.
+ROWS_AT_ONCE = 10_000
 PAUSE_ENV = "FTSCORE_TEST_HISTORY_PAUSE"  # tests: seconds to wait inside the recording transaction
 
 # One row per scored use case (the run's Ranking), as recorded and read back.
@@ -253,6 +256,12 @@ class _SQLite:
     def rows(self, sql: str, params: dict | None = None) -> list[tuple]:
         return self.conn.execute(sql, params or {}).fetchall()
 
+    def batches(self, sql: str, params: dict | None = None) -> Iterator[list[tuple]]:
+        """A query's rows, ROWS_AT_ONCE at a time."""
+        cursor = self.conn.execute(sql, params or {})
+        while rows := cursor.fetchmany(ROWS_AT_ONCE):
+            yield rows
+
     def many(self, table: str, names: list[str], rows: list[tuple], tail: str = "") -> None:
         marks = ", ".join("?" for _ in names)
         self.conn.executemany(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks}){tail}", rows)
@@ -322,6 +331,12 @@ class _Postgres:
     def rows(self, sql: str, params: dict | None = None) -> list[tuple]:
         result = self.conn.execute(self.sa.text(sql), params or {})
         return [tuple(r) for r in result] if result.returns_rows else []
+
+    def batches(self, sql: str, params: dict | None = None) -> Iterator[list[tuple]]:
+        """A query's rows, ROWS_AT_ONCE at a time."""
+        result = self.conn.execute(self.sa.text(sql), params or {})
+        while rows := result.fetchmany(ROWS_AT_ONCE):
+            yield [tuple(r) for r in rows]
 
     def many(self, table: str, names: list[str], rows: list[tuple], tail: str = "") -> None:
         marks = ", ".join("%s" for _ in names)  # psycopg's own placeholders: its executemany, in a pipeline
@@ -414,13 +429,14 @@ class History:
             run_id = self.db.rows(
                 f"INSERT INTO runs ({', '.join(_RUN_COLUMNS)}) VALUES ({', '.join(':' + c for c in _RUN_COLUMNS)}) "
                 "RETURNING run_id", row)[0][0]
-            if frame.height:
-                self.db.many("use_cases", names, frame.select(pl.lit(run_id, pl.Int64).alias("run_id"),
-                                                              *_USE_CASE_COLUMNS).rows())
-                # in checksum order: two runs recording the same inputs at once take the rows' locks in one
-                # order (in any order, PostgreSQL can find them deadlocked and fail one of them)
-                texts = frame.select("input_checksum", "inputs").unique("input_checksum").sort("input_checksum").rows()
-                self.db.many("row_inputs", ["input_checksum", "inputs"], texts,
+            use_cases = frame.select(pl.lit(run_id, pl.Int64).alias("run_id"), *_USE_CASE_COLUMNS)
+            for part in use_cases.iter_slices(ROWS_AT_ONCE):
+                self.db.many("use_cases", names, part.rows())
+            # in checksum order: two runs recording the same inputs at once take the rows' locks in one
+            # order (in any order, PostgreSQL can find them deadlocked and fail one of them)
+            texts = frame.select("input_checksum", "inputs").unique("input_checksum").sort("input_checksum")
+            for part in texts.iter_slices(ROWS_AT_ONCE):
+                self.db.many("row_inputs", ["input_checksum", "inputs"], part.rows(),
                              " ON CONFLICT (input_checksum) DO NOTHING")
             if os.environ.get(PAUSE_ENV):  # tests: two runs recording at once, a run killed mid-record
                 os.write(2, b"ftscore: test: recording paused\n")
@@ -442,9 +458,11 @@ class History:
             if not last:
                 return None
             cols = ", ".join("i.inputs" if n == "inputs" else f"u.{n}" for n in SNAPSHOT_COLUMNS)
-            rows = self.db.rows(f"SELECT {cols} FROM use_cases u LEFT JOIN row_inputs i "
-                                "ON i.input_checksum = u.input_checksum WHERE u.run_id = :r", {"r": last[0].run_id})
-        return last[0], pl.DataFrame(rows, schema=SNAPSHOT_COLUMNS, orient="row").sort("rank", nulls_last=True)
+            parts = [pl.DataFrame(rows, schema=SNAPSHOT_COLUMNS, orient="row") for rows in self.db.batches(
+                f"SELECT {cols} FROM use_cases u LEFT JOIN row_inputs i "
+                "ON i.input_checksum = u.input_checksum WHERE u.run_id = :r", {"r": last[0].run_id})]
+        frame = pl.concat(parts) if parts else pl.DataFrame(schema=SNAPSHOT_COLUMNS)
+        return last[0], frame.sort("rank", nulls_last=True)
 
     def portfolios(self) -> list[str]:
         with self.db.transaction(write=False):

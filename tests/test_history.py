@@ -159,6 +159,22 @@ def test_record_and_read_back(history_target):
         h.close()
 
 
+def test_a_run_moves_in_batches_and_reads_back_whole(history_target, monkeypatch):
+    """Rows go to and come from the history ROWS_AT_ONCE at a time (big runs: Python objects for a few
+    rows at once, not all): a run of 22 use cases in batches of 4 reads back row for row."""
+    monkeypatch.setattr(history, "ROWS_AT_ONCE", 4)
+    result = _scored()
+    snap = history.snapshot(result.ranking, "portfolio", result.config)
+    h = History.open(history_target, 5)
+    try:
+        h.record(_facts(result, "portfolio", datetime(2026, 11, 2, 2, 0, tzinfo=timezone.utc)), snap)
+        _, frame = h.previous("portfolio")
+        assert snap.height == 22 and frame.equals(snap.sort("rank"))
+        assert sql(history_target, "SELECT COUNT(*) FROM row_inputs")[0][0] == snap["input_checksum"].n_unique()
+    finally:
+        h.close()
+
+
 def test_each_score_run_that_writes_is_recorded(tmp_path, history_target):
     out = tmp_path / "scored.xlsx"
     for _ in range(2):
