@@ -70,18 +70,22 @@ class HistoryProblem(FtscoreError):
 
 # ---- the snapshot ----------------------------------------------------------------------------
 
-def inputs_json(frame: pl.DataFrame) -> pl.Expr:
-    """Each row's parsed input values (the FIELDS columns the frame has) as one JSON object; keys
-    whose value is null are left out (a key absent is a value not given)."""
+def inputs_json(frame: pl.DataFrame) -> pl.Series:
+    """Each row's parsed input values (the FIELDS columns the frame has) as one JSON object, named
+    INPUTS_COLUMN; keys whose value is null are left out (a key absent is a value not given). Made
+    ROWS_AT_ONCE rows at a time: the encoding makes three texts of every row on its way (at 100,000
+    rows, some 100 MB more at once)."""
     from pipeline.fields import FIELDS
 
     names = [f for f in FIELDS if f in frame.columns]
     if not names:
-        return pl.lit("{}", pl.String)
+        return pl.Series(INPUTS_COLUMN, ["{}"] * frame.height, pl.String)
     nulls = "|".join(names)
-    return (pl.struct(names).struct.json_encode()
-            .str.replace_all(f'"(?:{nulls})":null,?', "")
-            .str.replace(r",}$", "}"))
+    encoded = (pl.struct(names).struct.json_encode()
+               .str.replace_all(f'"(?:{nulls})":null,?', "")
+               .str.replace(r",}$", "}")).alias(INPUTS_COLUMN)
+    parts = [part.select(encoded).to_series() for part in frame.iter_slices(ROWS_AT_ONCE)]
+    return pl.concat(parts) if parts else frame.clear().select(encoded).to_series()
 
 
 def _checksum(column: str) -> pl.Expr:

@@ -294,6 +294,10 @@ def _own_ft(names: list[str], own: dict, spelled: dict) -> dict:
     return {}
 
 
+# The columns option_prices reads (alt_model where the input has it)
+OPTION_INPUTS = ("model", "alt_model", "input_tokens", "cached_input_tokens", "output_tokens")
+
+
 def _option_schema() -> dict[str, pl.DataType]:
     return {**_schema(), **_rate_schema("__batch_"), **_rate_schema("__ft_"), "deprecated": pl.Boolean,
             "ft_model": pl.String, "ft_source": pl.String}
@@ -380,6 +384,17 @@ def _fine_tuned() -> list[pl.Expr]:
     ]
 
 
+PRICED_AT_ONCE = 20_000  # rows joined to the price tables at once (all 100,000 at once: +110 MB)
+
+
+def _priced_options(rows: pl.DataFrame, model_side: pl.DataFrame, alt_side: pl.DataFrame) -> pl.DataFrame:
+    """OPTION_COLUMNS' values of these rows (OPTION_INPUTS and alt_model_used) from the two price tables."""
+    out = rows.join(model_side, left_on="model", right_on="m:model", how="left", maintain_order="left").join(
+        alt_side, left_on="alt_model_used", right_on="a:model", how="left", maintain_order="left")
+    return out.select("alt_model_used", *_batch_and_alt(), *_fine_tuned(),
+                      pl.col("m:deprecated").alias("model_deprecated"))
+
+
 def option_prices(frame: pl.DataFrame, cfg: dict, at: date) -> pl.DataFrame:
     """The prices the options of SPEC §3 need, per row, at the price date ``at``.
 
@@ -395,12 +410,17 @@ def option_prices(frame: pl.DataFrame, cfg: dict, at: date) -> pl.DataFrame:
     """
     models = frame.get_column("model").drop_nulls().unique().to_list()
     table = _option_table(models, at, cfg)
-    out = frame.join(_side(table, "m:"), left_on="model", right_on="m:model", how="left", maintain_order="left")
-    out = out.with_columns(_alt_model(frame, cfg).alias("alt_model_used"))
-    alts = out.get_column("alt_model_used").drop_nulls().unique().to_list()
+    # priced on the columns they read, then set beside the rest; a join copies every column of its
+    # frame, and the two price tables add some sixty columns: joined and priced a chunk of rows at a time
+    narrow = frame.select(c for c in OPTION_INPUTS if c in frame.columns)
+    narrow = narrow.join(_side(table.select("model", "price_model"), "m:"), left_on="model", right_on="m:model",
+                         how="left", maintain_order="left")
+    narrow = narrow.with_columns(_alt_model(narrow, cfg).alias("alt_model_used")).drop("m:price_model")
+    alts = narrow.get_column("alt_model_used").drop_nulls().unique().to_list()
     fresh = _option_table(sorted(set(alts) - set(models)), at, cfg)
-    table = pl.concat([table.filter(pl.col("model").is_in(alts)), fresh])
-    out = out.join(_side(table, "a:"), left_on="alt_model_used", right_on="a:model", how="left",
-                   maintain_order="left")
-    out = out.with_columns(*_batch_and_alt(), *_fine_tuned(), pl.col("m:deprecated").alias("model_deprecated"))
-    return out.drop([c for c in out.columns if c.startswith(("m:", "a:"))])
+    sides = _side(table, "m:"), _side(pl.concat([table.filter(pl.col("model").is_in(alts)), fresh]), "a:")
+    out = pl.concat([_priced_options(part, *sides) for part in narrow.iter_slices(PRICED_AT_ONCE)]
+                    or [_priced_options(narrow, *sides)])
+    if out.height != frame.height:
+        raise AssertionError(f"option prices for {out.height} rows, the frame has {frame.height}")
+    return frame.with_columns(out.get_columns())

@@ -15,6 +15,7 @@ import io
 import itertools
 import logging
 import re
+import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -1005,6 +1006,19 @@ def read_table(path: str | Path, scorer: HeaderScorer, *, search_rows: int, max_
     return _read_file(path, suffix, scorer, search_rows, sheet, header_row, encoding, delimiter, decimal)
 
 
+def _give_back_freed_memory() -> None:
+    """Hand the C allocator's freed memory back to the system (glibc's malloc_trim; elsewhere nothing).
+    The spreadsheet reader parses a whole sheet with the C allocator, which keeps what it frees: at
+    100,000 rows some 40-50 MB the rest of the run (polars has its own allocator) would never use."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    trim = getattr(ctypes.CDLL(None), "malloc_trim", None)  # the process's own symbols: glibc's, not musl's
+    if trim is not None:
+        trim(0)
+
+
 def _readable_suffix(path: Path, sheet: str | None) -> str:
     """The file's suffix (lower case) once it is a non-empty file of a kind ftscore reads; else ReadError."""
     if not path.exists():
@@ -1027,6 +1041,7 @@ def _read_file(path: Path, suffix: str, scorer: HeaderScorer, search_rows: int, 
     try:
         if suffix in SPREADSHEET_SUFFIXES:
             table = _read_spreadsheet(path, sheet, scorer, search_rows, header_row)
+            _give_back_freed_memory()
             if decimal in (".", ","):
                 table.decimal, table.decimal_given = decimal, True
             return table

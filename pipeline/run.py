@@ -420,7 +420,7 @@ def _priced_valid_rows(read: _Read, cfg: dict, at: date, keep_inputs: bool) -> t
     sources, found = read.sources, read.found
     parsed = pl.concat(read.parsed, how="vertical")
     if keep_inputs:  # as parsed: before prices and scores fill in what a row did not give
-        parsed = parsed.with_columns(inputs_json(parsed).alias(INPUTS_COLUMN))
+        parsed = parsed.with_columns(inputs_json(parsed))
     parsed = prices.option_prices(prices.apply(parsed, cfg, at), cfg, at)
     read.parsed.clear()  # big portfolios: hold one copy of the parsed input, not two
     found.append(repeated_ids(sources, parsed))

@@ -96,6 +96,19 @@ def test_the_snapshot_takes_the_inputs_as_parsed_only():
         history.snapshot(plain.ranking, "emea", plain.config)
 
 
+def test_the_inputs_json_is_the_same_text_made_a_few_rows_at_a_time(monkeypatch):
+    """The recorded text is what the checksums of earlier runs were taken of: null values left out, the
+    FIELDS order, the same whether made at once or ROWS_AT_ONCE rows at a time."""
+    frame = pl.DataFrame({"monthly_calls": [100.0, None, 5.0], "use_case": ["A \"quoted\"", "B", None],
+                          "model": [None, "gpt-4o", None], "not_a_field": [1, 2, 3]})
+    whole = history.inputs_json(frame)
+    monkeypatch.setattr(history, "ROWS_AT_ONCE", 2)
+    assert history.inputs_json(frame).equals(whole) and whole.name == history.INPUTS_COLUMN
+    assert whole.to_list() == ['{"use_case":"A \\"quoted\\"","monthly_calls":100.0}',
+                               '{"use_case":"B","model":"gpt-4o"}', '{"monthly_calls":5.0}']
+    assert history.inputs_json(frame.clear()).len() == 0
+
+
 def test_the_input_checksum_changes_with_the_inputs_only(tmp_path):
     edited = tmp_path / "portfolio.csv"
     text = SAMPLE.read_text(encoding="utf-8")

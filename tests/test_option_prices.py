@@ -281,3 +281,17 @@ def test_a_failed_look_up_keeps_no_frame_alive():
         assert [r() for r in refs] == [None, None]
     finally:
         gc.enable()
+
+
+def test_priced_a_few_rows_at_a_time_the_prices_are_the_same(monkeypatch):
+    """Big portfolios are joined to the price tables PRICED_AT_ONCE rows at a time: the same columns,
+    values and row order as all rows at once."""
+    rows = [call("gpt-4o", 200), call("gpt-4o", 50, alt_model="gpt-4o-mini"), call("no-such-model", 10),
+            call(None, 10), call("gpt-4o-mini", 900, alt_model="gpt-4o-mimi"), {"model": "gpt-4o"}]
+    whole = prices.option_prices(frame(rows), config.load(), AT)
+    monkeypatch.setattr(prices, "PRICED_AT_ONCE", 2)
+    chunked = prices.option_prices(frame(rows), config.load(), AT)
+    assert chunked.equals(whole) and whole.height == len(rows)
+    assert whole.columns[len(frame(rows).columns):] == ["alt_model_used", *[c for c in prices.OPTION_COLUMNS
+                                                                            if c != "alt_model_used"]]
+    assert whole.get_column("batch_price_ratio").drop_nulls().len() >= 1  # some rows are priced
