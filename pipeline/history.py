@@ -40,6 +40,7 @@ INPUTS_COLUMN = "__inputs"  # the run's parsed inputs of a row as JSON (run.scor
 # Rows moved between the history and a frame at once: Python's own objects for every row of a
 # 100,000-row run at once held some 60-80 MB more at the run's peak.
 ROWS_AT_ONCE = 10_000
+CHECKSUMS_AT_ONCE = 500  # inputs read by checksum in one query (SQLite's oldest limit: 999 parameters)
 PAUSE_ENV = "FTSCORE_TEST_HISTORY_PAUSE"  # tests: seconds to wait inside the recording transaction
 
 # One row per scored use case (the run's Ranking), as recorded and read back.
@@ -455,18 +456,36 @@ class History:
                         exit_code=int(r[8]), timings=json.loads(r[9]))
                 for r in self.db.rows(sql, {"p": portfolio})]
 
-    def previous(self, portfolio: str) -> tuple[RunInfo, pl.DataFrame] | None:
-        """The last recorded run of a portfolio and its snapshot (SNAPSHOT_COLUMNS); None: none yet."""
+    def previous(self, portfolio: str, known: pl.DataFrame | None = None) -> tuple[RunInfo, pl.DataFrame] | None:
+        """The last recorded run of a portfolio and its snapshot (SNAPSHOT_COLUMNS); None: none yet.
+        ``known``: input_checksum and inputs the caller has (this run's snapshot): the inputs of those
+        checksums are taken from it, not read (a checksum names one text), so a rerun of unchanged
+        inputs reads no input text at all."""
+        schema = {n: t for n, t in SNAPSHOT_COLUMNS.items() if n != "inputs"}
         with self.db.transaction(write=False):
             last = self._run_rows(portfolio, limit=1)
             if not last:
                 return None
-            cols = ", ".join("i.inputs" if n == "inputs" else f"u.{n}" for n in SNAPSHOT_COLUMNS)
-            parts = [pl.DataFrame(rows, schema=SNAPSHOT_COLUMNS, orient="row") for rows in self.db.batches(
-                f"SELECT {cols} FROM use_cases u LEFT JOIN row_inputs i "
-                "ON i.input_checksum = u.input_checksum WHERE u.run_id = :r", {"r": last[0].run_id})]
-        frame = pl.concat(parts) if parts else pl.DataFrame(schema=SNAPSHOT_COLUMNS)
-        return last[0], frame.sort("rank", nulls_last=True)
+            parts = [pl.DataFrame(rows, schema=schema, orient="row") for rows in self.db.batches(
+                f"SELECT {', '.join(schema)} FROM use_cases WHERE run_id = :r", {"r": last[0].run_id})]
+            frame = pl.concat(parts) if parts else pl.DataFrame(schema=schema)
+            wanted = frame.get_column("input_checksum").drop_nulls().unique().sort()
+            known = (pl.DataFrame(schema={"input_checksum": pl.String, "inputs": pl.String}) if known is None
+                     else known.select("input_checksum", "inputs").unique("input_checksum"))
+            have = set(known.get_column("input_checksum").to_list())
+            texts = pl.concat([self._inputs([c for c in wanted.to_list() if c not in have]),
+                               known.filter(pl.col("input_checksum").is_in(wanted.implode()))])
+        frame = frame.join(texts, on="input_checksum", how="left", maintain_order="left")
+        return last[0], frame.select(list(SNAPSHOT_COLUMNS)).sort("rank", nulls_last=True)
+
+    def _inputs(self, checksums: list[str]) -> pl.DataFrame:
+        """input_checksum, inputs of these checksums (CHECKSUMS_AT_ONCE in one query)."""
+        rows: list[tuple] = []
+        for i in range(0, len(checksums), CHECKSUMS_AT_ONCE):
+            names = {f"c{k}": c for k, c in enumerate(checksums[i:i + CHECKSUMS_AT_ONCE])}
+            rows += self.db.rows("SELECT input_checksum, inputs FROM row_inputs WHERE input_checksum IN "
+                                 f"({', '.join(':' + n for n in names)})", names)
+        return pl.DataFrame(rows, schema={"input_checksum": pl.String, "inputs": pl.String}, orient="row")
 
     def portfolios(self) -> list[str]:
         with self.db.transaction(write=False):
@@ -566,14 +585,15 @@ class RunHistory:
             self.problem = f"the history {history.where} cannot be used ({exc.__class__.__name__}: {exc})"
         return None
 
-    def previous(self, portfolio: str) -> tuple[RunInfo, pl.DataFrame] | None:
-        """The previous run of the portfolio; None when there is none (problem None) or when the
-        history cannot be read (problem says why). A history file not made yet has no runs: it is
-        not created here (its folder may not exist before the output is written)."""
+    def previous(self, portfolio: str, known: pl.DataFrame | None = None) -> tuple[RunInfo, pl.DataFrame] | None:
+        """The previous run of the portfolio (History.previous: the inputs ``known`` has are not read);
+        None when there is none (problem None) or when the history cannot be read (problem says why). A
+        history file not made yet has no runs: it is not created here (its folder may not exist before
+        the output is written)."""
         if self.target is not None and self._history is None and not _is_url(self.target) \
                 and not Path(self.target).exists():
             return None
-        return self._guarded(lambda h: h.previous(portfolio))
+        return self._guarded(lambda h: h.previous(portfolio, known))
 
     def snapshot_of(self, result, portfolio: str) -> pl.DataFrame | None:
         """The run's snapshot (history.snapshot); None where taking it fails, a problem of the history

@@ -271,7 +271,8 @@ def _with_changes(result, history, portfolio: str):
         return result
     t = time.perf_counter()
     current = history.snapshot_of(result, portfolio)
-    previous = None if current is None else history.previous(portfolio)
+    # this run's inputs need not be read back: only the use cases whose inputs changed are described
+    previous = None if current is None else history.previous(portfolio, current)
     history.close()  # not held through the write (which may fail); recording opens it again
     frame, facts = changes.for_run(previous, current, result.config, history.problem, portfolio=portfolio)
     result.timings["changes"] = time.perf_counter() - t

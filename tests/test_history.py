@@ -188,6 +188,28 @@ def test_a_run_moves_in_batches_and_reads_back_whole(history_target, monkeypatch
         h.close()
 
 
+def test_the_inputs_a_run_has_are_not_read_back(history_target, monkeypatch):
+    """previous(known=this run's snapshot) reads only the inputs of checksums it does not know (in
+    queries of CHECKSUMS_AT_ONCE) and takes the others from it: the snapshot as recorded."""
+    monkeypatch.setattr(history, "CHECKSUMS_AT_ONCE", 2)
+    result = _scored()
+    snap = history.snapshot(result.ranking, "portfolio", result.config)
+    h = History.open(history_target, 5)
+    try:
+        h.record(_facts(result, "portfolio", datetime(2026, 11, 2, 2, 0, tzinfo=timezone.utc)), snap)
+        changed = ["UC-01", "UC-02", "UC-03", "UC-05", "UC-07"]  # five unknown checksums: three queries
+        known = snap.filter(~pl.col("use_case_id").is_in(changed))
+        read: list[list[str]] = []
+        inputs = h._inputs
+        monkeypatch.setattr(h, "_inputs", lambda checksums: read.append(checksums) or inputs(checksums))
+        _, frame = h.previous("portfolio", known)
+        assert frame.equals(snap.sort("rank"))
+        wanted = snap.filter(pl.col("use_case_id").is_in(changed)).get_column("input_checksum")
+        assert sorted(read[0]) == sorted(wanted.to_list())  # only the five it did not have
+    finally:
+        h.close()
+
+
 def test_each_score_run_that_writes_is_recorded(tmp_path, history_target):
     out = tmp_path / "scored.xlsx"
     for _ in range(2):

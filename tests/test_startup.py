@@ -4,6 +4,7 @@ start-up included; every import of a module some runs need is paid by every run)
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -67,3 +68,25 @@ def test_the_command_leaves_every_output_whole(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "pipeline", "no-such-command"], capture_output=True, text=True,
                          cwd=tmp_path, timeout=300)
     assert bad.returncode == 2 and "No such command" in bad.stderr
+
+
+ALLOCATOR_SEEN = """
+import atexit, os, sys
+sys.argv = ["ftscore", "--version"]
+atexit.register(lambda: print("conf:", os.environ.get("_RJEM_MALLOC_CONF"), "polars:", "polars" in sys.modules))
+from pipeline.cli import script
+script()
+"""
+
+
+def test_the_command_sets_polars_allocator_before_polars_loads_and_keeps_the_users(tmp_path):
+    from pipeline.cli import ALLOCATOR
+
+    env = {k: v for k, v in os.environ.items() if k != ALLOCATOR[0]}
+    ours = subprocess.run([sys.executable, "-c", ALLOCATOR_SEEN], capture_output=True, text=True, env=env,
+                          cwd=tmp_path, timeout=300)
+    assert ours.returncode == 0, ours.stderr
+    assert f"conf: {ALLOCATOR[1]} polars: False" in ours.stdout  # set before polars is imported
+    theirs = subprocess.run([sys.executable, "-c", ALLOCATOR_SEEN], capture_output=True, text=True,
+                            env={**env, ALLOCATOR[0]: "narenas:2"}, cwd=tmp_path, timeout=300)
+    assert "conf: narenas:2 " in theirs.stdout
