@@ -14,6 +14,8 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -172,31 +174,34 @@ def test_record_and_read_back(history_target):
         h.close()
 
 
+@contextmanager
+def _one_run_recorded(target: str) -> Iterator[tuple[History, pl.DataFrame]]:
+    """The sample's run recorded in the history at target: (the open history, the run's snapshot)."""
+    result = _scored()
+    snap = history.snapshot(result.ranking, "portfolio", result.config)
+    h = History.open(target, 5)
+    try:
+        h.record(_facts(result, "portfolio", datetime(2026, 11, 2, 2, 0, tzinfo=timezone.utc)), snap)
+        yield h, snap
+    finally:
+        h.close()
+
+
 def test_a_run_moves_in_batches_and_reads_back_whole(history_target, monkeypatch):
     """Rows go to and come from the history ROWS_AT_ONCE at a time (big runs: Python objects for a few
     rows at once, not all): a run of 22 use cases in batches of 4 reads back row for row."""
     monkeypatch.setattr(history, "ROWS_AT_ONCE", 4)
-    result = _scored()
-    snap = history.snapshot(result.ranking, "portfolio", result.config)
-    h = History.open(history_target, 5)
-    try:
-        h.record(_facts(result, "portfolio", datetime(2026, 11, 2, 2, 0, tzinfo=timezone.utc)), snap)
+    with _one_run_recorded(history_target) as (h, snap):
         _, frame = h.previous("portfolio")
         assert snap.height == 22 and frame.equals(snap.sort("rank"))
         assert sql(history_target, "SELECT COUNT(*) FROM row_inputs")[0][0] == snap["input_checksum"].n_unique()
-    finally:
-        h.close()
 
 
 def test_the_inputs_a_run_has_are_not_read_back(history_target, monkeypatch):
     """previous(known=this run's snapshot) reads only the inputs of checksums it does not know (in
     queries of CHECKSUMS_AT_ONCE) and takes the others from it: the snapshot as recorded."""
     monkeypatch.setattr(history, "CHECKSUMS_AT_ONCE", 2)
-    result = _scored()
-    snap = history.snapshot(result.ranking, "portfolio", result.config)
-    h = History.open(history_target, 5)
-    try:
-        h.record(_facts(result, "portfolio", datetime(2026, 11, 2, 2, 0, tzinfo=timezone.utc)), snap)
+    with _one_run_recorded(history_target) as (h, snap):
         changed = ["UC-01", "UC-02", "UC-03", "UC-05", "UC-07"]  # five unknown checksums: three queries
         known = snap.filter(~pl.col("use_case_id").is_in(changed))
         read: list[list[str]] = []
@@ -206,8 +211,6 @@ def test_the_inputs_a_run_has_are_not_read_back(history_target, monkeypatch):
         assert frame.equals(snap.sort("rank"))
         wanted = snap.filter(pl.col("use_case_id").is_in(changed)).get_column("input_checksum")
         assert sorted(read[0]) == sorted(wanted.to_list())  # only the five it did not have
-    finally:
-        h.close()
 
 
 def test_each_score_run_that_writes_is_recorded(tmp_path, history_target):
