@@ -31,6 +31,7 @@ from typing import Any, Callable, Iterator
 
 import polars as pl
 
+from pipeline.slices import in_slices
 from pipeline.errors import EXIT_BUSY, EXIT_UNUSABLE, EXIT_USAGE, FtscoreError, display
 
 DEFAULT_NAME = "ftscore-history.sqlite"  # the default history: in the output's folder
@@ -79,14 +80,11 @@ def inputs_json(frame: pl.DataFrame) -> pl.Series:
     from pipeline.fields import FIELDS
 
     names = [f for f in FIELDS if f in frame.columns]
-    if not names:
-        return pl.Series(INPUTS_COLUMN, ["{}"] * frame.height, pl.String)
     nulls = "|".join(names)
     encoded = (pl.struct(names).struct.json_encode()
                .str.replace_all(f'"(?:{nulls})":null,?', "")
-               .str.replace(r",}$", "}")).alias(INPUTS_COLUMN)
-    parts = [part.select(encoded).to_series() for part in frame.iter_slices(ROWS_AT_ONCE)]
-    return pl.concat(parts) if parts else frame.clear().select(encoded).to_series()
+               .str.replace(r",}$", "}")) if names else pl.repeat(pl.lit("{}", pl.String), pl.len())
+    return in_slices(frame, ROWS_AT_ONCE, lambda part: part.select(encoded.alias(INPUTS_COLUMN)).to_series())
 
 
 def _checksum(column: str) -> pl.Expr:
@@ -469,12 +467,11 @@ class History:
             parts = [pl.DataFrame(rows, schema=schema, orient="row") for rows in self.db.batches(
                 f"SELECT {', '.join(schema)} FROM use_cases WHERE run_id = :r", {"r": last[0].run_id})]
             frame = pl.concat(parts) if parts else pl.DataFrame(schema=schema)
-            wanted = frame.get_column("input_checksum").drop_nulls().unique().sort()
+            wanted = frame.select("input_checksum").drop_nulls().unique().sort("input_checksum")
             known = (pl.DataFrame(schema={"input_checksum": pl.String, "inputs": pl.String}) if known is None
                      else known.select("input_checksum", "inputs").unique("input_checksum"))
-            have = set(known.get_column("input_checksum").to_list())
-            texts = pl.concat([self._inputs([c for c in wanted.to_list() if c not in have]),
-                               known.filter(pl.col("input_checksum").is_in(wanted.implode()))])
+            unknown = wanted.join(known, on="input_checksum", how="anti").get_column("input_checksum").to_list()
+            texts = pl.concat([self._inputs(unknown), known.join(wanted, on="input_checksum", how="semi")])
         frame = frame.join(texts, on="input_checksum", how="left", maintain_order="left")
         return last[0], frame.select(list(SNAPSHOT_COLUMNS)).sort("rank", nulls_last=True)
 

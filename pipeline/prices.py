@@ -24,6 +24,8 @@ from importlib.metadata import PackageNotFoundError, version
 
 import polars as pl
 
+from pipeline.slices import in_slices
+
 MAX_TIERS = 3
 PARTS = ("input", "output", "cache")  # per-1M rates: input tokens, output tokens, cached input tokens
 ATTR = {"input": "input_mtok", "output": "output_mtok", "cache": "cache_read_mtok"}
@@ -419,8 +421,7 @@ def option_prices(frame: pl.DataFrame, cfg: dict, at: date) -> pl.DataFrame:
     alts = narrow.get_column("alt_model_used").drop_nulls().unique().to_list()
     fresh = _option_table(sorted(set(alts) - set(models)), at, cfg)
     sides = _side(table, "m:"), _side(pl.concat([table.filter(pl.col("model").is_in(alts)), fresh]), "a:")
-    out = pl.concat([_priced_options(part, *sides) for part in narrow.iter_slices(PRICED_AT_ONCE)]
-                    or [_priced_options(narrow, *sides)])
+    out = in_slices(narrow, PRICED_AT_ONCE, lambda part: _priced_options(part, *sides))
     if out.height != frame.height:
         raise AssertionError(f"option prices for {out.height} rows, the frame has {frame.height}")
     return frame.with_columns(out.get_columns())

@@ -786,11 +786,10 @@ OPTIONS_CHUNK = 10_000  # use cases per chunk of the Options sheet (the whole lo
 
 def _options_parts(result: Result, columns: list[str] | None = None) -> Iterator[pl.DataFrame]:
     """The Options sheet's rows, a chunk at a time: options.long_frame of the best ranked use cases a
-    sheet holds, OPTIONS_CHUNK use cases each (at least one chunk, for the columns), with ``columns``
-    in that order (default: long_frame's)."""
+    sheet holds, OPTIONS_CHUNK use cases each, with ``columns`` in that order (default: long_frame's)."""
     fits = -(-EXCEL_DATA_ROWS // len(OPTIONS))
     ranking, left = result.ranking.head(fits), EXCEL_DATA_ROWS
-    for start in range(0, max(ranking.height, 1), OPTIONS_CHUNK):
+    for start in range(0, ranking.height, OPTIONS_CHUNK):
         part = long_frame(ranking.slice(start, OPTIONS_CHUNK), result.config, row=ROW).head(left)
         left -= part.height
         yield part if columns is None else part.select(columns)
@@ -802,12 +801,10 @@ def _options(ws, result: Result, fmt: _Formats) -> None:
     Built and written in chunks: widths from a first pass over them, then the rows."""
     cfg = result.config
     described = long_columns(cfg)
-    first = next(_options_parts(result))
-    cols, groups = print_order(first.columns, "Options", cfg)
-    first = first.select(cols)
+    empty = long_frame(result.ranking.clear(), cfg, row=ROW)  # its columns
+    cols, groups = print_order(empty.columns, "Options", cfg)
     heads = [described[c].label if c in described else label(c, cfg) for c in cols]
-    widths = _widths(first, heads, _longest(_options_parts(result, cols)))
-    del first
+    widths = _widths(empty.select(cols), heads, _longest(_options_parts(result, cols)))
     _header_height(ws, 0, heads, widths)
     _header_row(ws, 0, heads, widths, fmt.header,
                 comments=[described[c].meaning if c in described else meaning(c, cfg) for c in cols])

@@ -109,6 +109,7 @@ def test_the_inputs_json_is_the_same_text_made_a_few_rows_at_a_time(monkeypatch)
     assert whole.to_list() == ['{"use_case":"A \\"quoted\\"","monthly_calls":100.0}',
                                '{"use_case":"B","model":"gpt-4o"}', '{"monthly_calls":5.0}']
     assert history.inputs_json(frame.clear()).len() == 0
+    assert history.inputs_json(frame.select("not_a_field")).to_list() == ["{}"] * 3  # no input given: one each
 
 
 def test_the_input_checksum_changes_with_the_inputs_only(tmp_path):
