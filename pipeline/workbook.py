@@ -30,6 +30,7 @@ from pipeline.score import FACTORS as FACTOR_NAMES
 from pipeline.core import ANNOTATION_PREFIX, KEY, PLAIN_INTEGER, PLAIN_NUMBER, ROW, SRC, Result, side_file
 from pipeline import changes as changes_mod
 from pipeline import issues as issues_mod
+from pipeline import sheetxml
 from pipeline import summary as summary_mod
 from pipeline.xlsxtext import CELL_TEXT_MAX, CUT_MARK, TextWorkbook, category_cache, utf16_len
 
@@ -683,31 +684,49 @@ def _header_height(ws, row: int, headers: list[str], widths: list[float]) -> Non
 def _rows(ws, frame: pl.DataFrame, first_row: int, formats: list, *, fill_formats: list | None = None,
           filled: list[bool] | None = None, heights: list[float | None] | None = None,
           comments: dict[tuple[int, int], str] | None = None, targets: list[int] | None = None) -> None:
-    """Write a frame's rows in order: one prepared call and one format per column, no per-cell lookups.
+    """Write a frame's rows in order: one prepared call and one format per column, no per-cell lookups;
+    on a streamed sheet as XML rendered by polars (pipeline/sheetxml.py), odd rows cell by cell.
 
     targets: the sheet column of every frame column (default: the same position). Two frame
     columns may share one sheet column when at most one of them has a value in any row.
     """
     frame = _finite_or_empty(frame)
-    writers = [_writer(ws, dtype) for dtype in frame.dtypes]
-    targets = list(range(frame.width)) if targets is None else targets
-    plain = list(zip(targets, writers, formats))
-    filled_cells = list(zip(targets, writers, fill_formats or []))
-    by_row = _comments_by_row(comments or {})
-    heights = heights or []
+    cells = sheetxml.Cells(list(range(frame.width)) if targets is None else targets, formats, fill_formats)
+    one = _RowByCell(ws, frame, first_row, cells, filled, heights or [], _comments_by_row(comments or {}))
+    if sheetxml.can_write(ws, frame, cells):
+        sheetxml.write_rows(ws, frame, first_row, cells, filled=filled, heights=heights or [],
+                            odd_row=lambda i: one.write(i, frame.row(i)),
+                            comments={i: (lambda i=i: one.comment(i)) for i in one.by_row})
+        return
     for i, values in enumerate(frame.iter_rows()):
-        r = first_row + i
-        if i < len(heights) and heights[i] is not None:
-            ws.set_row(r, heights[i])
-        if filled is not None and filled[i]:
-            _filled_row(ws, r, values, filled_cells)
+        one.write(i, values)
+
+
+class _RowByCell:
+    """A frame's row written cell by cell with xlsxwriter's calls (prepared once per column)."""
+
+    def __init__(self, ws, frame: pl.DataFrame, first_row: int, cells: sheetxml.Cells, filled: list[bool] | None,
+                 heights: list[float | None], by_row: dict[int, list[tuple[int, str]]]):
+        writers = [_writer(ws, dtype) for dtype in frame.dtypes]
+        self.ws, self.first_row, self.filled, self.heights, self.by_row = ws, first_row, filled, heights, by_row
+        self.plain = list(zip(cells.targets, writers, cells.formats))
+        self.filled_cells = list(zip(cells.targets, writers, cells.fill_formats or []))
+
+    def write(self, i: int, values: tuple) -> None:
+        ws, r = self.ws, self.first_row + i
+        if i < len(self.heights) and self.heights[i] is not None:
+            ws.set_row(r, self.heights[i])
+        if self.filled is not None and self.filled[i]:
+            _filled_row(ws, r, values, self.filled_cells)
         else:
-            for (j, write, fmt), v in zip(plain, values):
+            for (j, write, fmt), v in zip(self.plain, values):
                 if v is not None:
                     write(r, j, v, fmt)
-        if i in by_row:
-            for j, text in by_row[i]:
-                ws.write_comment(r, j, text, {"x_scale": 2, "y_scale": 1.5})
+        self.comment(i)
+
+    def comment(self, i: int) -> None:
+        for j, text in self.by_row.get(i, ()):
+            self.ws.write_comment(self.first_row + i, j, text, {"x_scale": 2, "y_scale": 1.5})
 
 
 def _finite_or_empty(frame: pl.DataFrame) -> pl.DataFrame:
