@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import random
 import re
+import shutil
 import zipfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -18,6 +19,7 @@ import polars as pl
 import pytest
 
 from conftest import run_cli, write_csv
+from helpers_office import convert, require_soffice
 from pipeline import sheetxml, workbook
 from pipeline.xlsxtext import CUT_MARK, TextWorkbook
 
@@ -194,3 +196,26 @@ def test_hostile_texts_stream_the_same_either_way_and_read_back_as_given(tmp_pat
     assert notes[texts.index(" lead")] == " lead" and notes[texts.index("trail ")] == "trail "
     assert notes[texts.index("_x0041_")] == "_x005F_x0041_"  # openpyxl leaves the escape; Excel shows _x0041_
     assert notes[-1].endswith(CUT_MARK)
+
+
+def test_libreoffice_reads_the_rendered_numbers_and_texts(tmp_path: Path) -> None:
+    """polars writes numbers as "1e+20", "-1e-7", "0.30000000000000004": LibreOffice reads each as the
+    number (the sheet saved again as .xlsx by LibreOffice, read back), and every text as given."""
+    soffice = require_soffice(shutil.which("soffice"))
+    numbers = [1e20, -1e-7, 0.1 * 3, 5.0, 2.0**40, 123456789.123456789, -0.0, 1 / 3]
+    texts = [" lead", "a\tb", "&<>", "_x0041_", "\u00a0nbsp", "ctrl\x01x", "😀"]
+    frame = pl.DataFrame({"number": numbers, "text": texts + [None], "flag": [True, False] + [None] * 6})
+    path = tmp_path / "numbers.xlsx"
+    wb = TextWorkbook(path, {**workbook.WORKBOOK_OPTIONS, "constant_memory": True})
+    ws = wb.add_worksheet("Rows")
+    fmt = workbook._Formats(wb)
+    workbook._rows(ws, frame, 0, [fmt.top] * 3)
+    wb.close()
+    assert sheetxml.ENABLED
+    convert(soffice, "xlsx", path, tmp_path / "lo")
+    rows = list(openpyxl.load_workbook(tmp_path / "lo" / "numbers.xlsx")["Rows"].iter_rows(values_only=True))
+    assert [r[0] for r in rows] == pytest.approx(numbers, rel=1e-14)  # LibreOffice saves 15 digits
+    # LibreOffice read the escaped literal back as "_x0041_", and saves the control character with the
+    # escape, which openpyxl returns as it is
+    assert [r[1] for r in rows] == [t.replace("\x01", "_x0001_") for t in texts] + [None]
+    assert [r[2] for r in rows][:2] == ["=TRUE()", "=FALSE()"]  # LibreOffice saves a boolean as its formula
