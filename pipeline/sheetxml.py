@@ -14,10 +14,13 @@ which ``xlsxtext`` cuts and records; shaped like xlsxwriter's own rich string) g
 through the usual door, ``odd_row``. Numbers keep every digit of the float (xlsxwriter rounds to
 16): Excel and LibreOffice show 15.
 
-What it takes from xlsxwriter (3.3) beyond its public API, all on the worksheet: ``constant_memory``,
-``fh`` (the row file while rows stream), ``previous_row`` (the row whose cells are held, not yet
-written), ``_write_single_row`` (writes it) and ``_check_dimensions`` (the sheet's used range).
-tests/test_sheetxml.py writes sheets both ways and compares every cell's XML.
+What it takes from xlsxwriter (3.3) beyond its public API, all on the worksheet (``_INTERNALS``):
+``constant_memory``, ``fh`` (the row file while rows stream), ``previous_row`` (the row whose
+cells are held, not yet written), ``_write_single_row`` (writes it), ``_check_dimensions`` (the
+sheet's used range), ``row_sizes`` (row heights, for the comments' boxes), ``excel_version`` and
+``default_row_height``. A worksheet without one of them is written cell by cell, as before;
+pyproject.toml keeps xlsxwriter below 4, and tests/test_sheetxml.py writes sheets both ways and
+compares every cell's XML, so a 3.x release that changed what these mean fails the suite.
 """
 
 from __future__ import annotations
@@ -39,6 +42,8 @@ _FILLED = "\x00filled"
 _HEIGHT = "\x00ht"
 _PIXELS = "\x00px"
 _LITERAL_ESCAPE = r"(_x[0-9A-Fa-f]{4}_)"  # a text that looks like the escape keeps it by escaping its "_"
+_INTERNALS = ("constant_memory", "fh", "previous_row", "_write_single_row", "_check_dimensions", "row_sizes",
+              "excel_version", "default_row_height")  # what of xlsxwriter's worksheet this module uses
 _UNHELD = [chr(c) for c in (*range(0x00, 0x09), *range(0x0B, 0x20), 0xFFFE, 0xFFFF)]  # as xlsxwriter's
 _NEEDS_ESCAPE = r"_x[0-9A-Fa-f]{4}_|[\x00-\x08\x0B-\x1F\x{FFFE}\x{FFFF}]"
 
@@ -58,7 +63,8 @@ def can_write(ws, frame: pl.DataFrame, cells: Cells) -> bool:
     and columns of numbers, booleans and texts only (others go cell by cell)."""
     kinds_known = all(t.is_numeric() or t in (pl.String, pl.Boolean, pl.Null) for t in frame.dtypes)
     formats = [*cells.formats, *(cells.fill_formats or [])]
-    return ENABLED and getattr(ws, "constant_memory", False) and kinds_known and None not in formats
+    internals = all(hasattr(ws, name) for name in _INTERNALS)  # another xlsxwriter: cell by cell, as before
+    return ENABLED and internals and getattr(ws, "constant_memory", False) and kinds_known and None not in formats
 
 
 def write_rows(ws, frame: pl.DataFrame, first_row: int, cells: Cells, *, filled: Sequence[bool] | None,

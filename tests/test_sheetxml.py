@@ -13,6 +13,7 @@ import shutil
 import zipfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from types import SimpleNamespace
 
 import openpyxl
 import polars as pl
@@ -219,3 +220,16 @@ def test_libreoffice_reads_the_rendered_numbers_and_texts(tmp_path: Path) -> Non
     # escape, which openpyxl returns as it is
     assert [r[1] for r in rows] == [t.replace("\x01", "_x0001_") for t in texts] + [None]
     assert [r[2] for r in rows][:2] == ["=TRUE()", "=FALSE()"]  # LibreOffice saves a boolean as its formula
+
+
+def test_a_worksheet_without_the_internals_used_is_written_cell_by_cell(tmp_path: Path) -> None:
+    """Another xlsxwriter, without what sheetxml takes from its worksheets: the rows go cell by cell."""
+    wb = TextWorkbook(tmp_path / "x.xlsx", {**workbook.WORKBOOK_OPTIONS, "constant_memory": True})
+    ws = wb.add_worksheet("Rows")
+    cells = sheetxml.Cells([0], [workbook._Formats(wb).top])
+    frame = pl.DataFrame({"text": ["a"]})
+    assert sheetxml.can_write(ws, frame, cells)
+    for missing in sheetxml._INTERNALS:
+        older = SimpleNamespace(**{name: getattr(ws, name) for name in sheetxml._INTERNALS if name != missing})
+        assert not sheetxml.can_write(older, frame, cells), missing
+    wb.close()
