@@ -11,15 +11,16 @@ ideographic space, zero-width space, BOM, LF ...), or that starts with a tab or 
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Callable
 
 import polars as pl
 
 from pipeline.atomic import replace_all_when_done
 from pipeline.core import ANNOTATION_PREFIX, KEY, ROW, USER_KEY, Result, is_reserved, side_file
-from pipeline.options import has_options, long_frame
+from pipeline.options import has_options, long_parts
 
 # Rust regex: \s is Unicode White_Space (NBSP, U+2000-U+200A, U+3000, ...); the zero-width
 # characters and the BOM are not White_Space, but are invisible and some importers skip them.
@@ -48,9 +49,10 @@ def issues_table(result: Result) -> pl.DataFrame:
     return result.issues.select("severity", "file", "sheet", "row", "column", "cell", "value", "problem")
 
 
-def options_table(result: Result) -> pl.DataFrame:
-    """One row per scored use case and option, in rank order (the Options sheet's columns)."""
-    return long_frame(result.ranking, result.config, row=ROW)
+def options_table(result: Result) -> Iterator[pl.DataFrame]:
+    """One row per scored use case and option, in rank order (the Options sheet's columns), a part at
+    a time (options.long_parts)."""
+    return long_parts(result.ranking, result.config, row=ROW)
 
 
 def defuse(frame: pl.DataFrame) -> pl.DataFrame:
@@ -81,16 +83,32 @@ def sidecar(path: Path) -> Path:
 _WRITERS = ("parquet", "csv")
 
 
-def _write_one(frame: pl.DataFrame, tmp: str, kind: str) -> None:
-    if kind == "parquet":
-        frame.write_parquet(tmp)
+def _write_one(made: pl.DataFrame | Iterator[pl.DataFrame], tmp: str, kind: str) -> None:
+    """A table, given whole or in parts (written one after the other, never held together)."""
+    if kind == "parquet" and isinstance(made, pl.DataFrame):
+        made.write_parquet(tmp)
+    elif kind == "parquet":
+        _parquet_parts(made, tmp)
     else:  # csv
-        defuse(frame.with_columns(
-            pl.col(c).cast(pl.String) for c, t in frame.schema.items() if t.is_temporal()
-        )).write_csv(tmp)
+        with open(tmp, "wb") as fh:
+            for k, part in enumerate([made] if isinstance(made, pl.DataFrame) else made):
+                defuse(part.with_columns(
+                    pl.col(c).cast(pl.String) for c, t in part.schema.items() if t.is_temporal()
+                )).write_csv(fh, include_header=k == 0)
 
 
-def _tables(path: Path, result: Result) -> dict[Path, Callable[[Result], pl.DataFrame]]:
+def _parquet_parts(parts: Iterator[pl.DataFrame], tmp: str) -> None:
+    """Parts of one table into one Parquet file (pyarrow's writer: polars writes a file from one frame)."""
+    import pyarrow.parquet as pq  # only here: most runs write no parts
+
+    first = next(parts)
+    level = pl.CompatLevel.oldest()  # plain Arrow strings, which every Parquet writer takes
+    with pq.ParquetWriter(tmp, first.to_arrow(compat_level=level).schema, compression="zstd") as writer:
+        for part in itertools.chain([first], parts):
+            writer.write_table(part.cast(first.schema).to_arrow(compat_level=level))
+
+
+def _tables(path: Path, result: Result) -> dict[Path, Callable[[Result], pl.DataFrame | Iterator[pl.DataFrame]]]:
     """Each file write_table writes for `path`, with the table it holds: the rows, then the issues
     beside them, then (where the result has option columns) the options."""
     path = Path(path)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import operator
 from dataclasses import dataclass
 from functools import reduce
+from collections.abc import Iterator
 from typing import NamedTuple
 
 import polars as pl
@@ -494,6 +495,24 @@ def _option_columns(frame: pl.DataFrame, cfg: dict, key: str) -> list[pl.Expr]:
             e = _yes_no(e) if flag else e.cast(pl.String) if text else e.cast(pl.Float64)
         fields.append(e.alias(name))
     return fields
+
+
+LONG_AT_ONCE = 10_000  # use cases per part of long_parts (a million use cases' long frame at once: ~2 GB)
+
+
+def long_parts(scored: pl.DataFrame, cfg: dict, *, row: str = "source_row", rows: int | None = None
+               ) -> Iterator[pl.DataFrame]:
+    """long_frame(scored), LONG_AT_ONCE use cases a part, stopping after ``rows`` rows in all: what a
+    writer holds is one part, not the whole table. An empty frame gives one empty part (its columns)."""
+    left = rows
+    for start in range(0, max(scored.height, 1), LONG_AT_ONCE):
+        if left is not None and left <= 0:
+            return
+        part = long_frame(scored.slice(start, LONG_AT_ONCE), cfg, row=row)
+        if left is not None:
+            part = part.head(left)
+            left -= part.height
+        yield part
 
 
 def long_frame(scored: pl.DataFrame, cfg: dict, *, row: str = "source_row") -> pl.DataFrame:

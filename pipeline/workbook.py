@@ -24,7 +24,7 @@ from pipeline import __version__
 from pipeline.atomic import replace_when_done
 from pipeline.config import flatten, horizon_column, meaning_of, meanings
 from pipeline.fields import ANNOTATIONS, FIELDS
-from pipeline.options import OPTIONS, has_options, long_columns, long_frame
+from pipeline.options import OPTIONS, has_options, long_columns, long_frame, long_parts
 from pipeline.decide import FINE_TUNE, INSUFFICIENT, KEEP, OPTIMISE, PREPARE, RETRIEVAL, SELF_HOST
 from pipeline.score import FACTORS as FACTOR_NAMES
 from pipeline.core import ANNOTATION_PREFIX, KEY, PLAIN_INTEGER, PLAIN_NUMBER, ROW, SRC, Result, side_file
@@ -800,17 +800,11 @@ def _ranking_looks(ws, cols: list[str], n: int, cfg: dict, fmt: _Formats) -> Non
                                             "bar_axis_position": "middle", "data_bar_2010": True})
 
 
-OPTIONS_CHUNK = 10_000  # use cases per chunk of the Options sheet (the whole long frame of 100,000: +270 MB)
-
-
 def _options_parts(result: Result, columns: list[str] | None = None) -> Iterator[pl.DataFrame]:
-    """The Options sheet's rows, a chunk at a time: options.long_frame of the best ranked use cases a
-    sheet holds, OPTIONS_CHUNK use cases each, with ``columns`` in that order (default: long_frame's)."""
+    """The Options sheet's rows, a part at a time (options.long_parts): the best ranked use cases' options,
+    as many as a sheet holds, with ``columns`` in that order (default: long_frame's)."""
     fits = -(-EXCEL_DATA_ROWS // len(OPTIONS))
-    ranking, left = result.ranking.head(fits), EXCEL_DATA_ROWS
-    for start in range(0, ranking.height, OPTIONS_CHUNK):
-        part = long_frame(ranking.slice(start, OPTIONS_CHUNK), result.config, row=ROW).head(left)
-        left -= part.height
+    for part in long_parts(result.ranking.head(fits), result.config, row=ROW, rows=EXCEL_DATA_ROWS):
         yield part if columns is None else part.select(columns)
 
 

@@ -178,6 +178,20 @@ def test_the_export_writes_the_options_file_beside_the_table(result, tmp_path, k
         assert "'=Call summaries" in [r[1] for r in rows[1:]]  # a formula start defused
 
 
+@pytest.mark.parametrize("kind", ["parquet", "csv"])
+@pytest.mark.parametrize("chunk", [1, 2])
+def test_the_options_file_written_in_parts_is_the_same(result, tmp_path, monkeypatch, kind, chunk):
+    """The options table goes out options.LONG_AT_ONCE use cases at a time (a million use cases' table
+    at once held ~2 GB): the same file as written whole, one header in the CSV."""
+    whole = export.write_table(result, tmp_path / f"whole.{kind}", kind)[2]
+    monkeypatch.setattr(options, "LONG_AT_ONCE", chunk)
+    parts = export.write_table(result, tmp_path / f"parts.{kind}", kind)[2]
+    if kind == "parquet":
+        assert pl.read_parquet(parts).equals(pl.read_parquet(whole))
+    else:
+        assert parts.read_bytes() == whole.read_bytes()
+
+
 def test_the_export_writes_no_options_file_without_the_option_columns(result, tmp_path):
     paths = export.write_table(without_options(result), tmp_path / "scored.parquet", "parquet")
     assert [p.name for p in paths] == ["scored.parquet", "scored-issues.parquet"]
@@ -245,7 +259,7 @@ def test_no_scored_rows_give_an_empty_long_frame_with_every_column(result):
 
 @pytest.mark.parametrize("chunk", [1, 2])
 def test_written_in_chunks_the_options_sheet_is_the_same(result, book, tmp_path, monkeypatch, chunk):
-    """Big portfolios build and write the sheet OPTIONS_CHUNK use cases at a time: the same cells,
+    """Big portfolios build and write the sheet options.LONG_AT_ONCE use cases at a time: the same cells,
     fills, filter and column widths as one frame (widths from every chunk, not the first)."""
     def widths(path: Path) -> dict:
         wb = openpyxl.load_workbook(path)
@@ -253,7 +267,7 @@ def test_written_in_chunks_the_options_sheet_is_the_same(result, book, tmp_path,
         wb.close()
         return out
 
-    monkeypatch.setattr(workbook, "OPTIONS_CHUNK", chunk)
+    monkeypatch.setattr(options, "LONG_AT_ONCE", chunk)
     chunked = workbook.write(result, tmp_path / "chunked.xlsx")
     assert _sheet(chunked) == _sheet(book)
     assert widths(chunked) == widths(book)
@@ -261,7 +275,7 @@ def test_written_in_chunks_the_options_sheet_is_the_same(result, book, tmp_path,
 
 def test_a_chunk_cut_at_the_sheets_last_row_writes_no_row_past_it(result, tmp_path, monkeypatch):
     monkeypatch.setattr(workbook, "EXCEL_DATA_ROWS", 7)  # 7 rows: the second use case's third option is the last
-    monkeypatch.setattr(workbook, "OPTIONS_CHUNK", 1)
+    monkeypatch.setattr(options, "LONG_AT_ONCE", 1)
     rows, facts = _sheet(workbook.write(result, tmp_path / "cut.xlsx"))
     whole = long_frame(result.ranking, CFG, row=ROW).head(7)
     assert len(rows) == 1 + 7 and facts["filter"].endswith("8")
