@@ -24,9 +24,9 @@ break even.
 from __future__ import annotations
 
 import operator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import reduce
-from collections.abc import Iterator
 from typing import NamedTuple
 
 import polars as pl

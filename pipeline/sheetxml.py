@@ -37,10 +37,9 @@ from pipeline.xlsxtext import CELL_TEXT_MAX
 ENABLED = True  # tests turn it off to write the same rows cell by cell, to compare
 SLICE_ROWS = 2_000  # rows rendered at once: their cells, rows and XML are held whole (10,000: +140 MiB at 100k)
 
-_ROW = "\x00row"  # the sheet's row number (1-based), as text
-_FILLED = "\x00filled"
-_HEIGHT = "\x00ht"
-_PIXELS = "\x00px"
+# Columns set beside a slice's own (after them: a frame's columns are never looked up by name here)
+_FILLED, _HEIGHT, _PIXELS = "\x00sheetxml:filled", "\x00sheetxml:ht", "\x00sheetxml:px"
+_MARKS = (_HEIGHT, _FILLED, _PIXELS)
 _LITERAL_ESCAPE = r"(_x[0-9A-Fa-f]{4}_)"  # a text that looks like the escape keeps it by escaping its "_"
 _INTERNALS = ("constant_memory", "fh", "previous_row", "_write_single_row", "_check_dimensions", "row_sizes",
               "excel_version", "default_row_height")  # what of xlsxwriter's worksheet this module uses
@@ -106,7 +105,7 @@ def _marks(frame: pl.DataFrame, filled: Sequence[bool] | None, heights: Sequence
 
 def _odd_rows(part: pl.DataFrame) -> list[int]:
     """The rows with a text that must go cell by cell (see the module's docstring)."""
-    texts = [c for c, t in part.schema.items() if t == pl.String and not c.startswith("\x00")]
+    texts = [c for c, t in list(part.schema.items())[:-len(_MARKS)] if t == pl.String]
     if not texts:
         return []
     odd = pl.any_horizontal(
@@ -132,7 +131,7 @@ def _write_xml(ws, part: pl.DataFrame, first_row: int, cells: Cells, comments: l
 
 
 def _render(part: pl.DataFrame, first_row: int, cells: Cells, ws) -> str:
-    data = [c for c in part.columns if not c.startswith("\x00")]
+    data = part.columns[:-len(_MARKS)]
     escapes = _escapes_needed(part, data)
     row = (pl.int_range(pl.len(), dtype=pl.Int64) + (first_row + 1)).cast(pl.String)
     by_target: dict[int, list[pl.Expr]] = {}
@@ -148,10 +147,10 @@ def _render(part: pl.DataFrame, first_row: int, cells: Cells, ws) -> str:
                 pl.concat_str([pl.lit(f'<c r="{xl_col_to_name(target)}'), row, pl.lit(f'" s="{fill}"/>')]))
     body = [pl.coalesce([*by_target[t], *([blank[t]] if t in blank else [])]) for t in sorted(by_target)]
     dy = ' x14ac:dyDescent="0.25"' if ws.excel_version == 2010 else ""
-    rows = part.select(row.alias(_ROW), pl.col(_HEIGHT), pl.concat_str(body, ignore_nulls=True).alias("body"))
+    rows = part.select(row.alias("r"), pl.col(_HEIGHT).alias("ht"), pl.concat_str(body, ignore_nulls=True).alias("body"))
     xml = rows.select(
-        pl.when((pl.col("body") != "") | pl.col(_HEIGHT).is_not_null())
-        .then(pl.concat_str([pl.lit('<row r="'), pl.col(_ROW), pl.lit('"'), pl.col(_HEIGHT).fill_null(""),
+        pl.when((pl.col("body") != "") | pl.col("ht").is_not_null())
+        .then(pl.concat_str([pl.lit('<row r="'), pl.col("r"), pl.lit('"'), pl.col("ht").fill_null(""),
                              pl.lit(dy + ">"), pl.col("body"), pl.lit("</row>")]))
         .str.join("")
     )

@@ -120,7 +120,7 @@ def _random_frame(rows: int, seed: int) -> pl.DataFrame:
     return pl.DataFrame({
         "text": texts,
         "number": numbers,
-        "count": [rnd.choice([None, 0, -3, 2**40]) for _ in range(rows)],
+        "\x00count": [rnd.choice([None, 0, -3, 2**40]) for _ in range(rows)],  # a name like _cell_columns' twins
         "flag": [rnd.choice([None, True, False]) for _ in range(rows)],
         "nothing": pl.Series([None] * rows, dtype=pl.Null),
         "twin_number": twins,  # shares the text's sheet column
