@@ -63,7 +63,8 @@ def can_write(ws, frame: pl.DataFrame, cells: Cells) -> bool:
     kinds_known = all(t.is_numeric() or t in (pl.String, pl.Boolean, pl.Null) for t in frame.dtypes)
     formats = [*cells.formats, *(cells.fill_formats or [])]
     internals = all(hasattr(ws, name) for name in _INTERNALS)  # another xlsxwriter: cell by cell, as before
-    return ENABLED and internals and getattr(ws, "constant_memory", False) and kinds_known and None not in formats
+    return (ENABLED and internals and getattr(ws, "constant_memory", False) and frame.width > 0 and kinds_known
+            and None not in formats)
 
 
 def write_rows(ws, frame: pl.DataFrame, first_row: int, cells: Cells, *, filled: Sequence[bool] | None,
