@@ -606,7 +606,7 @@ def columns(input_file: Path, config_file: Path | None, sheet: str | None, heade
     table = read_input(input_file, cfg, **_read_options(sheet, header_row, encoding, delimiter, data_row, decimal))
     mapping = map_columns(table, cfg)
     where = f"sheet '{table.sheet}', " if table.sheet else (f"encoding {table.encoding}, " if table.encoding else "")
-    say(f"{table.file}: {where}header row {table.header_row}, {table.frame.height} data rows")
+    say(f"{table.file}: {where}header row {table.header_row}, {table.rows} data rows")
     width = max((len(visible(c.header.replace("\n", " "), one_line=True)) for c in table.columns), default=10)
     width = min(width, 60)
     for col in table.columns:

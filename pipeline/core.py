@@ -78,6 +78,17 @@ class Table:
     decimal_given: bool = False
     # (row, problem) of rows that cannot be trusted as read (a last row cut off mid-write).
     row_errors: list[tuple[int, str]] = field(default_factory=list)
+    # Once every row is in the run's Portfolio, the frame is let go (emptied) and its height kept here.
+    let_go_rows: int | None = None
+
+    @property
+    def rows(self) -> int:
+        """The data rows read (blank rows skipped), also after the frame was let go."""
+        return self.frame.height if self.let_go_rows is None else self.let_go_rows
+
+    def let_go(self) -> None:
+        """Empty the frame (its columns stay): at 1,000,000 rows the input as read holds ~390 MB."""
+        self.let_go_rows, self.frame = self.rows, self.frame.clear()
 
 
 @dataclass

@@ -77,7 +77,7 @@ class Outcome:
                 recommendations=r.recommendations,
                 **_portfolio_facts(r),
                 sources=[{"file": s.table.file, "sheet": s.table.sheet, "header_row": s.table.header_row,
-                          "encoding": s.table.encoding, "rows": s.table.frame.height,
+                          "encoding": s.table.encoding, "rows": s.table.rows,
                           "other_sheets": s.table.other_sheets} for s in r.sources],
                 timings={k: round(v, 3) for k, v in r.timings.items()},
                 changes=changes.as_json(r.changes_facts),

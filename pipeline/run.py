@@ -463,6 +463,8 @@ def score_files(paths: list[str | Path], cfg: dict, *, max_rows: int | None = No
         scored = scored.select(shown_columns(scored, cfg, len(sources)))
     portfolio = _portfolio(sources, scored, all_issues, cfg)
     account(sources, portfolio, scored, all_issues)
+    for source in sources:  # every row is in Portfolio now, or an error says why
+        source.table.let_go()
     # Ranking keeps the helper columns (reasons, setup and running cost) for explain;
     # the workbook selects what it shows.
     ranking = scored.drop("price_error", strict=False)

@@ -1035,7 +1035,7 @@ def _assumptions(ws, result: Result, fmt: _Formats) -> None:
             (group, "sheet", table.sheet or "(text file)", "The sheet read"),
             (group, "header row", table.header_row, "Row of the input that holds the headers"),
             (group, "encoding", table.encoding or "(spreadsheet)", "Text encoding of the input"),
-            (group, "use cases", table.frame.height, "Rows read (blank rows skipped)"),
+            (group, "use cases", table.rows, "Rows read (blank rows skipped)"),
         ]
         rows += [
             (group, f"column {col.letter}: {col.header}", name, "Header matched to this column")

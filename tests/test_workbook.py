@@ -257,3 +257,20 @@ def test_a_lean_result_writes_the_same_workbook(tmp: Path) -> None:
         same = [[r for r in sheet_rows(book, sheet) if "Run at (UTC)" not in r.values()] for book in books]
         # the sample has 5 issues (v1 also noted its default fine-tuning costs: 6)
         assert same[0] == same[1] and len(same[0]) >= 5, sheet
+
+
+def test_the_input_as_read_is_let_go_once_every_row_is_in_portfolio_and_its_count_kept(tmp_path: Path) -> None:
+    """At 1,000,000 rows the input as read holds ~390 MB beside Portfolio, which has every row by then:
+    the run empties it, and the workbook still says how many rows were read."""
+    from pipeline.run import score_file
+
+    result = score_file(SAMPLES / "portfolio.xlsx", config.load())
+    table = result.sources[0].table
+    assert table.frame.height == 0 and table.frame.columns[0]  # its columns stay
+    assert table.rows == result.portfolio.height == 26
+    out = tmp_path / "scored.xlsx"
+    assert run_cli("score", SAMPLES / "portfolio.xlsx", "-o", out, "--history", "off").code == 1
+    wb = openpyxl.load_workbook(out, read_only=True)
+    facts = {r[1]: r[2] for r in wb["Assumptions"].iter_rows(values_only=True) if r[0] == "input"}
+    wb.close()
+    assert facts["use cases"] == 26
