@@ -459,7 +459,7 @@ def score_files(paths: list[str | Path], cfg: dict, *, max_rows: int | None = No
     scored, all_issues = score_sources(sources, valid, all_issues, cfg, at, shown=shown)
     scored, stability_facts, budget_facts = _extras(kept, scored, cfg, draws, budget, at)
     del kept
-    if not detail and not shown:
+    if not detail:  # (shown: these columns already)
         scored = scored.select(shown_columns(scored, cfg, len(sources)))
     portfolio = _portfolio(sources, scored, all_issues, cfg)
     account(sources, portfolio, scored, all_issues)

@@ -25,7 +25,7 @@ compares every cell's XML, so a 3.x release that changed what these mean fails t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,11 +69,11 @@ def can_write(ws, frame: pl.DataFrame, cells: Cells) -> bool:
 
 def write_rows(ws, frame: pl.DataFrame, first_row: int, cells: Cells, *, filled: Sequence[bool] | None,
                heights: Sequence[float | None], odd_row: Callable[[int], None],
-               comments: Mapping[int, Callable[[], None]]) -> None:
+               comment: Callable[[int], None], commented: Container[int]) -> None:
     """Write ``frame``'s rows from sheet row ``first_row`` (0-based), in order.
 
-    odd_row(i) writes frame row i cell by cell; comments[i]() writes the comments of frame row i
-    (xlsxwriter takes a comment only for a row it has not written yet)."""
+    odd_row(i) writes frame row i cell by cell; comment(i) writes the comments of frame row i, one of
+    ``commented`` (xlsxwriter takes a comment only for a row it has not written yet)."""
     marks = _marks(frame, filled, heights, ws.default_row_height)
     for start in range(0, frame.height, SLICE_ROWS):
         part = pl.concat([frame.slice(start, SLICE_ROWS), marks.slice(start, SLICE_ROWS)], how="horizontal")
@@ -81,8 +81,8 @@ def write_rows(ws, frame: pl.DataFrame, first_row: int, cells: Cells, *, filled:
         at = 0
         for i in [*odd, part.height]:
             if i > at:
-                _write_xml(ws, part.slice(at, i - at), first_row + start + at, cells,
-                           [comments[k] for k in range(start + at, start + i) if k in comments])
+                notes = [k for k in range(start + at, start + i) if k in commented]
+                _write_xml(ws, part.slice(at, i - at), first_row + start + at, cells, notes, comment)
             if i < part.height:
                 odd_row(start + i)
             at = i + 1
@@ -117,11 +117,13 @@ def _odd_rows(part: pl.DataFrame) -> list[int]:
     return part.select(pl.arg_where(odd)).to_series().to_list()
 
 
-def _write_xml(ws, part: pl.DataFrame, first_row: int, cells: Cells, comments: list[Callable[[], None]]) -> None:
-    """Rows ``part`` (no odd row among them) from sheet row ``first_row`` into the sheet's row file."""
+def _write_xml(ws, part: pl.DataFrame, first_row: int, cells: Cells, notes: list[int],
+               comment: Callable[[int], None]) -> None:
+    """Rows ``part`` (no odd row among them) from sheet row ``first_row`` into the sheet's row file,
+    after comment(k) for each frame row k in ``notes`` (theirs)."""
     ws._write_single_row(first_row)  # the row xlsxwriter holds (a header, an odd row) goes first
-    for write_comments in comments:
-        write_comments()
+    for k in notes:
+        comment(k)
     last = first_row + part.height - 1
     ws._check_dimensions(first_row, min(cells.targets))
     ws._check_dimensions(last, max(cells.targets))

@@ -695,8 +695,7 @@ def _rows(ws, frame: pl.DataFrame, first_row: int, formats: list, *, fill_format
     one = _RowByCell(ws, frame, first_row, cells, filled, heights or [], _comments_by_row(comments or {}))
     if sheetxml.can_write(ws, frame, cells):
         sheetxml.write_rows(ws, frame, first_row, cells, filled=filled, heights=heights or [],
-                            odd_row=lambda i: one.write(i, frame.row(i)),
-                            comments={i: (lambda i=i: one.comment(i)) for i in one.by_row})
+                            odd_row=lambda i: one.write(i, frame.row(i)), comment=one.comment, commented=one.by_row)
         return
     for i, values in enumerate(frame.iter_rows()):
         one.write(i, values)

@@ -14,7 +14,7 @@ SAMPLE = ROOT / "samples" / "portfolio.xlsx"
 
 # Modules only some runs need: the price catalog's network updater (never started), the PostgreSQL
 # history (--history postgresql://...), openpyxl (a test and template reader; the run writes with xlsxwriter).
-NOT_IMPORTED = ("genai_prices.update_prices", "httpx2", "asyncio", "sqlalchemy", "psycopg", "openpyxl")
+NOT_IMPORTED = ("genai_prices.update_prices", "httpx", "asyncio", "sqlalchemy", "psycopg", "openpyxl")
 
 RUN = """
 import json, sys
