@@ -31,7 +31,7 @@ MARK = "ftscore"
 _OS_ERROR = re.compile(r"\(os error (\d+)\)")
 
 
-from pipeline.errors import OutputError, display  # noqa: E402,F401  (re-exported)
+from pipeline.errors import OutputError, display, signals_taken, stop_if_signalled  # noqa: E402,F401  (re-exported)
 
 
 def os_error(exc: BaseException) -> OSError | None:
@@ -255,6 +255,7 @@ def replace_all_when_done(paths: list[Path]) -> Iterator[list[str]]:
         yield [str(p) for p in paths]
         return
     existed = {p: p.is_file() for p in paths}
+    signalled = signals_taken()
     temps: list[str] = []
     backups: dict[Path, str] = {}
     done: list[Path] = []
@@ -264,6 +265,7 @@ def replace_all_when_done(paths: list[Path]) -> Iterator[list[str]]:
             with _signals_held():  # made and remembered before a signal can come
                 temps.append(_temp(p, ".tmp"))
         yield temps
+        stop_if_signalled(signalled)  # a signal whose exception a library swallowed still stops us
         _put_in_place(paths, temps, existed, backups, done)
     except BaseException as exc:
         _undo(done, existed, temps, backups)

@@ -16,7 +16,7 @@ from pipeline import __version__
 
 from pipeline.errors import (  # stdlib-only module
     EXIT_BUG, EXIT_INTERRUPTED, EXIT_OK, EXIT_OUTPUT, EXIT_UNUSABLE, EXIT_USAGE, FtscoreError, Interrupted, debugging,
-    internal,
+    internal, interrupt,
 )
 
 EXIT_CODES_HELP = """\b
@@ -824,14 +824,29 @@ _name_env_vars(cli)
 def _on_signal(signum, frame) -> None:
     """SIGINT and SIGTERM stop the run like an exception (click would turn a KeyboardInterrupt
     into "Aborted!" and exit 1): temporary files are removed on the way out, then main exits
-    128 + the signal's number."""
-    raise Interrupted(signal.Signals(signum).name)
+    128 + the signal's number. (errors.interrupt notes it too: a swallowed one still stops the
+    output from being put in place.)"""
+    interrupt(signal.Signals(signum).name)
+
+
+def _unraisable(report) -> None:
+    """sys.unraisablehook: an Interrupted that a library swallowed (see errors.interrupt) is not
+    printed as a traceback; the signal was noted and stops the run before its output is put in
+    place. Anything else is reported as Python would."""
+    if not isinstance(report.exc_value, Interrupted):
+        sys.__unraisablehook__(report)
+
+
+def take_signals() -> None:
+    """SIGINT and SIGTERM go to _on_signal (unless ignored: nohup and friends keep theirs)."""
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        if signal.getsignal(sig) is not signal.SIG_IGN:
+            signal.signal(sig, _on_signal)
+    sys.unraisablehook = _unraisable
 
 
 def main() -> None:
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        if signal.getsignal(sig) is not signal.SIG_IGN:  # nohup and friends keep theirs
-            signal.signal(sig, _on_signal)
+    take_signals()
     try:
         cli(prog_name="ftscore")
     except (KeyboardInterrupt, Interrupted) as exc:  # before SystemExit: Interrupted is one

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import NoReturn
 
 def display(path: str | Path) -> str:
     """A path as text that prints anywhere: bytes that are not UTF-8 become U+FFFD."""
@@ -109,6 +110,30 @@ class Interrupted(SystemExit):
     @property
     def exit_code(self) -> int:
         return self.code
+
+
+_SIGNALS: list[str] = []  # every SIGINT and SIGTERM the command's handler took, in order
+
+
+def interrupt(signame: str) -> NoReturn:
+    """The command's signal handler: note the signal, then raise Interrupted. The note outlives
+    an exception that is swallowed: a signal handled while a library's native code runs Python
+    (pyo3 checking whether a value is a Sequence) is reported as "Exception ignored" and dropped,
+    and the run would go on as if no one had asked it to stop (see signals_taken)."""
+    _SIGNALS.append(signame)
+    raise Interrupted(signame)
+
+
+def signals_taken() -> int:
+    """How many signals the handler has taken so far in this process."""
+    return len(_SIGNALS)
+
+
+def stop_if_signalled(since: int) -> None:
+    """Raise Interrupted when a signal was taken after `since` (a signals_taken() count), even one
+    whose exception was swallowed on the way: called before an output is put in place."""
+    if len(_SIGNALS) > since:
+        raise Interrupted(_SIGNALS[-1])
 
 
 def internal(exc: BaseException, *, writes: bool = False) -> str:

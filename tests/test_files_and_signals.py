@@ -298,6 +298,49 @@ def test_an_interrupted_run_exits_128_plus_signal_with_one_line_and_no_temp(tmp_
     assert out.read_bytes() == b"last night's workbook"
 
 
+def test_a_signal_whose_exception_a_library_swallows_still_keeps_the_old_output(tmp_path):
+    """pyo3 reports an exception raised while it runs Python (an isinstance check on a value) as
+    "Exception ignored in: ..." and goes on: the handler's Interrupted never reaches main. The
+    output must still not be put in place, and the run ends as interrupted."""
+    from pipeline import cli
+    from pipeline.errors import Interrupted
+    out = tmp_path / "scored.xlsx"
+    out.write_bytes(b"last night's workbook")
+    with pytest.raises(Interrupted) as stopped:
+        with atomic.replace_when_done(out) as tmp:
+            Path(tmp).write_bytes(b"half a workbook")
+            try:  # what pyo3 does with it
+                cli._on_signal(signal.SIGTERM, None)
+            except Interrupted:
+                pass
+            Path(tmp).write_bytes(b"a whole workbook")
+    assert stopped.value.code == 143
+    assert out.read_bytes() == b"last night's workbook"
+    assert temps_in(tmp_path) == []
+    with atomic.replace_when_done(out) as tmp:  # the next block of the process is not stopped by it
+        Path(tmp).write_bytes(b"today's workbook")
+    assert out.read_bytes() == b"today's workbook"
+
+
+def test_a_swallowed_interruption_prints_no_traceback_other_unraisables_still_do(tmp_path):
+    code = (
+        "import gc, signal\n"
+        "from pipeline import cli\n"
+        "cli.take_signals()\n"
+        "class Stopped:\n"
+        "    def __del__(self): cli._on_signal(signal.SIGTERM, None)\n"
+        "class Broken:\n"
+        "    def __del__(self): raise ValueError('a real bug')\n"
+        "Stopped(); Broken(); gc.collect()\n"
+        "print('went on')\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert run.returncode == 0 and run.stdout == "went on\n"
+    assert "Interrupted" not in run.stderr
+    assert "ValueError: a real bug" in run.stderr
+
+
 class _Stop(Exception):
     pass
 
