@@ -26,6 +26,7 @@ import pytest
 from conftest import ROOT, SAMPLES, run_cli
 from helpers_history import history_target, sql  # noqa: F401  (history_target: a fixture)
 from pipeline import config, history
+from pipeline.fields import FIELDS
 from pipeline.history import SNAPSHOT_COLUMNS, History, HistoryProblem, RunFacts
 
 SAMPLE = SAMPLES / "portfolio.csv"
@@ -110,6 +111,26 @@ def test_the_inputs_json_is_the_same_text_made_a_few_rows_at_a_time(monkeypatch)
                                '{"use_case":"B","model":"gpt-4o"}', '{"monthly_calls":5.0}']
     assert history.inputs_json(frame.clear()).len() == 0
     assert history.inputs_json(frame.select("not_a_field")).to_list() == ["{}"] * 3  # no input given: one each
+
+
+def test_the_inputs_json_is_the_text_polars_json_encoder_made_before(monkeypatch):
+    """Earlier runs' checksums were taken of the whole row through polars' JSON encoder with the null
+    keys cut out; the text made field by field is the same for every kind of value."""
+    import math
+    frame = pl.DataFrame({
+        "use_case": ['q"uote\\back\nline\x01', "é€😀\u2028", None, "<&>", ""],
+        "monthly_calls": [1e20, 1e-7, float("nan"), 0.1 + 0.2, -0.0],
+        "input_tokens": [float("inf"), 123456789012345678.0, 5e-324, None, 1e15],
+        "contains_pii": [True, False, None, True, None],
+        "model": ['"model":null,', None, "gpt-4o", None, "x"],
+    })
+    monkeypatch.setattr(history, "ROWS_AT_ONCE", 2)
+    names = [f for f in FIELDS if f in frame.columns]
+    before = frame.select(pl.struct(names).struct.json_encode()
+                          .str.replace_all(f'"(?:{"|".join(names)})":null,?', "").str.replace(r",}$", "}")).to_series()
+    assert history.inputs_json(frame).to_list() == before.to_list()
+    assert all(isinstance(json.loads(t), dict) for t in before)
+    assert not any(math.isnan(v) for t in before for v in json.loads(t).values() if isinstance(v, float))
 
 
 def test_the_input_checksum_changes_with_the_inputs_only(tmp_path):
