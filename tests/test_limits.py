@@ -164,6 +164,25 @@ def test_an_options_money_past_the_limit_is_an_error_at_its_cell_never_on_the_op
     assert [x["Use case ID"] for x in sheet_rows(out, "Ranking")] == ["UC-1"]
 
 
+@pytest.mark.parametrize("shown", [False, True])
+def test_decided_a_few_rows_at_a_time_the_run_is_the_same(tmp, monkeypatch, shown):
+    """Big portfolios are scored and decided DECIDED_AT_ONCE rows at a time: the same ranking, issues
+    and Portfolio as all at once, with rows left out for overflow in some slices and not others."""
+    from pipeline import config, run
+    headers = HEADERS + ["Latency Class"]
+    rows = [GOOD + ["quick"], ["UC-2", "Enormous", "5000", "1e13", "1e9", "1e9", "", "", "quick"],
+            ["UC-3", "Runaway", "1e12", "", "", "", "", "", "batch"], ["UC-4", "Fine too", "800", "", "", "", "", "", ""]]
+    src = write_csv(tmp / "enormous.csv", headers, rows)
+    inputs = [SAMPLES / "portfolio.csv", src]
+    whole = run.score_files(inputs, config.load(), detail=not shown, price_date=None)
+    monkeypatch.setattr(run, "DECIDED_AT_ONCE", 3)
+    sliced = run.score_files(inputs, config.load(), detail=not shown, price_date=None)
+    assert whole.ranking.height > 20 and whole.error_rows >= 3
+    assert sliced.ranking.equals(whole.ranking)
+    assert sliced.issues.equals(whole.issues)
+    assert sliced.portfolio.equals(whole.portfolio)
+
+
 def test_a_latency_too_long_is_an_error_naming_its_cell(tmp):
     headers = ["Use Case ID", "Use Case", "Max Latency (s)"]
     src = write_csv(tmp / "latency.csv", headers, [["UC-1", "Fine", "2"], ["UC-2", "Forever", "1e300"]])
