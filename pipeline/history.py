@@ -60,6 +60,15 @@ _RUN_COLUMNS = ("portfolio", "started_at", "version", "config_sha256", "inputs",
                 "timings")
 
 
+@dataclass(frozen=True)
+class StoredInputs:
+    """The input checksums of a recorded run (a frame of one column, input_checksum): their texts
+    are in the history as long as the run is."""
+
+    run_id: int
+    checksums: pl.DataFrame
+
+
 class HistoryProblem(FtscoreError):
     """The history cannot be used: cannot be opened, locked past its timeout, corrupt, from a newer
     ftscore, or not an ftscore history. ``reason`` is the line; the exit code is for `ftscore history`
@@ -431,8 +440,10 @@ class History:
         return HistoryProblem(f"the history {self.where} was written by a newer ftscore (schema version {found}; "
                               f"this one knows up to {SCHEMA_VERSION}): upgrade ftscore, or choose another --history")
 
-    def record(self, run: RunFacts, frame: pl.DataFrame) -> int:
-        """Record a run and its snapshot in one transaction; returns the run's id."""
+    def record(self, run: RunFacts, frame: pl.DataFrame, stored: StoredInputs | None = None) -> int:
+        """Record a run and its snapshot in one transaction; returns the run's id. ``stored``: the
+        checksums of an earlier run (its inputs read by previous): while that run is in the history,
+        its texts are too (prune removes only texts no run points at), so they are not sent again."""
         row = {"portfolio": run.portfolio, "started_at": _stamp(run.started_at), "version": run.version,
                "config_sha256": run.config_sha256, "inputs": json.dumps([list(p) for p in run.inputs]),
                "rows": run.rows, "counts": json.dumps(run.counts, sort_keys=True), "exit_code": run.exit_code,
@@ -447,7 +458,10 @@ class History:
                 self.db.many("use_cases", names, part.rows())
             # in checksum order: two runs recording the same inputs at once take the rows' locks in one
             # order (in any order, PostgreSQL can find them deadlocked and fail one of them)
-            texts = frame.select("input_checksum", "inputs").unique("input_checksum").sort("input_checksum")
+            texts = frame.select("input_checksum", "inputs").unique("input_checksum")
+            if stored is not None and self.db.rows("SELECT 1 FROM runs WHERE run_id = :r", {"r": stored.run_id}):
+                texts = texts.join(stored.checksums, on="input_checksum", how="anti")
+            texts = texts.sort("input_checksum")
             for part in texts.iter_slices(ROWS_AT_ONCE):
                 self.db.many("row_inputs", ["input_checksum", "inputs"], part.rows(),
                              " ON CONFLICT (input_checksum) DO NOTHING")
@@ -565,6 +579,7 @@ class RunHistory:
         self.target, self.timeout = target, busy_timeout_s
         self.problem: str | None = None
         self._history: History | None = None
+        self._stored: StoredInputs | None = None  # the previous run's input checksums, once read
 
     @property
     def status(self) -> str:
@@ -600,7 +615,11 @@ class RunHistory:
         if self.target is not None and self._history is None and not _is_url(self.target) \
                 and not Path(self.target).exists():
             return None
-        return self._guarded(lambda h: h.previous(portfolio, known))
+        found = self._guarded(lambda h: h.previous(portfolio, known))
+        if found is not None:
+            info, frame = found
+            self._stored = StoredInputs(info.run_id, frame.select("input_checksum").drop_nulls().unique())
+        return found
 
     def snapshot_of(self, result, portfolio: str) -> pl.DataFrame | None:
         """The run's snapshot (history.snapshot); None where taking it fails, a problem of the history
@@ -613,7 +632,7 @@ class RunHistory:
 
     def record_result(self, result, portfolio: str, exit_code: int, frame: pl.DataFrame) -> int | None:
         """Record a scored run (run.Result): its facts and its snapshot (snapshot_of); the run's id, or None."""
-        return self._guarded(lambda h: h.record(facts_of(result, portfolio, exit_code), frame))
+        return self._guarded(lambda h: h.record(facts_of(result, portfolio, exit_code), frame, self._stored))
 
     def close(self) -> None:
         if self._history is not None:

@@ -465,6 +465,42 @@ def test_history_shows_one_use_cases_path(thirty_nights):
     assert {p["recommendation"] for p in as_json["path"]} <= set(config.RECOMMENDATIONS)
 
 
+def test_a_rerun_sends_no_input_text_the_history_holds_unless_its_run_is_gone(history_target, monkeypatch):
+    """The previous run's inputs are in the history while that run is: a rerun of the same inputs
+    sends none of their texts again. When the run was pruned between reading it and recording (its
+    texts with it), the texts are sent: every use case of every run keeps its inputs."""
+    sent = []
+    for kind in (history._SQLite, history._Postgres):
+        def spy(self, table, names, rows, tail="", _many=kind.many):
+            if table == "row_inputs":
+                sent.append(len(rows))
+            return _many(self, table, names, rows, tail)
+        monkeypatch.setattr(kind, "many", spy)
+    scored = _scored()
+    frame = history.snapshot(scored.ranking, "emea", scored.config)
+    texts = frame.get_column("input_checksum").drop_nulls().n_unique()
+
+    def rerun(between=None) -> int:
+        sent.clear()
+        hist = history.RunHistory(history_target, 5)
+        hist.previous("emea", frame)
+        if between:
+            between()
+        run_id = hist.record_result(scored, "emea", 0, frame)
+        hist.close()
+        assert run_id is not None, hist.problem
+        return sum(sent)
+
+    assert rerun() == texts and texts > 20  # the first run: no previous run
+    assert rerun() == 0
+    gone = "DELETE FROM runs; DELETE FROM use_cases; DELETE FROM row_inputs"
+    assert rerun(lambda: [sql(history_target, q) for q in gone.split("; ")]) == texts
+    missing = sql(history_target, "SELECT count(*) FROM use_cases u LEFT JOIN row_inputs r "
+                                  "ON r.input_checksum = u.input_checksum "
+                                  "WHERE u.input_checksum IS NOT NULL AND r.input_checksum IS NULL")
+    assert missing == [(0,)]
+
+
 def test_history_prune_and_errors(thirty_nights, tmp_path):
     target, nights, _ = thirty_nights
     older = sum(n < datetime.now(timezone.utc) - timedelta(days=10) for n in nights)
