@@ -371,7 +371,9 @@ def _finish(
         schema={ROW: pl.Int64, "letter": pl.String, "value": pl.String}, orient="row",
     )
     data, blank = _drop_blank(data, set(errors.get_column(ROW).to_list()))
-    data = _numbers_from_text(data, decimal)
+    # one chunk a column: a frame of several (the blank rows' filter makes them) is copied whole by
+    # any later with_columns or select with a literal; at 1M rows each such copy is some 400 MB
+    data = _numbers_from_text(data, decimal).rechunk()
     columns = [Column(n, (h or "").strip() or n, letter) for n, h, letter in zip(names, headers, letters)]
     by_letter = {c.letter: c.name for c in columns}
     cell_errors = errors.select(

@@ -237,3 +237,16 @@ def test_zip_bomb_is_refused_before_parsing(tmp: Path) -> None:
     cfg.write_text("[input]\nmax_unpacked_mb = 16\n")
     message = _refused_by_cli(tmp, src, "--config", str(cfg))
     assert "would unpack to 40.0 MB (limit 16.0 MB); refusing a possible zip bomb" in message
+
+
+def test_the_input_is_read_into_one_chunk_a_column(tmp_path):
+    """Dropping blank rows leaves the columns in several chunks; read as one, no later with_columns or
+    select with a literal (Portfolio, the run's accounting) copies the whole input (at 1,000,000 rows,
+    ~400 MB at the run's peak each time)."""
+    from pipeline import config, run
+    rows = [["", "", "", ""] if i % 1000 == 0 else [f"UC-{i}", f"Case {i}", str(100 + i % 7), "n"]
+            for i in range(20_000)]
+    src = write_csv(tmp_path / "blanks.csv", ["Use Case ID", "Use Case", "Monthly API Cost", "Notes"], rows)
+    table = run.read_input(src, config.load())
+    assert table.frame.height == 19_980 and table.skipped_blank_rows == 20
+    assert set(table.frame.n_chunks("all")) == {1}

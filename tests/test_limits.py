@@ -16,6 +16,7 @@ import polars as pl
 import pytest
 
 from conftest import SAMPLES, run_cli, sheet_rows, write_csv
+from pipeline import issues as issues_mod
 
 HEADERS = ["Use Case ID", "Use Case", "Monthly API Cost", "Monthly Calls", "Input Tokens", "Output Tokens",
            "Input Price per 1K", "Output Price per 1K"]
@@ -181,6 +182,26 @@ def test_decided_a_few_rows_at_a_time_the_run_is_the_same(tmp, monkeypatch, show
     assert sliced.ranking.equals(whole.ranking)
     assert sliced.issues.equals(whole.issues)
     assert sliced.portfolio.equals(whole.portfolio)
+
+
+def test_a_row_neither_scored_nor_an_error_or_both_breaks_the_runs_contract(tmp, monkeypatch):
+    """account: every input row is scored or has an error, never both; a break names (input, row)."""
+    from pipeline import config, core, run
+    from pipeline.errors import ContractBroken
+    monkeypatch.setattr(core.Table, "let_go", lambda self: None)  # account reads the rows as read
+    more = write_csv(tmp / "more.csv", HEADERS, [["ZZ-1", "Second file", "5000", "", "", "", "", ""]] * 3)
+    done = run.score_files([SAMPLES / "portfolio.csv", more], config.load())
+    run.account(done.sources, done.portfolio, done.ranking, done.issues)  # as the run left it
+    last = done.ranking.sort(run.SRC, run.ROW).row(-1, named=True)  # the second file's one scored row
+    where = (last[run.SRC], last[run.ROW])
+    assert where[0] == 1
+    with pytest.raises(ContractBroken, match=re.escape(f"rows [{where}] are neither scored nor reported")):
+        run.account(done.sources, done.portfolio, done.ranking.filter(
+            (pl.col(run.SRC) != where[0]) | (pl.col(run.ROW) != where[1])), done.issues)
+    error = done.issues.filter(issues_mod.row_error()).head(1).with_columns(
+        pl.lit(where[0], pl.Int64).alias(run.SRC), pl.lit(where[1]).cast(done.issues.schema["row"]).alias("row"))
+    with pytest.raises(ContractBroken, match=re.escape(f"rows [{where}] are scored although they have errors")):
+        run.account(done.sources, done.portfolio, done.ranking, pl.concat([done.issues, error]))
 
 
 def test_a_latency_too_long_is_an_error_naming_its_cell(tmp):
