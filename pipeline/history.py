@@ -453,7 +453,10 @@ class History:
             run_id = self.db.rows(
                 f"INSERT INTO runs ({', '.join(_RUN_COLUMNS)}) VALUES ({', '.join(':' + c for c in _RUN_COLUMNS)}) "
                 "RETURNING run_id", row)[0][0]
-            use_cases = frame.select(pl.lit(run_id, pl.Int64).alias("run_id"), *_USE_CASE_COLUMNS)
+            # in the order of the index previous() reads them by (run, use case): the rows it reads
+            # are then one after the other in the file, not all over it
+            use_cases = frame.select(pl.lit(run_id, pl.Int64).alias("run_id"), *_USE_CASE_COLUMNS).sort(
+                "use_case_id", nulls_last=False)
             for part in use_cases.iter_slices(ROWS_AT_ONCE):
                 self.db.many("use_cases", names, part.rows())
             # in checksum order: two runs recording the same inputs at once take the rows' locks in one
