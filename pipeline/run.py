@@ -259,8 +259,8 @@ def _portfolio(sources: list[Source], scored: pl.DataFrame, found: pl.DataFrame,
     )
     computed = [n for n in names if n in scored.columns]
     notes = scored.select(*KEY, *[pl.col(n).alias(ANNOTATION_PREFIX + n) for n in computed])
-    several = len(sources) > 1  # the source file and sheet are shown (annotation_columns) only then:
-    frames = [  # a text repeated on every row of a big input is hundreds of MB
+    several = len(sources) > 1  # the source file and sheet are shown (annotation_columns) only then
+    frames = [
         s.table.frame.with_columns(pl.lit(i, pl.Int64).alias(SRC), *(
             [pl.lit(s.table.file).alias("__file"), pl.lit(s.table.sheet, pl.String).alias("__sheet")] if several else []))
         for i, s in enumerate(sources)
@@ -283,9 +283,6 @@ def _portfolio(sources: list[Source], scored: pl.DataFrame, found: pl.DataFrame,
     return out.select(*user_cols, *[ANNOTATION_PREFIX + n for n in names], *KEY)
 
 
-_PER_INPUT = 2**40  # account's number of a row: input x this + row (no input holds this many rows)
-
-
 def account(sources: list[Source], portfolio: pl.DataFrame, scored: pl.DataFrame, found: pl.DataFrame) -> None:
     """Nothing lost: every input row on Portfolio, scored or with an error, never both. Raises if not.
 
@@ -301,22 +298,14 @@ def account(sources: list[Source], portfolio: pl.DataFrame, scored: pl.DataFrame
     expected = pl.concat([s.table.frame.select(pl.lit(i, pl.Int64).alias(SRC), ROW) for i, s in enumerate(sources)])
     if not portfolio.select(KEY).equals(expected):
         raise ContractBroken(f"Portfolio has {portfolio.height} rows, the inputs {expected.height}")
-    # each row's (input, row) as one number: joins on it hold a fraction of what two key columns take
-    one = (pl.col(SRC) * _PER_INPUT + pl.col(ROW)).alias("__one")
-    expected = expected.select(one)
-    scored_keys = scored.select(one)
-    error_keys = issues.error_rows(found).select(one)
-    lost = expected.join(scored_keys, on="__one", how="anti").join(error_keys, on="__one", how="anti")
+    scored_keys = scored.select(KEY)
+    error_keys = issues.error_rows(found)
+    lost = expected.join(scored_keys, on=KEY, how="anti").join(error_keys, on=KEY, how="anti")
     if lost.height:
-        raise ContractBroken(f"rows {_keys(lost.head(10))} are neither scored nor reported as errors")
-    both = scored_keys.join(error_keys, on="__one", how="semi")
+        raise ContractBroken(f"rows {lost.head(10).rows()} are neither scored nor reported as errors")
+    both = scored_keys.join(error_keys, on=KEY, how="semi")
     if both.height:
-        raise ContractBroken(f"rows {_keys(both.head(10))} are scored although they have errors")
-
-
-def _keys(rows: pl.DataFrame) -> list[tuple[int, int]]:
-    """account's numbers as the (input, row) pairs they are."""
-    return rows.select((pl.col("__one") // _PER_INPUT).alias(SRC), (pl.col("__one") % _PER_INPUT).alias(ROW)).rows()
+        raise ContractBroken(f"rows {both.head(10).rows()} are scored although they have errors")
 
 
 def _price_issues(sources: list[Source], parsed: pl.DataFrame) -> list[pl.DataFrame]:
