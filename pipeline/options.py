@@ -32,6 +32,7 @@ from typing import NamedTuple
 import polars as pl
 
 from pipeline.config import SHORT_HORIZON_MONTHS, batch_latency_s, horizon_column
+from pipeline import slices
 
 # SPEC v2 section 3's table, in its order (ties go to the earlier).
 OPTIONS = ("api", "api_optimised", "provider_finetune", "self_host_open", "self_host_finetune")
@@ -505,10 +506,10 @@ def long_parts(scored: pl.DataFrame, cfg: dict, *, row: str = "source_row", rows
     """long_frame(scored), LONG_AT_ONCE use cases a part, stopping after ``rows`` rows in all: what a
     writer holds is one part, not the whole table. An empty frame gives one empty part (its columns)."""
     left = rows
-    for start in range(0, max(scored.height, 1), LONG_AT_ONCE):
+    for use_cases in slices.parts(scored, LONG_AT_ONCE):
         if left is not None and left <= 0:
             return
-        part = long_frame(scored.slice(start, LONG_AT_ONCE), cfg, row=row)
+        part = long_frame(use_cases, cfg, row=row)
         if left is not None:
             part = part.head(left)
             left -= part.height

@@ -30,6 +30,7 @@ from pipeline.atomic import display
 from pipeline.core import ANNOTATION_PREFIX, KEY, ROW, SRC, Mapping, Result, Source, Table, annotation_columns
 from pipeline.read import HINT_HEADER, NotAPortfolio, ReadError, read_table
 from pipeline.score import FACTOR_FIELDS, FACTOR_INPUTS, FACTORS, factor_scores
+from pipeline.slices import parts
 from pipeline.validate import ContractBroken, check, repeated_ids
 from schemas import ScoredPortfolio
 
@@ -168,7 +169,7 @@ def score_sources(sources: list[Source], valid: list[pl.DataFrame], found: pl.Da
     files = [s.table.file for s in sources]
     rows, decided, known, extra = valid.pop(), [], [], []
     # DECIDED_AT_ONCE rows at a time: the decision's work columns are held for one slice
-    for part in rows.iter_slices(DECIDED_AT_ONCE) if rows.height else [rows]:
+    for part in parts(rows, DECIDED_AT_ONCE):
         kept, more = _decided(sources, part, cfg, at or date.today())
         extra += more
         # only the columns the warnings read: a filter over the whole scored frame copies all of it

@@ -25,7 +25,8 @@ compares every cell's XML, so a 3.x release that changed what these mean fails t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Container, Sequence
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,19 +70,20 @@ def can_write(ws, frame: pl.DataFrame, cells: Cells) -> bool:
 
 def write_rows(ws, frame: pl.DataFrame, first_row: int, cells: Cells, *, filled: Sequence[bool] | None,
                heights: Sequence[float | None], odd_row: Callable[[int], None],
-               comment: Callable[[int], None], commented: Container[int]) -> None:
+               comment: Callable[[int], None], commented: Iterable[int]) -> None:
     """Write ``frame``'s rows from sheet row ``first_row`` (0-based), in order.
 
     odd_row(i) writes frame row i cell by cell; comment(i) writes the comments of frame row i, one of
     ``commented`` (xlsxwriter takes a comment only for a row it has not written yet)."""
     marks = _marks(frame, filled, heights, ws.default_row_height)
+    noted = sorted(commented)  # a few thousand rows at most (output.max_cell_comments)
     for start in range(0, frame.height, SLICE_ROWS):
         part = pl.concat([frame.slice(start, SLICE_ROWS), marks.slice(start, SLICE_ROWS)], how="horizontal")
         odd = _odd_rows(part)
         at = 0
         for i in [*odd, part.height]:
             if i > at:
-                notes = [k for k in range(start + at, start + i) if k in commented]
+                notes = noted[bisect_left(noted, start + at):bisect_left(noted, start + i)]
                 _write_xml(ws, part.slice(at, i - at), first_row + start + at, cells, notes, comment)
             if i < part.height:
                 odd_row(start + i)

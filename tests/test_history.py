@@ -128,9 +128,13 @@ def test_the_inputs_json_is_the_text_polars_json_encoder_made_before(monkeypatch
     names = [f for f in FIELDS if f in frame.columns]
     before = frame.select(pl.struct(names).struct.json_encode()
                           .str.replace_all(f'"(?:{"|".join(names)})":null,?', "").str.replace(r",}$", "}")).to_series()
-    assert history.inputs_json(frame).to_list() == before.to_list()
-    assert all(isinstance(json.loads(t), dict) for t in before)
-    assert not any(math.isnan(v) for t in before for v in json.loads(t).values() if isinstance(v, float))
+    made = history.inputs_json(frame).to_list()
+    assert made == before.to_list()
+    rows = [json.loads(t) for t in made]
+    assert "monthly_calls" not in rows[2] and "input_tokens" not in rows[0]  # NaN and inf: not given
+    assert rows[0]["use_case"] == 'q"uote\\back\nline\x01' and rows[1]["contains_pii"] is False
+    assert rows[4] == {"use_case": "", "monthly_calls": -0.0, "input_tokens": 1e15, "model": "x"}
+    assert not any(math.isnan(v) for row in rows for v in row.values() if isinstance(v, float))
 
 
 def test_the_input_checksum_changes_with_the_inputs_only(tmp_path):
