@@ -12,12 +12,18 @@ from pathlib import Path
 
 import polars as pl
 
+from pipeline.errors import ContractBroken
 from pipeline.fields import ANNOTATIONS
 from pipeline.config import horizon_column
 
 ROW = "__row"  # the record's row number as Excel shows it (1-based)
 SRC = "__src"  # which input of the run a record came from (0-based position)
 KEY = [SRC, ROW]  # a row of the run: its input and its row in that input
+RANKED = "__ranked"  # Result.input_rows: the row's position in Result.ranking (null: not scored)
+ERROR = "__error"  # Result.input_rows: why the row is not scored (null: scored)
+# Portfolio's rows made at once where it is written (Result.portfolio_parts): a part's annotation
+# columns are held while it is written, not the whole sheet's.
+PORTFOLIO_PART_ROWS = 100_000
 ANNOTATION_PREFIX = "ftscore:"  # annotation columns on Portfolio, apart from the user's
 # Names ftscore gives its own columns start with these ("__row", "__error", "ftscore:rank"). A user's
 # header that does too is kept for display (Column.header) under the key USER_KEY + header, so no
@@ -113,8 +119,11 @@ class Source:
 class Result:
     sources: list[Source]
     config: dict
-    portfolio: pl.DataFrame  # every input row, in input order: user columns, then ANNOTATION_PREFIX columns
-    ranking: pl.DataFrame  # scored rows sorted by rank (canonical names, SRC and ROW kept)
+    # Every input row, in input order: the user's columns, KEY, RANKED and ERROR. Portfolio's
+    # ANNOTATION_PREFIX columns are taken from ranking when a part is shown (portfolio_part), never
+    # held for every row: at 1M rows they are ~570 MB beside the ranking they repeat.
+    input_rows: pl.DataFrame
+    ranking: pl.DataFrame  # scored rows sorted by rank (canonical names, SRC and ROW kept); never reordered
     issues: pl.DataFrame
     started: datetime
     timings: dict[str, float] = field(default_factory=dict)
@@ -134,7 +143,51 @@ class Result:
 
     @property
     def rows(self) -> int:
-        return self.portfolio.height
+        return self.input_rows.height
+
+    @property
+    def portfolio_columns(self) -> list[str]:
+        """Portfolio's columns: the user's, then the ANNOTATION_PREFIX ones, then KEY."""
+        user = [c for c in self.input_rows.columns if c not in (*KEY, RANKED, ERROR)]
+        return user + [ANNOTATION_PREFIX + n for n in self.annotation_names()] + KEY
+
+    @property
+    def portfolio(self) -> pl.DataFrame:
+        """Portfolio whole (for a part of it at a time: portfolio_part)."""
+        return self.portfolio_part(0, self.input_rows.height)
+
+    def portfolio_parts(self, rows: int | None = None):
+        """Portfolio ``rows`` (default PORTFOLIO_PART_ROWS) rows at a time, in order (one part when it has
+        no rows)."""
+        rows = rows or PORTFOLIO_PART_ROWS
+        for offset in range(0, max(self.input_rows.height, 1), rows):
+            yield self.portfolio_part(offset, rows)
+
+    def portfolio_part(self, offset: int, length: int) -> pl.DataFrame:
+        """Portfolio's rows offset to offset + length: every input row in input order, the user's columns,
+        then the annotation columns (the scored row's from ranking, the error of a row not scored in its
+        rationale), then KEY."""
+        rows = self.input_rows.slice(offset, length)
+        names = self.annotation_names()
+        computed = [n for n in names if n in self.ranking.columns]
+        notes = self.ranking.select(pl.col(*KEY, *computed).gather(rows.get_column(RANKED)))
+        ranked = rows.get_column(RANKED).is_not_null()
+        if not notes.select(KEY).filter(ranked).equals(rows.select(KEY).filter(ranked)):
+            raise ContractBroken("Portfolio's annotations are not its rows' (the ranking was reordered)")
+        several = len(self.sources) > 1  # the source file and sheet are shown (annotation_columns) only then
+        files = {i: s.table.file for i, s in enumerate(self.sources)}
+        sheets = {i: s.table.sheet for i, s in enumerate(self.sources)}
+        own = {
+            **{n: pl.col(n) for n in computed},
+            "rationale": pl.coalesce(pl.col("rationale"), rows.get_column(ERROR)) if "rationale" in computed
+            else rows.get_column(ERROR),
+            "source_row": rows.get_column(ROW),
+            **({"source_file": rows.get_column(SRC).replace_strict(files, return_dtype=pl.String),
+                "source_sheet": rows.get_column(SRC).replace_strict(sheets, return_dtype=pl.String)} if several else {}),
+        }
+        added = notes.select(own[n].alias(ANNOTATION_PREFIX + n) for n in names if n in own)
+        user = rows.drop(*KEY, RANKED, ERROR)
+        return pl.concat([user, added, rows.select(KEY)], how="horizontal").select(self.portfolio_columns)
 
     @property
     def scored(self) -> int:

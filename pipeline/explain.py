@@ -12,7 +12,7 @@ from pathlib import Path
 import polars as pl
 
 from pipeline import options
-from pipeline.core import ANNOTATION_PREFIX, Result
+from pipeline.core import ERROR, ROW, SRC, Result
 from pipeline.decide import DECIDED_BY, materiality
 from pipeline.errors import NotFound  # noqa: F401  (re-exported)
 from pipeline.options import FINE_TUNED, OPTIONS, SELF_HOSTED
@@ -50,13 +50,12 @@ def find(result: Result, use_case_id: str) -> dict:
         col = source.mapping.fields.get("use_case_id")
         if col is None:
             continue
-        hit = result.portfolio.filter(
-            (pl.col("__src") == i) & (pl.col(col.name).cast(pl.String).str.to_lowercase() == use_case_id.strip().lower())
+        hit = result.input_rows.filter(
+            (pl.col(SRC) == i) & pl.col(ERROR).is_not_null() & (pl.col(col.name).cast(pl.String).str.to_lowercase() == use_case_id.strip().lower())
         )
         if hit.height:
             first = hit.row(0, named=True)
-            raise NotFound(f"use case '{use_case_id}' (row {first['__row']}) was "
-                           f"{first[ANNOTATION_PREFIX + 'rationale']}; see the Issues sheet")
+            raise NotFound(f"use case '{use_case_id}' (row {first[ROW]}) was {first[ERROR]}; see the Issues sheet")
     import difflib
 
     close = difflib.get_close_matches(use_case_id, ids, n=3)

@@ -29,20 +29,21 @@ _FORMULA_SIGNS = r"[=+\-@\x{FF1D}\x{FF0B}\x{FF0D}\x{FF20}\x{FE66}\x{FE62}\x{FE63
 FORMULA_START = rf"^(?:[\t\r]|{_LEADING_SPACE}*{_FORMULA_SIGNS})"
 
 
-def table(result: Result) -> pl.DataFrame:
-    """Portfolio as one frame with plain column names (an annotation that collides with a user
-    column of the same name is suffixed ' (ftscore)')."""
-    frame = result.portfolio.drop(KEY)
+def table(result: Result) -> Iterator[pl.DataFrame]:
+    """Portfolio with plain column names (an annotation that collides with a user column of the same
+    name is suffixed ' (ftscore)'), a part at a time (Result.portfolio_parts)."""
+    columns = [c for c in result.portfolio_columns if c not in KEY]
     # A user's header in ftscore's namespace ("__row", "ftscore:rank") is keyed "user:__row" inside
     # the run; the table shows it under the user's own header again.
-    renames = {c: c[len(USER_KEY):] for c in frame.columns
+    renames = {c: c[len(USER_KEY):] for c in columns
                if c.startswith(USER_KEY) and is_reserved(c[len(USER_KEY):])}
-    user = {renames.get(c, c) for c in frame.columns if not c.startswith(ANNOTATION_PREFIX)}
-    for c in frame.columns:
+    user = {renames.get(c, c) for c in columns if not c.startswith(ANNOTATION_PREFIX)}
+    for c in columns:
         if c.startswith(ANNOTATION_PREFIX):
             name = c[len(ANNOTATION_PREFIX):]
             renames[c] = f"{name} (ftscore)" if name in user else name
-    return frame.rename(renames)
+    for part in result.portfolio_parts():
+        yield part.drop(KEY).rename(renames)
 
 
 def issues_table(result: Result) -> pl.DataFrame:

@@ -27,7 +27,7 @@ from pipeline.money import computed_checks, money, overflow
 from pipeline.options import long_inputs
 from pipeline.rank import NO_MONEY, decide, rank
 from pipeline.atomic import display
-from pipeline.core import ANNOTATION_PREFIX, KEY, ROW, SRC, Mapping, Result, Source, Table, annotation_columns
+from pipeline.core import ANNOTATION_PREFIX, ERROR, KEY, RANKED, ROW, SRC, Mapping, Result, Source, Table, annotation_columns
 from pipeline.read import HINT_HEADER, NotAPortfolio, ReadError, read_table
 from pipeline.score import FACTOR_FIELDS, FACTOR_INPUTS, FACTORS, factor_scores
 from pipeline.slices import parts
@@ -243,8 +243,9 @@ def _overflow_issues(sources: list[Source], bad: pl.DataFrame, cfg: dict) -> lis
     return out
 
 
-def _portfolio(sources: list[Source], scored: pl.DataFrame, found: pl.DataFrame, cfg: dict) -> pl.DataFrame:
-    names = annotation_columns(cfg, len(sources))
+def _input_rows(sources: list[Source], scored: pl.DataFrame, found: pl.DataFrame) -> pl.DataFrame:
+    """Result.input_rows: every input row in input order, the user's columns, KEY, RANKED (its position
+    in the scored rows) and ERROR (why a row is not scored: its first error, and how many more)."""
     errors = (
         found.filter(issues.row_error())
         .group_by([SRC, "row"], maintain_order=True)
@@ -255,33 +256,21 @@ def _portfolio(sources: list[Source], scored: pl.DataFrame, found: pl.DataFrame,
             (
                 pl.lit("not scored: ") + pl.col("problem")
                 + pl.when(pl.col("__n") > 1).then(pl.format(" (+{} more, see Issues)", pl.col("__n") - 1)).otherwise(pl.lit(""))
-            ).alias("__error"),
+            ).alias(ERROR),
         )
     )
-    computed = [n for n in names if n in scored.columns]
-    notes = scored.select(*KEY, *[pl.col(n).alias(ANNOTATION_PREFIX + n) for n in computed])
-    several = len(sources) > 1  # the source file and sheet are shown (annotation_columns) only then
-    frames = [
-        s.table.frame.with_columns(pl.lit(i, pl.Int64).alias(SRC), *(
-            [pl.lit(s.table.file).alias("__file"), pl.lit(s.table.sheet, pl.String).alias("__sheet")] if several else []))
-        for i, s in enumerate(sources)
-    ]
+    frames = [s.table.frame.with_columns(pl.lit(i, pl.Int64).alias(SRC)) for i, s in enumerate(sources)]
     user = pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0]
-    # The annotations are lined up with the input rows and set beside them: joining onto the
-    # user's columns would copy every one of them (at 1M rows, hundreds of MB).
-    aligned = user.select(KEY).join(notes, on=KEY, how="left", maintain_order="left").join(
+    ranked = scored.select(KEY).with_row_index(RANKED).with_columns(pl.col(RANKED).cast(pl.Int64))
+    # The positions and errors are lined up with the input rows and set beside them: joining onto
+    # the user's columns would copy every one of them (at 1M rows, hundreds of MB).
+    aligned = user.select(KEY).join(ranked, on=KEY, how="left", maintain_order="left").join(
         errors, on=KEY, how="left", maintain_order="left")
     if aligned.height != user.height:
         raise ContractBroken(f"annotations for {aligned.height} rows, the inputs have {user.height}")
     out = pl.concat([user, aligned.drop(KEY)], how="horizontal")
-    out = out.with_columns(
-        pl.coalesce(pl.col(ANNOTATION_PREFIX + "rationale"), pl.col("__error")).alias(ANNOTATION_PREFIX + "rationale"),
-        pl.col(ROW).alias(ANNOTATION_PREFIX + "source_row"),
-        *([pl.col("__file").alias(ANNOTATION_PREFIX + "source_file"),
-           pl.col("__sheet").alias(ANNOTATION_PREFIX + "source_sheet")] if several else []),
-    )
-    user_cols = [c for c in user.columns if c not in (*KEY, "__file", "__sheet")]
-    return out.select(*user_cols, *[ANNOTATION_PREFIX + n for n in names], *KEY)
+    user_cols = [c for c in user.columns if c not in KEY]
+    return out.select(*user_cols, *KEY, RANKED, ERROR)
 
 
 def account(sources: list[Source], portfolio: pl.DataFrame, scored: pl.DataFrame, found: pl.DataFrame) -> None:
@@ -479,8 +468,8 @@ def score_files(paths: list[str | Path], cfg: dict, *, max_rows: int | None = No
     del kept
     if not detail:  # (shown: these columns already)
         scored = scored.select(shown_columns(scored, cfg, len(sources)))
-    portfolio = _portfolio(sources, scored, all_issues, cfg)
-    account(sources, portfolio, scored, all_issues)
+    input_rows = _input_rows(sources, scored, all_issues)
+    account(sources, input_rows, scored, all_issues)
     for source in sources:  # every row is in Portfolio now, or an error says why
         source.table.let_go()
     # Ranking keeps the helper columns (reasons, setup and running cost) for explain;
@@ -488,7 +477,7 @@ def score_files(paths: list[str | Path], cfg: dict, *, max_rows: int | None = No
     ranking = scored.drop("price_error", strict=False)
     timings = {"read": read.seconds_read, "validate": read.seconds_check, "score": time.perf_counter() - t,
                "total": time.perf_counter() - t0}
-    return Result(sources=sources, config=cfg, portfolio=portfolio, ranking=ranking, issues=all_issues,
+    return Result(sources=sources, config=cfg, input_rows=input_rows, ranking=ranking, issues=all_issues,
                   started=started, timings=timings, stability=stability_facts, budget=budget_facts)
 
 

@@ -428,8 +428,6 @@ def long_text_issues(result: Result) -> pl.DataFrame:
     UTF-16 length Excel counts.
     """
     cfg = result.config
-    frame = result.portfolio
-    texts = [c for c, t in frame.schema.items() if t == pl.String]
     found: list[pl.DataFrame] = []
     for i, source in enumerate(result.sources):
         table = source.table
@@ -441,8 +439,13 @@ def long_text_issues(result: Result) -> pl.DataFrame:
                     "cell": f"{col.letter}{table.header_row}", "value": None,
                     "problem": f"this header holds {n:,} characters; {_CUT_WORDS}", "severity": "warning",
                 }], schema=issues_mod.SCHEMA).with_columns(pl.lit(i, pl.Int64).alias(SRC)))
-    if texts:
-        long_rows = frame.filter(pl.any_horizontal([pl.col(c).str.len_bytes() > CELL_TEXT_MAX for c in texts]))
+    long_parts, texts = [], []
+    for part in result.portfolio_parts():
+        texts = [c for c, t in part.schema.items() if t == pl.String]
+        if texts:
+            long_parts.append(part.filter(pl.any_horizontal([pl.col(c).str.len_bytes() > CELL_TEXT_MAX for c in texts])))
+    long_rows = pl.concat(long_parts) if long_parts else None
+    if long_rows is not None:
         for c in texts if long_rows.height else []:
             rows = long_rows.select(SRC, ROW, c, _utf16_units(c).alias("__n")).filter(pl.col("__n") > CELL_TEXT_MAX)
             for i, source in enumerate(result.sources):
@@ -476,7 +479,7 @@ def _with_long_text_issues(result: Result) -> Result:
 
 
 def too_big_for_a_sheet(result: Result) -> bool:
-    return result.portfolio.height > EXCEL_DATA_ROWS
+    return result.rows > EXCEL_DATA_ROWS
 
 
 EXCEL_COLUMNS = 16_384  # columns one Excel sheet holds (A to XFD)
@@ -489,7 +492,7 @@ def columns_left_out(result: Result) -> list[str]:
     and the Parquet file beside the workbook holds every column (see needs_companion).
     """
     notes = {ANNOTATION_PREFIX + n for n in result.annotation_names()}
-    user = [c for c in result.portfolio.columns if c not in notes and c not in KEY]
+    user = [c for c in result.portfolio_columns if c not in notes and c not in KEY]
     room = max(EXCEL_COLUMNS - len(notes), 0)
     return user[room:]
 
@@ -549,7 +552,7 @@ def write(result: Result, output: str | Path, *, streaming: bool | None = None,
     result = _with_long_text_issues(result)
     overflow = too_big_for_a_sheet(result)
     if streaming is None:
-        streaming = overflow or result.portfolio.height >= cfg["output"]["streaming_rows"]
+        streaming = overflow or result.rows >= cfg["output"]["streaming_rows"]
     with replace_when_done(output) as tmp:
         # use_zip64: a streamed workbook can pass the 4 GB a plain ZIP member may hold.
         wb = TextWorkbook(tmp, {**WORKBOOK_OPTIONS, "constant_memory": streaming, "use_zip64": streaming})
@@ -587,7 +590,7 @@ def _mark(wb: xlsxwriter.Workbook, result: Result) -> None:
     from pipeline import own
 
     notes = {ANNOTATION_PREFIX + n for n in result.annotation_names()}
-    user = [c for c in result.portfolio.columns if c not in notes and c not in KEY]
+    user = [c for c in result.portfolio_columns if c not in notes and c not in KEY]
     wb.set_custom_property(own.MARKER, __version__)
     wb.set_custom_property(own.USER_COLUMNS, len(user))
 
@@ -868,8 +871,8 @@ def _places(result: Result) -> _Places:
     cfg = result.config
     notes = [ANNOTATION_PREFIX + n for n in result.annotation_names()]
     left_out = set(columns_left_out(result))  # past Excel's last column: not on Portfolio
-    user_cols = [c for c in result.portfolio.columns if c not in notes and c not in KEY and c not in left_out]
-    index = result.portfolio.select(*KEY).with_row_index("__i")
+    user_cols = [c for c in result.portfolio_columns if c not in notes and c not in KEY and c not in left_out]
+    index = result.input_rows.select(*KEY).with_row_index("__i")
     error_keys = issues_mod.error_rows(result.issues)
     filled = index.join(error_keys.with_columns(pl.lit(True).alias("__bad")), on=KEY, how="left",
                         maintain_order="left").get_column("__bad").fill_null(False).to_list()
@@ -902,28 +905,43 @@ def _places(result: Result) -> _Places:
 
 
 def _portfolio(ws, result: Result, fmt: _Formats, places: _Places, height_rows: int | None = None) -> None:
-    """Every input row in input order: the user's columns, then the annotations, set apart."""
+    """Every input row in input order: the user's columns, then the annotations, set apart. Made and
+    written a part at a time (Result.portfolio_parts): widths from a first pass over the parts, then
+    the rows."""
     cfg = result.config
     user_cols, notes = places.user_cols, places.notes
-    frame = result.portfolio.select(user_cols + notes)
-    texts, widths = _user_headers(ws, result, frame.select(user_cols), fmt)
-    widths += _note_headers(ws, cfg, frame, len(user_cols), notes, fmt)
+    user = result.input_rows.select(user_cols)
+    texts, widths = _user_headers(ws, result, user, fmt)
+    widths += _note_headers(ws, cfg, notes, _longest(part.select(notes) for part in result.portfolio_parts()),
+                            len(user_cols), fmt)
     _header_height(ws, 0, texts + [label(_canonical(n), cfg) for n in notes], widths)
-    kinds = [(_user_format(frame.get_column(c)), False) for c in user_cols] + [
+    kinds = [(_user_format(user.get_column(c)), False) for c in user_cols] + [
         (_num_format(_canonical(n), cfg), _canonical(n) in WRAPPED) for n in notes
     ]
     wrapped = [_canonical(n) for n in notes if _canonical(n) in WRAPPED]
-    heights = _row_heights(frame.select([pl.col(ANNOTATION_PREFIX + n).alias(n) for n in wrapped]),
+    top = result.portfolio_part(0, result.rows if height_rows is None else height_rows)
+    heights = _row_heights(top.select([pl.col(ANNOTATION_PREFIX + n).alias(n) for n in wrapped]),
                            _wrap_widths(cfg), height_rows)
-    columns, targets, kinds = _cell_columns(result, frame, user_cols, kinds)
+    del top
+    comma_sources = [i for i, s in enumerate(result.sources) if s.table.decimal == ","]
+    comma = result.input_rows.get_column(SRC).is_in(comma_sources) if comma_sources else None
+    number_cells = _numbers_of_texts(user, comma)
+    del user
+    targets, kinds = _cell_targets(user_cols + notes, number_cells, kinds)
     formats = [fmt.get(nf, None, w) for nf, w in kinds]
     fill_formats = [fmt.get(nf, SEVERITY_COLOURS["error"], w) for nf, w in kinds]
-    _rows(ws, pl.DataFrame(columns), 1, formats, fill_formats=fill_formats, filled=places.filled, heights=heights,
-          comments=places.comments, targets=targets)
+    done = 0
+    for part in result.portfolio_parts():
+        n = part.height
+        columns = _cell_columns(part.select(user_cols + notes), {c: v.slice(done, n) for c, v in number_cells.items()})
+        comments = {(i - done, j): t for (i, j), t in places.comments.items() if done <= i < done + n}
+        _rows(ws, pl.DataFrame(columns), 1 + done, formats, fill_formats=fill_formats,
+              filled=places.filled[done:done + n], heights=heights[done:done + n], comments=comments, targets=targets)
+        done += n
     ws.freeze_panes(1, 1)
-    if frame.height:
-        ws.autofilter(0, 0, frame.height, frame.width - 1)
-    _print_setup(ws, result, widths[:_fitting(widths, cfg)], last_row=frame.height)  # what one page width holds
+    if result.rows:
+        ws.autofilter(0, 0, result.rows, len(user_cols) + len(notes) - 1)
+    _print_setup(ws, result, widths[:_fitting(widths, cfg)], last_row=result.rows)  # what one page width holds
 
 
 def _canonical(note: str) -> str:
@@ -947,36 +965,38 @@ def _user_headers(ws, result: Result, user: pl.DataFrame, fmt: _Formats) -> tupl
     return texts, widths
 
 
-def _note_headers(ws, cfg: dict, frame: pl.DataFrame, first: int, notes: list[str], fmt: _Formats) -> list[float]:
-    """The annotation columns' labels, meanings and widths (returned), from sheet column ``first``."""
+def _note_headers(ws, cfg: dict, notes: list[str], longest: dict[str, int], first: int, fmt: _Formats) -> list[float]:
+    """The annotation columns' labels, meanings and widths (returned; longest: _longest of their values),
+    from sheet column ``first``."""
     names = [_canonical(note) for note in notes]
     heads = [label(name, cfg) for name in names]
-    widths = _fixed_widths(names, _widths(frame.select(notes), heads), cfg)
+    widths = _fixed_widths(names, _widths(pl.DataFrame(schema=dict.fromkeys(notes, pl.Null)), heads, longest), cfg)
     _header_row(ws, 0, heads, widths, fmt.note_header, comments=[meaning(n, cfg) for n in names], first=first)
     return widths
 
 
-def _cell_columns(result: Result, frame: pl.DataFrame, user_cols: list[str], kinds: list[tuple]
-                  ) -> tuple[list[pl.Series], list[int], list[tuple]]:
-    """The columns to write, the sheet column of each and its (number format, wrap).
+def _cell_targets(names: list[str], number_cells: dict[str, pl.Series], kinds: list[tuple]
+                  ) -> tuple[list[int], list[tuple]]:
+    """The sheet column of every column _cell_columns makes from these columns, and its (number format, wrap)."""
+    targets, out_kinds = [], []
+    for j, name in enumerate(names):
+        copies = 2 if name in number_cells else 1
+        targets += [j] * copies
+        out_kinds += [kinds[j]] * copies
+    return targets, out_kinds
 
-    A user's text column with numbers in it is written as two: its numbers, then its other text.
-    """
-    columns, targets, out_kinds = [], [], []
-    comma_sources = [i for i, s in enumerate(result.sources) if s.table.decimal == ","]
-    comma = result.portfolio.get_column(SRC).is_in(comma_sources) if comma_sources else None
-    number_cells = _numbers_of_texts(frame.select(user_cols), comma)
-    for j, column in enumerate(frame.get_columns()):
-        numbers = number_cells.get(column.name) if j < len(user_cols) else None
+
+def _cell_columns(frame: pl.DataFrame, number_cells: dict[str, pl.Series]) -> list[pl.Series]:
+    """The columns to write (sheet columns: _cell_targets). A user's text column with numbers in it
+    (number_cells: _numbers_of_texts of these rows) is written as two: its numbers, then its other text."""
+    columns = []
+    for column in frame.get_columns():
+        numbers = number_cells.get(column.name)
         if numbers is not None:
             columns += [numbers.alias(f"{column.name}\x00number"), column.set(numbers.is_not_null(), None)]
-            targets += [j, j]
-            out_kinds += [kinds[j]] * 2
         else:
             columns.append(column)
-            targets.append(j)
-            out_kinds.append(kinds[j])
-    return columns, targets, out_kinds
+    return columns
 
 
 def _issues(ws, result: Result, fmt: _Formats, places: _Places | None) -> None:

@@ -184,6 +184,73 @@ def test_decided_a_few_rows_at_a_time_the_run_is_the_same(tmp, monkeypatch, show
     assert sliced.portfolio.equals(whole.portfolio)
 
 
+def _two_inputs(tmp: Path) -> list[Path]:
+    """The sample and a second file with a row of each kind: scored, an error, scored with a number
+    among its texts (written back as a number), a long text."""
+    rows = [GOOD + ["12"], ["UC-2", "Broken", "not money", "", "", "", "", "", "words"],
+            ["UC-3", "Fine too", "800", "", "", "", "", "", "x" * 300], ["UC-4", "Also fine", "900", "", "", "", "", "", "7"]]
+    return [SAMPLES / "portfolio.csv", write_csv(tmp / "second.csv", HEADERS + ["Notes"], rows)]
+
+
+def test_portfolio_is_made_from_the_ranking_a_part_at_a_time(tmp):
+    """Result holds the input rows and each one's place in the ranking, not Portfolio's annotation
+    columns: a part of Portfolio shows each scored row's own ranking values, an error row its error,
+    and the parts in order are the whole."""
+    from pipeline import config, run
+    from pipeline.core import ANNOTATION_PREFIX, KEY
+    done = run.score_files(_two_inputs(tmp), config.load())
+    whole = done.portfolio
+    assert whole.columns == done.portfolio_columns and whole.height == done.rows == 30
+    assert pl.concat(list(done.portfolio_parts(4))).equals(whole)
+    assert len(list(done.portfolio_parts(4))) == 8
+    names = ["recommendation", "best_option", "rationale", "next_step", "fit_score", "rank"]
+    shown = whole.select(*KEY, *[pl.col(ANNOTATION_PREFIX + n).alias(n) for n in names])
+    scored = shown.join(done.ranking.select(*KEY, *names), on=KEY, how="inner")
+    assert scored.height == done.ranking.height >= 20
+    for n in names:
+        assert scored.get_column(n).equals(scored.get_column(f"{n}_right"), null_equal=True), n
+    errors = shown.join(done.ranking.select(KEY), on=KEY, how="anti")
+    assert errors.height == done.error_rows >= 2
+    assert errors.get_column("rationale").str.starts_with("not scored: ").all()
+    assert errors.get_column("recommendation").is_null().all()
+    broken = errors.filter((pl.col(run.SRC) == 1) & (pl.col(run.ROW) == 3))  # UC-2: "not money"
+    assert broken.height == 1 and "not scored: " in broken.get_column("rationale").item()
+
+
+def test_portfolio_from_a_reordered_ranking_breaks_the_runs_contract(tmp):
+    from dataclasses import replace
+
+    from pipeline import config, run
+    from pipeline.errors import ContractBroken
+    done = run.score_files(_two_inputs(tmp), config.load())
+    with pytest.raises(ContractBroken, match="not its rows'"):
+        replace(done, ranking=done.ranking.reverse()).portfolio
+
+
+@pytest.mark.parametrize("streaming", [False, True])
+def test_the_portfolio_sheet_written_in_parts_is_the_same(tmp, monkeypatch, streaming):
+    """The Portfolio sheet is written PORTFOLIO_PART_ROWS rows at a time: the same cells (numbers
+    among texts as numbers), fills of error rows, comments and widths as written in one part."""
+    from pipeline import config, core, run, workbook
+    done = run.score_files(_two_inputs(tmp), config.load())
+    whole = workbook.write(done, tmp / "whole.xlsx", streaming=streaming)
+    monkeypatch.setattr(core, "PORTFOLIO_PART_ROWS", 3)
+    parts = workbook.write(done, tmp / "parts.xlsx", streaming=streaming)
+
+    def cells(path):
+        ws = openpyxl.load_workbook(path)["Portfolio"]
+        return ([[(c.value, c.fill.fgColor.rgb, c.comment.text if c.comment else None) for c in row]
+                 for row in ws.iter_rows()],
+                {k: d.width for k, d in ws.column_dimensions.items()})
+
+    got, want = cells(parts), cells(whole)
+    assert got == want
+    values = [[v for v, _, _ in row] for row in want[0]]
+    assert len(values) == 31 and any(12 in row for row in values) and any("words" in row for row in values)
+    fills = {row[0][1] for row in want[0][1:]}
+    assert len(fills) == 2  # error rows are filled, the others not
+
+
 def test_a_row_neither_scored_nor_an_error_or_both_breaks_the_runs_contract(tmp, monkeypatch):
     """account: every input row is scored or has an error, never both; a break names (input, row)."""
     from pipeline import config, core, run
