@@ -24,6 +24,12 @@ ERROR = "__error"  # Result.input_rows: why the row is not scored (null: scored)
 # Portfolio's rows made at once where it is written (Result.portfolio_parts): a part's annotation
 # columns are held while it is written, not the whole sheet's.
 PORTFOLIO_PART_ROWS = 100_000
+# A text column of the input rows that repeats a few values (Industry, Model, ...) is held as categories
+# (4 bytes a row; a text is 16 bytes a row and its letters): at 1M rows ~320 MB less for the
+# benchmark's 25 such columns. "Few": at most a quarter as many distinct values as rows among the
+# first CATEGORY_SAMPLE_ROWS rows. Portfolio shows them as text again (Result.portfolio_part).
+CATEGORY_SAMPLE_ROWS = 10_000
+CATEGORY_SHARE = 0.25
 ANNOTATION_PREFIX = "ftscore:"  # annotation columns on Portfolio, apart from the user's
 # Names ftscore gives its own columns start with these ("__row", "__error", "ftscore:rank"). A user's
 # header that does too is kept for display (Column.header) under the key USER_KEY + header, so no
@@ -119,7 +125,8 @@ class Source:
 class Result:
     sources: list[Source]
     config: dict
-    # Every input row, in input order: the user's columns, KEY, RANKED and ERROR. Portfolio's
+    # Every input row, in input order: the user's columns (few-valued texts as categories: as_categories),
+    # KEY, RANKED and ERROR. Portfolio's
     # ANNOTATION_PREFIX columns are taken from ranking when a part is shown (portfolio_part), never
     # held for every row: at 1M rows they are ~570 MB beside the ranking they repeat.
     input_rows: pl.DataFrame
@@ -168,6 +175,7 @@ class Result:
         then the annotation columns (the scored row's from ranking, the error of a row not scored in its
         rationale), then KEY."""
         rows = self.input_rows.slice(offset, length)
+        error = rows.get_column(ERROR).cast(pl.String)
         names = self.annotation_names()
         computed = [n for n in names if n in self.ranking.columns]
         notes = self.ranking.select(pl.col(*KEY, *computed).gather(rows.get_column(RANKED)))
@@ -179,15 +187,13 @@ class Result:
         sheets = {i: s.table.sheet for i, s in enumerate(self.sources)}
         own = {
             **{n: pl.col(n) for n in computed},
-            "rationale": pl.coalesce(pl.col("rationale"), rows.get_column(ERROR)) if "rationale" in computed
-            else rows.get_column(ERROR),
+            "rationale": pl.coalesce(pl.col("rationale"), error) if "rationale" in computed else error,
             "source_row": rows.get_column(ROW),
             **({"source_file": rows.get_column(SRC).replace_strict(files, return_dtype=pl.String),
                 "source_sheet": rows.get_column(SRC).replace_strict(sheets, return_dtype=pl.String)} if several else {}),
         }
         added = notes.select(own[n].alias(ANNOTATION_PREFIX + n) for n in names if n in own)
-        user = rows.drop(*KEY, RANKED, ERROR)
-        return pl.concat([user, added, rows.select(KEY)], how="horizontal").select(self.portfolio_columns)
+        return pl.concat([self.user_columns(rows), added, rows.select(KEY)], how="horizontal").select(self.portfolio_columns)
 
     @property
     def scored(self) -> int:
@@ -201,8 +207,24 @@ class Result:
     def warnings(self) -> int:
         return self.issues.filter(pl.col("severity") == "warning").height
 
+    def user_columns(self, rows: pl.DataFrame) -> pl.DataFrame:
+        """The user's columns of some input rows, as read (texts held as categories made text again)."""
+        return rows.drop(*KEY, RANKED, ERROR, strict=False).with_columns(pl.col(pl.Categorical).cast(pl.String))
+
     def annotation_names(self) -> list[str]:
         return annotation_columns(self.config, len(self.sources))
+
+
+def as_categories(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """The frame with each text column of ``columns`` that repeats a few values (CATEGORY_SHARE of
+    the first CATEGORY_SAMPLE_ROWS rows) held as categories; the others as they are."""
+    texts = [c for c in columns if frame.schema[c] == pl.String]
+    if not texts or not frame.height:
+        return frame
+    sample = frame.head(CATEGORY_SAMPLE_ROWS)
+    distinct = sample.select(pl.col(texts).n_unique()).row(0)
+    few = [c for c, n in zip(texts, distinct) if n <= CATEGORY_SHARE * sample.height]
+    return frame.with_columns(pl.col(few).cast(pl.Categorical)) if few else frame
 
 
 def annotation_columns(cfg: dict, inputs: int = 1) -> list[str]:

@@ -27,7 +27,8 @@ from pipeline.money import computed_checks, money, overflow
 from pipeline.options import long_inputs
 from pipeline.rank import NO_MONEY, decide, rank
 from pipeline.atomic import display
-from pipeline.core import ANNOTATION_PREFIX, ERROR, KEY, RANKED, ROW, SRC, Mapping, Result, Source, Table, annotation_columns
+from pipeline.core import (ANNOTATION_PREFIX, ERROR, KEY, RANKED, ROW, SRC, Mapping, Result, Source, Table,
+                           annotation_columns, as_categories)
 from pipeline.read import HINT_HEADER, NotAPortfolio, ReadError, read_table
 from pipeline.score import FACTOR_FIELDS, FACTOR_INPUTS, FACTORS, factor_scores
 from pipeline.slices import parts
@@ -270,7 +271,7 @@ def _input_rows(sources: list[Source], scored: pl.DataFrame, found: pl.DataFrame
         raise ContractBroken(f"annotations for {aligned.height} rows, the inputs have {user.height}")
     out = pl.concat([user, aligned.drop(KEY)], how="horizontal")
     user_cols = [c for c in user.columns if c not in KEY]
-    return out.select(*user_cols, *KEY, RANKED, ERROR)
+    return as_categories(out.select(*user_cols, *KEY, RANKED, ERROR), [*user_cols, ERROR])
 
 
 def account(sources: list[Source], portfolio: pl.DataFrame, scored: pl.DataFrame, found: pl.DataFrame) -> None:

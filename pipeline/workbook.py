@@ -906,16 +906,28 @@ def _places(result: Result) -> _Places:
 
 def _portfolio(ws, result: Result, fmt: _Formats, places: _Places, height_rows: int | None = None) -> None:
     """Every input row in input order: the user's columns, then the annotations, set apart. Made and
-    written a part at a time (Result.portfolio_parts): widths from a first pass over the parts, then
-    the rows."""
+    written a part at a time (Result.portfolio_parts): widths and the columns with numbers among
+    their texts from a first pass over the parts, then the rows."""
     cfg = result.config
     user_cols, notes = places.user_cols, places.notes
-    user = result.input_rows.select(user_cols)
-    texts, widths = _user_headers(ws, result, user, fmt)
-    widths += _note_headers(ws, cfg, notes, _longest(part.select(notes) for part in result.portfolio_parts()),
-                            len(user_cols), fmt)
+    comma_sources = [i for i, s in enumerate(result.sources) if s.table.decimal == ","]
+
+    def numbers(part: pl.DataFrame) -> dict[str, pl.Series]:
+        comma = part.get_column(SRC).is_in(comma_sources) if comma_sources else None
+        return _numbers_of_texts(part.select(user_cols), comma)
+
+    twins: set[str] = set()  # the user's text columns with numbers in them: written as two (_cell_columns)
+
+    def first_pass() -> Iterator[pl.DataFrame]:
+        for part in result.portfolio_parts():
+            twins.update(numbers(part))
+            yield part.select(user_cols + notes)
+
+    longest = _longest(first_pass())
+    texts, widths = _user_headers(ws, result, user_cols, longest, fmt)
+    widths += _note_headers(ws, cfg, notes, longest, len(user_cols), fmt)
     _header_height(ws, 0, texts + [label(_canonical(n), cfg) for n in notes], widths)
-    kinds = [(_user_format(user.get_column(c)), False) for c in user_cols] + [
+    kinds = [(_user_format(result.input_rows.get_column(c)), False) for c in user_cols] + [
         (_num_format(_canonical(n), cfg), _canonical(n) in WRAPPED) for n in notes
     ]
     wrapped = [_canonical(n) for n in notes if _canonical(n) in WRAPPED]
@@ -923,17 +935,14 @@ def _portfolio(ws, result: Result, fmt: _Formats, places: _Places, height_rows: 
     heights = _row_heights(top.select([pl.col(ANNOTATION_PREFIX + n).alias(n) for n in wrapped]),
                            _wrap_widths(cfg), height_rows)
     del top
-    comma_sources = [i for i, s in enumerate(result.sources) if s.table.decimal == ","]
-    comma = result.input_rows.get_column(SRC).is_in(comma_sources) if comma_sources else None
-    number_cells = _numbers_of_texts(user, comma)
-    del user
-    targets, kinds = _cell_targets(user_cols + notes, number_cells, kinds)
+    twins_in_order = [c for c in user_cols if c in twins]
+    targets, kinds = _cell_targets(user_cols + notes, twins_in_order, kinds)
     formats = [fmt.get(nf, None, w) for nf, w in kinds]
     fill_formats = [fmt.get(nf, SEVERITY_COLOURS["error"], w) for nf, w in kinds]
     done = 0
     for part in result.portfolio_parts():
         n = part.height
-        columns = _cell_columns(part.select(user_cols + notes), {c: v.slice(done, n) for c, v in number_cells.items()})
+        columns = _cell_columns(part.select(user_cols + notes), numbers(part), twins_in_order)
         comments = {(i - done, j): t for (i, j), t in places.comments.items() if done <= i < done + n}
         _rows(ws, pl.DataFrame(columns), 1 + done, formats, fill_formats=fill_formats,
               filled=places.filled[done:done + n], heights=heights[done:done + n], comments=comments, targets=targets)
@@ -949,18 +958,19 @@ def _canonical(note: str) -> str:
     return note[len(ANNOTATION_PREFIX):]
 
 
-def _user_headers(ws, result: Result, user: pl.DataFrame, fmt: _Formats) -> tuple[list[str], list[float]]:
+def _user_headers(ws, result: Result, user_cols: list[str], longest: dict[str, int], fmt: _Formats
+                  ) -> tuple[list[str], list[float]]:
     """The user's headers as given, each with a comment saying which column ftscore read it as; their
-    texts and widths."""
+    texts and widths (longest: _longest of the columns' values)."""
     headers: dict[str, str] = {}
     for source in result.sources:
         for col in source.table.columns:
             headers.setdefault(col.name, col.header)
     used = {col.name: field for source in result.sources for field, col in source.mapping.fields.items()}
-    texts = [headers.get(name, name) for name in user.columns]
-    widths = _widths(user, texts)
+    texts = [headers.get(name, name) for name in user_cols]
+    widths = _widths(pl.DataFrame(schema=dict.fromkeys(user_cols, pl.Null)), texts, longest)
     notes = [f"Read as {used[name]}: {FIELDS[used[name]].meaning}" if name in used
-             else "Not used by ftscore; carried through as given" for name in user.columns]
+             else "Not used by ftscore; carried through as given" for name in user_cols]
     _header_row(ws, 0, texts, widths, fmt.header, comments=notes)
     return texts, widths
 
@@ -975,24 +985,23 @@ def _note_headers(ws, cfg: dict, notes: list[str], longest: dict[str, int], firs
     return widths
 
 
-def _cell_targets(names: list[str], number_cells: dict[str, pl.Series], kinds: list[tuple]
-                  ) -> tuple[list[int], list[tuple]]:
+def _cell_targets(names: list[str], twins: list[str], kinds: list[tuple]) -> tuple[list[int], list[tuple]]:
     """The sheet column of every column _cell_columns makes from these columns, and its (number format, wrap)."""
     targets, out_kinds = [], []
     for j, name in enumerate(names):
-        copies = 2 if name in number_cells else 1
+        copies = 2 if name in twins else 1
         targets += [j] * copies
         out_kinds += [kinds[j]] * copies
     return targets, out_kinds
 
 
-def _cell_columns(frame: pl.DataFrame, number_cells: dict[str, pl.Series]) -> list[pl.Series]:
+def _cell_columns(frame: pl.DataFrame, number_cells: dict[str, pl.Series], twins: list[str]) -> list[pl.Series]:
     """The columns to write (sheet columns: _cell_targets). A user's text column with numbers in it
-    (number_cells: _numbers_of_texts of these rows) is written as two: its numbers, then its other text."""
+    (twins; number_cells: _numbers_of_texts of these rows) is written as two: its numbers, then its other text."""
     columns = []
     for column in frame.get_columns():
-        numbers = number_cells.get(column.name)
-        if numbers is not None:
+        if column.name in twins:
+            numbers = number_cells.get(column.name, pl.Series(column.name, [None] * frame.height, pl.Float64))
             columns += [numbers.alias(f"{column.name}\x00number"), column.set(numbers.is_not_null(), None)]
         else:
             columns.append(column)

@@ -217,6 +217,33 @@ def test_portfolio_is_made_from_the_ranking_a_part_at_a_time(tmp):
     assert broken.height == 1 and "not scored: " in broken.get_column("rationale").item()
 
 
+def test_few_valued_input_texts_are_held_as_categories_and_shown_as_text(tmp):
+    """The input rows hold a text column that repeats a few values as categories (4 bytes a row, not
+    16 and its letters); Portfolio, the workbook's sheet and the parquet table show it as the text read."""
+    from pipeline import config, core, run
+    kinds = ["North", "South", "East"]
+    rows = [[f"UC-{i}", f"Case {i}", str(1000 + i), "", "", "", "", "", kinds[i % 3], f"note {i}"] for i in range(40)]
+    src = write_csv(tmp / "regions.csv", HEADERS + ["Region", "Note"], rows)
+    done = run.score_files([src], config.load())
+    held = done.input_rows.schema
+    assert held["Region"] == pl.Categorical and held["Note"] == pl.String  # 40 distinct notes: kept as text
+    assert held["Use Case ID"] == pl.String
+    shown = done.portfolio
+    assert shown.schema["Region"] == pl.String
+    assert shown.get_column("Region").to_list() == [kinds[i % 3] for i in range(40)]
+    out = tmp / "regions-scored.parquet"
+    assert run_cli("score", src, "--format", "parquet", "-o", out).code == 0
+    table = pl.read_parquet(out)
+    assert table.schema["Region"] == pl.String and table.get_column("Region").to_list() == shown.get_column("Region").to_list()
+    book = tmp / "regions-scored.xlsx"
+    assert run_cli("score", src, "-o", book).code == 0
+    assert [r["Region"] for r in sheet_rows(book, "Portfolio")] == [kinds[i % 3] for i in range(40)]
+    frame = pl.DataFrame({"few": ["a", "b"] * 50, "many": [str(i) for i in range(100)], "n": list(range(100))})
+    made = core.as_categories(frame, ["few", "many", "n"])
+    assert [made.schema[c] for c in ("few", "many", "n")] == [pl.Categorical, pl.String, pl.Int64]
+    assert made.with_columns(pl.col("few").cast(pl.String)).equals(frame)
+
+
 def test_portfolio_from_a_reordered_ranking_breaks_the_runs_contract(tmp):
     from dataclasses import replace
 
