@@ -24,7 +24,7 @@ from pipeline.history import INPUTS_COLUMN, inputs_json
 from pipeline.columns import header_like_rows, header_scorer, map_columns, parse
 from pipeline.config import horizon_column, max_unpacked_bytes
 from pipeline.money import computed_checks, money, overflow
-from pipeline.options import long_inputs
+from pipeline.options import OPTIONS, long_inputs
 from pipeline.rank import NO_MONEY, decide, rank
 from pipeline.atomic import display
 from pipeline.core import (ANNOTATION_PREFIX, ERROR, KEY, RANKED, ROW, SRC, Mapping, Result, Source, Table,
@@ -155,6 +155,10 @@ def valid_rows(sources: list[Source], parsed: pl.DataFrame, found: pl.DataFrame)
     )
 
 
+# Why each option is not offered or not allowed: a few reasons (with their numbers) over and over,
+# read by the Options sheet and explain, held as categories (4 bytes a row; a text is 16 bytes a row
+# and its letters): at 1M rows ~250 MB less.
+REASONS = [f"{o}__{why}" for o in OPTIONS for why in ("why_not", "why_not_allowed")]
 DECIDED_AT_ONCE = 250_000  # rows decided at once (1,000,000 at once: the work columns peak ~500 MB higher; 100,000: 20 % slower)
 
 
@@ -175,7 +179,8 @@ def score_sources(sources: list[Source], valid: list[pl.DataFrame], found: pl.Da
         extra += more
         # only the columns the warnings read: a filter over the whole scored frame copies all of it
         known.append(kept.select(SRC, ROW, "cost_basis", *[f"__{f}_known" for f in FACTORS]))
-        decided.append(kept.select(*shown_columns(kept, cfg, len(sources)), "__key") if shown else kept)
+        decided.append((kept.select(*shown_columns(kept, cfg, len(sources)), "__key") if shown else kept)
+                       .with_columns(pl.col(c).cast(pl.Categorical) for c in REASONS if c in kept.columns))
         del part, kept
     del rows
     extra += _missing_data_warnings(sources, pl.concat(known), cfg)

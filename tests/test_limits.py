@@ -244,6 +244,21 @@ def test_few_valued_input_texts_are_held_as_categories_and_shown_as_text(tmp):
     assert made.with_columns(pl.col("few").cast(pl.String)).equals(frame)
 
 
+def test_option_reasons_are_held_as_categories_and_shown_as_text(tmp):
+    """Why each option is not offered or not allowed is held as categories in the ranking; the Options
+    table shows the same reasons as text."""
+    from pipeline import config, export, run
+    done = run.score_files([SAMPLES / "portfolio.csv"], config.load())
+    assert run.REASONS and all(done.ranking.schema[c] == pl.Categorical for c in run.REASONS)
+    table = pl.read_parquet(export.write_table(done, tmp / "scored.parquet", "parquet")[2])
+    assert table.schema["why_not_allowed"] == pl.String and table.schema["why_not_offered"] == pl.String
+    for o in ("api", "self_host_open"):
+        mine = table.filter(pl.col("option_key") == o)
+        assert mine.get_column("why_not_allowed").to_list() == done.ranking.get_column(f"{o}__why_not_allowed").cast(pl.String).to_list()
+        assert mine.get_column("why_not_offered").to_list() == done.ranking.get_column(f"{o}__why_not").cast(pl.String).to_list()
+    assert table.get_column("why_not_allowed").drop_nulls().len() > 0
+
+
 def test_portfolio_from_a_reordered_ranking_breaks_the_runs_contract(tmp):
     from dataclasses import replace
 
