@@ -314,6 +314,37 @@ def _open(options: list[Option], m: int) -> pl.Expr:
     return pl.any_horizontal(still)
 
 
+# The slack _reachable leaves its bound (a share of it and of the net): the loop's sums of at most
+# break_even_search_months savings round at ~1e-16 of each, far inside it.
+REACH_SLACK = 1e-6
+
+
+def _reachable(opt: Option, m: int, search: int) -> pl.Expr:
+    """Rows where the option's net (after month m) may still reach 0 by month ``search``: false only where
+    even the largest saving any month to come could have (today's API at its largest over those months,
+    less each part of the option's own cost at its smallest; retraining left out) cannot repay the net
+    in the months left. Every part is monotone in the month, so its extremes are at the first and the
+    last month to come. True where anything is null or NaN, before the option's first live month, and
+    for a negative one-off (retraining would then save)."""
+    left = search - m
+    if m <= opt.build or left <= 0:
+        return pl.lit(True)
+    c, have = _parts(opt.key), _terms(opt)
+    pr, pg = pl.col("__pr"), pl.col("__pg")  # r^m and g^m: month m+1's
+    pr_end, pg_end = pr * pl.col("__r") ** (left - 1), pg * pl.col("__g") ** (left - 1)  # month search's
+    api = pl.max_horizontal(pl.col("__api") * pr, pl.col("__api") * pr_end)
+    own = [pl.col(c["flat"])] if c["flat"] in have else []
+    own += [pl.min_horizontal(pl.col(c["per_r"]) * pr, pl.col(c["per_r"]) * pr_end)] if c["per_r"] in have else []
+    own += [pl.min_horizontal(pl.col(c["per_g"]) * pg, pl.col(c["per_g"]) * pg_end)] if c["per_g"] in have else []
+    if c["gpu"] in have:
+        own += [pl.min_horizontal(*(pl.col(c["gpu"]) * (pl.col(c["load"]) * f).ceil().clip(lower_bound=1)
+                                    for f in (pg, pg_end)))]
+    saving = api - reduce(operator.add, own) if own else api
+    net = pl.col(c["net"])
+    reach = net + left * saving.clip(lower_bound=0) * (1 + REACH_SLACK) + REACH_SLACK * (net.abs() + 1)
+    return (reach >= 0).fill_null(True) | (pl.col(c["one_off"]) < 0).fill_null(True)  # NaN >= 0 in polars
+
+
 # Past the horizon each option searches on its own narrow frame, only the rows where it may still break
 # even (_open of that option), dropping those settled once a year. At 1,000,000 rows (the bench
 # portfolio, 250,000 a slice) 60 % of the rows were still open at month 24 and 49 % at month 120, but
@@ -324,13 +355,13 @@ def _search(state: pl.DataFrame, cfg: dict, opt: Option, horizon: int, search: i
     c, found = _parts(opt.key), _parts(opt.key)["be"]
     own = [c["own"]] if c["own"] in state.columns else []  # none before the option's first live month
     rest = state.select("__row", "__api", "__r", "__g", "__pr", "__pg", "__api_m", *_terms(opt), c["one_off"],
-                        *own, c["net"], found).filter(_open([opt], horizon))
+                        *own, c["net"], found).filter(_open([opt], horizon) & _reachable(opt, horizon, search))
     m, settled = horizon, []
     while rest.height and m < search:
         m += 1
         rest = _month(rest, cfg, [opt], m)
         if (m - horizon) % SHORT_HORIZON_MONTHS == 0:
-            still = rest.select(_open([opt], m)).to_series()  # never null
+            still = rest.select(_open([opt], m) & _reachable(opt, m, search)).to_series()  # never null
             settled.append(rest.filter(still.not_()).select("__row", found))
             rest = rest.filter(still)
     return pl.concat([*settled, rest.select("__row", found)])

@@ -506,6 +506,10 @@ def _edge_rows() -> list[dict]:
             dict(monthly_api_cost=2_000, usage_growth_pct=0.4, api_price_change_pct=-0.2),
             dict(monthly_api_cost=9_000, api_price_change_pct=-0.3, finetune_monthly_cost=4_000),
             dict(monthly_api_cost=0.0, monthly_calls=1e6, input_tokens=500, output_tokens=100)]
+    # self_host_open (10,000 one-off, live from month 3) saving 10,000 / months: even in the search's last
+    # months, or just past them (the search's bound on what can still be repaid must not cut these)
+    rows += [dict(monthly_api_cost=3_000, finetune_monthly_cost=3_000 - 10_000 / months)
+             for months in (100.5, 115.5, 117.9, 118.0, 118.2, 119.0, 130.0)]
     for calls in (2e6, 2e7, 8e7, 3e8):  # sized GPUs: the ceil steps up as volume grows
         for growth in (0.0, 0.5, 1.5, -0.4):
             rows.append(dict(monthly_api_cost=calls * 0.004, monthly_calls=calls, input_tokens=1_500.0,
