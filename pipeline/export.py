@@ -104,7 +104,13 @@ def _parquet_parts(parts: Iterator[pl.DataFrame], tmp: str) -> None:
 
     first = next(parts)
     level = pl.CompatLevel.oldest()  # plain Arrow strings, which every Parquet writer takes
-    with pq.ParquetWriter(tmp, first.to_arrow(compat_level=level).schema, compression="zstd") as writer:
+    # Dictionary-encoded: the text columns only. pyarrow tries a dictionary on every column and gives it
+    # up on the money columns (almost every value distinct) after building it: at 1,000,000 use cases
+    # (the Options table, 4.6M rows) writing took 4.4-5.0 s CPU and 133 MB with a dictionary tried on
+    # every column, 3.4-3.8 s and 114 MB with text only (the same rows, types and statistics).
+    texts = [name for name, kind in first.schema.items() if kind == pl.String]
+    with pq.ParquetWriter(tmp, first.to_arrow(compat_level=level).schema, compression="zstd",
+                          use_dictionary=texts) as writer:
         for part in itertools.chain([first], parts):
             writer.write_table(part.cast(first.schema).to_arrow(compat_level=level))
 

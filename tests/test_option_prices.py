@@ -295,3 +295,66 @@ def test_priced_a_few_rows_at_a_time_the_prices_are_the_same(monkeypatch):
     assert whole.columns[len(frame(rows).columns):] == ["alt_model_used", *[c for c in prices.OPTION_COLUMNS
                                                                             if c != "alt_model_used"]]
     assert whole.get_column("batch_price_ratio").drop_nulls().len() >= 1  # some rows are priced
+
+
+# ------------------------------------------------------------------ the option prices as they were (issue 12)
+# _priced_options before the shared costs were made once a slice: every column inlined the costs per
+# call it compares. Copied here as the reference the faster one must match exactly.
+def _old_batch_and_alt() -> list[pl.Expr]:
+    standard, batch = prices._cost_or_nominal("m:__"), prices._cost_or_nominal("m:__batch_")
+    ratio = pl.when(pl.col("m:price_error").is_null() & (standard > 0)).then(batch / standard)
+    alt_named = pl.col("alt_model_used").is_not_null()
+    alt_priced = alt_named & pl.col("a:price_provider").is_not_null() & pl.col("a:price_error").is_null()
+    return [
+        ratio.alias("batch_price_ratio"),
+        pl.when(ratio.is_not_null()).then(pl.lit(prices.catalog_source())).alias("batch_price_source"),
+        pl.when(alt_priced).then(prices._cost("a:__")).alias("alt_cost_per_call"),
+        pl.when(alt_priced).then(prices._source("a:price_provider")).alias("alt_price_source"),
+        pl.when(alt_named & pl.col("a:price_error").is_not_null()).then(pl.col("a:price_error"))
+        .alias("alt_price_error"),
+    ]
+
+
+def _old_fine_tuned() -> list[pl.Expr]:
+    own, alt = pl.col("m:ft_model").is_not_null(), pl.col("a:ft_model").is_not_null()
+    use_own = own & (~alt | (prices._cost_or_nominal("m:__ft_") <= prices._cost_or_nominal("a:__ft_")))
+
+    def pick(mine: pl.Expr, theirs: pl.Expr) -> pl.Expr:
+        return pl.when(use_own).then(mine).when(alt).then(theirs)
+
+    return [
+        pick(pl.col("m:ft_model"), pl.col("a:ft_model")).alias("ft_model"),
+        pick(prices._cost("m:__ft_"), prices._cost("a:__ft_")).alias("ft_cost_per_call"),
+        pick(pl.col("m:ft_source"), pl.col("a:ft_source")).alias("ft_price_source"),
+    ]
+
+
+def _old_priced_options(rows: pl.DataFrame, model_side: pl.DataFrame, alt_side: pl.DataFrame) -> pl.DataFrame:
+    out = rows.join(model_side, left_on="model", right_on="m:model", how="left", maintain_order="left").join(
+        alt_side, left_on="alt_model_used", right_on="a:model", how="left", maintain_order="left")
+    return out.select("alt_model_used", *_old_batch_and_alt(), *_old_fine_tuned(),
+                      pl.col("m:deprecated").alias("model_deprecated"))
+
+
+def test_option_prices_are_the_old_ones_value_for_value(tmp_path, monkeypatch):
+    import random
+
+    cfg = load(tmp_path, '[prices.models]\n"ft:gpt-4.1" = { input_per_1m = 3.1, output_per_1m = 11.9 }\n'
+                         '"our-llama" = { input_per_1m = 0.6, output_per_1m = 0.8 }\n'
+                         '"ft:our-llama" = { input_per_1m = 0.9, output_per_1m = 1.2 }\n')
+    models = ["gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "gpt-5", "claude-haiku-4-5", "claude-sonnet-4-5",
+              "gemini-2.5-pro", "our-llama", "gpt-4o-mimi", None]
+    rng = random.Random(12)
+    rows = [{"model": rng.choice(models), "alt_model": rng.choice([None, None, "", *models]),
+             "input_tokens": rng.choice([None, rng.uniform(10, 300_000)]),
+             "cached_input_tokens": rng.choice([None, 0.0, rng.uniform(0, 200_000)]),
+             "output_tokens": rng.choice([None, rng.uniform(1, 5_000)])} for _ in range(600)]
+    got = prices.option_prices(frame(rows), cfg, AT)
+    monkeypatch.setattr(prices, "_priced_options",
+                        lambda model_side, alt_side: lambda part: _old_priced_options(part, model_side, alt_side))
+    monkeypatch.setattr(prices, "PRICED_AT_ONCE", 7)  # and sliced differently
+    want = prices.option_prices(frame(rows), cfg, AT)
+    assert got.equals(want)
+    seen = want.select(pl.col("batch_price_ratio").is_not_null().sum(), pl.col("alt_cost_per_call").is_not_null()
+                       .sum(), pl.col("ft_cost_per_call").is_not_null().sum(), pl.col("ft_price_source").n_unique())
+    assert all(v > 1 for v in seen.row(0)), seen  # batch ratios, alt prices, fine-tuned prices of both kinds

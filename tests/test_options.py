@@ -15,6 +15,7 @@ import pytest
 
 from pipeline import config
 from pipeline.config import ConfigError
+from pipeline import options as opt_mod
 from pipeline.options import OPTIONS, options
 
 DAY = 86_400
@@ -405,3 +406,137 @@ def test_every_option_against_an_independent_monthly_loop(cfg):
     assert all(offered.values()), offered  # every option priced for some of the rows
     found = sum(r["self_host_finetune__break_even"] is not None for r in out)
     assert 0 < found < len(out)
+
+
+# ------------------------------------------------------------------ the month loop as it was (issue 12)
+# run_months before each option searched past the horizon on its own rows: every open row ran every
+# option's month until no option of the row could break even. Copied here (with the helpers it ran on)
+# as the reference the faster loop must match exactly, value for value.
+def _old_state(frame: pl.DataFrame, cfg: dict, catalog: list) -> pl.DataFrame:
+    exprs = [pl.int_range(pl.len()).alias("__row"), pl.col("monthly_api_cost").alias("__api"),
+             opt_mod.api_growth(cfg).alias("__r"), opt_mod.volume_growth(cfg).alias("__g"),
+             pl.lit(1.0).alias("__pr"), pl.lit(1.0).alias("__pg")]
+    for opt in catalog:
+        exprs += [e.alias(name) for name, e in opt_mod._terms(opt).items()]
+        exprs += [opt.one_off.alias(opt_mod._parts(opt.key)["one_off"])]
+    state = frame.select(exprs)
+    p = opt_mod._parts
+    return state.with_columns(*[(-pl.col(p(o.key)["one_off"])).alias(p(o.key)["net"]) for o in catalog],
+                              *[pl.lit(None, pl.Float64).alias(p(o.key)["be"]) for o in catalog],
+                              *[pl.col(p(o.key)["one_off"]).alias(p(o.key)["total"]) for o in catalog])
+
+
+def _old_own(opt, pr: pl.Expr, pg: pl.Expr) -> pl.Expr:
+    c, have = opt_mod._parts(opt.key), opt_mod._terms(opt)
+    parts = [pl.col(c["flat"])] if c["flat"] in have else []
+    parts += [pl.col(c[p]) * pr for p in ("per_r",) if c[p] in have]
+    parts += [pl.col(c[p]) * pg for p in ("per_g",) if c[p] in have]
+    if c["gpu"] in have:
+        parts.append(pl.col(c["gpu"]) * (pl.col(c["load"]) * pg).ceil().clip(lower_bound=1))
+    total = parts[0] if parts else pl.lit(0.0)
+    for part in parts[1:]:
+        total = total + part
+    return total
+
+
+def _old_month(state: pl.DataFrame, cfg: dict, catalog: list, m: int) -> pl.DataFrame:
+    live = {o.key for o in catalog if m > o.build}
+    state = state.with_columns((pl.col("__api") * pl.col("__pr")).alias("__api_m"),
+                               *[_old_own(o, pl.col("__pr"), pl.col("__pg")).alias(opt_mod._parts(o.key)["own"])
+                                 for o in catalog if o.key in live])
+    exprs = []
+    for opt in catalog:
+        c = opt_mod._parts(opt.key)
+        share = cfg["options"]["retrain_share"] if opt_mod.retrains(cfg, opt.key, opt.build, m) else 0.0
+        spent = pl.col(c["own"]) + share * pl.col(c["one_off"]) if opt.key in live else pl.col("__api_m")
+        if m <= cfg["money"]["horizon_months"]:
+            exprs.append((pl.col(c["total"]) + spent).alias(c["total"]))
+        if opt.key not in live:
+            continue
+        saving = pl.col("__api_m") - spent
+        hit = pl.col(c["be"]).is_null() & (saving > 0) & (pl.col(c["net"]) + saving >= 0)
+        exprs += [(pl.col(c["net"]) + saving).alias(c["net"]),
+                  pl.when(hit).then(m - 1 + (-pl.col(c["net"]) / saving).clip(0, 1)).otherwise(pl.col(c["be"]))
+                  .alias(c["be"])]
+    return state.with_columns(*exprs, pl.col("__pr") * pl.col("__r"), pl.col("__pg") * pl.col("__g"))
+
+
+def _old_open(catalog: list, m: int) -> pl.Expr:
+    flat_api = (pl.col("__r") <= 1) & (pl.col("__g") >= 1)
+    still = []
+    for opt in catalog:
+        c = opt_mod._parts(opt.key)
+        searching = pl.col(c["be"]).is_null() & pl.col("__api").is_not_null()
+        if m > opt.build:
+            per_r = pl.col(c["per_r"]) if c["per_r"] in opt_mod._terms(opt) else pl.lit(0.0)
+            dead = (pl.col("__api_m") <= pl.col(c["own"])) & ((pl.col("__api") <= per_r) | flat_api)
+            searching = searching & dead.fill_null(True).not_()
+        still.append(searching)
+    return pl.any_horizontal(still)
+
+
+def _old_run_months(frame: pl.DataFrame, cfg: dict, catalog: list) -> pl.DataFrame:
+    horizon, search = cfg["money"]["horizon_months"], cfg["money"]["break_even_search_months"]
+    state, kept = _old_state(frame, cfg, catalog), {}
+    for m in range(1, horizon + 1):
+        state = _old_month(state, cfg, catalog, m)
+        for when, name in ((12, "net_12"), (horizon, "net_h")):
+            if m == when:
+                kept |= {f"__{o.key}_{name}": state.get_column(opt_mod._parts(o.key)["net"]) for o in catalog}
+    found = [opt_mod._parts(o.key)["be"] for o in catalog]
+    done = state.select("__row", *[opt_mod._parts(o.key)["total"] for o in catalog], *found).with_columns(**kept)
+    done = done.hstack(opt_mod._first_and_last(state, cfg, catalog))
+    rest, m = state.filter(_old_open(catalog, horizon)), horizon
+    while rest.height and m < search:
+        m += 1
+        rest = _old_month(rest, cfg, catalog, m)
+        if (m - horizon) % 12 == 0:
+            done = done.update(rest.select("__row", *found), on="__row")
+            rest = rest.filter(_old_open(catalog, m))
+    done = done.update(rest.select("__row", *found), on="__row")
+    return done.drop("__row")
+
+
+def _edge_rows() -> list[dict]:
+    """Rows where the search could differ: break-even long past the horizon, GPUs stepping up with
+    growth, falling API prices, unknown API cost, no tokens (assumed GPUs), retraining near the break-even."""
+    rows = [dict(monthly_api_cost=3_000, finetune_monthly_cost=1_000, finetune_setup_cost=40_000),
+            dict(monthly_api_cost=3_000, finetune_monthly_cost=2_900, finetune_setup_cost=60_000),
+            dict(monthly_api_cost=None, finetune_monthly_cost=1_000),
+            dict(monthly_api_cost=2_000, usage_growth_pct=0.4, api_price_change_pct=-0.2),
+            dict(monthly_api_cost=9_000, api_price_change_pct=-0.3, finetune_monthly_cost=4_000),
+            dict(monthly_api_cost=0.0, monthly_calls=1e6, input_tokens=500, output_tokens=100)]
+    # self_host_open (10,000 one-off, live from month 3) saving 10,000 / months: even in the search's last
+    # months, or just past them (the search's bound on what can still be repaid must not cut these)
+    rows += [dict(monthly_api_cost=3_000, finetune_monthly_cost=3_000 - 10_000 / months)
+             for months in (100.5, 115.5, 117.9, 118.0, 118.2, 119.0, 130.0)]
+    for calls in (2e6, 2e7, 8e7, 3e8):  # sized GPUs: the ceil steps up as volume grows
+        for growth in (0.0, 0.5, 1.5, -0.4):
+            rows.append(dict(monthly_api_cost=calls * 0.004, monthly_calls=calls, input_tokens=1_500.0,
+                             output_tokens=300.0, usage_growth_pct=growth, api_cost_per_call=0.004,
+                             ft_cost_per_call=0.0035, alt_cost_per_call=0.0039, alt_model_used="alt",
+                             max_latency_effective_s=2.0))
+    return rows
+
+
+@pytest.mark.parametrize("changes", [{}, {"money": {"horizon_months": 12, "break_even_search_months": 60}},
+                                     {"options": {"retrain_every_months": 1, "retrain_share": 0.05}},
+                                     {"options": {"self_host_finetune": {"build_months": 30}}},
+                                     {"money": {"usage_growth_pct": 0.3, "api_price_change_pct": -0.25}}])
+def test_run_months_is_the_old_loop_value_for_value(cfg, changes):
+    changed = copy.deepcopy(cfg)
+    for section, values in changes.items():
+        for key, value in values.items():
+            if isinstance(value, dict):
+                changed[section][key] |= value
+            else:
+                changed[section][key] = value
+    changed = config.validate(changed)
+    rows = [_random_row(random.Random(1_000 + seed)) for seed in range(300)] + _edge_rows()
+    data = opt_mod._with_inputs(frame(*rows))
+    catalog = opt_mod.catalogue(changed)
+    got, want = opt_mod.run_months(data, changed, catalog), _old_run_months(data, changed, catalog)
+    assert got.equals(want)  # the same columns, order, nulls and floats, to the last bit
+    past = want.filter(pl.any_horizontal(pl.col(f"__{o}_be") > changed["money"]["horizon_months"] for o in OPTIONS))
+    assert past.height >= 5  # break-evens found in the search past the horizon
+    assert opt_mod.run_months(data.head(0), changed, catalog).equals(_old_run_months(data.head(0), changed, catalog))

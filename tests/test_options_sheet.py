@@ -171,6 +171,11 @@ def test_the_export_writes_the_options_file_beside_the_table(result, tmp_path, k
         got = pl.read_parquet(paths[2])
         assert got.columns == expected.columns and got.height == 15
         assert got.equals(expected)
+        # pyarrow reads it with the types pyarrow's own writer gave it (polars writes it now: faster)
+        import pyarrow.parquet as pq
+        arrow = pq.read_table(paths[2])
+        assert arrow.schema.equals(expected.to_arrow(compat_level=pl.CompatLevel.oldest()).schema)
+        assert pl.from_arrow(arrow).equals(expected)
     else:
         with open(paths[2], newline="", encoding="utf-8") as fh:
             rows = list(csv.reader(fh))
