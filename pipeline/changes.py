@@ -13,9 +13,10 @@ the current snapshot once and finds, in vectorised expressions over the whole fr
   the other side is not 0; from 0 to anything else counts (no percentage is shown); 0 to 0 and
   empty to empty do not.
 
-Each row says what moved: the inputs whose values differ (the ``inputs`` JSON of both sides, read
-key by key with a JSON path over the rows whose input checksum differs: a loop over the input
-columns, never over rows), the factor scores that moved (as shown, at output.score_decimals) and
+Each row says what moved: the inputs whose values differ (the inputs JSON of both sides, looked up
+by checksum for the listed rows whose input checksum differs only (``texts``: the run's held texts
+and the history's), read key by key with a JSON path: a loop over the input columns, never over
+rows), the factor scores that moved (as shown, at output.score_decimals) and
 the money. Pure: no file, no database; ``for_run`` gives the run the frame and the facts the
 workbook and ``--json`` show.
 """
@@ -23,12 +24,12 @@ workbook and ``--json`` show.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Callable
 
 import polars as pl
 
 from pipeline.fields import FIELDS
-from pipeline.history import SNAPSHOT_COLUMNS
+from pipeline.history import SNAPSHOT_COLUMNS, TEXTS
 from pipeline.score import thousands_text, usd_text
 
 CHANGES = ("added", "removed", "recommendation", "rank", "money")  # kinds, in the order they are listed
@@ -62,16 +63,30 @@ def money_names(cfg: dict) -> dict[str, str]:
     return {"monthly_api_cost": "monthly API spend", "net_savings": f"net savings {cfg['money']['horizon_months']}m"}
 
 
-def compare(previous: pl.DataFrame | None, current: pl.DataFrame, cfg: dict) -> pl.DataFrame:
+# The inputs texts of some checksums: (input_checksum, inputs) of those it knows (TEXTS' columns).
+Texts = Callable[[pl.Series], pl.DataFrame]
+
+
+def texts_in(*frames: pl.DataFrame) -> Texts:
+    """The texts frames carry beside their checksums (an ``inputs`` column), as a lookup."""
+    known = pl.concat([f.select(list(TEXTS)) for f in frames]).unique("input_checksum")
+    return lambda checksums: known.join(checksums.to_frame("input_checksum"), on="input_checksum", how="semi")
+
+
+def compare(previous: pl.DataFrame | None, current: pl.DataFrame, cfg: dict, texts: Texts | None = None
+            ) -> pl.DataFrame:
     """One row per change between two snapshots (COLUMNS), sorted by kind (CHANGES) then use_case_id.
-    No previous snapshot: an empty frame (for_run says why)."""
+    No previous snapshot: an empty frame (for_run says why). texts: the inputs of the checksums of
+    the use cases listed whose inputs changed (a run: RunHistory.inputs); None: the snapshots carry
+    them in an ``inputs`` column (texts_in)."""
     if previous is None:
         return empty()
+    texts = texts or texts_in(previous, current)
     was = _keyed(previous)
     now = _keyed(current)
     # the use cases in both runs with something to list: only these get their what_moved written
     both = now.join(was, on="use_case_id", how="inner", suffix=WAS).filter(_listed(cfg))
-    both = both.join(_inputs_moved(both), on="use_case_id", how="left").with_columns(
+    both = both.join(_inputs_moved(both, texts), on="use_case_id", how="left").with_columns(
         _factors_moved(cfg).alias("__factors"), _money_moved(cfg).alias("__money"))
     parts = [_added(now, was), _removed(now, was), _recommendations(both), _ranks(both, cfg), *_amounts(both, cfg)]
     return ordered(pl.concat([p.select(list(COLUMNS)).cast(COLUMNS) for p in parts], how="vertical"))
@@ -209,13 +224,18 @@ def _money_moved(cfg: dict) -> pl.Expr:
     return pl.concat_str(parts, separator="; ", ignore_nulls=True).replace("", None)
 
 
-def _inputs_moved(both: pl.DataFrame) -> pl.DataFrame:
+def _inputs_moved(both: pl.DataFrame, texts: Texts) -> pl.DataFrame:
     """use_case_id, __inputs: 'monthly_calls 100,000 -> 250,000; model gpt-4o -> gpt-4o-mini' for the use
-    cases whose input checksum differs. Each input of FIELDS is read from both JSON objects with a JSON
-    path, in one select over those rows; only the values that differ are said, in FIELDS' order."""
+    cases whose input checksum differs. Their inputs on both sides are looked up (texts); each input of
+    FIELDS is read from both JSON objects with a JSON path, in one select over those rows; only the
+    values that differ are said, in FIELDS' order."""
     changed = both.filter(pl.col("input_checksum").ne_missing(pl.col("input_checksum" + WAS)))
     if not changed.height:  # nothing to say: skip planning the ~150 expressions below (~50 ms)
         return changed.select("use_case_id", pl.lit(None, pl.String).alias("__inputs"))
+    found = texts(pl.concat([changed.get_column("input_checksum"), changed.get_column("input_checksum" + WAS)]))
+    found = found.select(list(TEXTS)).unique("input_checksum")
+    changed = changed.join(found, on="input_checksum", how="left").join(
+        found.rename(lambda name: name + WAS), on="input_checksum" + WAS, how="left")
     values = changed.select("use_case_id", *[
         pl.col(column).str.json_path_match(f"$.{name}").alias(f"{side}{name}")
         for name in FIELDS for column, side in (("inputs" + WAS, "b:"), ("inputs", "a:"))])
@@ -244,9 +264,11 @@ def _shown(value: pl.Expr) -> pl.Expr:
 
 # ---------------------------------------------------------------- the run's facts
 def for_run(previous: tuple[Any, pl.DataFrame] | None, current: pl.DataFrame, cfg: dict,
-            reason: str | None = None, *, portfolio: str | None = None) -> tuple[pl.DataFrame | None, dict]:
+            reason: str | None = None, *, portfolio: str | None = None, texts: Texts | None = None
+            ) -> tuple[pl.DataFrame | None, dict]:
     """(changes, facts) for a run: ``previous`` is History.previous(portfolio) (RunInfo, snapshot) or
-    None; ``reason`` a history problem that leaves nothing to compare (the workbook says it).
+    None; ``reason`` a history problem that leaves nothing to compare (the workbook says it); texts:
+    the inputs looked up by checksum (compare).
     facts: since (the previous run's start, UTC), run_id, portfolio, reason, counts (None when
     there is nothing to compare), problem (whether reason is the history's problem)."""
     if portfolio is None and current.height:
@@ -259,7 +281,7 @@ def for_run(previous: tuple[Any, pl.DataFrame] | None, current: pl.DataFrame, cf
         facts["reason"] = f"first run of portfolio {portfolio}: {NOTHING} yet"
         return None, facts
     info, snapshot = previous
-    frame = compare(snapshot, current, cfg)
+    frame = compare(snapshot, current, cfg, texts)
     facts.update(since=info.started_at, run_id=info.run_id, counts=counts(frame))
     return frame, facts
 

@@ -141,6 +141,7 @@ class Result:
     changes: pl.DataFrame | None = None
     changes_facts: dict = field(default_factory=dict)
     snapshot: pl.DataFrame | None = None  # the rows as the history records them (history.snapshot), once taken
+    inputs: object | None = None  # history.HeldInputs: the texts of the rows' input_checksum (keep_inputs)
 
     @property
     def recommendations(self) -> dict[str, int]:

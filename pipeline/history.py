@@ -7,10 +7,18 @@ timeout, the schema version in ``PRAGMA user_version``) and PostgreSQL through S
 on first use and brought up to date by MIGRATIONS, applied in order in one transaction; a database
 written by a newer ftscore is refused, never changed.
 
-Tables: ``runs`` (one row per run), ``use_cases`` (the run's snapshot, SNAPSHOT_COLUMNS but its
-inputs) and ``row_inputs`` (each distinct inputs JSON once, by its input_checksum). A run
-is recorded in one transaction: a run killed while recording leaves the earlier runs as they were,
-and the file is never rewritten in place.
+Tables: ``runs`` (one row per run), ``use_cases`` (the run's snapshot, SNAPSHOT_COLUMNS) and
+``row_inputs`` (each distinct inputs JSON once, by its input_checksum). A run is recorded in one
+transaction: a run killed while recording leaves the earlier runs as they were, and the file is
+never rewritten in place.
+
+A row's inputs: HeldInputs.of makes, in one place, each row's parsed inputs as JSON (inputs_json)
+and its input_checksum (SHA-256 of that JSON). The scored frames and the snapshot carry only the
+checksum; the texts are held aside until the run is recorded, each distinct text once, in one
+HeldInputs: a zstd Parquet buffer in memory, sorted by checksum (at 1,000,000 rows some 90 MB
+instead of 415 MB of text riding along through scoring). It is read back in slices when row_inputs
+is written, and by checksum when the Changes sheet says a few use cases' inputs (History.inputs
+reads the previous run's from the history).
 
 A fault is a HistoryProblem (one line, an exit code). The run uses RunHistory, which never raises:
 its ``problem`` says why the history was not read or recorded, and the workbook is written anyway.
@@ -19,6 +27,7 @@ its ``problem`` says why the history was not read or recorded, and the workbook 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import sqlite3
@@ -37,7 +46,6 @@ from pipeline.errors import EXIT_BUSY, EXIT_UNUSABLE, EXIT_USAGE, FtscoreError, 
 DEFAULT_NAME = "ftscore-history.sqlite"  # the default history: in the output's folder
 OFF = "off"
 SCHEMA_VERSION = 1
-INPUTS_COLUMN = "__inputs"  # the run's parsed inputs of a row as JSON (run.score_files(keep_inputs=True))
 # Rows moved between the history and a frame at once: Python's own objects for every row of a
 # 100,000-row run at once held some 60-80 MB more at the run's peak.
 ROWS_AT_ONCE = 10_000
@@ -50,12 +58,12 @@ SNAPSHOT_COLUMNS: dict[str, pl.DataType] = {
     "recommendation": pl.String, "best_option": pl.String,
     "privacy_score": pl.Float64, "cost_score": pl.Float64, "accuracy_score": pl.Float64, "speed_score": pl.Float64,
     "fit_score": pl.Float64, "monthly_api_cost": pl.Float64, "net_savings": pl.Float64,
-    "break_even_months": pl.Float64, "rank": pl.Int64, "input_checksum": pl.String, "inputs": pl.String,
+    "break_even_months": pl.Float64, "rank": pl.Int64, "input_checksum": pl.String,
 }
+TEXTS = {"input_checksum": pl.String, "inputs": pl.String}  # the inputs of a checksum (table row_inputs)
 _SQL_TYPES = {pl.String: "TEXT", pl.Float64: "DOUBLE PRECISION", pl.Int64: "BIGINT"}
 # A row's inputs are kept once per distinct value (table row_inputs, keyed by input_checksum): a
 # nightly run whose rows did not change adds no text, only use_cases rows that point at it.
-_USE_CASE_COLUMNS = [name for name in SNAPSHOT_COLUMNS if name != "inputs"]
 _RUN_COLUMNS = ("portfolio", "started_at", "version", "config_sha256", "inputs", "rows", "counts", "exit_code",
                 "timings")
 
@@ -83,7 +91,7 @@ class HistoryProblem(FtscoreError):
 
 def inputs_json(frame: pl.DataFrame) -> pl.Series:
     """Each row's parsed input values (the FIELDS columns the frame has) as one JSON object, named
-    INPUTS_COLUMN, keys in FIELDS order; a key whose value is null (or a number that is not finite)
+    "inputs", keys in FIELDS order; a key whose value is null (or a number that is not finite)
     is left out: a key absent is a value not given. Made ROWS_AT_ONCE rows at a time."""
     from pipeline.fields import FIELDS
 
@@ -91,7 +99,7 @@ def inputs_json(frame: pl.DataFrame) -> pl.Series:
     pairs = [_json_pair(name, schema[name]) for name in FIELDS if name in schema]
     joined = (pl.concat_str(pairs, separator=",", ignore_nulls=True).fill_null("") if pairs
               else pl.repeat(pl.lit("", pl.String), pl.len()))
-    encoded = pl.concat_str(pl.lit("{"), joined, pl.lit("}")).alias(INPUTS_COLUMN)
+    encoded = pl.concat_str(pl.lit("{"), joined, pl.lit("}")).alias("inputs")
     return select_in_slices(frame, ROWS_AT_ONCE, encoded).to_series()
 
 
@@ -106,35 +114,87 @@ def _json_pair(name: str, dtype: pl.DataType) -> pl.Expr:
     return pl.when(value.is_not_null()).then(pl.struct(name).struct.json_encode().str.slice(1).str.strip_suffix("}"))
 
 
-def _checksum(column: str) -> pl.Expr:
-    """SHA-256 (hex) of each text of a column, vectorised (polars-hash); stable across versions."""
-    import polars_hash as plh
+def _checksum(text: pl.Expr) -> pl.Expr:
+    """SHA-256 (hex) of each text, vectorised (polars-hash); stable across versions."""
+    import polars_hash  # noqa: F401  (registers the chash namespace)
 
-    return plh.col(column).chash.sha2_256()
+    return text.chash.sha2_256().alias("input_checksum")
+
+
+@dataclass(frozen=True)
+class HeldInputs:
+    """A run's inputs texts held aside until the run is recorded: each distinct (input_checksum,
+    inputs) once, sorted by checksum, as one zstd Parquet buffer in memory (row groups of
+    ROWS_AT_ONCE). The scored frames carry only the checksum (HeldInputs.of)."""
+
+    parquet: bytes
+    rows: int
+
+    @classmethod
+    def of(cls, frame: pl.DataFrame) -> tuple[pl.Series, HeldInputs]:
+        """(each row's input_checksum, the texts held): the one place that makes a row's inputs JSON
+        (inputs_json, of the frame's FIELDS columns as parsed) and its checksum (SHA-256 of it)."""
+        texts = inputs_json(frame).to_frame()
+        made = select_in_slices(texts, ROWS_AT_ONCE, _checksum(pl.col("inputs")), pl.col("inputs"))
+        del texts
+        return made.get_column("input_checksum"), cls.hold(made)
+
+    @classmethod
+    def hold(cls, texts: pl.DataFrame) -> HeldInputs:
+        """Texts (TEXTS' columns; a checksum names one text) held: each once, in checksum order."""
+        texts = texts.select(list(TEXTS)).sort("input_checksum")
+        checksum = pl.col("input_checksum")
+        if texts.select((checksum == checksum.shift()).any()).item():  # a text repeated (sorted: side by side)
+            texts = texts.filter(checksum.is_first_distinct())
+        buffer = io.BytesIO()
+        texts.write_parquet(buffer, compression="zstd", compression_level=1, row_group_size=ROWS_AT_ONCE,
+                           statistics=True)
+        return cls(buffer.getvalue(), texts.height)
+
+    def _scan(self) -> pl.LazyFrame:
+        return pl.scan_parquet(io.BytesIO(self.parquet))
+
+    def slices(self, among: pl.Series | None = None) -> Iterator[pl.DataFrame]:
+        """The texts in checksum order, ROWS_AT_ONCE at a time (one row group each). ``among``: sorted
+        checksums; only their texts, each slice matched against the run of ``among`` its checksums
+        span (a join with all of ``among`` per slice cost 15 s at 1,000,000 rows, this one 0.4)."""
+        for start in range(0, self.rows, ROWS_AT_ONCE):
+            part = self._scan().slice(start, ROWS_AT_ONCE).collect()
+            if among is not None and part.height:
+                held = part.get_column("input_checksum")
+                first, end = among.search_sorted(held[0], "left"), among.search_sorted(held[-1], "right")
+                part = part.join(among.slice(first, end - first).to_frame("input_checksum"), on="input_checksum",
+                                 how="semi", maintain_order="left")
+            yield part
+
+    def texts(self, checksums: pl.Series) -> pl.DataFrame:
+        """input_checksum, inputs of those of these checksums held (meant for a few: the Changes sheet)."""
+        wanted = checksums.drop_nulls().unique()
+        if not wanted.len():
+            return pl.DataFrame(schema=TEXTS)
+        return self._scan().filter(pl.col("input_checksum").is_in(wanted.implode())).collect()
 
 
 def snapshot(ranking: pl.DataFrame, portfolio: str, cfg: dict | None = None) -> pl.DataFrame:
     """The rows of a run's Ranking frame as the history keeps them (SNAPSHOT_COLUMNS, in that order).
 
     net_savings is the ranking's net savings over the horizon of ``cfg`` (default: the shipped
-    config). inputs: the row's inputs as parsed (INPUTS_COLUMN, which run.score_files(keep_inputs=True)
-    keeps before prices and scores fill in what the row did not give: the FIELDS columns of the
-    ranking hold those filled-in values); input_checksum: SHA-256 of that JSON.
+    config). input_checksum: SHA-256 of the row's inputs as parsed, before prices and scores fill in
+    what the row did not give (HeldInputs.of; run.score_files(keep_inputs=True) keeps it, and the
+    texts in Result.inputs).
     """
     from pipeline import config as config_mod
     from pipeline.config import horizon_column
 
-    if INPUTS_COLUMN not in ranking.columns:
-        raise ValueError(f"the ranking has no {INPUTS_COLUMN} column: score with keep_inputs=True")
+    if "input_checksum" not in ranking.columns:
+        raise ValueError("the ranking has no input_checksum column: score with keep_inputs=True")
     horizon = horizon_column(cfg or config_mod.defaults())
     given = {name: pl.col(name) for name in SNAPSHOT_COLUMNS if name in ranking.columns}
-    given.update(portfolio=pl.lit(portfolio), inputs=pl.col(INPUTS_COLUMN),
+    given.update(portfolio=pl.lit(portfolio),
                  net_savings=pl.col(horizon) if horizon in ranking.columns else pl.lit(None))
-    frame = ranking.select(
+    return ranking.select(
         (given[name] if name in given else pl.lit(None)).cast(dtype).alias(name)
-        for name, dtype in SNAPSHOT_COLUMNS.items() if name != "input_checksum"
-    )
-    return frame.with_columns(_checksum("inputs").alias("input_checksum")).select(list(SNAPSHOT_COLUMNS))
+        for name, dtype in SNAPSHOT_COLUMNS.items())
 
 
 # ---- portfolio identity ------------------------------------------------------------------------
@@ -211,7 +271,7 @@ def _moment(stamp: str) -> datetime:
 def _v1(dialect: str) -> list[str]:
     """Version 1: runs, use_cases and their indexes."""
     key = "INTEGER PRIMARY KEY" if dialect == "sqlite" else "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY"
-    snap = ", ".join(f"{name} {_SQL_TYPES[SNAPSHOT_COLUMNS[name]]}" for name in _USE_CASE_COLUMNS)
+    snap = ", ".join(f"{name} {_SQL_TYPES[SNAPSHOT_COLUMNS[name]]}" for name in SNAPSHOT_COLUMNS)
     return [
         f"CREATE TABLE runs (run_id {key}, portfolio TEXT NOT NULL, started_at TEXT NOT NULL, version TEXT NOT NULL,"
         " config_sha256 TEXT NOT NULL, inputs TEXT NOT NULL, rows BIGINT NOT NULL, counts TEXT NOT NULL,"
@@ -440,34 +500,36 @@ class History:
         return HistoryProblem(f"the history {self.where} was written by a newer ftscore (schema version {found}; "
                               f"this one knows up to {SCHEMA_VERSION}): upgrade ftscore, or choose another --history")
 
-    def record(self, run: RunFacts, frame: pl.DataFrame, stored: StoredInputs | None = None) -> int:
-        """Record a run and its snapshot in one transaction; returns the run's id. ``stored``: the
-        checksums of an earlier run (its inputs read by previous): while that run is in the history,
-        its texts are too (prune removes only texts no run points at), so they are not sent again."""
+    def record(self, run: RunFacts, frame: pl.DataFrame, texts: HeldInputs,
+               stored: StoredInputs | None = None) -> int:
+        """Record a run, its snapshot and the texts of its inputs (those of ``texts`` whose checksum a
+        row of ``frame`` has) in one transaction; returns the run's id. ``stored``: the checksums of
+        an earlier run (read by previous): while that run is in the history, its texts are too (prune
+        removes only texts no run points at), so they are not sent again."""
         row = {"portfolio": run.portfolio, "started_at": _stamp(run.started_at), "version": run.version,
                "config_sha256": run.config_sha256, "inputs": json.dumps([list(p) for p in run.inputs]),
                "rows": run.rows, "counts": json.dumps(run.counts, sort_keys=True), "exit_code": run.exit_code,
                "timings": json.dumps(run.timings, sort_keys=True)}
-        names = ["run_id", *_USE_CASE_COLUMNS]
+        names = ["run_id", *SNAPSHOT_COLUMNS]
         with self.db.transaction(write=True):
             run_id = self.db.rows(
                 f"INSERT INTO runs ({', '.join(_RUN_COLUMNS)}) VALUES ({', '.join(':' + c for c in _RUN_COLUMNS)}) "
                 "RETURNING run_id", row)[0][0]
             # in the order of the index previous() reads them by (run, use case): the rows it reads
             # are then one after the other in the file, not all over it
-            use_cases = frame.select(pl.lit(run_id, pl.Int64).alias("run_id"), *_USE_CASE_COLUMNS).sort(
+            use_cases = frame.select(pl.lit(run_id, pl.Int64).alias("run_id"), *SNAPSHOT_COLUMNS).sort(
                 "use_case_id", nulls_last=False)
             for part in use_cases.iter_slices(ROWS_AT_ONCE):
                 self.db.many("use_cases", names, part.rows())
-            # in checksum order: two runs recording the same inputs at once take the rows' locks in one
-            # order (in any order, PostgreSQL can find them deadlocked and fail one of them)
-            texts = frame.select("input_checksum", "inputs").unique("input_checksum")
+            del use_cases
+            wanted = frame.select("input_checksum").drop_nulls().unique()
             if stored is not None and self.db.rows("SELECT 1 FROM runs WHERE run_id = :r", {"r": stored.run_id}):
-                texts = texts.join(stored.checksums, on="input_checksum", how="anti")
-            texts = texts.sort("input_checksum")
-            for part in texts.iter_slices(ROWS_AT_ONCE):
-                self.db.many("row_inputs", ["input_checksum", "inputs"], part.rows(),
-                             " ON CONFLICT (input_checksum) DO NOTHING")
+                wanted = wanted.join(stored.checksums, on="input_checksum", how="anti")
+            # in checksum order (the texts are held in it): two runs recording the same inputs at once
+            # take the rows' locks in one order (in any order, PostgreSQL can find them deadlocked)
+            for part in texts.slices(among=wanted.get_column("input_checksum").sort()):
+                if part.height:
+                    self.db.many("row_inputs", list(TEXTS), part.rows(), " ON CONFLICT (input_checksum) DO NOTHING")
             if os.environ.get(PAUSE_ENV):  # tests: two runs recording at once, a run killed mid-record
                 os.write(2, b"ftscore: test: recording paused\n")
                 time.sleep(float(os.environ[PAUSE_ENV]))
@@ -481,35 +543,28 @@ class History:
                         exit_code=int(r[8]), timings=json.loads(r[9]))
                 for r in self.db.rows(sql, {"p": portfolio})]
 
-    def previous(self, portfolio: str, known: pl.DataFrame | None = None) -> tuple[RunInfo, pl.DataFrame] | None:
-        """The last recorded run of a portfolio and its snapshot (SNAPSHOT_COLUMNS); None: none yet.
-        ``known``: input_checksum and inputs the caller has (this run's snapshot): the inputs of those
-        checksums are taken from it, not read (a checksum names one text), so a rerun of unchanged
-        inputs reads no input text at all."""
-        schema = {n: t for n, t in SNAPSHOT_COLUMNS.items() if n != "inputs"}
+    def previous(self, portfolio: str) -> tuple[RunInfo, pl.DataFrame] | None:
+        """The last recorded run of a portfolio and its snapshot (SNAPSHOT_COLUMNS, by rank); None: none
+        yet. No input text is read: inputs() reads the few the Changes sheet says."""
         with self.db.transaction(write=False):
             last = self._run_rows(portfolio, limit=1)
             if not last:
                 return None
-            parts = [pl.DataFrame(rows, schema=schema, orient="row") for rows in self.db.batches(
-                f"SELECT {', '.join(schema)} FROM use_cases WHERE run_id = :r", {"r": last[0].run_id})]
-            frame = pl.concat(parts) if parts else pl.DataFrame(schema=schema)
-            wanted = frame.select("input_checksum").drop_nulls().unique().sort("input_checksum")
-            known = (pl.DataFrame(schema={"input_checksum": pl.String, "inputs": pl.String}) if known is None
-                     else known.select("input_checksum", "inputs").unique("input_checksum"))
-            unknown = wanted.join(known, on="input_checksum", how="anti").get_column("input_checksum").to_list()
-            texts = pl.concat([self._inputs(unknown), known.join(wanted, on="input_checksum", how="semi")])
-        frame = frame.join(texts, on="input_checksum", how="left", maintain_order="left")
-        return last[0], frame.select(list(SNAPSHOT_COLUMNS)).sort("rank", nulls_last=True)
+            parts = [pl.DataFrame(rows, schema=SNAPSHOT_COLUMNS, orient="row") for rows in self.db.batches(
+                f"SELECT {', '.join(SNAPSHOT_COLUMNS)} FROM use_cases WHERE run_id = :r", {"r": last[0].run_id})]
+        frame = pl.concat(parts) if parts else pl.DataFrame(schema=SNAPSHOT_COLUMNS)
+        return last[0], frame.sort("rank", nulls_last=True)
 
-    def _inputs(self, checksums: list[str]) -> pl.DataFrame:
-        """input_checksum, inputs of these checksums (CHECKSUMS_AT_ONCE in one query)."""
+    def inputs(self, checksums: pl.Series) -> pl.DataFrame:
+        """input_checksum, inputs of these checksums that the history holds (CHECKSUMS_AT_ONCE in one query)."""
+        wanted = checksums.drop_nulls().unique().sort().to_list()
         rows: list[tuple] = []
-        for i in range(0, len(checksums), CHECKSUMS_AT_ONCE):
-            names = {f"c{k}": c for k, c in enumerate(checksums[i:i + CHECKSUMS_AT_ONCE])}
-            rows += self.db.rows("SELECT input_checksum, inputs FROM row_inputs WHERE input_checksum IN "
-                                 f"({', '.join(':' + n for n in names)})", names)
-        return pl.DataFrame(rows, schema={"input_checksum": pl.String, "inputs": pl.String}, orient="row")
+        with self.db.transaction(write=False):
+            for i in range(0, len(wanted), CHECKSUMS_AT_ONCE):
+                names = {f"c{k}": c for k, c in enumerate(wanted[i:i + CHECKSUMS_AT_ONCE])}
+                rows += self.db.rows("SELECT input_checksum, inputs FROM row_inputs WHERE input_checksum IN "
+                                     f"({', '.join(':' + n for n in names)})", names)
+        return pl.DataFrame(rows, schema=TEXTS, orient="row")
 
     def portfolios(self) -> list[str]:
         with self.db.transaction(write=False):
@@ -610,19 +665,26 @@ class RunHistory:
             self.problem = f"the history {history.where} cannot be used ({exc.__class__.__name__}: {exc})"
         return None
 
-    def previous(self, portfolio: str, known: pl.DataFrame | None = None) -> tuple[RunInfo, pl.DataFrame] | None:
-        """The previous run of the portfolio (History.previous: the inputs ``known`` has are not read);
-        None when there is none (problem None) or when the history cannot be read (problem says why). A
-        history file not made yet has no runs: it is not created here (its folder may not exist before
-        the output is written)."""
+    def previous(self, portfolio: str) -> tuple[RunInfo, pl.DataFrame] | None:
+        """The previous run of the portfolio (History.previous); None when there is none (problem None)
+        or when the history cannot be read (problem says why). A history file not made yet has no
+        runs: it is not created here (its folder may not exist before the output is written)."""
         if self.target is not None and self._history is None and not _is_url(self.target) \
                 and not Path(self.target).exists():
             return None
-        found = self._guarded(lambda h: h.previous(portfolio, known))
+        found = self._guarded(lambda h: h.previous(portfolio))
         if found is not None:
             info, frame = found
             self._stored = StoredInputs(info.run_id, frame.select("input_checksum").drop_nulls().unique())
         return found
+
+    def inputs(self, checksums: pl.Series, held: HeldInputs) -> pl.DataFrame:
+        """input_checksum, inputs of these checksums (a few: the Changes sheet's): from the run's own
+        ``held`` texts, the others from the history (none where it cannot be read: problem says why)."""
+        mine = held.texts(checksums)
+        others = checksums.filter(~checksums.is_in(mine.get_column("input_checksum").implode()))
+        found = self._guarded(lambda h: h.inputs(others)) if others.drop_nulls().len() else None
+        return mine if found is None else pl.concat([mine, found])
 
     def snapshot_of(self, result, portfolio: str) -> pl.DataFrame | None:
         """The run's snapshot (history.snapshot); None where taking it fails, a problem of the history
@@ -634,8 +696,10 @@ class RunHistory:
             return None
 
     def record_result(self, result, portfolio: str, exit_code: int, frame: pl.DataFrame) -> int | None:
-        """Record a scored run (run.Result): its facts and its snapshot (snapshot_of); the run's id, or None."""
-        return self._guarded(lambda h: h.record(facts_of(result, portfolio, exit_code), frame, self._stored))
+        """Record a scored run (run.Result): its facts, its snapshot (snapshot_of) and its inputs texts
+        (Result.inputs); the run's id, or None."""
+        return self._guarded(lambda h: h.record(facts_of(result, portfolio, exit_code), frame, result.inputs,
+                                                self._stored))
 
     def close(self) -> None:
         if self._history is not None:

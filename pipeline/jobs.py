@@ -271,10 +271,12 @@ def _with_changes(result, history, portfolio: str):
         return result
     t = time.perf_counter()
     current = history.snapshot_of(result, portfolio)
-    # this run's inputs need not be read back: only the use cases whose inputs changed are described
-    previous = None if current is None else history.previous(portfolio, current)
+    previous = None if current is None else history.previous(portfolio)
+    # no input text is read but those of the use cases whose inputs changed: this run's from its held
+    # texts, the previous run's from the history
+    frame, facts = changes.for_run(previous, current, result.config, history.problem, portfolio=portfolio,
+                                   texts=lambda checksums: history.inputs(checksums, result.inputs))
     history.close()  # not held through the write (which may fail); recording opens it again
-    frame, facts = changes.for_run(previous, current, result.config, history.problem, portfolio=portfolio)
     result.timings["changes"] = time.perf_counter() - t
     return replace(result, changes=frame, changes_facts=facts, snapshot=current)
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import polars as pl
 
 from pipeline import __version__, budget as budget_mod, issues, prices, stability, summary
-from pipeline.history import INPUTS_COLUMN, inputs_json
+from pipeline.history import HeldInputs
 from pipeline.columns import header_like_rows, header_scorer, map_columns, parse
 from pipeline.config import horizon_column, max_unpacked_bytes
 from pipeline.money import computed_checks, money, overflow
@@ -41,9 +41,9 @@ SHOWN = ("use_case_id", "use_case", "business_unit", "funded", "p_top10", "p_sam
 
 
 def shown_columns(scored: pl.DataFrame, cfg: dict, inputs: int) -> list[str]:
-    # long_inputs: the Options sheet; summary.inputs: Summary's Insufficient data line; INPUTS_COLUMN: the
-    # parsed inputs as JSON, for the history (score_files keep_inputs)
-    keep = {*KEY, *SHOWN, *annotation_columns(cfg, inputs), *long_inputs(), *summary.inputs(), INPUTS_COLUMN}
+    # long_inputs: the Options sheet; summary.inputs: Summary's Insufficient data line; input_checksum:
+    # the checksum of the parsed inputs, for the history (score_files keep_inputs)
+    keep = {*KEY, *SHOWN, *annotation_columns(cfg, inputs), *long_inputs(), *summary.inputs(), "input_checksum"}
     return [c for c in scored.columns if c in keep]
 
 
@@ -427,19 +427,24 @@ def _read_inputs(paths: list[str | Path], cfg: dict, max_rows: int | None, progr
     return done
 
 
-def _priced_valid_rows(read: _Read, cfg: dict, at: date, keep_inputs: bool) -> tuple[list[pl.DataFrame], pl.DataFrame]:
-    """([the rows without an error, with their prices], every issue so far, with SRC); read.parsed is emptied.
-    keep_inputs: the rows carry their inputs as parsed, as JSON (INPUTS_COLUMN)."""
+def _priced_valid_rows(read: _Read, cfg: dict, at: date, keep_inputs: bool
+                       ) -> tuple[list[pl.DataFrame], pl.DataFrame, HeldInputs | None]:
+    """([the rows without an error, with their prices], every issue so far, with SRC, the inputs texts
+    held); read.parsed is emptied. keep_inputs: the rows carry the checksum of their inputs as parsed
+    (input_checksum) and the texts are held aside (history.HeldInputs), else None."""
     sources, found = read.sources, read.found
     parsed = pl.concat(read.parsed, how="vertical")
+    held = None
     if keep_inputs:  # as parsed: before prices and scores fill in what a row did not give
-        parsed = parsed.with_columns(inputs_json(parsed))
+        checksums, held = HeldInputs.of(parsed)
+        parsed = parsed.with_columns(checksums)
+        del checksums
     parsed = prices.option_prices(prices.apply(parsed, cfg, at), cfg, at)
     read.parsed.clear()  # big portfolios: hold one copy of the parsed input, not two
     found.append(repeated_ids(sources, parsed))
     found += _price_issues(sources, parsed) + _alt_price_issues(sources, parsed) + _deprecated_issues(sources, parsed)
     all_issues = issues.with_src(issues.combine(found), [s.table.file for s in sources])
-    return [valid_rows(sources, parsed, all_issues)], all_issues  # a copy: parsed is let go on return
+    return [valid_rows(sources, parsed, all_issues)], all_issues, held  # a copy: parsed is let go on return
 
 
 def score_files(paths: list[str | Path], cfg: dict, *, max_rows: int | None = None,
@@ -454,8 +459,9 @@ def score_files(paths: list[str | Path], cfg: dict, *, max_rows: int | None = No
     Raises read.ReadError when an input is unusable. An input in `optional` (a file found in a
     folder) that holds no use cases is left out instead, and (path, reason) added to `skipped`;
     when every input is left out, ReadError. options go to
-    read.read_table: sheet, header_row, encoding, delimiter. keep_inputs: Result.ranking carries each
-    row's parsed inputs as JSON (history.INPUTS_COLUMN), for the history.
+    read.read_table: sheet, header_row, encoding, delimiter. keep_inputs: for the history, Result.ranking
+    carries each row's input_checksum (of its inputs as parsed) and Result.inputs their texts
+    (history.HeldInputs).
     """
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
@@ -465,7 +471,7 @@ def score_files(paths: list[str | Path], cfg: dict, *, max_rows: int | None = No
         progress(f"scoring {read.total:,} use cases")
     t = time.perf_counter()
     at = price_date or started.date()
-    valid, all_issues = _priced_valid_rows(read, cfg, at, keep_inputs)
+    valid, all_issues, held = _priced_valid_rows(read, cfg, at, keep_inputs)
     kept = valid[0] if draws else None  # stability scores the valid rows again, perturbed
     # without --stability or --budget, which read more of it, only what the outputs show is ranked
     shown = not detail and not draws and budget is None
@@ -484,7 +490,7 @@ def score_files(paths: list[str | Path], cfg: dict, *, max_rows: int | None = No
     timings = {"read": read.seconds_read, "validate": read.seconds_check, "score": time.perf_counter() - t,
                "total": time.perf_counter() - t0}
     return Result(sources=sources, config=cfg, input_rows=input_rows, ranking=ranking, issues=all_issues,
-                  started=started, timings=timings, stability=stability_facts, budget=budget_facts)
+                  started=started, timings=timings, stability=stability_facts, budget=budget_facts, inputs=held)
 
 
 def score_file(path: str | Path, cfg: dict, **options) -> Result:

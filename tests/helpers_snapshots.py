@@ -3,7 +3,9 @@
 ``snapshot`` builds one from a list of dicts: a column a dict does not name gets a plain value
 (UC-id from the position, rank from the position, scores 5, money null...). ``inputs`` may be
 given as a dict: it is written as the JSON object the history keeps, and input_checksum is the
-sha256 of that JSON, as history computes one per row.
+sha256 of that JSON, as history computes one per row. The frame carries that text beside the
+contract's columns, in a column ``inputs``: what changes.compare looks the texts up in when it is
+given no other lookup (changes.texts_in).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ SNAPSHOT_COLUMNS: dict[str, pl.DataType] = {
     "privacy_score": pl.Float64, "cost_score": pl.Float64, "accuracy_score": pl.Float64,
     "speed_score": pl.Float64, "fit_score": pl.Float64,
     "monthly_api_cost": pl.Float64, "net_savings": pl.Float64, "break_even_months": pl.Float64,
-    "rank": pl.Int64, "input_checksum": pl.String, "inputs": pl.String,
+    "rank": pl.Int64, "input_checksum": pl.String,
 }
 
 
@@ -55,9 +57,10 @@ def _row(i: int, given: dict, portfolio: str) -> dict:
 
 
 def snapshot(rows: list[dict], portfolio: str = "emea") -> pl.DataFrame:
-    """A snapshot frame with exactly the contract's columns and dtypes."""
+    """A snapshot frame with exactly the contract's columns and dtypes, then the rows' inputs texts."""
+    schema = {**SNAPSHOT_COLUMNS, "inputs": pl.String}
     for r in rows:
-        unknown = set(r) - set(SNAPSHOT_COLUMNS)
+        unknown = set(r) - set(schema)
         assert not unknown, f"test bug: unknown snapshot columns {unknown}"
     built = [_row(i, r, portfolio) for i, r in enumerate(rows)]
-    return pl.DataFrame({name: [b[name] for b in built] for name in SNAPSHOT_COLUMNS}, schema=SNAPSHOT_COLUMNS)
+    return pl.DataFrame({name: [b[name] for b in built] for name in schema}, schema=schema)

@@ -78,11 +78,13 @@ def test_snapshot_has_the_contract_columns_and_the_rows_inputs():
     assert set(snap["portfolio"]) == {"emea"}
     uc1 = snap.row(by_predicate=pl.col("use_case_id") == "UC-01", named=True)
     given = _sample_rows()["UC-01"]
-    inputs = json.loads(uc1["inputs"])
+    text = result.inputs.texts(pl.Series([uc1["input_checksum"]]))
+    assert text["input_checksum"].to_list() == [uc1["input_checksum"]]
+    inputs = json.loads(text["inputs"][0])
     assert inputs["monthly_calls"] == float(given["Monthly Calls"]) == 100_000
     assert inputs["use_case"] == given["Use Case"] and inputs["contains_pii"] is True
     assert "monthly_api_cost" not in inputs  # not given on the row: left out, not null
-    assert uc1["input_checksum"] == hashlib.sha256(uc1["inputs"].encode()).hexdigest()
+    assert uc1["input_checksum"] == hashlib.sha256(text["inputs"][0].encode()).hexdigest()
     horizon = result.ranking.row(by_predicate=pl.col("use_case_id") == "UC-01", named=True)
     assert uc1["net_savings"] == horizon[f"net_savings_{config.load()['money']['horizon_months']}m"]
 
@@ -106,7 +108,7 @@ def test_the_inputs_json_is_the_same_text_made_a_few_rows_at_a_time(monkeypatch)
                           "model": [None, "gpt-4o", None], "not_a_field": [1, 2, 3]})
     whole = history.inputs_json(frame)
     monkeypatch.setattr(history, "ROWS_AT_ONCE", 2)
-    assert history.inputs_json(frame).equals(whole) and whole.name == history.INPUTS_COLUMN
+    assert history.inputs_json(frame).equals(whole) and whole.name == "inputs"
     assert whole.to_list() == ['{"use_case":"A \\"quoted\\"","monthly_calls":100.0}',
                                '{"use_case":"B","model":"gpt-4o"}', '{"monthly_calls":5.0}']
     assert history.inputs_json(frame.clear()).len() == 0
@@ -135,6 +137,66 @@ def test_the_inputs_json_is_the_text_polars_json_encoder_made_before(monkeypatch
     assert rows[0]["use_case"] == 'q"uote\\back\nline\x01' and rows[1]["contains_pii"] is False
     assert rows[4] == {"use_case": "", "monthly_calls": -0.0, "input_tokens": 1e15, "model": "x"}
     assert not any(math.isnan(v) for row in rows for v in row.values() if isinstance(v, float))
+
+
+def test_the_ranking_carries_the_input_checksum_not_the_texts():
+    """The texts are held aside (Result.inputs), compressed, once each: no scored frame carries them."""
+    from pipeline.run import score_files
+
+    for result in (_scored(), score_files([SAMPLE], config.load(), keep_inputs=True)):  # shown columns; all
+        ranking = result.ranking
+        assert "input_checksum" in ranking.columns and "__inputs" not in ranking.columns
+        texts = [c for c, t in ranking.schema.items() if t == pl.String
+                 and ranking.get_column(c).str.starts_with("{").any()]
+        assert texts == []
+        assert ranking.get_column("input_checksum").str.contains("^[0-9a-f]{64}$").all()
+        assert isinstance(result.inputs, history.HeldInputs) and result.inputs.rows == 26  # every row as parsed
+    assert score_files([SAMPLE], config.load()).inputs is None  # no history: nothing held
+
+
+def test_the_held_inputs_are_the_rows_json_and_its_sha256_once_each_in_checksum_order(monkeypatch):
+    """HeldInputs.of: each row's checksum is SHA-256 of its inputs_json, in row order; the texts are
+    held once each (a repeated row once), in checksum order, and read back in slices or by checksum."""
+    monkeypatch.setattr(history, "ROWS_AT_ONCE", 2)
+    frame = pl.DataFrame({"use_case": ["A", "B", "A", "C", "D"], "monthly_calls": [1.0, 2.0, 1.0, None, 4.0]})
+    checksums, held = history.HeldInputs.of(frame)
+    texts = history.inputs_json(frame).to_list()
+    assert checksums.name == "input_checksum"
+    assert checksums.to_list() == [hashlib.sha256(t.encode()).hexdigest() for t in texts]
+    expected = sorted({(hashlib.sha256(t.encode()).hexdigest(), t) for t in texts})
+    parts = list(held.slices())
+    assert held.rows == 4 and [p.height for p in parts] == [2, 2]
+    assert [r for p in parts for r in p.iter_rows()] == expected
+    among = pl.Series([expected[0][0], expected[3][0], "f" * 64]).sort()  # slices [0, 1] and [2, 3]
+    assert [p.rows() for p in held.slices(among)] == [[expected[0]], [expected[3]]]
+    assert [p.height for p in held.slices(pl.Series([], dtype=pl.String))] == [0, 0]
+    wanted = pl.Series([expected[2][0], "0" * 64, None])
+    assert held.texts(wanted).rows() == [expected[2]]
+    assert held.texts(pl.Series([], dtype=pl.String)).schema == pl.Schema(history.TEXTS)
+
+
+def test_a_run_records_the_texts_and_checksums_the_old_way_made(history_target, monkeypatch):
+    """What a run records is what the inputs carried through scoring recorded before: for each scored
+    row, inputs_json of its parsed row and SHA-256 of that text (computed here, on the parsed frame),
+    each text once in row_inputs, no other."""
+    from pipeline import run
+
+    monkeypatch.setattr(history, "ROWS_AT_ONCE", 4)  # several row groups held, several batches sent
+    cfg = config.load()
+    _, parsed, _ = run.check_table(run.read_input(SAMPLE, cfg), cfg)
+    old = parsed.select(run.ROW, history.inputs_json(parsed))
+    old = old.with_columns(pl.Series("input_checksum", [hashlib.sha256(t.encode()).hexdigest() for t in old["inputs"]]))
+    result = _scored()
+    hist = history.RunHistory(history_target, 5)
+    run_id = hist.record_result(result, "emea", 1, history.snapshot(result.ranking, "emea", result.config))
+    hist.close()
+    assert run_id is not None, hist.problem
+    expected = result.ranking.select("use_case_id", run.ROW).join(old, on=run.ROW, how="left")
+    stored = sql(history_target, f"SELECT use_case_id, input_checksum FROM use_cases WHERE run_id = {run_id}")
+    assert sorted(stored) == sorted(expected.select("use_case_id", "input_checksum").iter_rows())
+    assert sorted(sql(history_target, "SELECT input_checksum, inputs FROM row_inputs")) == sorted(
+        set(expected.select("input_checksum", "inputs").iter_rows()))
+    assert expected.height == 22 and len(set(expected["input_checksum"])) == 22
 
 
 def test_the_input_checksum_changes_with_the_inputs_only(tmp_path):
@@ -175,10 +237,10 @@ def test_record_and_read_back(history_target):
     h = History.open(history_target, 5)
     try:
         assert h.previous("portfolio") is None
-        first = h.record(_facts(result, "portfolio", day), snap)
+        first = h.record(_facts(result, "portfolio", day), snap, result.inputs)
         second = h.record(_facts(result, "portfolio", day + timedelta(days=1), 0),
-                          snap.with_columns(pl.col("monthly_api_cost") * 2))
-        h.record(_facts(result, "other", day + timedelta(days=2)), snap.head(3))
+                          snap.with_columns(pl.col("monthly_api_cost") * 2), result.inputs)
+        h.record(_facts(result, "other", day + timedelta(days=2)), snap.head(3), result.inputs)
         info, frame = h.previous("portfolio")
         assert (info.run_id, info.started_at, info.exit_code) == (second, day + timedelta(days=1), 0)
         assert info.rows == 26 and sum(info.counts.values()) == 22
@@ -207,7 +269,7 @@ def _one_run_recorded(target: str) -> Iterator[tuple[History, pl.DataFrame]]:
     snap = history.snapshot(result.ranking, "portfolio", result.config)
     h = History.open(target, 5)
     try:
-        h.record(_facts(result, "portfolio", datetime(2026, 11, 2, 2, 0, tzinfo=timezone.utc)), snap)
+        h.record(_facts(result, "portfolio", datetime(2026, 11, 2, 2, 0, tzinfo=timezone.utc)), snap, result.inputs)
         yield h, snap
     finally:
         h.close()
@@ -223,20 +285,34 @@ def test_a_run_moves_in_batches_and_reads_back_whole(history_target, monkeypatch
         assert sql(history_target, "SELECT COUNT(*) FROM row_inputs")[0][0] == snap["input_checksum"].n_unique()
 
 
-def test_the_inputs_a_run_has_are_not_read_back(history_target, monkeypatch):
-    """previous(known=this run's snapshot) reads only the inputs of checksums it does not know (in
-    queries of CHECKSUMS_AT_ONCE) and takes the others from it: the snapshot as recorded."""
+def test_only_the_changed_use_cases_inputs_are_read_back(history_target, monkeypatch):
+    """previous() reads no input text; the Changes sheet looks up the inputs of the use cases whose
+    checksum moved only: this run's from its held texts, the previous run's from the history (in
+    queries of CHECKSUMS_AT_ONCE)."""
     monkeypatch.setattr(history, "CHECKSUMS_AT_ONCE", 2)
     with _one_run_recorded(history_target) as (h, snap):
-        changed = ["UC-01", "UC-02", "UC-03", "UC-05", "UC-07"]  # five unknown checksums: three queries
-        known = snap.filter(~pl.col("use_case_id").is_in(changed))
         read: list[list[str]] = []
-        inputs = h._inputs
-        monkeypatch.setattr(h, "_inputs", lambda checksums: read.append(checksums) or inputs(checksums))
-        _, frame = h.previous("portfolio", known)
-        assert frame.equals(snap.sort("rank"))
-        wanted = snap.filter(pl.col("use_case_id").is_in(changed)).get_column("input_checksum")
-        assert sorted(read[0]) == sorted(wanted.to_list())  # only the five it did not have
+        inputs = h.inputs
+        monkeypatch.setattr(h, "inputs", lambda checksums: read.append(checksums.to_list()) or inputs(checksums))
+        _, frame = h.previous("portfolio")
+        assert frame.equals(snap.sort("rank")) and read == []
+        texts = h.inputs(frame.get_column("input_checksum").head(5))
+        assert texts.height == 5 and set(texts.columns) == {"input_checksum", "inputs"}
+        for text, checksum in zip(texts["inputs"], texts["input_checksum"]):
+            assert hashlib.sha256(text.encode()).hexdigest() == checksum
+
+    run = history.RunHistory(history_target, 5)
+    asked: list[list[str]] = []
+    monkeypatch.setattr(History, "inputs", lambda self, checksums, _inputs=History.inputs:
+                        asked.append(checksums.to_list()) or _inputs(self, checksums))
+    three = snap.get_column("input_checksum").head(3)
+    held = history.HeldInputs.hold(pl.DataFrame(schema=history.TEXTS))  # a run that holds none of them
+    assert run.inputs(three, _scored().inputs).height == 3 and asked == []  # the run's own: not read
+    found = run.inputs(three, held)
+    assert sorted(found["input_checksum"]) == sorted(three) and all(
+        hashlib.sha256(t.encode()).hexdigest() == c for c, t in found.iter_rows())
+    assert sorted(asked[0]) == sorted(three.to_list())
+    run.close()
 
 
 def test_each_score_run_that_writes_is_recorded(tmp_path, history_target):
@@ -439,7 +515,7 @@ def thirty_nights(tmp_path) -> tuple[Path, list[datetime], list[float]]:
     for night, spend in zip(nights, spends):
         h.record(_facts(result, "portfolio", night), snap.with_columns(
             pl.when(pl.col("use_case_id") == "UC-01").then(spend).otherwise(pl.col("monthly_api_cost"))
-            .alias("monthly_api_cost")))
+            .alias("monthly_api_cost")), result.inputs)
     h.close()
     return target, nights, spends
 
@@ -487,7 +563,7 @@ def test_a_rerun_sends_no_input_text_the_history_holds_unless_its_run_is_gone(hi
     def rerun(between=None) -> int:
         sent.clear()
         hist = history.RunHistory(history_target, 5)
-        hist.previous("emea", frame)
+        hist.previous("emea")
         if between:
             between()
         run_id = hist.record_result(scored, "emea", 0, frame)
