@@ -68,7 +68,7 @@ class Table:
     sheet: str | None
     header_row: int  # 1-based, as Excel shows it
     columns: list[Column]
-    frame: pl.DataFrame  # one column per Column.name, plus ROW
+    frame: pl.DataFrame  # one column per Column.name, plus ROW (once checked, few-valued texts as categories)
     notes: list[str] = field(default_factory=list)
     encoding: str | None = None
     skipped_blank_rows: int = 0
