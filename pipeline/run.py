@@ -266,6 +266,8 @@ def _input_rows(sources: list[Source], scored: pl.DataFrame, found: pl.DataFrame
         )
     )
     frames = [s.table.frame.with_columns(pl.lit(i, pl.Int64).alias(SRC)) for i, s in enumerate(sources)]
+    if len(frames) > 1:  # a column of several inputs takes one type: text, where it differs (as_categories below)
+        frames = [f.with_columns(pl.col(pl.Categorical).cast(pl.String)) for f in frames]
     user = pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0]
     ranked = scored.select(KEY).with_row_index(RANKED).with_columns(pl.col(RANKED).cast(pl.Int64))
     # The positions and errors are lined up with the input rows and set beside them: joining onto
