@@ -219,7 +219,8 @@ class Result:
 def as_categories(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     """The frame with each text column of ``columns`` that repeats a few values (CATEGORY_SHARE of
     the first CATEGORY_SAMPLE_ROWS rows) held as categories; the others as they are."""
-    texts = [c for c in columns if frame.schema[c] == pl.String]
+    schema = frame.schema  # once: it is made anew on each call (wide inputs)
+    texts = [c for c in columns if schema[c] == pl.String]
     if not texts or not frame.height:
         return frame
     sample = frame.head(CATEGORY_SAMPLE_ROWS)
