@@ -410,89 +410,27 @@ def test_every_option_against_an_independent_monthly_loop(cfg):
 
 # ------------------------------------------------------------------ the month loop as it was (issue 12)
 # run_months before each option searched past the horizon on its own rows: every open row ran every
-# option's month until no option of the row could break even. Copied here (with the helpers it ran on)
-# as the reference the faster loop must match exactly, value for value.
-def _old_state(frame: pl.DataFrame, cfg: dict, catalog: list) -> pl.DataFrame:
-    exprs = [pl.int_range(pl.len()).alias("__row"), pl.col("monthly_api_cost").alias("__api"),
-             opt_mod.api_growth(cfg).alias("__r"), opt_mod.volume_growth(cfg).alias("__g"),
-             pl.lit(1.0).alias("__pr"), pl.lit(1.0).alias("__pg")]
-    for opt in catalog:
-        exprs += [e.alias(name) for name, e in opt_mod._terms(opt).items()]
-        exprs += [opt.one_off.alias(opt_mod._parts(opt.key)["one_off"])]
-    state = frame.select(exprs)
-    p = opt_mod._parts
-    return state.with_columns(*[(-pl.col(p(o.key)["one_off"])).alias(p(o.key)["net"]) for o in catalog],
-                              *[pl.lit(None, pl.Float64).alias(p(o.key)["be"]) for o in catalog],
-                              *[pl.col(p(o.key)["one_off"]).alias(p(o.key)["total"]) for o in catalog])
-
-
-def _old_own(opt, pr: pl.Expr, pg: pl.Expr) -> pl.Expr:
-    c, have = opt_mod._parts(opt.key), opt_mod._terms(opt)
-    parts = [pl.col(c["flat"])] if c["flat"] in have else []
-    parts += [pl.col(c[p]) * pr for p in ("per_r",) if c[p] in have]
-    parts += [pl.col(c[p]) * pg for p in ("per_g",) if c[p] in have]
-    if c["gpu"] in have:
-        parts.append(pl.col(c["gpu"]) * (pl.col(c["load"]) * pg).ceil().clip(lower_bound=1))
-    total = parts[0] if parts else pl.lit(0.0)
-    for part in parts[1:]:
-        total = total + part
-    return total
-
-
-def _old_month(state: pl.DataFrame, cfg: dict, catalog: list, m: int) -> pl.DataFrame:
-    live = {o.key for o in catalog if m > o.build}
-    state = state.with_columns((pl.col("__api") * pl.col("__pr")).alias("__api_m"),
-                               *[_old_own(o, pl.col("__pr"), pl.col("__pg")).alias(opt_mod._parts(o.key)["own"])
-                                 for o in catalog if o.key in live])
-    exprs = []
-    for opt in catalog:
-        c = opt_mod._parts(opt.key)
-        share = cfg["options"]["retrain_share"] if opt_mod.retrains(cfg, opt.key, opt.build, m) else 0.0
-        spent = pl.col(c["own"]) + share * pl.col(c["one_off"]) if opt.key in live else pl.col("__api_m")
-        if m <= cfg["money"]["horizon_months"]:
-            exprs.append((pl.col(c["total"]) + spent).alias(c["total"]))
-        if opt.key not in live:
-            continue
-        saving = pl.col("__api_m") - spent
-        hit = pl.col(c["be"]).is_null() & (saving > 0) & (pl.col(c["net"]) + saving >= 0)
-        exprs += [(pl.col(c["net"]) + saving).alias(c["net"]),
-                  pl.when(hit).then(m - 1 + (-pl.col(c["net"]) / saving).clip(0, 1)).otherwise(pl.col(c["be"]))
-                  .alias(c["be"])]
-    return state.with_columns(*exprs, pl.col("__pr") * pl.col("__r"), pl.col("__pg") * pl.col("__g"))
-
-
-def _old_open(catalog: list, m: int) -> pl.Expr:
-    flat_api = (pl.col("__r") <= 1) & (pl.col("__g") >= 1)
-    still = []
-    for opt in catalog:
-        c = opt_mod._parts(opt.key)
-        searching = pl.col(c["be"]).is_null() & pl.col("__api").is_not_null()
-        if m > opt.build:
-            per_r = pl.col(c["per_r"]) if c["per_r"] in opt_mod._terms(opt) else pl.lit(0.0)
-            dead = (pl.col("__api_m") <= pl.col(c["own"])) & ((pl.col("__api") <= per_r) | flat_api)
-            searching = searching & dead.fill_null(True).not_()
-        still.append(searching)
-    return pl.any_horizontal(still)
-
-
+# option's month (options._month, unchanged) until no option of the row could break even
+# (options._open over all of them). Kept here as the reference the faster search must match exactly,
+# value for value.
 def _old_run_months(frame: pl.DataFrame, cfg: dict, catalog: list) -> pl.DataFrame:
     horizon, search = cfg["money"]["horizon_months"], cfg["money"]["break_even_search_months"]
-    state, kept = _old_state(frame, cfg, catalog), {}
+    state, kept = opt_mod._state(frame, cfg, catalog), {}
     for m in range(1, horizon + 1):
-        state = _old_month(state, cfg, catalog, m)
+        state = opt_mod._month(state, cfg, catalog, m)
         for when, name in ((12, "net_12"), (horizon, "net_h")):
             if m == when:
                 kept |= {f"__{o.key}_{name}": state.get_column(opt_mod._parts(o.key)["net"]) for o in catalog}
     found = [opt_mod._parts(o.key)["be"] for o in catalog]
     done = state.select("__row", *[opt_mod._parts(o.key)["total"] for o in catalog], *found).with_columns(**kept)
     done = done.hstack(opt_mod._first_and_last(state, cfg, catalog))
-    rest, m = state.filter(_old_open(catalog, horizon)), horizon
+    rest, m = state.filter(opt_mod._open(catalog, horizon)), horizon
     while rest.height and m < search:
         m += 1
-        rest = _old_month(rest, cfg, catalog, m)
+        rest = opt_mod._month(rest, cfg, catalog, m)
         if (m - horizon) % 12 == 0:
             done = done.update(rest.select("__row", *found), on="__row")
-            rest = rest.filter(_old_open(catalog, m))
+            rest = rest.filter(opt_mod._open(catalog, m))
     done = done.update(rest.select("__row", *found), on="__row")
     return done.drop("__row")
 
