@@ -278,10 +278,11 @@ def _input_rows(sources: list[Source], scored: pl.DataFrame, found: pl.DataFrame
         raise ContractBroken(f"annotations for {aligned.height} rows, the inputs have {user.height}")
     out = pl.concat([user, aligned.drop(KEY)], how="horizontal")
     user_cols = [c for c in user.columns if c not in KEY]
-    return as_categories(out.select(*user_cols, *KEY, RANKED, ERROR), [*user_cols, ERROR])
+    # one input's columns took categories when it was checked; several inputs' stacked as text take them here
+    return as_categories(out.select(*user_cols, *KEY, RANKED, ERROR), [ERROR, *(user_cols if len(frames) > 1 else [])])
 
 
-def account(sources: list[Source], portfolio: pl.DataFrame, scored: pl.DataFrame, found: pl.DataFrame) -> None:
+def account(sources: list[Source], rows: pl.DataFrame, scored: pl.DataFrame, found: pl.DataFrame) -> None:
     """Nothing lost: every input row on Portfolio, scored or with an error, never both. Raises if not.
 
     For a text file the records are also counted the way the file holds them (Python's csv module,
@@ -294,8 +295,8 @@ def account(sources: list[Source], portfolio: pl.DataFrame, scored: pl.DataFrame
                 f"{t.file}: the file holds {t.records} records, read as {t.data_start} title/header, "
                 f"{t.skipped_blank_rows} blank and {t.frame.height} data rows")
     expected = pl.concat([s.table.frame.select(pl.lit(i, pl.Int64).alias(SRC), ROW) for i, s in enumerate(sources)])
-    if not portfolio.select(KEY).equals(expected):
-        raise ContractBroken(f"Portfolio has {portfolio.height} rows, the inputs {expected.height}")
+    if not rows.select(KEY).equals(expected):  # rows: Portfolio's (Result.input_rows)
+        raise ContractBroken(f"Portfolio has {rows.height} rows, the inputs {expected.height}")
     scored_keys = scored.select(KEY)
     error_keys = issues.error_rows(found)
     lost = expected.join(scored_keys, on=KEY, how="anti").join(error_keys, on=KEY, how="anti")

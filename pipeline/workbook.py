@@ -199,8 +199,12 @@ def _widths(frame: pl.DataFrame, headers: list[str], longest: dict[str, int] | N
     """A width for every column of frame that fits its header and most values (capped: a long text wraps
     or is cut) (``longest``: _longest of the frame, or of all the chunks of a table written in chunks,
     of which frame is one)."""
-    longest = _longest([frame]) if longest is None else longest
-    return [float(max(8, min(45, max(longest.get(n, 0), _header_chars(h)) + 2))) for n, h in zip(frame.columns, headers)]
+    return _named_widths(frame.columns, headers, _longest([frame]) if longest is None else longest)
+
+
+def _named_widths(names: list[str], headers: list[str], longest: dict[str, int]) -> list[float]:
+    """_widths of the columns of these names, from _longest of their values."""
+    return [float(max(8, min(45, max(longest.get(n, 0), _header_chars(h)) + 2))) for n, h in zip(names, headers)]
 
 
 def _longest(frames: Iterable[pl.DataFrame]) -> dict[str, int]:
@@ -942,8 +946,8 @@ def _portfolio(ws, result: Result, fmt: _Formats, places: _Places, height_rows: 
     formats = [fmt.get(nf, None, w) for nf, w in kinds]
     fill_formats = [fmt.get(nf, SEVERITY_COLOURS["error"], w) for nf, w in kinds]
     done = 0
-    for part in result.portfolio_parts():
-        n = part.height
+    for part in result.portfolio_parts():  # the numbers among texts made again: held from the first pass,
+        n = part.height                    # every part's would be held at once
         columns = _cell_columns(part.select(user_cols + notes), numbers(part), twins_in_order)
         comments = {(i - done, j): t for (i, j), t in places.comments.items() if done <= i < done + n}
         _rows(ws, pl.DataFrame(columns), 1 + done, formats, fill_formats=fill_formats,
@@ -970,7 +974,7 @@ def _user_headers(ws, result: Result, user_cols: list[str], longest: dict[str, i
             headers.setdefault(col.name, col.header)
     used = {col.name: field for source in result.sources for field, col in source.mapping.fields.items()}
     texts = [headers.get(name, name) for name in user_cols]
-    widths = _widths(pl.DataFrame(schema=dict.fromkeys(user_cols, pl.Null)), texts, longest)
+    widths = _named_widths(user_cols, texts, longest)
     notes = [f"Read as {used[name]}: {FIELDS[used[name]].meaning}" if name in used
              else "Not used by ftscore; carried through as given" for name in user_cols]
     _header_row(ws, 0, texts, widths, fmt.header, comments=notes)
@@ -982,7 +986,7 @@ def _note_headers(ws, cfg: dict, notes: list[str], longest: dict[str, int], firs
     from sheet column ``first``."""
     names = [_canonical(note) for note in notes]
     heads = [label(name, cfg) for name in names]
-    widths = _fixed_widths(names, _widths(pl.DataFrame(schema=dict.fromkeys(notes, pl.Null)), heads, longest), cfg)
+    widths = _fixed_widths(names, _named_widths(notes, heads, longest), cfg)
     _header_row(ws, 0, heads, widths, fmt.note_header, comments=[meaning(n, cfg) for n in names], first=first)
     return widths
 
